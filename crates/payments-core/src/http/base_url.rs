@@ -1,0 +1,155 @@
+use std::fmt;
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+use crate::error::Error;
+
+/// A provider's base URL: `https`, or plain `http` only on a loopback host
+/// (`127.0.0.0/8`, `::1`, `localhost`), where sandboxes and test servers run.
+///
+/// ```
+/// use payments_core::BaseUrl;
+///
+/// assert!(BaseUrl::parse("https://app.wecash.com.ye:9493").is_ok());
+/// assert!(BaseUrl::parse("http://127.0.0.1:8080").is_ok());
+/// assert!(BaseUrl::parse("http://api.example.com").is_err());
+/// let base = BaseUrl::parse("https://api.example.com/prefix")?;
+/// assert_eq!(base.join("v1/ws/callWS")?.as_str(), "https://api.example.com/prefix/v1/ws/callWS");
+/// # Ok::<(), payments_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(Url);
+
+impl BaseUrl {
+    /// Parses and checks a base URL.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for an unparsable URL, a scheme other than
+    /// `https` (or `http` on loopback), credentials, a query or a fragment.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let url = Url::parse(text.trim()).map_err(|e| {
+            Error::configuration(format_args!("base URL `{text}` is not a URL: {e}"))
+        })?;
+        Self::from_url(url)
+    }
+
+    /// Checks an already parsed URL.
+    ///
+    /// # Errors
+    ///
+    /// As [`BaseUrl::parse`].
+    pub fn from_url(mut url: Url) -> Result<Self, Error> {
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(Error::configuration(format_args!(
+                    "base URL `{url}` uses plain http; only https is allowed, except on a loopback host"
+                )));
+            }
+            other => {
+                return Err(Error::configuration(format_args!(
+                    "base URL scheme `{other}` is not supported; use https"
+                )));
+            }
+        }
+        if url.host().is_none() {
+            return Err(Error::configuration("base URL has no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::configuration(
+                "base URL must not carry credentials; configure them separately",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::configuration(
+                "base URL must not have a query or a fragment",
+            ));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(BaseUrl(url))
+    }
+
+    /// `path` (relative, with or without a leading `/`) below this base.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if the result is not a URL.
+    pub fn join(&self, path: &str) -> Result<Url, Error> {
+        self.0.join(path.trim_start_matches('/')).map_err(|e| {
+            Error::configuration(format_args!("cannot join `{path}` to the base URL: {e}"))
+        })
+    }
+
+    /// The URL, ending in `/`.
+    pub fn as_url(&self) -> &Url {
+        &self.0
+    }
+
+    /// Whether the host is a loopback address.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.0)
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({})", self.0)
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Which provider system a client talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// The provider's published test system.
+    Test,
+    /// The provider's production system, where the provider crate knows its
+    /// address. Crates whose production address is not public refuse it:
+    /// use [`Environment::Custom`] with the address the provider gave you.
+    Production,
+    /// Any other server: the provider's production host as given to the
+    /// merchant, a proxy, a sandbox on loopback.
+    Custom(BaseUrl),
+}
+
+impl Environment {
+    /// The base URL, given the provider's known hosts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for `Production` when `production` is `None`,
+    /// or when a known host does not parse.
+    pub fn resolve(&self, test: &str, production: Option<&str>) -> Result<BaseUrl, Error> {
+        match self {
+            Environment::Test => BaseUrl::parse(test),
+            Environment::Production => match production {
+                Some(url) => BaseUrl::parse(url),
+                None => Err(Error::configuration(
+                    "this provider's production address is not published; use Environment::Custom with the address the provider gave you",
+                )),
+            },
+            Environment::Custom(base) => Ok(base.clone()),
+        }
+    }
+}

@@ -1,0 +1,540 @@
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http::{HeaderMap, Method};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use super::retry::RetryPolicy;
+use crate::error::{Error, Result, is_transient_status};
+use crate::operation::{Operation, OperationKind};
+use crate::secret::{ExposeSecret, Scrubber, SecretString};
+
+/// Connect and total time limits for one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the connection (TCP and TLS).
+    pub connect: Duration,
+    /// The whole attempt: connect, send, wait, read the answer.
+    pub total: Duration,
+}
+
+impl Default for Timeouts {
+    /// 10 s to connect, 30 s in all.
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            total: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How a provider client uses HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// Time limits per attempt.
+    pub timeouts: Timeouts,
+    /// Answers longer than this are an error, not an allocation (default 1 MiB).
+    pub max_response_bytes: usize,
+    /// Retries for reads and for requests that were not sent.
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            timeouts: Timeouts::default(),
+            max_response_bytes: 1024 * 1024,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// `"<crate>/<version>"` of the crate that expands it, for [`HttpClient::new`].
+#[macro_export]
+macro_rules! user_agent {
+    () => {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    };
+}
+
+/// A request, built by a pure function before anything is sent, so that
+/// provider crates can snapshot-test their bodies without a network.
+#[derive(Clone)]
+pub struct Request {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+}
+
+impl Request {
+    /// A `POST` to `url`.
+    pub fn post(url: Url) -> Self {
+        Self::new(Method::POST, url)
+    }
+
+    /// A `GET` of `url`.
+    pub fn get(url: Url) -> Self {
+        Self::new(Method::GET, url)
+    }
+
+    /// A request with any method.
+    pub fn new(method: Method, url: Url) -> Self {
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
+
+    /// Sets a header.
+    #[must_use]
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Sets `Authorization: Bearer <token>`, marked sensitive.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if the token has characters a header cannot carry.
+    pub fn bearer(self, token: &SecretString) -> Result<Self> {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| {
+                Error::configuration("the access token has characters an HTTP header cannot carry")
+            })?;
+        value.set_sensitive(true);
+        Ok(self.header(AUTHORIZATION, value))
+    }
+
+    /// A JSON body, with `Content-Type: application/json`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if `body` does not serialize.
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::configuration(format_args!("request body does not serialize: {e}"))
+        })?;
+        Ok(self.body(HeaderValue::from_static("application/json"), bytes))
+    }
+
+    /// A form body, with `Content-Type: application/x-www-form-urlencoded`.
+    pub fn form<'a>(self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.body(
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+            encoded.into_bytes(),
+        )
+    }
+
+    /// Any body with its content type.
+    #[must_use]
+    pub fn body(mut self, content_type: HeaderValue, body: impl Into<Bytes>) -> Self {
+        self.headers.insert(CONTENT_TYPE, content_type);
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The URL. It may carry secrets in its query: never log it unscrubbed.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body bytes, if any.
+    pub fn body_bytes(&self) -> Option<&Bytes> {
+        self.body.as_ref()
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query and the header values may be credentials.
+        let mut url = self.url.clone();
+        url.set_query(None);
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &url.as_str())
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.as_ref().map_or(0, Bytes::len))
+            .finish()
+    }
+}
+
+/// A provider's answer, whatever its status, read in full (up to the size cap).
+#[derive(Clone)]
+pub struct RawResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The HTTP client every provider crate sends through.
+///
+/// It enforces the workspace's transport rules: rustls, finite timeouts, no
+/// redirects (a redirect could carry a secret query to another host), a
+/// `User-Agent` naming the crate, a response size cap, a tracing span per
+/// attempt, and retries only where they are safe.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    user_agent: HeaderValue,
+    config: Arc<HttpConfig>,
+    scrubber: Scrubber,
+    rng: Arc<Mutex<fastrand::Rng>>,
+}
+
+impl HttpClient {
+    /// A client with its own connection pool. `user_agent` is usually
+    /// [`user_agent!()`](crate::user_agent).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if the TLS stack cannot be set up or the user agent is not a header value.
+    pub fn new(user_agent: &str, config: HttpConfig, scrubber: Scrubber) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.timeouts.connect)
+            .timeout(config.timeouts.total)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::configuration(format_args!("HTTP client: {e}")))?;
+        Self::with_client(client, user_agent, config, scrubber)
+    }
+
+    /// A client over the caller's `reqwest::Client` (shared pool, proxy, custom
+    /// roots). The total timeout is applied per request; the connect timeout
+    /// and the redirect policy are the caller's client's own.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if the user agent is not a header value.
+    pub fn with_client(
+        client: reqwest::Client,
+        user_agent: &str,
+        config: HttpConfig,
+        scrubber: Scrubber,
+    ) -> Result<Self> {
+        let user_agent = HeaderValue::try_from(user_agent)
+            .map_err(|_| Error::configuration("the user agent is not a valid header value"))?;
+        Ok(HttpClient {
+            client,
+            user_agent,
+            config: Arc::new(config),
+            scrubber,
+            rng: Arc::new(Mutex::new(fastrand::Rng::new())),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// The scrubber that cleans everything this client reports.
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// Sends `request` for `operation`, retrying as the policy allows, and
+    /// returns the answer whatever its status.
+    ///
+    /// `reference` is the merchant reference the request carries, if any; it
+    /// is put into [`Error::OutcomeUnknown`] so the caller can reconcile.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotSent`] (connect failure), [`Error::OutcomeUnknown`] (a
+    /// money-moving request may have been processed: timeout, broken
+    /// connection), [`Error::Transport`] (the same for a read),
+    /// [`Error::UndecodableResponse`] (answer over the size cap).
+    pub async fn execute(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        request: &Request,
+    ) -> Result<RawResponse> {
+        let mut attempt = 1;
+        loop {
+            let span = tracing::info_span!(
+                "provider_call",
+                provider = operation.provider,
+                operation = operation.name,
+                attempt
+            );
+            let outcome = self
+                .attempt(operation, reference, request)
+                .instrument(span)
+                .await;
+            let retry = match &outcome {
+                Ok(response) => {
+                    operation.kind.is_idempotent()
+                        && is_transient_status(response.status)
+                        && attempt < self.config.retry.max_attempts
+                }
+                Err(error) => self
+                    .config
+                    .retry
+                    .should_retry(operation.kind, error, attempt),
+            };
+            if !retry {
+                return outcome;
+            }
+            let delay = {
+                let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+                self.config.retry.backoff(attempt, &mut rng)
+            };
+            tracing::debug!(
+                provider = operation.provider,
+                operation = operation.name,
+                attempt,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        request: &Request,
+    ) -> Result<RawResponse> {
+        let started = Instant::now();
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone())
+            .timeout(self.config.timeouts.total)
+            .headers(request.headers.clone())
+            .header(USER_AGENT, self.user_agent.clone());
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| self.transport_error(operation, reference, e))?;
+        let status = response.status().as_u16();
+        let cap = self.config.max_response_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > u64::try_from(cap).unwrap_or(u64::MAX))
+        {
+            return Err(self.too_large(operation));
+        }
+        let headers = response.headers().clone();
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(operation, reference, e))?
+        {
+            if body.len() + chunk.len() > cap {
+                return Err(self.too_large(operation));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(
+            status,
+            bytes = body.len(),
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "provider answered"
+        );
+        Ok(RawResponse {
+            status,
+            headers,
+            body: body.freeze(),
+        })
+    }
+
+    fn too_large(&self, operation: Operation) -> Error {
+        Error::UndecodableResponse {
+            operation,
+            detail: format!(
+                "the answer is longer than the {} byte limit",
+                self.config.max_response_bytes
+            ),
+            raw: crate::secret::RedactedText::from_static(""),
+            source: None,
+        }
+    }
+
+    /// Classifies a transport error by what it proves about the request.
+    fn transport_error(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        error: reqwest::Error,
+    ) -> Error {
+        let connect = error.is_connect();
+        let builder = error.is_builder();
+        let timed_out = error.is_timeout();
+        let (reason, error) = self.scrubber.scrub_reqwest(error);
+        tracing::warn!(reason = %reason, connect, timed_out, "transport failure");
+        if builder {
+            return Error::configuration(reason);
+        }
+        if connect {
+            return Error::NotSent {
+                operation,
+                reason,
+                source: Some(Box::new(error)),
+            };
+        }
+        match operation.kind {
+            OperationKind::MoneyMoving => Error::OutcomeUnknown {
+                operation,
+                reference: reference.map(str::to_owned),
+                reason: if timed_out {
+                    format!(
+                        "no answer within {:?} ({reason})",
+                        self.config.timeouts.total
+                    )
+                } else {
+                    reason
+                },
+                source: Some(Box::new(error)),
+            },
+            OperationKind::Read | OperationKind::Authentication => Error::Transport {
+                operation,
+                timed_out,
+                reason,
+                source: Some(Box::new(error)),
+            },
+        }
+    }
+
+    /// The error for an answer whose status the operation does not expect.
+    ///
+    /// A 5xx or 408 to a money-moving call is an [`Error::OutcomeUnknown`]:
+    /// a gateway or a crashed handler says nothing about whether the
+    /// payment was booked. Everything else is an [`Error::Http`].
+    pub fn unexpected_status(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        response: &RawResponse,
+    ) -> Error {
+        let body = self.scrubber.excerpt(&response.body);
+        if operation.kind == OperationKind::MoneyMoving
+            && (response.status >= 500 || response.status == 408)
+        {
+            return Error::OutcomeUnknown {
+                operation,
+                reference: reference.map(str::to_owned),
+                reason: format!("HTTP {} from the provider: {body}", response.status),
+                source: None,
+            };
+        }
+        Error::Http {
+            operation,
+            status: response.status,
+            body,
+        }
+    }
+
+    /// An [`Error::UndecodableResponse`] for `response`, with a scrubbed excerpt.
+    pub fn undecodable(
+        &self,
+        operation: Operation,
+        detail: impl fmt::Display,
+        response: &RawResponse,
+        source: Option<crate::error::BoxError>,
+    ) -> Error {
+        Error::UndecodableResponse {
+            operation,
+            detail: self.scrubber.scrub(&detail.to_string()),
+            raw: self.scrubber.excerpt(&response.body),
+            source,
+        }
+    }
+
+    /// Decodes a JSON answer. HTML pages, empty and truncated bodies and
+    /// mismatched shapes become [`Error::UndecodableResponse`] naming what was
+    /// wrong.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UndecodableResponse`].
+    pub fn decode_json<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        response: &RawResponse,
+    ) -> Result<T> {
+        serde_json::from_slice(&response.body).map_err(|e| {
+            let detail = describe_json_failure(&response.body, &e);
+            self.undecodable(operation, detail, response, Some(Box::new(e)))
+        })
+    }
+}
+
+/// A one-line account of why a body is not the JSON expected.
+pub fn describe_json_failure(body: &[u8], error: &serde_json::Error) -> String {
+    let trimmed = body.trim_ascii_start();
+    if trimmed.is_empty() {
+        return "empty body".to_owned();
+    }
+    if trimmed.first() == Some(&b'<') {
+        return "an HTML or XML page instead of JSON".to_owned();
+    }
+    match error.classify() {
+        serde_json::error::Category::Eof => format!("truncated JSON ({error})"),
+        serde_json::error::Category::Syntax => format!("not JSON ({error})"),
+        serde_json::error::Category::Data => format!("unexpected JSON shape ({error})"),
+        serde_json::error::Category::Io => format!("read failure ({error})"),
+    }
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("user_agent", &self.user_agent)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

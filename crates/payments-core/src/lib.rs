@@ -1,0 +1,73 @@
+//! The shared core of the wallet SDKs.
+//!
+//! Each provider crate (`jawali`, `paykassma`, `tr-qr-wallet`,
+//! `allpay-soap`) builds on this one. It holds what must behave the same for
+//! every provider, because it is where money is lost or doubled:
+//!
+//! - [`Money`]: an exact decimal in an ISO 4217 [`Currency`], validated
+//!   against the currency's precision, written to the wire from its digits
+//!   ([`wire`]), never through `f64`.
+//! - [`MerchantReference`]: the merchant's id of a payment, validated per
+//!   provider, generated once and reused to reconcile ([`reference`]).
+//! - [`Error`]: one taxonomy that tells *not sent* from *outcome unknown*
+//!   from *declined*; [`Error::outcome_known`] and [`Error::is_retryable`].
+//! - [`secret`]: credentials in `secrecy` types and a [`Scrubber`] for
+//!   everything that leaves the SDK as text.
+//! - [`http`]: the one HTTP client: rustls, timeouts, size cap, tracing,
+//!   retries only where they are safe.
+//! - [`token`]: a bearer-token cache with single-flight refresh.
+//! - [`Gateway`]: the lifecycle every provider shares, and [`pay`], the
+//!   generic flow that never commits twice.
+//! - `sandbox` (feature `sandbox`): the plumbing of the providers' simulators.
+//!
+//! ```
+//! use payments_core::{Currency, Error, Money};
+//!
+//! let amount = Money::parse("500.5", Currency::MMK)?;
+//! assert_eq!(amount.to_json_number().as_str(), "500.5");
+//! assert_eq!(amount.to_scaled_string(), "500.50");
+//!
+//! // Bad input is refused with the field's name, before any request.
+//! let err = Money::parse("-1", Currency::MMK)
+//!     .map_err(|e| Error::invalid_money("amount", &e))
+//!     .unwrap_err();
+//! assert_eq!(err.to_string(), "invalid amount: amount -1 is negative (nothing was sent)");
+//! assert!(err.outcome_known());
+//! # Ok::<(), payments_core::MoneyError>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod clock;
+pub mod error;
+pub mod gateway;
+pub mod http;
+pub mod money;
+pub mod operation;
+pub mod reference;
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
+pub mod sandbox;
+pub mod secret;
+pub mod token;
+pub mod wire;
+
+pub use error::{Decline, DeclineKind, Error, Result};
+pub use gateway::{Gateway, PaymentOutcome, PaymentStatus, pay};
+pub use http::{BaseUrl, Environment};
+pub use money::{Currency, Money, MoneyError};
+pub use operation::{Operation, OperationKind};
+pub use reference::{MerchantReference, ProviderReference};
+pub use secret::{ExposeSecret, Scrubber, SecretString};
+
+// Re-exported so provider crates and their users name the same versions.
+pub use async_trait::async_trait;
+pub use rust_decimal::Decimal;

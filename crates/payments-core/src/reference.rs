@@ -1,0 +1,266 @@
+//! Merchant and provider references.
+//!
+//! A [`MerchantReference`] is the merchant's own id for one payment attempt
+//! (Jawali's `refId`, Paykassma's `custom_transaction_id`, Allpay's GUID). It
+//! is what an unknown outcome is reconciled by, so it is made once per
+//! payment and reused on every lookup, never regenerated on a retry.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::Error;
+
+/// Which characters a provider accepts in a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Charset {
+    /// `0-9` only.
+    Digits,
+    /// ASCII letters and digits.
+    Alphanumeric,
+    /// ASCII letters, digits, `-` and `_` (fits a UUID).
+    AlphanumericDashUnderscore,
+    /// A braced UUID's characters: hex digits, `-`, `{`, `}`.
+    BracedUuid,
+    /// Printable ASCII without spaces.
+    PrintableAscii,
+}
+
+impl Charset {
+    fn allows(self, c: char) -> bool {
+        match self {
+            Charset::Digits => c.is_ascii_digit(),
+            Charset::Alphanumeric => c.is_ascii_alphanumeric(),
+            Charset::AlphanumericDashUnderscore => {
+                c.is_ascii_alphanumeric() || c == '-' || c == '_'
+            }
+            Charset::BracedUuid => c.is_ascii_hexdigit() || matches!(c, '-' | '{' | '}'),
+            Charset::PrintableAscii => c.is_ascii_graphic(),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Charset::Digits => "digits",
+            Charset::Alphanumeric => "ASCII letters and digits",
+            Charset::AlphanumericDashUnderscore => "ASCII letters, digits, '-' and '_'",
+            Charset::BracedUuid => "hex digits, '-', '{' and '}'",
+            Charset::PrintableAscii => "printable ASCII without spaces",
+        }
+    }
+}
+
+/// A provider's rules for merchant references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceRules {
+    /// The field's name on the provider's side, for error messages (`"refId"`).
+    pub field: &'static str,
+    /// The longest reference accepted, in characters.
+    pub max_len: usize,
+    /// The characters accepted.
+    pub charset: Charset,
+}
+
+/// The merchant's validated id for one payment.
+///
+/// ```
+/// use payments_core::reference::{Charset, MerchantReference, ReferenceRules};
+///
+/// const RULES: ReferenceRules = ReferenceRules { field: "refId", max_len: 36, charset: Charset::AlphanumericDashUnderscore };
+/// let reference = MerchantReference::new("order-42", &RULES)?;
+/// assert_eq!(reference.as_str(), "order-42");
+/// assert!(MerchantReference::new("", &RULES).is_err());
+/// assert!(MerchantReference::new("order 42", &RULES).is_err());
+/// # Ok::<(), payments_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MerchantReference(String);
+
+impl MerchantReference {
+    /// Validates `value` against `rules`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `rules.field` when the value is empty,
+    /// too long, or has a character outside the charset.
+    pub fn new(value: impl Into<String>, rules: &ReferenceRules) -> Result<Self, Error> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(Error::invalid(rules.field, "must not be empty"));
+        }
+        let len = value.chars().count();
+        if len > rules.max_len {
+            return Err(Error::invalid(
+                rules.field,
+                format_args!(
+                    "is {len} characters long; at most {} are accepted",
+                    rules.max_len
+                ),
+            ));
+        }
+        if let Some(bad) = value.chars().find(|c| !rules.charset.allows(*c)) {
+            return Err(Error::invalid(
+                rules.field,
+                format_args!(
+                    "contains {bad:?}; only {} are accepted",
+                    rules.charset.describe()
+                ),
+            ));
+        }
+        Ok(MerchantReference(value))
+    }
+
+    /// A fresh reference from `generator`, validated against `rules`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the generator's output does not fit the rules.
+    pub fn generate(
+        generator: &dyn ReferenceGenerator,
+        rules: &ReferenceRules,
+    ) -> Result<Self, Error> {
+        Self::new(generator.generate(), rules)
+    }
+
+    /// The reference text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MerchantReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for MerchantReference {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The provider's id for a payment (issuer reference, transaction id). Opaque.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct ProviderReference(String);
+
+impl ProviderReference {
+    /// Wraps the provider's id as received.
+    pub fn new(value: impl Into<String>) -> Self {
+        ProviderReference(value.into())
+    }
+
+    /// The id text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProviderReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Makes merchant references. Clients take one so that tests can make
+/// references deterministic.
+pub trait ReferenceGenerator: Send + Sync + fmt::Debug {
+    /// A reference that this generator has not returned before.
+    fn generate(&self) -> String;
+}
+
+/// How a UUID is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UuidFormat {
+    /// `67e55044-10b1-426f-9247-bb680e5fe0c8`
+    #[default]
+    Hyphenated,
+    /// `67e5504410b1426f9247bb680e5fe0c8`
+    Simple,
+    /// `{67e55044-10b1-426f-9247-bb680e5fe0c8}`
+    Braced,
+}
+
+fn format_uuid(uuid: uuid::Uuid, format: UuidFormat) -> String {
+    match format {
+        UuidFormat::Hyphenated => uuid.hyphenated().to_string(),
+        UuidFormat::Simple => uuid.simple().to_string(),
+        UuidFormat::Braced => uuid.braced().to_string(),
+    }
+}
+
+/// Random (version 4) UUIDs: the production generator.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidReferences {
+    /// How the UUID is written.
+    pub format: UuidFormat,
+}
+
+impl ReferenceGenerator for UuidReferences {
+    fn generate(&self) -> String {
+        format_uuid(uuid::Uuid::new_v4(), self.format)
+    }
+}
+
+/// Version 4 UUIDs from a seeded generator: the same seed gives the same
+/// sequence, for tests and reproducible runs. Not for production.
+#[derive(Debug)]
+pub struct SeededUuidReferences {
+    rng: Mutex<fastrand::Rng>,
+    format: UuidFormat,
+}
+
+impl SeededUuidReferences {
+    /// A generator whose sequence is fixed by `seed`.
+    pub fn new(seed: u64, format: UuidFormat) -> Self {
+        SeededUuidReferences {
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+            format,
+        }
+    }
+}
+
+impl ReferenceGenerator for SeededUuidReferences {
+    fn generate(&self) -> String {
+        let bits = {
+            let mut rng = self
+                .rng
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            rng.u128(..)
+        };
+        format_uuid(
+            uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid(),
+            self.format,
+        )
+    }
+}
+
+/// `prefix-000001`, `prefix-000002`, …: readable references for tests and examples.
+#[derive(Debug)]
+pub struct SequentialReferences {
+    prefix: String,
+    next: AtomicU64,
+}
+
+impl SequentialReferences {
+    /// Starts at `prefix-000001`.
+    pub fn new(prefix: impl Into<String>) -> Self {
+        SequentialReferences {
+            prefix: prefix.into(),
+            next: AtomicU64::new(1),
+        }
+    }
+}
+
+impl ReferenceGenerator for SequentialReferences {
+    fn generate(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{n:06}", self.prefix)
+    }
+}

@@ -1,0 +1,213 @@
+//! Writing and reading amounts on the wire without binary floats.
+//!
+//! Providers disagree on how an amount looks in JSON: some want a number
+//! (`500`, `500.5`), some a string with the currency's scale (`"500.50"`).
+//! Everything here works from the [`Decimal`] digits, so `0.1 + 0.2` is
+//! never `0.30000000000000004` on the wire.
+//!
+//! **Never route a wire body through `serde_json::Value`:** a [`JsonNumber`]
+//! written into a `Value` becomes an `f64`. Serialize wire structs straight
+//! to bytes with `serde_json::to_vec`.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Visitor};
+use serde::{Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::money::Money;
+
+/// How a decimal is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalStyle {
+    /// Shortest exact form: trailing fractional zeros removed (`500`, `500.5`, `0.13`).
+    Normalized,
+    /// Exactly this many fractional digits (`500.50` with 2, `500` with 0).
+    ///
+    /// Digits beyond the scale are never silently dropped: see [`render_decimal`].
+    Fixed(u32),
+}
+
+/// Renders `value` in `style`: plain digits, `.` as separator, no exponent, no
+/// sign for zero.
+///
+/// With [`DecimalStyle::Fixed`], a value with more fractional digits than the
+/// scale is written with all its digits rather than rounded: a wrong-looking
+/// amount is better than a silently different one. [`Money`] never has more
+/// digits than its currency's exponent, so this does not happen for money
+/// rendered at its currency's scale.
+pub fn render_decimal(value: Decimal, style: DecimalStyle) -> String {
+    let mut value = value.normalize();
+    if let DecimalStyle::Fixed(scale) = style
+        && value.scale() < scale
+    {
+        value.rescale(scale);
+    }
+    value.to_string()
+}
+
+impl Money {
+    /// The amount as wire text in `style` (`Normalized` → `"500.5"`, `Fixed(2)` → `"500.50"`).
+    pub fn to_wire_string(&self, style: DecimalStyle) -> String {
+        render_decimal(self.amount(), style)
+    }
+
+    /// The amount as wire text with exactly the currency's number of decimals (`"500.50"`).
+    pub fn to_scaled_string(&self) -> String {
+        render_decimal(
+            self.amount(),
+            DecimalStyle::Fixed(u32::from(self.currency().exponent())),
+        )
+    }
+
+    /// The amount as a JSON number with the shortest exact digits (`500`, `500.5`).
+    pub fn to_json_number(&self) -> JsonNumber {
+        JsonNumber::new(self.amount(), DecimalStyle::Normalized)
+    }
+}
+
+/// A JSON number written verbatim from decimal digits.
+///
+/// Use it as the type of a wire field that the provider reads as a number:
+///
+/// ```
+/// use payments_core::wire::{DecimalStyle, JsonNumber};
+/// use rust_decimal::Decimal;
+///
+/// #[derive(serde::Serialize)]
+/// struct Activate { amount: JsonNumber }
+///
+/// let body = Activate { amount: JsonNumber::new(Decimal::new(50050, 2), DecimalStyle::Normalized) };
+/// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"amount":500.5}"#);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonNumber(String);
+
+impl JsonNumber {
+    /// The number `value`, written in `style`.
+    pub fn new(value: Decimal, style: DecimalStyle) -> Self {
+        JsonNumber(render_decimal(value, style))
+    }
+
+    /// The digits as they go on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JsonNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for JsonNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for JsonNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A raw value is written by serde_json exactly as given: no f64 in between.
+        let raw = RawValue::from_string(self.0.clone()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// `deserialize_with` helper: a decimal from a JSON number or a string.
+///
+/// Strings and integers are read exactly. A JSON number with a fraction
+/// reaches serde as an `f64`; it is turned back into the shortest decimal
+/// that reads as the same `f64`, which is the number as written whenever it
+/// has at most 15 significant digits (every realistic amount).
+///
+/// # Errors
+///
+/// A deserialization error for anything that is not a finite decimal.
+pub fn decimal_from_number_or_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Decimal, D::Error> {
+    deserializer.deserialize_any(DecimalVisitor)
+}
+
+/// `deserialize_with` helper for an optional decimal (`null` or absent is `None`).
+///
+/// # Errors
+///
+/// As [`decimal_from_number_or_string`].
+pub fn optional_decimal_from_number_or_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    deserializer.deserialize_option(OptionalDecimalVisitor)
+}
+
+struct DecimalVisitor;
+
+impl Visitor<'_> for DecimalVisitor {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal number or a string holding one")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+        if !v.is_finite() {
+            return Err(E::custom("not a finite number"));
+        }
+        // `Display` for f64 is the shortest text that round-trips, never in
+        // exponent notation.
+        Decimal::from_str_exact(&v.to_string()).map_err(E::custom)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+        Decimal::from_str_exact(v.trim())
+            .map_err(|_| E::custom(format_args!("`{}` is not a decimal", Excerpt(v))))
+    }
+}
+
+struct OptionalDecimalVisitor;
+
+impl<'de> Visitor<'de> for OptionalDecimalVisitor {
+    type Value = Option<Decimal>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null, a decimal number or a string holding one")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        decimal_from_number_or_string(d).map(Some)
+    }
+}
+
+/// At most 40 characters of provider text, for error messages.
+struct Excerpt<'a>(&'a str);
+
+impl fmt::Display for Excerpt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut chars = self.0.chars();
+        let head: String = chars.by_ref().take(40).collect();
+        f.write_str(&head)?;
+        if chars.next().is_some() {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
