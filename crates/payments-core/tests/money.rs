@@ -10,7 +10,10 @@ fn dec(text: &str) -> Decimal {
 fn exponent_zero_currency_refuses_any_fraction() {
     assert_eq!(Currency::JPY.exponent(), 0);
     assert!(Money::parse("1500", Currency::JPY).is_ok());
-    assert!(Money::parse("1500.0", Currency::JPY).is_ok(), "a zero fraction is not precision");
+    assert!(
+        Money::parse("1500.0", Currency::JPY).is_ok(),
+        "a zero fraction is not precision"
+    );
     assert!(matches!(
         Money::parse("1500.5", Currency::JPY),
         Err(MoneyError::TooPrecise { exponent: 0, .. })
@@ -33,9 +36,15 @@ fn exponent_two_currencies_accept_cents_and_refuse_mills() {
     ] {
         assert_eq!(currency.exponent(), 2, "{currency}");
         assert!(Money::parse("0.01", currency).is_ok(), "{currency}");
-        assert!(Money::parse("12.340", currency).is_ok(), "{currency}: trailing zero");
         assert!(
-            matches!(Money::parse("0.001", currency), Err(MoneyError::TooPrecise { exponent: 2, .. })),
+            Money::parse("12.340", currency).is_ok(),
+            "{currency}: trailing zero"
+        );
+        assert!(
+            matches!(
+                Money::parse("0.001", currency),
+                Err(MoneyError::TooPrecise { exponent: 2, .. })
+            ),
             "{currency}"
         );
     }
@@ -44,7 +53,10 @@ fn exponent_two_currencies_accept_cents_and_refuse_mills() {
 #[test]
 fn exponent_three_currency_accepts_mills_and_refuses_more() {
     assert_eq!(Currency::KWD.exponent(), 3);
-    assert_eq!(Money::parse("1.005", Currency::KWD).unwrap().to_string(), "1.005 KWD");
+    assert_eq!(
+        Money::parse("1.005", Currency::KWD).unwrap().to_string(),
+        "1.005 KWD"
+    );
     assert!(matches!(
         Money::parse("1.0005", Currency::KWD),
         Err(MoneyError::TooPrecise { exponent: 3, .. })
@@ -53,20 +65,31 @@ fn exponent_three_currency_accepts_mills_and_refuses_more() {
 
 #[test]
 fn negative_amounts_are_refused_and_zero_is_not_positive() {
-    assert!(matches!(Money::parse("-0.01", Currency::YER), Err(MoneyError::Negative(_))));
+    assert!(matches!(
+        Money::parse("-0.01", Currency::YER),
+        Err(MoneyError::Negative(_))
+    ));
     assert!(Money::parse("-0", Currency::YER).unwrap().is_zero());
     assert_eq!(
         Money::zero(Currency::YER).require_positive(),
         Err(MoneyError::NotPositive)
     );
-    assert!(Money::parse("0.01", Currency::YER).unwrap().require_positive().is_ok());
+    assert!(
+        Money::parse("0.01", Currency::YER)
+            .unwrap()
+            .require_positive()
+            .is_ok()
+    );
 }
 
 #[test]
 fn text_that_is_not_a_plain_decimal_is_refused() {
     for text in ["", "abc", "1e3", "1,5", "NaN", "0x10", "1.2.3"] {
         assert!(
-            matches!(Money::parse(text, Currency::USD), Err(MoneyError::NotANumber(_))),
+            matches!(
+                Money::parse(text, Currency::USD),
+                Err(MoneyError::NotANumber(_))
+            ),
             "{text:?}"
         );
     }
@@ -77,9 +100,22 @@ fn amounts_are_scaled_to_the_currency() {
     let money = Money::new(dec("1500.5"), Currency::YER).unwrap();
     assert_eq!(money.amount().to_string(), "1500.50");
     assert_eq!(money.minor_units(), 150_050);
-    assert_eq!(Money::from_minor_units(150_050, Currency::YER).unwrap(), money);
-    assert_eq!(Money::from_minor_units(7, Currency::JPY).unwrap().to_string(), "7 JPY");
-    assert_eq!(Money::from_minor_units(7, Currency::KWD).unwrap().to_string(), "0.007 KWD");
+    assert_eq!(
+        Money::from_minor_units(150_050, Currency::YER).unwrap(),
+        money
+    );
+    assert_eq!(
+        Money::from_minor_units(7, Currency::JPY)
+            .unwrap()
+            .to_string(),
+        "7 JPY"
+    );
+    assert_eq!(
+        Money::from_minor_units(7, Currency::KWD)
+            .unwrap()
+            .to_string(),
+        "0.007 KWD"
+    );
 }
 
 #[test]
@@ -88,20 +124,39 @@ fn currency_lookup_by_alpha_and_numeric_code() {
     assert_eq!(Currency::from_numeric(886), Some(Currency::YER));
     assert_eq!(Currency::from_numeric(949), Some(Currency::TRY));
     assert_eq!(Currency::from_code("yer"), None, "codes are upper case");
-    assert!(matches!("XXX".parse::<Currency>(), Err(MoneyError::UnknownCurrency(_))));
+    assert!(matches!(
+        "XXX".parse::<Currency>(),
+        Err(MoneyError::UnknownCurrency(_))
+    ));
 }
 
 #[test]
 fn arithmetic_is_checked_and_refuses_mixed_currencies() {
     let a = Money::parse("10.25", Currency::TRY).unwrap();
     let b = Money::parse("0.75", Currency::TRY).unwrap();
-    assert_eq!(a.checked_add(b).unwrap(), Money::parse("11", Currency::TRY).unwrap());
-    assert_eq!(a.checked_sub(b).unwrap(), Money::parse("9.50", Currency::TRY).unwrap());
-    assert_eq!(b.checked_sub(a), Err(MoneyError::Overflow), "money is never negative");
+    assert_eq!(
+        a.checked_add(b).unwrap(),
+        Money::parse("11", Currency::TRY).unwrap()
+    );
+    assert_eq!(
+        a.checked_sub(b).unwrap(),
+        Money::parse("9.50", Currency::TRY).unwrap()
+    );
+    assert_eq!(
+        b.checked_sub(a),
+        Err(MoneyError::Overflow),
+        "money is never negative"
+    );
     let other = Money::parse("1", Currency::KZT).unwrap();
-    assert!(matches!(a.checked_add(other), Err(MoneyError::CurrencyMismatch { .. })));
+    assert!(matches!(
+        a.checked_add(other),
+        Err(MoneyError::CurrencyMismatch { .. })
+    ));
     let max = Money::new(Decimal::MAX, Currency::JPY).unwrap();
-    assert_eq!(max.checked_add(Money::parse("1", Currency::JPY).unwrap()), Err(MoneyError::Overflow));
+    assert_eq!(
+        max.checked_add(Money::parse("1", Currency::JPY).unwrap()),
+        Err(MoneyError::Overflow)
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Exact decimal → wire rendering, and reading numbers back without loss.
 
 use payments_core::wire::{
-    DecimalStyle, JsonNumber, decimal_from_number_or_string, optional_decimal_from_number_or_string,
-    render_decimal,
+    DecimalStyle, JsonNumber, decimal_from_number_or_string,
+    optional_decimal_from_number_or_string, render_decimal,
 };
 use payments_core::{Currency, Decimal, Money};
 
@@ -29,12 +29,24 @@ const CASES: &[(&str, &str, &str)] = &[
     ("12.5", "12.5", "12.50"),
     ("99.99", "99.99", "99.99"),
     ("1234567.89", "1234567.89", "1234567.89"),
-    ("9007199254740993", "9007199254740993", "9007199254740993.00"),
-    ("9007199254740993.01", "9007199254740993.01", "9007199254740993.01"),
+    (
+        "9007199254740993",
+        "9007199254740993",
+        "9007199254740993.00",
+    ),
+    (
+        "9007199254740993.01",
+        "9007199254740993.01",
+        "9007199254740993.01",
+    ),
     ("0.000001", "0.000001", "0.000001"),
     ("1e0", "1", "1.00"),
     ("-0", "0", "0.00"),
-    ("79228162514264337593543950335", "79228162514264337593543950335", "79228162514264337593543950335"),
+    (
+        "79228162514264337593543950335",
+        "79228162514264337593543950335",
+        "79228162514264337593543950335",
+    ),
     ("1.005", "1.005", "1.005"),
 ];
 
@@ -45,8 +57,16 @@ fn decimals_render_exactly_in_both_styles() {
             .parse::<Decimal>()
             .or_else(|_| Decimal::from_scientific(input))
             .unwrap();
-        assert_eq!(render_decimal(value, DecimalStyle::Normalized), *normalized, "{input} normalized");
-        assert_eq!(render_decimal(value, DecimalStyle::Fixed(2)), *fixed, "{input} fixed(2)");
+        assert_eq!(
+            render_decimal(value, DecimalStyle::Normalized),
+            *normalized,
+            "{input} normalized"
+        );
+        assert_eq!(
+            render_decimal(value, DecimalStyle::Fixed(2)),
+            *fixed,
+            "{input} fixed(2)"
+        );
     }
     assert!(CASES.len() >= 20);
 }
@@ -73,7 +93,10 @@ fn json_numbers_are_written_verbatim_never_through_f64() {
     }
     // 0.1 + 0.2 in decimal is 0.3 on the wire, not 0.30000000000000004.
     let sum = dec("0.1") + dec("0.2");
-    assert_eq!(JsonNumber::new(sum, DecimalStyle::Normalized).as_str(), "0.3");
+    assert_eq!(
+        JsonNumber::new(sum, DecimalStyle::Normalized).as_str(),
+        "0.3"
+    );
 }
 
 #[test]
@@ -90,7 +113,10 @@ fn money_renders_at_its_currency_scale_or_shortest() {
 
 #[test]
 fn fixed_style_never_drops_digits() {
-    assert_eq!(render_decimal(dec("1.005"), DecimalStyle::Fixed(2)), "1.005");
+    assert_eq!(
+        render_decimal(dec("1.005"), DecimalStyle::Fixed(2)),
+        "1.005"
+    );
 }
 
 #[derive(serde::Deserialize)]
@@ -120,17 +146,32 @@ fn amounts_are_read_exactly_from_numbers_and_strings() {
         let parsed: Amount = serde_json::from_str(json).unwrap();
         assert_eq!(parsed.amount, dec(expected), "{json}");
     }
-    for json in [r#"{"amount":"12,5"}"#, r#"{"amount":true}"#, r#"{"amount":"abc"}"#, r#"{"amount":null}"#] {
+    for json in [
+        r#"{"amount":"12,5"}"#,
+        r#"{"amount":true}"#,
+        r#"{"amount":"abc"}"#,
+        r#"{"amount":null}"#,
+    ] {
         assert!(serde_json::from_str::<Amount>(json).is_err(), "{json}");
     }
 }
 
 #[test]
 fn optional_amounts_accept_null_and_absence() {
-    assert_eq!(serde_json::from_str::<MaybeAmount>(r#"{}"#).unwrap().amount, None);
-    assert_eq!(serde_json::from_str::<MaybeAmount>(r#"{"amount":null}"#).unwrap().amount, None);
     assert_eq!(
-        serde_json::from_str::<MaybeAmount>(r#"{"amount":"7.10"}"#).unwrap().amount,
+        serde_json::from_str::<MaybeAmount>(r#"{}"#).unwrap().amount,
+        None
+    );
+    assert_eq!(
+        serde_json::from_str::<MaybeAmount>(r#"{"amount":null}"#)
+            .unwrap()
+            .amount,
+        None
+    );
+    assert_eq!(
+        serde_json::from_str::<MaybeAmount>(r#"{"amount":"7.10"}"#)
+            .unwrap()
+            .amount,
         Some(dec("7.10"))
     );
 }
