@@ -1,1 +1,205 @@
-fn main() {}
+//! `cargo xtask`: the project's automation, as a plain binary (no build
+//! scripts, no extra tools to install).
+//!
+//! - `cargo xtask ci` — everything CI checks, in order; stops at the first failure.
+//! - `cargo xtask snapshots [--accept]` — the insta snapshot tests of every
+//!   crate; `--accept` writes new and changed snapshots (no `cargo-insta` needed).
+//! - `cargo xtask deps` — the dependency-tree rules alone.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::env;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// The README's test command: the whole suite, every feature (sandboxes included).
+const TEST_COMMAND: &[&str] = &["test", "--workspace", "--all-features"];
+
+/// Crates that speak JSON only and must not pull any XML library.
+const JSON_ONLY_CRATES: &[&str] = &["payments-core", "jawali", "paykassma", "tr-qr-wallet"];
+
+/// Crates that are XML libraries (or bind to C ones).
+const XML_CRATES: &[&str] = &[
+    "quick-xml",
+    "yaserde",
+    "yaserde_derive",
+    "xml-rs",
+    "xmltree",
+    "roxmltree",
+    "libxml",
+    "sxd-document",
+    "minidom",
+];
+
+type Result = std::result::Result<(), String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
+        Some("deps") => deps(),
+        _ => {
+            eprintln!("usage: cargo xtask <ci | snapshots [--accept] | deps>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci() -> Result {
+    step("format", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
+    step("clippy", || {
+        cargo(
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )
+    })?;
+    step("tests", || cargo(TEST_COMMAND, &[("INSTA_UPDATE", "no")]))?;
+    step("snapshots left pending", no_pending_snapshots)?;
+    step("docs", || {
+        cargo(
+            &["doc", "--workspace", "--no-deps", "--all-features"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        )
+    })?;
+    step("dependency rules", deps)?;
+    println!("xtask ci: all checks passed");
+    Ok(())
+}
+
+fn snapshots(accept: bool) -> Result {
+    let mode = if accept { "always" } else { "no" };
+    cargo(
+        TEST_COMMAND,
+        &[("INSTA_UPDATE", mode), ("INSTA_FORCE_PASS", "0")],
+    )?;
+    no_pending_snapshots()
+}
+
+/// Fails if a `.snap.new` file is lying around: a snapshot changed and nobody decided.
+fn no_pending_snapshots() -> Result {
+    let mut pending = Vec::new();
+    find_files(&root().join("crates"), &mut |path| {
+        let name = path.file_name().and_then(OsStr::to_str).unwrap_or_default();
+        if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+            pending.push(path.to_path_buf());
+        }
+    });
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "pending snapshots (review, then `cargo xtask snapshots --accept`): {pending:?}"
+        ))
+    }
+}
+
+fn deps() -> Result {
+    // No OpenSSL anywhere: TLS is rustls.
+    let output = Command::new(cargo_bin())
+        .args(["tree", "--workspace", "--all-features", "-i", "openssl-sys"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cargo tree: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.success() && !stdout.trim().is_empty() {
+        return Err(format!("openssl-sys is in the dependency tree:\n{stdout}"));
+    }
+    // JSON-only crates pull no XML library.
+    for krate in JSON_ONLY_CRATES {
+        let output = Command::new(cargo_bin())
+            .args([
+                "tree",
+                "-e",
+                "normal",
+                "--all-features",
+                "--prefix",
+                "none",
+                "-p",
+                krate,
+            ])
+            .current_dir(root())
+            .output()
+            .map_err(|e| format!("cargo tree: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "cargo tree -p {krate} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let tree = String::from_utf8_lossy(&output.stdout);
+        for line in tree.lines() {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            if XML_CRATES.contains(&name) {
+                return Err(format!("{krate} depends on the XML crate {name}"));
+            }
+        }
+    }
+    println!(
+        "no openssl-sys; no XML crate under {}",
+        JSON_ONLY_CRATES.join(", ")
+    );
+    Ok(())
+}
+
+fn step(name: &str, run: impl FnOnce() -> Result) -> Result {
+    println!("\n==> {name}");
+    run().map_err(|e| format!("{name}: {e}"))
+}
+
+fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result {
+    println!("$ cargo {}", args.join(" "));
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn cargo_bin() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn root() -> PathBuf {
+    // xtask/ is one level below the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn find_files(dir: &Path, visit: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name() != Some(OsStr::new("target")) {
+                find_files(&path, visit);
+            }
+        } else {
+            visit(&path);
+        }
+    }
+}

@@ -240,6 +240,14 @@ impl Error {
     }
 }
 
+/// Money that does not validate is refused input for the field `amount`.
+/// Use [`Error::invalid_money`] to name another field.
+impl From<MoneyError> for Error {
+    fn from(error: MoneyError) -> Self {
+        Error::invalid_money("amount", &error)
+    }
+}
+
 /// HTTP statuses that say "try again later" without the request having been
 /// processed by the provider's application (for reads; a money-moving call
 /// turns them into [`Error::OutcomeUnknown`]).

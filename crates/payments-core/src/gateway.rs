@@ -84,21 +84,28 @@ pub struct PaymentOutcome {
     pub reference: MerchantReference,
     /// The provider's reference, when it gave one.
     pub provider_reference: Option<ProviderReference>,
-    /// The amount that moved (or was to move).
-    pub amount: Money,
+    /// The amount that moved (or was to move), when the provider's answer says.
+    pub amount: Option<Money>,
     /// Where it stands.
     pub status: PaymentStatus,
 }
 
 impl PaymentOutcome {
-    /// An outcome.
-    pub fn new(reference: MerchantReference, amount: Money, status: PaymentStatus) -> Self {
+    /// An outcome whose amount is not known (yet).
+    pub fn new(reference: MerchantReference, status: PaymentStatus) -> Self {
         PaymentOutcome {
             reference,
             provider_reference: None,
-            amount,
+            amount: None,
             status,
         }
+    }
+
+    /// Adds the amount.
+    #[must_use]
+    pub fn with_amount(mut self, amount: Money) -> Self {
+        self.amount = Some(amount);
+        self
     }
 
     /// Adds the provider's reference.

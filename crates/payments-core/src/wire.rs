@@ -211,3 +211,74 @@ impl fmt::Display for Excerpt<'_> {
         Ok(())
     }
 }
+
+/// `deserialize_with` helper: an identifier that arrives as a string or as
+/// an integer, kept as text. Integers are read exactly up to `u64`/`i64`;
+/// longer digit strings must arrive as strings to be kept exactly.
+///
+/// # Errors
+///
+/// A deserialization error for anything but a string or a number.
+pub fn string_from_string_or_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    deserializer.deserialize_any(IdVisitor)
+}
+
+/// `deserialize_with` helper: as [`string_from_string_or_number`], with
+/// `null`, absence and the empty string as `None`.
+///
+/// # Errors
+///
+/// A deserialization error for anything but a string, a number or `null`.
+pub fn optional_string_from_string_or_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    struct OptionalId;
+    impl<'de> Visitor<'de> for OptionalId {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("null, a string or a number")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            string_from_string_or_number(d).map(|s| (!s.is_empty()).then_some(s))
+        }
+    }
+    deserializer.deserialize_option(OptionalId)
+}
+
+struct IdVisitor;
+
+impl Visitor<'_> for IdVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or a number")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}

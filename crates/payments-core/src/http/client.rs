@@ -415,7 +415,14 @@ impl HttpClient {
         let builder = error.is_builder();
         let timed_out = error.is_timeout();
         let (reason, error) = self.scrubber.scrub_reqwest(error);
-        tracing::warn!(reason = %reason, connect, timed_out, "transport failure");
+        tracing::warn!(
+            provider = operation.provider,
+            operation = operation.name,
+            reason = %reason,
+            connect,
+            timed_out,
+            "transport failure"
+        );
         if builder {
             return Error::configuration(reason);
         }

@@ -1,0 +1,838 @@
+//! The client: token life, the `callWS` envelope, every operation.
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, UNIX_EPOCH};
+
+use payments_core::clock::{Clock, SystemClock};
+use payments_core::http::{HttpClient, RawResponse, Request, RetryPolicy};
+use payments_core::reference::{ReferenceGenerator, UuidReferences};
+use payments_core::secret::Scrubber;
+use payments_core::token::{FreshToken, Lease, TokenCache};
+use payments_core::{
+    BaseUrl, Currency, Decimal, Decline, Error, ExposeSecret, MerchantReference, Money,
+    ProviderReference, Result, SecretString,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+use time::macros::{format_description, offset};
+
+use crate::config::{ClientDateFormat, JawaliConfig, TEST_BASE_URL};
+use crate::model::{
+    Balance, CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, StatementEntry, TransactionState,
+    TransactionStatus, Voucher, VoucherCode, VoucherState,
+};
+use crate::wire::{self, LOGIN, ResponseEnvelope, Service, Signon};
+
+/// How many recent `refId`s a client remembers to refuse an accidental reuse.
+const REMEMBERED_REFERENCES: usize = 10_000;
+
+/// A Jawali client. Cheap to clone (clones share tokens and connections),
+/// `Send + Sync`, safe to share across tasks.
+///
+/// Tokens are implicit: the first call logs in (`LOGIN`) and authenticates
+/// the merchant wallet (`WALLETAUTHENTICATION`); both tokens are cached and
+/// renewed before they expire, after an HTTP 401 (log in again, then
+/// re-authenticate the wallet) and after an answer saying the wallet token
+/// is invalid or expired (re-authenticate the wallet). A call refused for a
+/// dead token was not processed, so it is repeated once with fresh tokens —
+/// also a cash-out. Concurrent calls on a cold client share one `LOGIN` and
+/// one `WALLETAUTHENTICATION`.
+#[derive(Clone)]
+pub struct JawaliClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: JawaliConfig,
+    token_url: url::Url,
+    ws_url: url::Url,
+    http: HttpClient,
+    access: TokenCache<SecretString>,
+    wallet: TokenCache<SecretString>,
+    references: Arc<dyn ReferenceGenerator>,
+    correlation: Arc<dyn ReferenceGenerator>,
+    clock: Arc<dyn Clock>,
+    settle: RetryPolicy,
+    used: Mutex<UsedReferences>,
+}
+
+#[derive(Default)]
+struct UsedReferences {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl UsedReferences {
+    /// Records `reference`; `false` if this client used it before.
+    fn insert(&mut self, reference: &str) -> bool {
+        if !self.set.insert(reference.to_owned()) {
+            return false;
+        }
+        self.order.push_back(reference.to_owned());
+        if self.order.len() > REMEMBERED_REFERENCES
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        true
+    }
+}
+
+/// Builds a [`JawaliClient`] with non-default parts.
+pub struct JawaliClientBuilder {
+    config: JawaliConfig,
+    http_client: Option<reqwest::Client>,
+    references: Arc<dyn ReferenceGenerator>,
+    correlation: Arc<dyn ReferenceGenerator>,
+    clock: Arc<dyn Clock>,
+    settle: RetryPolicy,
+}
+
+impl JawaliClientBuilder {
+    /// Sends through the caller's `reqwest::Client` (shared pool, proxy).
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Generates `refId`s with `generator` (UUIDs by default).
+    #[must_use]
+    pub fn references(mut self, generator: Arc<dyn ReferenceGenerator>) -> Self {
+        self.references = generator;
+        self
+    }
+
+    /// Generates `corrID`s with `generator` (UUIDs by default).
+    #[must_use]
+    pub fn correlation_ids(mut self, generator: Arc<dyn ReferenceGenerator>) -> Self {
+        self.correlation = generator;
+        self
+    }
+
+    /// Reads time (`clientDate`, token expiry) from `clock`.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How [`JawaliClient::collect`] looks up a cash-out whose outcome is
+    /// unknown (default: 8 lookups, from 250 ms to 5 s apart).
+    #[must_use]
+    pub fn settle_policy(mut self, policy: RetryPolicy) -> Self {
+        self.settle = policy;
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for a bad base URL or HTTP setup.
+    pub fn build(self) -> Result<JawaliClient> {
+        let config = self.config;
+        let base: BaseUrl = config.environment.resolve(TEST_BASE_URL, None)?;
+        let token_url = base.join("paygate/oauth/token")?;
+        let ws_url = base.join("paygate/v1/ws/callWS")?;
+        let scrubber = Scrubber::new()
+            .with(&config.password)
+            .with(&config.wallet_password)
+            .with(&config.oauth.client_secret);
+        let user_agent = payments_core::user_agent!();
+        let http = match self.http_client {
+            Some(client) => {
+                HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
+            }
+            None => HttpClient::new(user_agent, config.http.clone(), scrubber)?,
+        };
+        Ok(JawaliClient {
+            inner: Arc::new(Inner {
+                access: TokenCache::with_clock(config.token_skew, Arc::clone(&self.clock)),
+                wallet: TokenCache::with_clock(config.token_skew, Arc::clone(&self.clock)),
+                config,
+                token_url,
+                ws_url,
+                http,
+                references: self.references,
+                correlation: self.correlation,
+                clock: self.clock,
+                settle: self.settle,
+                used: Mutex::new(UsedReferences::default()),
+            }),
+        })
+    }
+}
+
+impl JawaliClient {
+    /// A client with default parts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for a bad base URL or HTTP setup.
+    pub fn new(config: JawaliConfig) -> Result<Self> {
+        Self::builder(config).build()
+    }
+
+    /// A builder, to replace the HTTP client, generators, clock or settle policy.
+    pub fn builder(config: JawaliConfig) -> JawaliClientBuilder {
+        JawaliClientBuilder {
+            config,
+            http_client: None,
+            references: Arc::new(UuidReferences::default()),
+            correlation: Arc::new(UuidReferences::default()),
+            clock: Arc::new(SystemClock),
+            settle: payments_core::gateway::default_reconcile_policy(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &JawaliConfig {
+        &self.inner.config
+    }
+
+    /// A fresh `refId` from the client's generator.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if the generator's output breaks [`REF_ID_RULES`].
+    pub fn new_reference(&self) -> Result<MerchantReference> {
+        MerchantReference::generate(self.inner.references.as_ref(), &REF_ID_RULES)
+    }
+
+    // ------------------------------------------------------------ tokens
+
+    /// Logs in now (`LOGIN`), replacing the cached access token and the
+    /// wallet token issued under it. Normally implicit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Authentication`] for refused credentials; transport errors.
+    pub async fn login(&self) -> Result<()> {
+        self.inner.access.clear();
+        self.inner.wallet.clear();
+        self.access_token().await.map(drop)
+    }
+
+    /// Authenticates the merchant wallet now (`WALLETAUTHENTICATION`),
+    /// replacing the cached wallet token. Normally implicit.
+    ///
+    /// # Errors
+    ///
+    /// A decline for a refused wallet password; transport errors.
+    pub async fn authenticate_wallet(&self) -> Result<()> {
+        self.inner.wallet.clear();
+        self.wallet_token().await.map(drop)
+    }
+
+    async fn access_token(&self) -> Result<Lease<SecretString>> {
+        self.inner.access.get(|| self.fetch_access_token()).await
+    }
+
+    async fn wallet_token(&self) -> Result<Lease<SecretString>> {
+        self.inner.wallet.get(|| self.fetch_wallet_token()).await
+    }
+
+    async fn fetch_access_token(&self) -> Result<FreshToken<SecretString>> {
+        let config = &self.inner.config;
+        let request = login_request(&self.inner.token_url, config);
+        let response = self.inner.http.execute(LOGIN, None, &request).await?;
+        if matches!(response.status, 400 | 401 | 403) {
+            let message = serde_json::from_slice::<wire::OAuthError>(&response.body)
+                .map(|e| match e.error_description {
+                    Some(description) => format!("{}: {description}", e.error),
+                    None => e.error,
+                })
+                .unwrap_or_else(|_| format!("HTTP {}", response.status));
+            return Err(Error::Authentication {
+                operation: LOGIN,
+                message: self.inner.http.scrubber().scrub(&message),
+            });
+        }
+        if !response.is_success() {
+            return Err(self.inner.http.unexpected_status(LOGIN, None, &response));
+        }
+        let token: wire::OAuthToken = serde_json::from_slice(&response.body)
+            .map_err(|e| credential_undecodable(LOGIN, &response, &e))?;
+        if token.access_token.is_empty() {
+            return Err(credential_undecodable_detail(LOGIN, "empty access_token"));
+        }
+        tracing::debug!(provider = wire::PROVIDER, "logged in");
+        Ok(FreshToken {
+            value: SecretString::from(token.access_token),
+            expires_in: Duration::from_secs(token.expires_in.unwrap_or(3600)),
+        })
+    }
+
+    async fn fetch_wallet_token(&self) -> Result<FreshToken<SecretString>> {
+        let service = Service::WalletAuthentication;
+        let operation = service.operation();
+        let config = &self.inner.config;
+        let mut session_renewed = false;
+        loop {
+            let access = self.access_token().await?;
+            let body = wire::WalletAuthBody {
+                identifier: &config.agent_wallet,
+                password: config.wallet_password.expose_secret(),
+            };
+            let request = self.ws_request(service, &access, &body)?;
+            let response = self.inner.http.execute(operation, None, &request).await?;
+            if response.status == 401 && !session_renewed {
+                self.inner.access.invalidate(&access);
+                session_renewed = true;
+                continue;
+            }
+            let envelope = self.envelope(operation, None, &response)?;
+            if !envelope.status.is_success() {
+                return Err(decline(operation, &envelope.status));
+            }
+            let answer: wire::WalletAuthAnswer =
+                self.parse_body(operation, &envelope).map_err(|_| {
+                    credential_undecodable_detail(operation, "no access_token in responseBody")
+                })?;
+            if answer.access_token.is_empty() {
+                return Err(credential_undecodable_detail(
+                    operation,
+                    "empty access_token",
+                ));
+            }
+            tracing::debug!(provider = wire::PROVIDER, "wallet authenticated");
+            return Ok(FreshToken {
+                value: SecretString::from(answer.access_token),
+                expires_in: answer
+                    .expires_in
+                    .map_or(config.wallet_token_lifetime, Duration::from_secs),
+            });
+        }
+    }
+
+    // ------------------------------------------------------------ callWS
+
+    fn client_date(&self) -> String {
+        let now = self.inner.clock.now();
+        match self.inner.config.client_date {
+            ClientDateFormat::UnixMillis => now
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+                .to_string(),
+            ClientDateFormat::Compact => OffsetDateTime::from(now)
+                .to_offset(offset!(+3))
+                .format(format_description!("[year][month][day][hour][minute]"))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn ws_request<B: Serialize>(
+        &self,
+        service: Service,
+        access: &SecretString,
+        body: &B,
+    ) -> Result<Request> {
+        let config = &self.inner.config;
+        let corr_id = self.inner.correlation.generate();
+        let client_date = self.client_date();
+        let signon = Signon {
+            org_id: &config.org_id,
+            user_id: &config.username,
+            external_user: &config.external_user,
+        };
+        let envelope = wire::envelope(service, &corr_id, &client_date, &signon, body);
+        Request::post(self.inner.ws_url.clone())
+            .bearer(access)?
+            .json(&envelope)
+    }
+
+    fn envelope(
+        &self,
+        operation: payments_core::Operation,
+        reference: Option<&str>,
+        response: &RawResponse,
+    ) -> Result<ResponseEnvelope> {
+        if !response.is_success() {
+            return Err(self
+                .inner
+                .http
+                .unexpected_status(operation, reference, response));
+        }
+        self.inner.http.decode_json(operation, response)
+    }
+
+    /// Sends a merchant-domain `callWS` and returns its answer's envelope
+    /// (success or not), renewing dead tokens once.
+    ///
+    /// `build` makes the request from the access token and the wallet token.
+    async fn call<F>(
+        &self,
+        service: Service,
+        reference: Option<&str>,
+        build: F,
+    ) -> Result<ResponseEnvelope>
+    where
+        F: Fn(&SecretString, &str) -> Result<Request>,
+    {
+        let operation = service.operation();
+        let mut session_renewed = false;
+        let mut wallet_renewed = false;
+        loop {
+            let access = self.access_token().await?;
+            let wallet = self.wallet_token().await?;
+            let request = build(&access, wallet.expose_secret())?;
+            let response = self
+                .inner
+                .http
+                .execute(operation, reference, &request)
+                .await?;
+            if response.status == 401 {
+                if session_renewed {
+                    return Err(Error::Authentication {
+                        operation,
+                        message: "the provider refused a freshly issued access token".to_owned(),
+                    });
+                }
+                tracing::info!(
+                    provider = wire::PROVIDER,
+                    operation = operation.name,
+                    "HTTP 401: logging in again"
+                );
+                self.inner.access.invalidate(&access);
+                self.inner.wallet.invalidate(&wallet);
+                session_renewed = true;
+                continue;
+            }
+            let envelope = self.envelope(operation, reference, &response)?;
+            if !envelope.status.is_success()
+                && envelope.status.rejects_wallet_token()
+                && !wallet_renewed
+            {
+                tracing::info!(
+                    provider = wire::PROVIDER,
+                    operation = operation.name,
+                    "wallet token rejected: re-authenticating"
+                );
+                self.inner.wallet.invalidate(&wallet);
+                wallet_renewed = true;
+                continue;
+            }
+            return Ok(envelope);
+        }
+    }
+
+    fn credentials_password(&self) -> &str {
+        self.inner.config.wallet_password.expose_secret()
+    }
+
+    // ------------------------------------------------------------ operations
+
+    /// Checks a voucher (`ECOMMERCEINQUIRY`): its state, amount and currency.
+    /// The inquiry carries its own fresh `refId`.
+    ///
+    /// # Errors
+    ///
+    /// A decline (unknown voucher, wrong mobile), [`Error::UndecodableResponse`],
+    /// transport errors.
+    pub async fn inquire_voucher(
+        &self,
+        voucher: &VoucherCode,
+        customer_mobile: &MobileNumber,
+    ) -> Result<Voucher> {
+        let service = Service::Inquiry;
+        let operation = service.operation();
+        let reference = self.new_reference()?;
+        let config = &self.inner.config;
+        let envelope = self
+            .call(service, None, |access, token| {
+                self.ws_request(
+                    service,
+                    access,
+                    &wire::InquiryBody {
+                        agent_wallet: &config.agent_wallet,
+                        password: self.credentials_password(),
+                        access_token: token,
+                        voucher: voucher.as_str(),
+                        receiver_mobile: customer_mobile.as_str(),
+                        ref_id: reference.as_str(),
+                        purpose: &config.default_purpose,
+                    },
+                )
+            })
+            .await?;
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::InquiryAnswer = self.parse_body(operation, &envelope)?;
+        let currency = parse_currency(operation, &answer.txncurrency)?;
+        let amount = money(operation, "txnamount", answer.txnamount, currency)?;
+        Ok(Voucher {
+            code: voucher.clone(),
+            state: VoucherState::from_wire(&answer.state),
+            amount,
+            issuer_reference: answer.issuer_trx_ref.map(ProviderReference::new),
+            receiver_mobile: answer.receiver_mobile,
+            sender_mobile: answer.sender_mobile,
+            date: answer.trx_date,
+        })
+    }
+
+    /// Redeems a voucher (`ECOMMCASHOUT`): moves its amount from the
+    /// customer's wallet to the merchant's. **Not retried**: if the outcome
+    /// is unknown ([`Error::OutcomeUnknown`]), look it up with
+    /// [`check_status`](Self::check_status) by `request.reference` — or use
+    /// [`collect`](Self::collect), which does that.
+    ///
+    /// The answer's amount and currency are checked against the request's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (zero amount, a `refId` this client already
+    /// used), a decline, [`Error::OutcomeUnknown`],
+    /// [`Error::IntegrityMismatch`], transport errors.
+    pub async fn cash_out(&self, request: &CashOut) -> Result<CashOutReceipt> {
+        let service = Service::CashOut;
+        let operation = service.operation();
+        request
+            .amount
+            .require_positive()
+            .map_err(|e| Error::invalid_money("amount", &e))?;
+        let reference = request.reference.as_str();
+        let fresh = self
+            .inner
+            .used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(reference);
+        if !fresh {
+            return Err(Error::invalid(
+                "refId",
+                format_args!(
+                    "`{reference}` was already used by this client; every request needs a new one"
+                ),
+            ));
+        }
+        let config = &self.inner.config;
+        let purpose = request
+            .purpose
+            .as_deref()
+            .unwrap_or(&config.default_purpose);
+        let envelope = self
+            .call(service, Some(reference), |access, token| {
+                self.ws_request(
+                    service,
+                    access,
+                    &wire::CashOutBody {
+                        agent_wallet: &config.agent_wallet,
+                        password: self.credentials_password(),
+                        access_token: token,
+                        voucher: request.voucher.as_str(),
+                        receiver_mobile: request.customer_mobile.as_str(),
+                        ref_id: reference,
+                        purpose,
+                        amount: request.amount.to_json_number(),
+                        currency: request.amount.currency().code(),
+                    },
+                )
+            })
+            .await?;
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::CashOutAnswer = self.parse_body(operation, &envelope)?;
+        let currency = match &answer.currency {
+            Some(code) => parse_currency(operation, code)?,
+            None => request.amount.currency(),
+        };
+        if currency != request.amount.currency() {
+            return Err(mismatch(
+                operation,
+                "currency",
+                request.amount.currency(),
+                currency,
+            ));
+        }
+        let amount = match answer.amount {
+            Some(amount) => money(operation, "amount", amount, currency)?,
+            None => request.amount,
+        };
+        if amount != request.amount {
+            return Err(mismatch(operation, "amount", request.amount, amount));
+        }
+        if let Some(echoed) = &answer.ref_id
+            && echoed != reference
+        {
+            return Err(mismatch(operation, "refId", reference, echoed));
+        }
+        let balance = answer
+            .balance
+            .map(|b| money(operation, "balance", b, currency))
+            .transpose()?;
+        Ok(CashOutReceipt {
+            amount,
+            reference: request.reference.clone(),
+            issuer_reference: answer.issuer_ref.map(ProviderReference::new),
+            balance,
+            settled_by_lookup: false,
+        })
+    }
+
+    /// Looks an earlier operation up by its `refId` (`AGENTCHECKSTATUS`).
+    /// "No such operation" is [`TransactionState::NotFound`], not an error.
+    ///
+    /// # Errors
+    ///
+    /// A decline, [`Error::UndecodableResponse`], transport errors.
+    pub async fn check_status(&self, reference: &MerchantReference) -> Result<TransactionStatus> {
+        let service = Service::CheckStatus;
+        let operation = service.operation();
+        let config = &self.inner.config;
+        let envelope = self
+            .call(service, None, |access, token| {
+                self.ws_request(
+                    service,
+                    access,
+                    &wire::CheckStatusBody {
+                        agent_wallet: &config.agent_wallet,
+                        password: self.credentials_password(),
+                        access_token: token,
+                        ref_id: reference.as_str(),
+                    },
+                )
+            })
+            .await?;
+        if !envelope.status.is_success() {
+            if envelope.status.says_not_found() {
+                return Ok(TransactionStatus {
+                    reference: reference.clone(),
+                    state: TransactionState::NotFound,
+                    amount: None,
+                    issuer_reference: None,
+                });
+            }
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::StatusAnswer = self.parse_body(operation, &envelope)?;
+        let amount = match (answer.amount, &answer.currency) {
+            (Some(amount), Some(code)) => {
+                let currency = parse_currency(operation, code)?;
+                Some(money(operation, "amount", amount, currency)?)
+            }
+            _ => None,
+        };
+        Ok(TransactionStatus {
+            reference: reference.clone(),
+            state: TransactionState::from_wire(&answer.status),
+            amount,
+            issuer_reference: answer.issuer_ref.map(ProviderReference::new),
+        })
+    }
+
+    /// The merchant wallet's operations from `from` to `to`, both included
+    /// (`AGENTSTATEMENT`, dates sent as `yyyy-MM-dd`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `from` is after `to`; a decline,
+    /// [`Error::UndecodableResponse`], transport errors.
+    pub async fn statement(&self, from: time::Date, to: time::Date) -> Result<Vec<StatementEntry>> {
+        if from > to {
+            return Err(Error::invalid("from", format_args!("{from} is after {to}")));
+        }
+        let service = Service::Statement;
+        let operation = service.operation();
+        let format = format_description!("[year]-[month]-[day]");
+        let (from, to) = (
+            from.format(format).map_err(|e| Error::invalid("from", e))?,
+            to.format(format).map_err(|e| Error::invalid("to", e))?,
+        );
+        let config = &self.inner.config;
+        let envelope = self
+            .call(service, None, |access, token| {
+                self.ws_request(
+                    service,
+                    access,
+                    &wire::StatementBody {
+                        agent_wallet: &config.agent_wallet,
+                        password: self.credentials_password(),
+                        access_token: token,
+                        from_date: &from,
+                        to_date: &to,
+                    },
+                )
+            })
+            .await?;
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::StatementAnswer = self.parse_body(operation, &envelope)?;
+        answer
+            .transactions
+            .into_iter()
+            .map(|line| {
+                let currency = parse_currency(operation, &line.currency)?;
+                Ok(StatementEntry {
+                    reference: line.ref_id,
+                    issuer_reference: line.issuer_ref.map(ProviderReference::new),
+                    amount: money(operation, "amount", line.amount.abs(), currency)?,
+                    description: line.description,
+                    date: line.trx_date,
+                    balance_after: line
+                        .balance
+                        .map(|b| money(operation, "balance", b, currency))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// The merchant wallet's balance (`AGENTBALANCEINQUIRY`).
+    ///
+    /// # Errors
+    ///
+    /// A decline, [`Error::UndecodableResponse`], transport errors.
+    pub async fn balance(&self) -> Result<Balance> {
+        let service = Service::Balance;
+        let operation = service.operation();
+        let config = &self.inner.config;
+        let envelope = self
+            .call(service, None, |access, token| {
+                self.ws_request(
+                    service,
+                    access,
+                    &wire::WalletCredentials {
+                        agent_wallet: &config.agent_wallet,
+                        password: self.credentials_password(),
+                        access_token: token,
+                    },
+                )
+            })
+            .await?;
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::BalanceAnswer = self.parse_body(operation, &envelope)?;
+        let currency = parse_currency(operation, &answer.currency)?;
+        Ok(Balance {
+            available: money(operation, "balance", answer.balance, currency)?,
+        })
+    }
+
+    fn parse_body<T: DeserializeOwned>(
+        &self,
+        operation: payments_core::Operation,
+        envelope: &ResponseEnvelope,
+    ) -> Result<T> {
+        let raw = envelope.body.as_ref().map_or("null", |b| b.get());
+        serde_json::from_str(raw).map_err(|e| Error::UndecodableResponse {
+            operation,
+            detail: format!("responseBody is not the expected shape: {e}"),
+            raw: self.inner.http.scrubber().excerpt(raw.as_bytes()),
+            source: Some(Box::new(e)),
+        })
+    }
+
+    pub(crate) fn settle_policy(&self) -> &RetryPolicy {
+        &self.inner.settle
+    }
+}
+
+impl fmt::Debug for JawaliClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JawaliClient")
+            .field("config", &self.inner.config)
+            .field("access_token", &self.inner.access)
+            .field("wallet_token", &self.inner.wallet)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `LOGIN` request: an OAuth2 password grant, form-encoded.
+pub(crate) fn login_request(url: &url::Url, config: &JawaliConfig) -> Request {
+    Request::post(url.clone()).form([
+        ("grant_type", "password"),
+        ("client_id", config.oauth.client_id.as_str()),
+        ("client_secret", config.oauth.client_secret.expose_secret()),
+        ("scope", config.oauth.scope.as_str()),
+        ("username", config.username.as_str()),
+        ("password", config.password.expose_secret()),
+    ])
+}
+
+/// A credential answer that does not parse: its body is withheld, since it
+/// may hold a token.
+fn credential_undecodable(
+    operation: payments_core::Operation,
+    response: &RawResponse,
+    error: &serde_json::Error,
+) -> Error {
+    credential_undecodable_detail(
+        operation,
+        &payments_core::http::describe_json_failure(&response.body, error),
+    )
+}
+
+fn credential_undecodable_detail(operation: payments_core::Operation, detail: &str) -> Error {
+    Error::UndecodableResponse {
+        operation,
+        detail: detail.to_owned(),
+        raw: payments_core::secret::RedactedText::from_static(
+            "[withheld: a credential answer may hold a token]",
+        ),
+        source: None,
+    }
+}
+
+fn decline(operation: payments_core::Operation, status: &wire::ResponseStatus) -> Error {
+    let mut decline = Decline::new(
+        status.code.clone(),
+        status.decline_kind(),
+        status.description.clone().unwrap_or_default(),
+    );
+    if let Some(native) = &status.native {
+        decline = decline.with_user_message(native.clone());
+    }
+    Error::Declined { operation, decline }
+}
+
+fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Currency> {
+    let code = code.trim();
+    let found = Currency::from_code(&code.to_ascii_uppercase())
+        .or_else(|| code.parse::<u16>().ok().and_then(Currency::from_numeric));
+    found.ok_or_else(|| Error::UndecodableResponse {
+        operation,
+        detail: format!(
+            "unknown currency `{}`",
+            code.chars().take(12).collect::<String>()
+        ),
+        raw: payments_core::secret::RedactedText::from_static(""),
+        source: None,
+    })
+}
+
+fn money(
+    operation: payments_core::Operation,
+    field: &str,
+    amount: Decimal,
+    currency: Currency,
+) -> Result<Money> {
+    Money::new(amount, currency).map_err(|e| Error::UndecodableResponse {
+        operation,
+        detail: format!("{field}: {e}"),
+        raw: payments_core::secret::RedactedText::from_static(""),
+        source: Some(Box::new(e)),
+    })
+}
+
+pub(crate) fn mismatch(
+    operation: payments_core::Operation,
+    field: &'static str,
+    expected: impl fmt::Display,
+    actual: impl fmt::Display,
+) -> Error {
+    Error::IntegrityMismatch {
+        operation,
+        field: field.into(),
+        expected: expected.to_string(),
+        actual: actual.to_string(),
+    }
+}

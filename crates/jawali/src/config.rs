@@ -1,0 +1,180 @@
+//! Client configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+use payments_core::http::HttpConfig;
+use payments_core::{Environment, SecretString};
+
+/// The published test system (`https://app.wecash.com.ye:9493`).
+pub const TEST_BASE_URL: &str = "https://app.wecash.com.ye:9493";
+
+/// How `clientDate` is written in the `callWS` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClientDateFormat {
+    /// UNIX time in milliseconds, as the provider's document says (`"1732345678901"`).
+    #[default]
+    UnixMillis,
+    /// `yyyyMMddHHmm` in Yemen's time (UTC+03:00), as some integrations send it.
+    Compact,
+}
+
+/// The OAuth client the `LOGIN` password grant authenticates as.
+///
+/// Every public integration uses `restapp`/`restapp` with scope `read`,
+/// which are the defaults.
+#[derive(Clone)]
+pub struct OAuthClient {
+    /// `client_id` (default `restapp`).
+    pub client_id: String,
+    /// `client_secret` (default `restapp`).
+    pub client_secret: SecretString,
+    /// `scope` (default `read`).
+    pub scope: String,
+}
+
+impl Default for OAuthClient {
+    fn default() -> Self {
+        OAuthClient {
+            client_id: "restapp".to_owned(),
+            client_secret: SecretString::from("restapp"),
+            scope: "read".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// Everything a [`JawaliClient`](crate::JawaliClient) needs. Secrets are
+/// `SecretString`s: `Debug` never prints them.
+///
+/// ```
+/// use jawali::JawaliConfig;
+/// use payments_core::{Environment, SecretString};
+///
+/// let config = JawaliConfig::new(
+///     Environment::Test,
+///     "merchant-user",
+///     SecretString::from("login password"),
+///     "1234",
+///     "777000111",
+///     SecretString::from("wallet password"),
+/// )
+/// .external_user("checkout-web");
+/// assert!(!format!("{config:?}").contains("wallet password"));
+/// ```
+#[derive(Clone)]
+pub struct JawaliConfig {
+    /// Which system: [`Environment::Test`] is the published test host;
+    /// production needs [`Environment::Custom`] with the address Jawali gave you.
+    pub environment: Environment,
+    /// `userID` / `username`: the merchant's user.
+    pub username: String,
+    /// The merchant user's password (`LOGIN`).
+    pub password: SecretString,
+    /// `orgID`: the merchant's organisation number.
+    pub org_id: String,
+    /// `agentWallet` / `identifier`: the merchant's wallet.
+    pub agent_wallet: String,
+    /// The merchant wallet's password (`WALLETAUTHENTICATION` and every wallet call).
+    pub wallet_password: SecretString,
+    /// `externalUser`: a user name in the merchant's system (defaults to `username`).
+    pub external_user: String,
+    /// The OAuth client of the `LOGIN` grant.
+    pub oauth: OAuthClient,
+    /// How `clientDate` is written.
+    pub client_date: ClientDateFormat,
+    /// `purpose` sent with inquiries and cash-outs when the call gives none.
+    pub default_purpose: String,
+    /// How long a wallet token is trusted when the provider does not say
+    /// (it is renewed earlier whenever the provider rejects it).
+    pub wallet_token_lifetime: Duration,
+    /// Tokens are renewed this long before they expire.
+    pub token_skew: Duration,
+    /// Timeouts, response cap and read retries.
+    pub http: HttpConfig,
+}
+
+impl JawaliConfig {
+    /// A configuration with the documented defaults for everything else.
+    pub fn new(
+        environment: Environment,
+        username: impl Into<String>,
+        password: SecretString,
+        org_id: impl Into<String>,
+        agent_wallet: impl Into<String>,
+        wallet_password: SecretString,
+    ) -> Self {
+        let username = username.into();
+        JawaliConfig {
+            environment,
+            external_user: username.clone(),
+            username,
+            password,
+            org_id: org_id.into(),
+            agent_wallet: agent_wallet.into(),
+            wallet_password,
+            oauth: OAuthClient::default(),
+            client_date: ClientDateFormat::default(),
+            default_purpose: "Online purchase".to_owned(),
+            wallet_token_lifetime: Duration::from_secs(30 * 60),
+            token_skew: Duration::from_secs(60),
+            http: HttpConfig::default(),
+        }
+    }
+
+    /// Sets `externalUser`.
+    #[must_use]
+    pub fn external_user(mut self, user: impl Into<String>) -> Self {
+        self.external_user = user.into();
+        self
+    }
+
+    /// Sets the `clientDate` format.
+    #[must_use]
+    pub fn client_date(mut self, format: ClientDateFormat) -> Self {
+        self.client_date = format;
+        self
+    }
+
+    /// Sets the OAuth client.
+    #[must_use]
+    pub fn oauth(mut self, oauth: OAuthClient) -> Self {
+        self.oauth = oauth;
+        self
+    }
+
+    /// Sets the HTTP configuration.
+    #[must_use]
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+}
+
+impl fmt::Debug for JawaliConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JawaliConfig")
+            .field("environment", &self.environment)
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .field("org_id", &self.org_id)
+            .field("agent_wallet", &self.agent_wallet)
+            .field("wallet_password", &"[REDACTED]")
+            .field("external_user", &self.external_user)
+            .field("oauth", &self.oauth)
+            .field("client_date", &self.client_date)
+            .field("default_purpose", &self.default_purpose)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}

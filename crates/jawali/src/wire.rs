@@ -1,0 +1,476 @@
+//! The `callWS` wire format, exactly as the provider spells it.
+//!
+//! Private: the public API speaks in [`crate::model`] types. Request bodies
+//! are built by pure functions ([`envelope`]) so they can be snapshot-tested
+//! without a network.
+
+use payments_core::wire::{
+    JsonNumber, decimal_from_number_or_string, optional_decimal_from_number_or_string,
+    optional_string_from_string_or_number, string_from_string_or_number,
+};
+use payments_core::{Decimal, DeclineKind, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// The `callWS` services, with their wire names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    WalletAuthentication,
+    Inquiry,
+    CashOut,
+    CheckStatus,
+    Statement,
+    Balance,
+}
+
+pub(crate) const PROVIDER: &str = "jawali";
+pub(crate) const LOGIN: Operation = Operation::authentication(PROVIDER, "login");
+
+impl Service {
+    pub(crate) const ALL: [Service; 6] = [
+        Service::WalletAuthentication,
+        Service::Inquiry,
+        Service::CashOut,
+        Service::CheckStatus,
+        Service::Statement,
+        Service::Balance,
+    ];
+
+    pub(crate) fn service_name(self) -> &'static str {
+        match self {
+            Service::WalletAuthentication => "PAYWA.WALLETAUTHENTICATION",
+            Service::Inquiry => "PAYAG.ECOMMERCEINQUIRY",
+            Service::CashOut => "PAYAG.ECOMMCASHOUT",
+            Service::CheckStatus => "PAYAG.AGENTCHECKSTATUS",
+            Service::Statement => "PAYAG.AGENTSTATEMENT",
+            Service::Balance => "PAYAG.AGENTBALANCEINQUIRY",
+        }
+    }
+
+    pub(crate) fn domain_name(self) -> &'static str {
+        match self {
+            Service::WalletAuthentication => "WalletDomain",
+            _ => "MerchantDomain",
+        }
+    }
+
+    pub(crate) fn operation(self) -> Operation {
+        match self {
+            Service::WalletAuthentication => {
+                Operation::authentication(PROVIDER, "wallet_authentication")
+            }
+            Service::Inquiry => Operation::read(PROVIDER, "inquiry"),
+            Service::CashOut => Operation::money_moving(PROVIDER, "cash_out"),
+            Service::CheckStatus => Operation::read(PROVIDER, "check_status"),
+            Service::Statement => Operation::read(PROVIDER, "statement"),
+            Service::Balance => Operation::read(PROVIDER, "balance"),
+        }
+    }
+
+    pub(crate) fn from_service_name(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.service_name() == name)
+    }
+}
+
+/// What the header carries besides the service.
+pub(crate) struct Signon<'a> {
+    pub(crate) org_id: &'a str,
+    pub(crate) user_id: &'a str,
+    pub(crate) external_user: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Envelope<'a, B> {
+    header: Header<'a>,
+    body: B,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Header<'a> {
+    service_detail: ServiceDetail<'a>,
+    signon_detail: SignonDetail<'a>,
+    message_context: MessageContext<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceDetail<'a> {
+    #[serde(rename = "corrID")]
+    corr_id: &'a str,
+    domain_name: &'static str,
+    service_name: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignonDetail<'a> {
+    #[serde(rename = "clientID")]
+    client_id: &'static str,
+    #[serde(rename = "orgID")]
+    org_id: &'a str,
+    #[serde(rename = "userID")]
+    user_id: &'a str,
+    external_user: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageContext<'a> {
+    client_date: &'a str,
+    body_type: &'static str,
+}
+
+/// The whole `callWS` request for `service` with `body`.
+pub(crate) fn envelope<'a, B: Serialize>(
+    service: Service,
+    corr_id: &'a str,
+    client_date: &'a str,
+    signon: &Signon<'a>,
+    body: B,
+) -> Envelope<'a, B> {
+    Envelope {
+        header: Header {
+            service_detail: ServiceDetail {
+                corr_id,
+                domain_name: service.domain_name(),
+                service_name: service.service_name(),
+            },
+            signon_detail: SignonDetail {
+                client_id: "WeCash",
+                org_id: signon.org_id,
+                user_id: signon.user_id,
+                external_user: signon.external_user,
+            },
+            message_context: MessageContext {
+                client_date,
+                body_type: "Clear",
+            },
+        },
+        body,
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct WalletAuthBody<'a> {
+    pub(crate) identifier: &'a str,
+    pub(crate) password: &'a str,
+}
+
+/// The wallet credentials every merchant-domain call carries.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WalletCredentials<'a> {
+    pub(crate) agent_wallet: &'a str,
+    pub(crate) password: &'a str,
+    /// The *wallet* token from `WALLETAUTHENTICATION`.
+    pub(crate) access_token: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InquiryBody<'a> {
+    pub(crate) agent_wallet: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) access_token: &'a str,
+    pub(crate) voucher: &'a str,
+    pub(crate) receiver_mobile: &'a str,
+    pub(crate) ref_id: &'a str,
+    pub(crate) purpose: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CashOutBody<'a> {
+    pub(crate) agent_wallet: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) access_token: &'a str,
+    pub(crate) voucher: &'a str,
+    pub(crate) receiver_mobile: &'a str,
+    pub(crate) ref_id: &'a str,
+    pub(crate) purpose: &'a str,
+    pub(crate) amount: JsonNumber,
+    pub(crate) currency: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CheckStatusBody<'a> {
+    pub(crate) agent_wallet: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) access_token: &'a str,
+    pub(crate) ref_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StatementBody<'a> {
+    pub(crate) agent_wallet: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) access_token: &'a str,
+    pub(crate) from_date: &'a str,
+    pub(crate) to_date: &'a str,
+}
+
+// ---------------------------------------------------------------- answers
+
+/// `{"responseStatus": {...}, "responseBody": {...}}`.
+#[derive(Deserialize)]
+pub(crate) struct ResponseEnvelope {
+    #[serde(rename = "responseStatus")]
+    pub(crate) status: ResponseStatus,
+    #[serde(rename = "responseBody", default)]
+    pub(crate) body: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub(crate) struct ResponseStatus {
+    #[serde(
+        rename = "systemStatus",
+        deserialize_with = "string_from_string_or_number"
+    )]
+    pub(crate) code: String,
+    #[serde(rename = "systemStatusDesc", default)]
+    pub(crate) description: Option<String>,
+    #[serde(rename = "systemStatusDescNative", default)]
+    pub(crate) native: Option<String>,
+}
+
+impl ResponseStatus {
+    pub(crate) fn is_success(&self) -> bool {
+        self.code.trim() == "0"
+    }
+
+    fn texts(&self) -> String {
+        format!(
+            "{} {}",
+            self.description.as_deref().unwrap_or_default(),
+            self.native.as_deref().unwrap_or_default()
+        )
+        .to_lowercase()
+    }
+
+    /// An HTTP 200 whose text says the wallet token is invalid or expired.
+    pub(crate) fn rejects_wallet_token(&self) -> bool {
+        let text = self.texts();
+        text.contains("token") && (text.contains("invalid") || text.contains("expired"))
+    }
+
+    /// A lookup whose text says there is no such operation.
+    pub(crate) fn says_not_found(&self) -> bool {
+        let text = self.texts();
+        text.contains("not found") || text.contains("not exist") || text.contains("no transaction")
+    }
+
+    /// The decline kind, read from the provider's text (codes are not documented).
+    pub(crate) fn decline_kind(&self) -> DeclineKind {
+        let text = self.texts();
+        if text.contains("insufficient") {
+            DeclineKind::InsufficientFunds
+        } else if text.contains("duplicate")
+            || text.contains("already used") && text.contains("ref")
+        {
+            DeclineKind::DuplicateReference
+        } else if text.contains("expired") {
+            DeclineKind::Expired
+        } else if text.contains("limit") {
+            DeclineKind::LimitExceeded
+        } else if text.contains("already") || text.contains("accepted") {
+            DeclineKind::AlreadyUsed
+        } else if text.contains("cancel") {
+            DeclineKind::Cancelled
+        } else if text.contains("not found")
+            || text.contains("not exist")
+            || text.contains("invalid wallet")
+        {
+            DeclineKind::AccountNotFound
+        } else if text.contains("password") || text.contains("unauthori") || text.contains("token")
+        {
+            DeclineKind::Unauthorized
+        } else {
+            DeclineKind::Other
+        }
+    }
+}
+
+/// The OAuth2 token endpoint's answer.
+#[derive(Deserialize)]
+pub(crate) struct OAuthToken {
+    pub(crate) access_token: String,
+    #[serde(default)]
+    pub(crate) expires_in: Option<u64>,
+}
+
+/// The OAuth2 error answer.
+#[derive(Deserialize)]
+pub(crate) struct OAuthError {
+    pub(crate) error: String,
+    #[serde(default)]
+    pub(crate) error_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WalletAuthAnswer {
+    pub(crate) access_token: String,
+    #[serde(default)]
+    pub(crate) expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InquiryAnswer {
+    #[serde(
+        alias = "txnAmount",
+        deserialize_with = "decimal_from_number_or_string"
+    )]
+    pub(crate) txnamount: Decimal,
+    #[serde(
+        alias = "txnCurrency",
+        deserialize_with = "string_from_string_or_number"
+    )]
+    pub(crate) txncurrency: String,
+    #[serde(alias = "State")]
+    pub(crate) state: String,
+    #[serde(
+        default,
+        alias = "IssuerTrxRef",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) issuer_trx_ref: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) receiver_mobile: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) sender_mobile: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) trx_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CashOutAnswer {
+    #[serde(
+        default,
+        alias = "Amount",
+        deserialize_with = "optional_decimal_from_number_or_string"
+    )]
+    pub(crate) amount: Option<Decimal>,
+    #[serde(
+        default,
+        alias = "Currency",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) currency: Option<String>,
+    #[serde(
+        default,
+        alias = "RefId",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) ref_id: Option<String>,
+    #[serde(
+        default,
+        alias = "IssuerRef",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) issuer_ref: Option<String>,
+    #[serde(
+        default,
+        alias = "Balance",
+        deserialize_with = "optional_decimal_from_number_or_string"
+    )]
+    pub(crate) balance: Option<Decimal>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StatusAnswer {
+    #[serde(
+        alias = "state",
+        alias = "Status",
+        alias = "trxStatus",
+        alias = "txnStatus"
+    )]
+    pub(crate) status: String,
+    #[serde(
+        default,
+        alias = "Amount",
+        alias = "txnamount",
+        deserialize_with = "optional_decimal_from_number_or_string"
+    )]
+    pub(crate) amount: Option<Decimal>,
+    #[serde(
+        default,
+        alias = "Currency",
+        alias = "txncurrency",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) currency: Option<String>,
+    #[serde(
+        default,
+        alias = "IssuerRef",
+        alias = "issuerTrxRef",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) issuer_ref: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StatementAnswer {
+    #[serde(alias = "statement", alias = "items", alias = "Transactions")]
+    pub(crate) transactions: Vec<StatementLine>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StatementLine {
+    #[serde(
+        default,
+        alias = "RefId",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) ref_id: Option<String>,
+    #[serde(
+        default,
+        alias = "IssuerRef",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) issuer_ref: Option<String>,
+    #[serde(
+        alias = "Amount",
+        alias = "txnamount",
+        deserialize_with = "decimal_from_number_or_string"
+    )]
+    pub(crate) amount: Decimal,
+    #[serde(
+        alias = "Currency",
+        alias = "txncurrency",
+        deserialize_with = "string_from_string_or_number"
+    )]
+    pub(crate) currency: String,
+    #[serde(default, alias = "type", alias = "trxType")]
+    pub(crate) description: Option<String>,
+    #[serde(
+        default,
+        alias = "date",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) trx_date: Option<String>,
+    #[serde(
+        default,
+        alias = "balanceAfter",
+        deserialize_with = "optional_decimal_from_number_or_string"
+    )]
+    pub(crate) balance: Option<Decimal>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BalanceAnswer {
+    #[serde(
+        alias = "Balance",
+        alias = "availableBalance",
+        deserialize_with = "decimal_from_number_or_string"
+    )]
+    pub(crate) balance: Decimal,
+    #[serde(alias = "Currency", deserialize_with = "string_from_string_or_number")]
+    pub(crate) currency: String,
+}
