@@ -474,3 +474,174 @@ pub(crate) struct BalanceAnswer {
     #[serde(alias = "Currency", deserialize_with = "string_from_string_or_number")]
     pub(crate) currency: String,
 }
+
+#[cfg(test)]
+mod tests {
+    //! Snapshots of every request body, built by the same pure functions the
+    //! client sends. Credentials and volatile fields are redacted.
+
+    use super::*;
+    use payments_core::wire::DecimalStyle;
+
+    const SIGNON: Signon<'static> = Signon {
+        org_id: "1234",
+        user_id: "merchant",
+        external_user: "shop",
+    };
+
+    /// Snapshots the body as it goes on the wire (serde_json's text, read
+    /// back), and returns that text.
+    fn snapshot<B: Serialize>(name: &str, service: Service, body: B) -> String {
+        let envelope = envelope(service, "0f6c6d2e-volatile", "1700000000000", &SIGNON, body);
+        let wire = serde_json::to_string(&envelope).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&wire).unwrap();
+        insta::assert_json_snapshot!(name, value, {
+            ".header.serviceDetail.corrID" => "[corrID]",
+            ".header.messageContext.clientDate" => "[clientDate]",
+            ".body.password" => "[wallet password]",
+            ".body.accessToken" => "[wallet token]",
+        });
+        wire
+    }
+
+    #[test]
+    fn wallet_authentication_request() {
+        snapshot(
+            "request_wallet_authentication",
+            Service::WalletAuthentication,
+            WalletAuthBody {
+                identifier: "777000111",
+                password: "wallet-pw",
+            },
+        );
+    }
+
+    #[test]
+    fn inquiry_request() {
+        snapshot(
+            "request_inquiry",
+            Service::Inquiry,
+            InquiryBody {
+                agent_wallet: "777000111",
+                password: "wallet-pw",
+                access_token: "WT1",
+                voucher: "483920",
+                receiver_mobile: "771234567",
+                ref_id: "ref-000001",
+                purpose: "Online purchase",
+            },
+        );
+    }
+
+    #[test]
+    fn cash_out_request() {
+        let wire = snapshot(
+            "request_cash_out",
+            Service::CashOut,
+            CashOutBody {
+                agent_wallet: "777000111",
+                password: "wallet-pw",
+                access_token: "WT1",
+                voucher: "483920",
+                receiver_mobile: "771234567",
+                ref_id: "ref-000002",
+                purpose: "Online purchase",
+                amount: JsonNumber::new(Decimal::new(150050, 2), DecimalStyle::Normalized),
+                currency: "YER",
+            },
+        );
+        assert!(
+            wire.contains(r#""amount":1500.5,"currency":"YER""#),
+            "{wire}"
+        );
+    }
+
+    #[test]
+    fn check_status_request() {
+        snapshot(
+            "request_check_status",
+            Service::CheckStatus,
+            CheckStatusBody {
+                agent_wallet: "777000111",
+                password: "wallet-pw",
+                access_token: "WT1",
+                ref_id: "ref-000002",
+            },
+        );
+    }
+
+    #[test]
+    fn statement_request() {
+        snapshot(
+            "request_statement",
+            Service::Statement,
+            StatementBody {
+                agent_wallet: "777000111",
+                password: "wallet-pw",
+                access_token: "WT1",
+                from_date: "2026-11-01",
+                to_date: "2026-11-23",
+            },
+        );
+    }
+
+    #[test]
+    fn balance_request() {
+        snapshot(
+            "request_balance",
+            Service::Balance,
+            WalletCredentials {
+                agent_wallet: "777000111",
+                password: "wallet-pw",
+                access_token: "WT1",
+            },
+        );
+    }
+
+    #[test]
+    fn snapshots_hold_no_credential() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/snapshots");
+        let mut read = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                !text.contains("wallet-pw") && !text.contains("\"WT1\""),
+                "{path:?}"
+            );
+            read += 1;
+        }
+        assert!(read >= 6, "every request body has a snapshot");
+    }
+
+    #[test]
+    fn token_rejections_and_not_found_are_read_from_the_text() {
+        let status = |desc: &str| ResponseStatus {
+            code: "-1".into(),
+            description: Some(desc.into()),
+            native: None,
+        };
+        assert!(status("Invalid access token").rejects_wallet_token());
+        assert!(status("Access Token Expired").rejects_wallet_token());
+        assert!(!status("Voucher expired").rejects_wallet_token());
+        assert!(status("Transaction not found").says_not_found());
+        assert!(!status("Voucher expired").says_not_found());
+        assert_eq!(
+            status("Insufficient balance").decline_kind(),
+            DeclineKind::InsufficientFunds
+        );
+        assert_eq!(
+            status("Duplicate refId r-1").decline_kind(),
+            DeclineKind::DuplicateReference
+        );
+        assert_eq!(
+            status("Voucher expired").decline_kind(),
+            DeclineKind::Expired
+        );
+        assert_eq!(
+            status("Voucher already accepted").decline_kind(),
+            DeclineKind::AlreadyUsed
+        );
+        assert_eq!(status("Something odd").decline_kind(), DeclineKind::Other);
+    }
+}

@@ -1,0 +1,836 @@
+//! Every operation against a mock server: the exact request on the wire
+//! (method, path, headers, body) and the parsed answer; token renewal; the
+//! checks that stop a cash-out; malformed answers.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use httpmock::prelude::*;
+use jawali::{
+    CashOut, JawaliClient, JawaliConfig, MobileNumber, TransactionState, VoucherCode, VoucherState,
+};
+use payments_core::clock::ManualClock;
+use payments_core::http::{HttpConfig, RetryPolicy, Timeouts};
+use payments_core::reference::{MerchantReference, SequentialReferences};
+use payments_core::{BaseUrl, Currency, DeclineKind, Environment, Error, Money, SecretString};
+use serde_json::{Value, json};
+
+const NOW_MS: u64 = 1_700_000_000_000;
+
+fn config(server: &MockServer) -> JawaliConfig {
+    let mut config = JawaliConfig::new(
+        Environment::Custom(BaseUrl::parse(&server.base_url()).unwrap()),
+        "merchant",
+        SecretString::from("login-pw"),
+        "1234",
+        "777000111",
+        SecretString::from("wallet-pw"),
+    )
+    .external_user("shop");
+    config.http = HttpConfig {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(2),
+            total: Duration::from_secs(2),
+        },
+        max_response_bytes: 1 << 20,
+        retry: RetryPolicy {
+            max_attempts: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            jitter: false,
+        },
+    };
+    config
+}
+
+fn client(server: &MockServer) -> JawaliClient {
+    JawaliClient::builder(config(server))
+        .references(Arc::new(SequentialReferences::new("ref")))
+        .correlation_ids(Arc::new(SequentialReferences::new("corr")))
+        .clock(Arc::new(ManualClock::new(
+            UNIX_EPOCH + Duration::from_millis(NOW_MS),
+        )))
+        .settle_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            jitter: false,
+        })
+        .build()
+        .unwrap()
+}
+
+fn envelope(corr: &str, service: &str, body: Value) -> Value {
+    let domain = if service.starts_with("PAYWA.") {
+        "WalletDomain"
+    } else {
+        "MerchantDomain"
+    };
+    json!({
+        "header": {
+            "serviceDetail": {"corrID": corr, "domainName": domain, "serviceName": service},
+            "signonDetail": {"clientID": "WeCash", "orgID": "1234", "userID": "merchant", "externalUser": "shop"},
+            "messageContext": {"clientDate": NOW_MS.to_string(), "bodyType": "Clear"}
+        },
+        "body": body
+    })
+}
+
+fn success(body: Value) -> Value {
+    json!({"responseStatus": {"systemStatus": "0", "systemStatusDesc": "Success", "systemStatusDescNative": "تمت العملية بنجاح"}, "responseBody": body})
+}
+
+fn failure(code: &str, desc: &str, native: &str) -> Value {
+    json!({"responseStatus": {"systemStatus": code, "systemStatusDesc": desc, "systemStatusDescNative": native}, "responseBody": null})
+}
+
+fn wallet(token: &str) -> Value {
+    json!({"agentWallet": "777000111", "password": "wallet-pw", "accessToken": token})
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    for (k, v) in extra.as_object().unwrap() {
+        base.as_object_mut().unwrap().insert(k.clone(), v.clone());
+    }
+    base
+}
+
+/// LOGIN answering `AT1`, WALLETAUTHENTICATION (corr-000001) answering `WT1`.
+async fn tokens(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>) {
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/paygate/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("user-agent", concat!("jawali/", env!("CARGO_PKG_VERSION")))
+                .body("grant_type=password&client_id=restapp&client_secret=restapp&scope=read&username=merchant&password=login-pw");
+            then.status(200).json_body(json!({"access_token": "AT1", "token_type": "bearer", "refresh_token": "RT1", "expires_in": 3600, "scope": "read"}));
+        })
+        .await;
+    let auth = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT1")
+                .header("content-type", "application/json")
+                .json_body(envelope(
+                    "corr-000001",
+                    "PAYWA.WALLETAUTHENTICATION",
+                    json!({"identifier": "777000111", "password": "wallet-pw"}),
+                ));
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT1"})));
+        })
+        .await;
+    (login, auth)
+}
+
+fn yer(amount: &str) -> Money {
+    Money::parse(amount, Currency::YER).unwrap()
+}
+
+fn mobile() -> MobileNumber {
+    MobileNumber::new("+967771234567").unwrap()
+}
+
+fn voucher() -> VoucherCode {
+    VoucherCode::new("483920").unwrap()
+}
+
+fn inquiry_body(token: &str, corr_ref: &str) -> Value {
+    with(
+        wallet(token),
+        json!({"voucher": "483920", "receiverMobile": "771234567", "refId": corr_ref, "purpose": "Online purchase"}),
+    )
+}
+
+fn voucher_answer(state: &str, amount: Value, currency: &str) -> Value {
+    success(json!({
+        "txnamount": amount, "txncurrency": currency, "state": state, "issuerTrxRef": "ISS-77",
+        "receiverMobile": "771234567", "senderMobile": "733000001", "trxDate": "2026-11-23 10:00:00", "unknownField": {"x": 1}
+    }))
+}
+
+#[tokio::test]
+async fn login_is_a_form_encoded_password_grant_then_the_wallet_is_authenticated() {
+    let server = MockServer::start_async().await;
+    let (login, auth) = tokens(&server).await;
+    client(&server).authenticate_wallet().await.unwrap();
+    login.assert_async().await;
+    auth.assert_async().await;
+}
+
+#[tokio::test]
+async fn inquiry_sends_the_exact_envelope_and_parses_the_voucher() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let inquiry = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT1")
+                .header("content-type", "application/json")
+                .json_body(envelope(
+                    "corr-000002",
+                    "PAYAG.ECOMMERCEINQUIRY",
+                    inquiry_body("WT1", "ref-000001"),
+                ));
+            then.status(200)
+                .json_body(voucher_answer("PENDING", json!(1500), "YER"));
+        })
+        .await;
+    let voucher = client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap();
+    inquiry.assert_async().await;
+    assert_eq!(voucher.state, VoucherState::Pending);
+    assert_eq!(voucher.amount, yer("1500"));
+    insta::assert_debug_snapshot!("inquiry_answer", voucher);
+}
+
+#[tokio::test]
+async fn cash_out_writes_the_amount_exactly_and_parses_the_receipt() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let cash_out = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT1")
+                .body_includes(r#""amount":1500.5,"currency":"YER""#)
+                .json_body(envelope(
+                    "corr-000002",
+                    "PAYAG.ECOMMCASHOUT",
+                    with(inquiry_body("WT1", "order-1"), json!({"amount": 1500.5, "currency": "YER"})),
+                ));
+            then.status(200).json_body(success(json!({
+                "amount": 1500.5, "refId": "order-1", "IssuerRef": 9_876_543_210_u64, "Currency": "YER", "balance": "25000.50", "status": "ACCEPTED"
+            })));
+        })
+        .await;
+    let request = CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer("1500.50"),
+        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
+        purpose: None,
+    };
+    let receipt = client(&server).cash_out(&request).await.unwrap();
+    cash_out.assert_async().await;
+    assert_eq!(receipt.amount, yer("1500.5"));
+    assert_eq!(receipt.balance, Some(yer("25000.5")));
+    assert_eq!(
+        receipt.issuer_reference.as_ref().unwrap().as_str(),
+        "9876543210"
+    );
+    assert!(!receipt.settled_by_lookup);
+    insta::assert_debug_snapshot!("cash_out_answer", receipt);
+}
+
+#[tokio::test]
+async fn check_status_finds_an_operation_or_says_not_found() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let found = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .json_body(envelope("corr-000002", "PAYAG.AGENTCHECKSTATUS", with(wallet("WT1"), json!({"refId": "order-1"}))));
+            then.status(200).json_body(success(json!({"refId": "order-1", "status": "SUCCESS", "amount": 1500, "currency": "886", "issuerRef": "ISS-1"})));
+        })
+        .await;
+    let missing = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS").json_body(envelope(
+                "corr-000003",
+                "PAYAG.AGENTCHECKSTATUS",
+                with(wallet("WT1"), json!({"refId": "order-2"})),
+            ));
+            then.status(200).json_body(failure(
+                "-110",
+                "Transaction not found",
+                "العملية غير موجودة",
+            ));
+        })
+        .await;
+    let client = client(&server);
+    let reference = |r| MerchantReference::new(r, &jawali::REF_ID_RULES).unwrap();
+    let status = client.check_status(&reference("order-1")).await.unwrap();
+    assert_eq!(status.state, TransactionState::Succeeded);
+    assert_eq!(
+        status.amount,
+        Some(yer("1500")),
+        "numeric currency code 886 is YER"
+    );
+    insta::assert_debug_snapshot!("check_status_answer", status);
+    let status = client.check_status(&reference("order-2")).await.unwrap();
+    assert_eq!(status.state, TransactionState::NotFound);
+    found.assert_async().await;
+    missing.assert_async().await;
+}
+
+#[tokio::test]
+async fn statement_sends_the_date_range_and_parses_each_line() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let statement = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS").json_body(envelope(
+                "corr-000002",
+                "PAYAG.AGENTSTATEMENT",
+                with(wallet("WT1"), json!({"fromDate": "2026-11-01", "toDate": "2026-11-23"})),
+            ));
+            then.status(200).json_body(success(json!({"transactions": [
+                {"refId": "order-1", "issuerRef": "ISS-1", "amount": 1500, "currency": "YER", "description": "ECOMMCASHOUT", "trxDate": "2026-11-20 12:00:00", "balance": 1500},
+                {"RefId": "order-2", "Amount": "250.75", "Currency": "YER", "type": "ECOMMCASHOUT"}
+            ]})));
+        })
+        .await;
+    let lines = client(&server)
+        .statement(
+            time::macros::date!(2026 - 11 - 01),
+            time::macros::date!(2026 - 11 - 23),
+        )
+        .await
+        .unwrap();
+    statement.assert_async().await;
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].amount, yer("250.75"));
+    insta::assert_debug_snapshot!("statement_answer", lines);
+}
+
+#[tokio::test]
+async fn statement_refuses_a_reversed_range_before_sending() {
+    let server = MockServer::start_async().await;
+    let (login, _auth) = tokens(&server).await;
+    let error = client(&server)
+        .statement(
+            time::macros::date!(2026 - 11 - 23),
+            time::macros::date!(2026 - 11 - 01),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::InvalidInput { ref field, .. } if field == "from"),
+        "{error:?}"
+    );
+    assert_eq!(login.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn balance_is_parsed_as_money() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let balance = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS").json_body(envelope(
+                "corr-000002",
+                "PAYAG.AGENTBALANCEINQUIRY",
+                wallet("WT1"),
+            ));
+            then.status(200)
+                .json_body(success(json!({"balance": 125000.25, "currency": "YER"})));
+        })
+        .await;
+    let answer = client(&server).balance().await.unwrap();
+    balance.assert_async().await;
+    assert_eq!(answer.available, yer("125000.25"));
+    insta::assert_debug_snapshot!("balance_answer", answer);
+}
+
+#[tokio::test]
+async fn a_decline_keeps_code_description_and_the_arabic_message() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMERCEINQUIRY");
+            then.status(200).json_body(failure(
+                "-107",
+                "Voucher not found",
+                "كود الشراء غير موجود",
+            ));
+        })
+        .await;
+    let error = client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap_err();
+    let decline = error.decline().expect("a decline");
+    assert_eq!(decline.code, "-107");
+    assert_eq!(decline.message, "Voucher not found");
+    assert_eq!(
+        decline.user_message.as_deref(),
+        Some("كود الشراء غير موجود")
+    );
+    assert_eq!(decline.kind, DeclineKind::AccountNotFound);
+    assert_eq!(error.operation().unwrap().to_string(), "jawali.inquiry");
+}
+
+#[tokio::test]
+async fn http_401_logs_in_again_re_authenticates_the_wallet_and_repeats_once() {
+    let server = MockServer::start_async().await;
+    let login1 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200)
+                .json_body(json!({"access_token": "AT1", "expires_in": 3600}));
+        })
+        .await;
+    login1.up_to_n_times_async(1).await;
+    let login2 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200)
+                .json_body(json!({"access_token": "AT2", "expires_in": 3600}));
+        })
+        .await;
+    let auth1 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT1")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT1"})));
+        })
+        .await;
+    let auth2 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT2")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT2"})));
+        })
+        .await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT1")
+                .body_includes("ECOMMERCEINQUIRY");
+            then.status(401)
+                .json_body(json!({"error": "invalid_token"}));
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .header("authorization", "Bearer AT2")
+                .body_includes("ECOMMERCEINQUIRY")
+                .body_includes(r#""accessToken":"WT2""#);
+            then.status(200)
+                .json_body(voucher_answer("PENDING", json!(1500), "YER"));
+        })
+        .await;
+    let voucher = client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap();
+    assert_eq!(voucher.state, VoucherState::Pending);
+    assert_eq!(
+        (login1.calls_async().await, login2.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(
+        (auth1.calls_async().await, auth2.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(
+        (refused.calls_async().await, accepted.calls_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_wallet_token_text_re_authenticates_the_wallet_and_repeats_once() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200).json_body(json!({"access_token": "AT1"}));
+        })
+        .await;
+    let auth1 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT1"})));
+        })
+        .await;
+    auth1.up_to_n_times_async(1).await;
+    let auth2 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT2"})));
+        })
+        .await;
+    let stale = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMERCEINQUIRY")
+                .body_includes(r#""accessToken":"WT1""#);
+            then.status(200).json_body(failure(
+                "-104",
+                "Access token expired",
+                "انتهت صلاحية رمز الدخول",
+            ));
+        })
+        .await;
+    let fresh = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMERCEINQUIRY")
+                .body_includes(r#""accessToken":"WT2""#);
+            then.status(200)
+                .json_body(voucher_answer("PENDING", json!(1500), "YER"));
+        })
+        .await;
+    client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap();
+    assert_eq!(login.calls_async().await, 1, "the access token was fine");
+    assert_eq!(
+        (auth1.calls_async().await, auth2.calls_async().await),
+        (1, 1)
+    );
+    assert_eq!(
+        (stale.calls_async().await, fresh.calls_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_token_rejected_twice_is_an_error_not_a_loop() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let reauth = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS").body_includes("WALLETAUTHENTICATION");
+            then.status(200).json_body(success(json!({"access_token": "WT2"})));
+        })
+        .await;
+    let stale = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMERCEINQUIRY");
+            then.status(200).json_body(failure(
+                "-104",
+                "Invalid access token",
+                "رمز الدخول غير صالح",
+            ));
+        })
+        .await;
+    let error = client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap_err();
+    assert_eq!(error.decline().map(|d| d.kind), Some(DeclineKind::Unauthorized), "{error:?}");
+    assert_eq!(stale.calls_async().await, 2);
+    assert_eq!(reauth.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn refused_login_credentials_are_an_authentication_error_without_the_password() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(400).json_body(json!({"error": "invalid_grant", "error_description": "Bad credentials for login-pw"}));
+        })
+        .await;
+    let error = client(&server).login().await.unwrap_err();
+    assert!(matches!(error, Error::Authentication { .. }), "{error:?}");
+    let text = format!("{error} {error:?}");
+    assert!(text.contains("invalid_grant: Bad credentials"), "{text}");
+    assert!(!text.contains("login-pw"), "{text}");
+}
+
+async fn collect_refused(
+    state: &str,
+    amount: Value,
+    currency: &str,
+    expected: Money,
+) -> (Error, usize) {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMERCEINQUIRY");
+            then.status(200)
+                .json_body(voucher_answer(state, amount, currency));
+        })
+        .await;
+    let cash_out = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT");
+            then.status(200).json_body(success(json!({})));
+        })
+        .await;
+    let error = client(&server)
+        .collect("483920", "771234567", expected)
+        .await
+        .unwrap_err();
+    (error, cash_out.calls_async().await)
+}
+
+#[tokio::test]
+async fn every_voucher_state_is_read_and_only_pending_is_cashed_out() {
+    for (state, kind) in [
+        ("EXPIRED", DeclineKind::Expired),
+        ("ACCEPTED", DeclineKind::AlreadyUsed),
+        ("CANCELED", DeclineKind::Cancelled),
+        ("CANCELLED", DeclineKind::Cancelled),
+        ("REJECTED", DeclineKind::Other),
+        ("FROZEN", DeclineKind::Other),
+    ] {
+        let (error, cash_outs) = collect_refused(state, json!(1500), "YER", yer("1500")).await;
+        assert_eq!(
+            error.decline().map(|d| d.kind),
+            Some(kind),
+            "{state}: {error:?}"
+        );
+        assert_eq!(cash_outs, 0, "{state}: no cash-out");
+    }
+    assert_eq!(
+        VoucherState::from_wire("FROZEN"),
+        VoucherState::Unknown("FROZEN".into())
+    );
+    assert_eq!(VoucherState::from_wire("pending"), VoucherState::Pending);
+}
+
+#[tokio::test]
+async fn an_amount_or_currency_mismatch_stops_before_the_cash_out() {
+    let (error, cash_outs) = collect_refused("PENDING", json!("1000"), "YER", yer("1500")).await;
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, expected, actual, .. }
+        if field == "amount" && expected == "1500.00 YER" && actual == "1000.00 YER"),
+        "{error:?}"
+    );
+    assert!(error.outcome_known(), "nothing moved");
+    assert_eq!(cash_outs, 0);
+    let (error, cash_outs) = collect_refused("PENDING", json!(1500), "USD", yer("1500")).await;
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "currency"),
+        "{error:?}"
+    );
+    assert_eq!(cash_outs, 0);
+}
+
+#[tokio::test]
+async fn a_cash_out_answer_with_another_amount_is_an_integrity_error_of_unknown_outcome() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT");
+            then.status(200).json_body(success(
+                json!({"amount": 150, "currency": "YER", "refId": "order-1"}),
+            ));
+        })
+        .await;
+    let request = CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer("1500"),
+        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
+        purpose: Some("Invoice 7".into()),
+    };
+    let error = client(&server).cash_out(&request).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "amount"),
+        "{error:?}"
+    );
+    assert!(!error.outcome_known());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_request() {
+    let server = MockServer::start_async().await;
+    let (login, _auth) = tokens(&server).await;
+    let client = client(&server);
+    for (voucher, mobile, amount, field) in [
+        ("", "771234567", yer("1500"), "voucher"),
+        ("48 39", "771234567", yer("1500"), "voucher"),
+        ("483920", "12345", yer("1500"), "customer_mobile"),
+        ("483920", "+967 871234567", yer("1500"), "customer_mobile"),
+        ("483920", "771234567", yer("0"), "amount"),
+    ] {
+        let error = client.collect(voucher, mobile, amount).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidInput { field: f, .. } if f == field),
+            "{voucher}/{mobile}: {error:?}"
+        );
+    }
+    assert!(matches!(
+        Money::parse("1.001", Currency::YER).map_err(Error::from),
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(login.calls_async().await, 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_reference_is_never_used_twice_by_one_client() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let cash_out = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT");
+            then.status(200).json_body(failure(
+                "-108",
+                "Voucher expired",
+                "انتهت صلاحية كود الشراء",
+            ));
+        })
+        .await;
+    let client = client(&server);
+    let request = CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer("1500"),
+        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
+        purpose: None,
+    };
+    assert_eq!(
+        client
+            .cash_out(&request)
+            .await
+            .unwrap_err()
+            .decline()
+            .unwrap()
+            .kind,
+        DeclineKind::Expired
+    );
+    let error = client.cash_out(&request).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidInput { field, .. } if field == "refId"),
+        "{error:?}"
+    );
+    assert_eq!(cash_out.calls_async().await, 1);
+}
+
+async fn inquiry_answering(status: u16, content_type: &str, body: &str) -> Error {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMERCEINQUIRY");
+            then.status(status)
+                .header("content-type", content_type)
+                .body(body);
+        })
+        .await;
+    client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn malformed_answers_are_typed_errors_that_keep_the_body() {
+    for (body, detail) in [
+        (
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            "an HTML or XML page",
+        ),
+        ("", "empty body"),
+        (
+            r#"{"responseStatus": {"systemStatus": "0""#,
+            "truncated JSON",
+        ),
+        (r#"{"status": "ok"}"#, "unexpected JSON shape"),
+        (
+            r#"{"responseStatus": {"systemStatus": "0"}, "responseBody": {"txnamount": "abc", "txncurrency": "YER", "state": "PENDING"}}"#,
+            "responseBody is not the expected shape",
+        ),
+        (
+            r#"{"responseStatus": {"systemStatus": "0"}, "responseBody": null}"#,
+            "responseBody is not the expected shape",
+        ),
+        (
+            r#"{"responseStatus": {"systemStatus": "0"}, "responseBody": {"txnamount": 10, "txncurrency": "XYZ", "state": "PENDING"}}"#,
+            "unknown currency `XYZ`",
+        ),
+        (
+            r#"{"responseStatus": {"systemStatus": "0"}, "responseBody": {"txnamount": 10.005, "txncurrency": "YER", "state": "PENDING"}}"#,
+            "txnamount: amount 10.005 has more than 2 decimal places",
+        ),
+    ] {
+        let error = inquiry_answering(200, "application/json", body).await;
+        match &error {
+            Error::UndecodableResponse {
+                detail: d,
+                operation,
+                ..
+            } => {
+                assert!(d.starts_with(detail), "{body:?}: {d}");
+                assert_eq!(operation.to_string(), "jawali.inquiry");
+            }
+            other => panic!("{body:?}: {other:?}"),
+        }
+    }
+    let error = inquiry_answering(200, "text/html", "<html>maintenance</html>").await;
+    assert!(
+        error.to_string().contains("<html>maintenance</html>"),
+        "the raw body is kept: {error}"
+    );
+    let error = inquiry_answering(500, "text/html", "<html>oops</html>").await;
+    assert!(
+        matches!(error, Error::Http { status: 500, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cash_out_answered_by_a_gateway_error_is_an_unknown_outcome_sent_once() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let cash_out = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT");
+            then.status(502).body("<html>Bad Gateway</html>");
+        })
+        .await;
+    let request = CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer("1500"),
+        reference: MerchantReference::new("order-9", &jawali::REF_ID_RULES).unwrap(),
+        purpose: None,
+    };
+    let error = client(&server).cash_out(&request).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { reference: Some(r), .. } if r == "order-9"),
+        "{error:?}"
+    );
+    assert_eq!(cash_out.calls_async().await, 1, "never repeated");
+}
+
+#[test]
+fn debug_of_config_and_client_shows_no_secret() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(MockServer::start_async());
+    let config = config(&server);
+    let client = rt.block_on(async { client(&server) });
+    for text in [format!("{config:?}"), format!("{client:?}")] {
+        assert!(
+            !text.contains("login-pw") && !text.contains("wallet-pw"),
+            "{text}"
+        );
+        assert!(text.contains("[REDACTED]"), "{text}");
+    }
+    let _ = SystemTime::now();
+}
