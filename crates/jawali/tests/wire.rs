@@ -510,8 +510,10 @@ async fn a_token_rejected_twice_is_an_error_not_a_loop() {
     let (_login, _auth) = tokens(&server).await;
     let reauth = server
         .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS").body_includes("WALLETAUTHENTICATION");
-            then.status(200).json_body(success(json!({"access_token": "WT2"})));
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT2"})));
         })
         .await;
     let stale = server
@@ -529,7 +531,11 @@ async fn a_token_rejected_twice_is_an_error_not_a_loop() {
         .inquire_voucher(&voucher(), &mobile())
         .await
         .unwrap_err();
-    assert_eq!(error.decline().map(|d| d.kind), Some(DeclineKind::Unauthorized), "{error:?}");
+    assert_eq!(
+        error.decline().map(|d| d.kind),
+        Some(DeclineKind::Unauthorized),
+        "{error:?}"
+    );
     assert_eq!(stale.calls_async().await, 2);
     assert_eq!(reauth.calls_async().await, 1);
 }

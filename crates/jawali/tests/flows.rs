@@ -1,0 +1,337 @@
+//! Whole flows against the embedded sandbox: lifecycle, expiry on the
+//! sandbox clock, duplicates, single-flight tokens, and unknown outcomes
+//! settled without moving money twice.
+#![cfg(feature = "sandbox")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jawali::sandbox::JawaliSandbox;
+use jawali::{CashOut, JawaliClient, MobileNumber, TransactionState, VoucherState};
+use payments_core::http::RetryPolicy;
+use payments_core::sandbox::Fault;
+use payments_core::{
+    Currency, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentStatus,
+};
+
+fn yer(amount: &str) -> Money {
+    Money::parse(amount, Currency::YER).unwrap()
+}
+
+fn mobile() -> MobileNumber {
+    MobileNumber::new("771234567").unwrap()
+}
+
+fn quick_settle() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 6,
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        jitter: false,
+    }
+}
+
+fn client(sandbox: &JawaliSandbox) -> JawaliClient {
+    let mut config = sandbox.config();
+    config.http.timeouts.total = Duration::from_millis(500);
+    JawaliClient::builder(config)
+        .clock(Arc::new(sandbox.clock().clone()))
+        .settle_policy(quick_settle())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_whole_lifecycle_moves_money_once_and_shows_in_balance_statement_and_status() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("1500"), &mobile());
+
+    let inquired = client.inquire_voucher(&voucher, &mobile()).await.unwrap();
+    assert_eq!(inquired.state, VoucherState::Pending);
+    assert_eq!(inquired.amount, yer("1500"));
+
+    let receipt = client
+        .collect(voucher.as_str(), "+967771234567", yer("1500"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.amount, yer("1500"));
+    assert_eq!(receipt.balance, Some(yer("1500")));
+    assert!(!receipt.settled_by_lookup);
+    assert_eq!(
+        sandbox.voucher_state(&voucher),
+        Some(VoucherState::Accepted)
+    );
+    assert_eq!(sandbox.cash_outs().len(), 1);
+    assert_eq!(sandbox.cash_outs()[0].reference, receipt.reference.as_str());
+
+    let status = client.check_status(&receipt.reference).await.unwrap();
+    assert_eq!(status.state, TransactionState::Succeeded);
+    assert_eq!(status.amount, Some(yer("1500")));
+
+    assert_eq!(client.balance().await.unwrap().available, yer("1500"));
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+3))
+        .date();
+    let lines = client
+        .statement(today.previous_day().unwrap(), today.next_day().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        lines[0].reference.as_deref(),
+        Some(receipt.reference.as_str())
+    );
+    assert_eq!(lines[0].balance_after, Some(yer("1500")));
+
+    // The voucher is spent: a second collect is refused before any cash-out.
+    let again = client
+        .collect(voucher.as_str(), "771234567", yer("1500"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.decline().map(|d| d.kind),
+        Some(DeclineKind::AlreadyUsed),
+        "{again:?}"
+    );
+    assert_eq!(sandbox.cash_outs().len(), 1);
+}
+
+#[tokio::test]
+async fn a_voucher_expires_an_hour_after_creation_on_the_sandbox_clock() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("700"), &mobile());
+    sandbox.clock().advance(Duration::from_secs(3599));
+    assert_eq!(
+        client
+            .inquire_voucher(&voucher, &mobile())
+            .await
+            .unwrap()
+            .state,
+        VoucherState::Pending
+    );
+    sandbox.clock().advance(Duration::from_secs(1));
+    assert_eq!(
+        client
+            .inquire_voucher(&voucher, &mobile())
+            .await
+            .unwrap()
+            .state,
+        VoucherState::Expired
+    );
+    let error = client
+        .collect(voucher.as_str(), "771234567", yer("700"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.decline().map(|d| d.kind), Some(DeclineKind::Expired));
+    assert!(sandbox.cash_outs().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancelled_voucher_is_refused() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let voucher = sandbox.create_voucher(yer("700"), &mobile());
+    assert!(sandbox.cancel_voucher(&voucher));
+    let error = client(&sandbox)
+        .collect(voucher.as_str(), "771234567", yer("700"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.decline().map(|d| d.kind),
+        Some(DeclineKind::Cancelled)
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_ref_id_is_refused_by_the_provider() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let first = sandbox.create_voucher(yer("100"), &mobile());
+    let second = sandbox.create_voucher(yer("100"), &mobile());
+    let reference = MerchantReference::new("order-dup", &jawali::REF_ID_RULES).unwrap();
+    let cash_out = |voucher| CashOut {
+        voucher,
+        customer_mobile: mobile(),
+        amount: yer("100"),
+        reference: reference.clone(),
+        purpose: None,
+    };
+    client(&sandbox).cash_out(&cash_out(first)).await.unwrap();
+    // Another client (a restarted process) reusing the refId:
+    let error = client(&sandbox)
+        .cash_out(&cash_out(second.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.decline().map(|d| d.kind),
+        Some(DeclineKind::DuplicateReference),
+        "{error:?}"
+    );
+    assert_eq!(sandbox.voucher_state(&second), Some(VoucherState::Pending));
+    assert_eq!(sandbox.cash_outs().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_inquiries_on_a_cold_client_log_in_once() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("100"), &mobile());
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let client = client.clone();
+        let voucher = voucher.clone();
+        tasks.push(tokio::spawn(async move {
+            client.inquire_voucher(&voucher, &mobile()).await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().state, VoucherState::Pending);
+    }
+    let counts = sandbox.counts();
+    assert_eq!(
+        (
+            counts.logins,
+            counts.wallet_authentications,
+            counts.inquiries
+        ),
+        (1, 1, 100)
+    );
+}
+
+#[tokio::test]
+async fn expired_tokens_are_renewed_transparently() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("100"), &mobile());
+    client.inquire_voucher(&voucher, &mobile()).await.unwrap();
+
+    sandbox.revoke_wallet_tokens();
+    client.inquire_voucher(&voucher, &mobile()).await.unwrap();
+    assert_eq!(
+        (
+            sandbox.counts().logins,
+            sandbox.counts().wallet_authentications
+        ),
+        (1, 2)
+    );
+
+    sandbox.revoke_access_tokens();
+    client.inquire_voucher(&voucher, &mobile()).await.unwrap();
+    assert_eq!(
+        (
+            sandbox.counts().logins,
+            sandbox.counts().wallet_authentications
+        ),
+        (2, 3)
+    );
+    assert_eq!(sandbox.counts().unauthorized, 1);
+
+    // Past the access token's life on the shared clock, the client renews
+    // before the provider has to refuse it.
+    sandbox.clock().advance(Duration::from_secs(3600));
+    let expired = client.inquire_voucher(&voucher, &mobile()).await.unwrap();
+    assert_eq!(
+        expired.state,
+        VoucherState::Expired,
+        "the voucher's hour is over too"
+    );
+    assert_eq!(sandbox.counts().logins, 3);
+    assert_eq!(sandbox.counts().unauthorized, 1);
+}
+
+#[tokio::test]
+async fn a_cash_out_dropped_after_commit_is_settled_by_status_with_exactly_one_cash_out() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("2500"), &mobile());
+    sandbox.faults().inject("cash_out", Fault::DropAfterCommit);
+    let receipt = client
+        .collect(voucher.as_str(), "771234567", yer("2500"))
+        .await
+        .unwrap();
+    assert!(receipt.settled_by_lookup);
+    assert_eq!(receipt.amount, yer("2500"));
+    assert_eq!(
+        sandbox.cash_outs().len(),
+        1,
+        "exactly one cash-out on the server"
+    );
+    assert_eq!(sandbox.counts().cash_out_requests, 1, "never sent twice");
+    assert_eq!(sandbox.cash_outs()[0].reference, receipt.reference.as_str());
+}
+
+#[tokio::test]
+async fn a_cash_out_processed_after_the_timeout_is_settled_once_it_shows_up() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("80"), &mobile());
+    sandbox
+        .faults()
+        .inject("cash_out", Fault::Delay(Duration::from_millis(800)));
+    let receipt = client
+        .collect(voucher.as_str(), "771234567", yer("80"))
+        .await
+        .unwrap();
+    assert!(receipt.settled_by_lookup);
+    assert_eq!(sandbox.cash_outs().len(), 1);
+    assert_eq!(sandbox.counts().cash_out_requests, 1);
+}
+
+#[tokio::test]
+async fn a_cash_out_that_never_arrived_stays_an_unknown_outcome_rather_than_a_guess() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("80"), &mobile());
+    sandbox.faults().inject("cash_out", Fault::DropBeforeCommit);
+    let error = client
+        .collect(voucher.as_str(), "771234567", yer("80"))
+        .await
+        .unwrap_err();
+    let Error::OutcomeUnknown {
+        reference: Some(reference),
+        ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert!(sandbox.cash_outs().is_empty());
+    let reference = MerchantReference::new(reference.clone(), &jawali::REF_ID_RULES).unwrap();
+    assert_eq!(
+        client.check_status(&reference).await.unwrap().state,
+        TransactionState::NotFound
+    );
+    assert_eq!(
+        sandbox.voucher_state(&voucher),
+        Some(VoucherState::Pending),
+        "nothing moved"
+    );
+}
+
+#[tokio::test]
+async fn the_gateway_view_prepares_commits_and_looks_up() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("1500"), &mobile());
+    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("1500")).unwrap();
+    let outcome = payments_core::pay(&client, order).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(outcome.amount, Some(yer("1500")));
+    let looked_up = client.status(&outcome.reference).await.unwrap();
+    assert_eq!(looked_up.status, PaymentStatus::Completed);
+    let unknown = MerchantReference::new("never-sent", &jawali::REF_ID_RULES).unwrap();
+    assert!(matches!(
+        client.status(&unknown).await.unwrap().status,
+        PaymentStatus::Unknown { .. }
+    ));
+    assert_eq!(Gateway::provider(&client), "jawali");
+}
+
+#[tokio::test]
+async fn reads_are_retried_through_transient_gateway_errors() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    client.authenticate_wallet().await.unwrap();
+    sandbox.faults().inject("balance", Fault::Status(503));
+    assert_eq!(client.balance().await.unwrap().available, yer("0"));
+    assert_eq!(sandbox.faults().injected().len(), 1);
+}
