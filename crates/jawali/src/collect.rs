@@ -107,6 +107,16 @@ impl JawaliClient {
     ) -> Result<CashOutReceipt> {
         let payment = VoucherPayment::new(voucher, customer_mobile, expected)?;
         let checked = self.check_voucher(payment).await?;
+        self.redeem(&checked).await
+    }
+
+    /// Steps 2 and 3 of [`collect`](Self::collect): one cash-out of a checked
+    /// voucher, settled by status lookups if its outcome is unknown.
+    ///
+    /// # Errors
+    ///
+    /// A cash-out decline; [`Error::OutcomeUnknown`] if the lookups could not settle it.
+    pub async fn redeem(&self, checked: &CheckedVoucher) -> Result<CashOutReceipt> {
         let cash_out = checked.cash_out();
         match self.cash_out(&cash_out).await {
             Ok(receipt) => Ok(receipt),

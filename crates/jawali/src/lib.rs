@@ -108,3 +108,8 @@ pub use model::{
     Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, StatementEntry,
     TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
 };
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "sandbox"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -134,8 +134,26 @@ pub struct SandboxCounts {
     pub cash_out_requests: usize,
     /// Status lookups processed.
     pub status_lookups: usize,
+    /// Statements processed.
+    pub statements: usize,
+    /// Balance inquiries processed.
+    pub balances: usize,
     /// Calls refused with HTTP 401.
     pub unauthorized: usize,
+}
+
+impl SandboxCounts {
+    /// Every request processed: the HTTP round trips a client made (faulted-away ones excluded).
+    pub fn total(&self) -> usize {
+        self.logins
+            + self.wallet_authentications
+            + self.inquiries
+            + self.cash_out_requests
+            + self.status_lookups
+            + self.statements
+            + self.balances
+            + self.unauthorized
+    }
 }
 
 /// The running simulator. Stops when dropped.
@@ -830,7 +848,8 @@ impl Simulator {
         struct Answer {
             transactions: Vec<Line>,
         }
-        let state = self.lock();
+        let mut state = self.lock();
+        state.counts.statements += 1;
         let transactions = state
             .statement
             .iter()
@@ -853,8 +872,9 @@ impl Simulator {
 
     fn balance(&self) -> SandboxResponse {
         let currency = self.options.wallet_currency;
-        let balance = self
-            .lock()
+        let mut state = self.lock();
+        state.counts.balances += 1;
+        let balance = state
             .balances
             .get(currency.code())
             .copied()

@@ -71,3 +71,8 @@ pub use secret::{ExposeSecret, Scrubber, SecretString};
 // Re-exported so provider crates and their users name the same versions.
 pub use async_trait::async_trait;
 pub use rust_decimal::Decimal;
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

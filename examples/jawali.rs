@@ -1,0 +1,149 @@
+//! Collects a Jawali voucher: inquiry → checks → cash-out → receipt.
+//!
+//! ```text
+//! cargo run --example jawali -- --voucher V --mobile M --amount 1500 --currency YER
+//! ```
+//!
+//! With no configuration it starts the embedded sandbox and creates a
+//! matching voucher first (`--voucher` and `--mobile` may then be omitted).
+//! With `JAWALI_USERNAME`, `JAWALI_PASSWORD`, `JAWALI_ORG_ID`,
+//! `JAWALI_WALLET`, `JAWALI_WALLET_PASSWORD` set (and optionally
+//! `JAWALI_EXTERNAL_USER`, and `JAWALI_BASE_URL` — the published test host
+//! otherwise) it runs against that server. Exits 0 only when the money moved.
+#![allow(clippy::print_stdout)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use examples::{env, fail, missing};
+use jawali::sandbox::JawaliSandbox;
+use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
+use payments_core::{BaseUrl, Currency, Environment, Error, Money, SecretString};
+
+#[derive(Parser)]
+#[command(about = "Collect a Jawali voucher payment")]
+struct Args {
+    /// The purchase code the customer created in their Jawali app.
+    #[arg(long)]
+    voucher: Option<String>,
+    /// The customer's wallet number (771234567, +967771234567, …).
+    #[arg(long)]
+    mobile: Option<String>,
+    /// The amount to collect.
+    #[arg(long, default_value = "1500")]
+    amount: String,
+    /// The currency (ISO 4217 code).
+    #[arg(long, default_value = "YER")]
+    currency: String,
+}
+
+const REQUIRED: [&str; 5] = [
+    "JAWALI_USERNAME",
+    "JAWALI_PASSWORD",
+    "JAWALI_ORG_ID",
+    "JAWALI_WALLET",
+    "JAWALI_WALLET_PASSWORD",
+];
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let currency: Currency = args
+        .currency
+        .parse()
+        .map_err(|e| Error::invalid("currency", e))?;
+    let amount =
+        Money::parse(&args.amount, currency).map_err(|e| Error::invalid_money("amount", &e))?;
+
+    let missing = missing(&REQUIRED);
+    // Kept alive for the whole run when used.
+    let mut _sandbox = None;
+    let (config, voucher, mobile) = if missing.len() == REQUIRED.len() {
+        let sandbox = JawaliSandbox::start().await?;
+        let mobile = MobileNumber::new(args.mobile.as_deref().unwrap_or("771234567"))?;
+        let voucher = match args.voucher {
+            Some(code) => VoucherCode::new(&code)?,
+            None => sandbox.create_voucher(amount, &mobile),
+        };
+        println!(
+            "sandbox      : {} (voucher {voucher} for {amount}, wallet {mobile})",
+            sandbox.base_url()
+        );
+        let config = sandbox.config();
+        _sandbox = Some(sandbox);
+        (config, voucher, mobile)
+    } else if missing.is_empty() {
+        let environment = match env("JAWALI_BASE_URL") {
+            Some(url) => Environment::Custom(BaseUrl::parse(&url)?),
+            None => Environment::Test,
+        };
+        let var = |name: &str| env(name).unwrap_or_default();
+        let mut config = JawaliConfig::new(
+            environment,
+            var("JAWALI_USERNAME"),
+            SecretString::from(var("JAWALI_PASSWORD")),
+            var("JAWALI_ORG_ID"),
+            var("JAWALI_WALLET"),
+            SecretString::from(var("JAWALI_WALLET_PASSWORD")),
+        );
+        if let Some(user) = env("JAWALI_EXTERNAL_USER") {
+            config = config.external_user(user);
+        }
+        let voucher = VoucherCode::new(
+            &args
+                .voucher
+                .ok_or("--voucher is required against a real server")?,
+        )?;
+        let mobile = MobileNumber::new(
+            &args
+                .mobile
+                .ok_or("--mobile is required against a real server")?,
+        )?;
+        (config, voucher, mobile)
+    } else {
+        return Err(format!(
+            "incomplete configuration: set {} too (or none, for the sandbox)",
+            missing.join(", ")
+        )
+        .into());
+    };
+
+    let client = JawaliClient::new(config)?;
+    let payment = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
+    let checked = client.check_voucher(payment).await?;
+    println!(
+        "inquiry      : voucher {} is {} for {} (issuer ref {})",
+        checked.voucher.code,
+        checked.voucher.state,
+        checked.voucher.amount,
+        checked
+            .voucher
+            .issuer_reference
+            .as_ref()
+            .map_or("-", |r| r.as_str()),
+    );
+    println!("cash-out     : refId {}", checked.reference);
+    let receipt = client.redeem(&checked).await?;
+    if receipt.settled_by_lookup {
+        println!("cash-out     : the answer was lost; settled by a status lookup of its refId");
+    }
+    println!(
+        "receipt      : {} collected, refId {}, issuer ref {}, wallet balance {}",
+        receipt.amount,
+        receipt.reference,
+        receipt
+            .issuer_reference
+            .as_ref()
+            .map_or("-", |r| r.as_str()),
+        receipt
+            .balance
+            .map_or_else(|| "-".to_owned(), |b| b.to_string()),
+    );
+    Ok(())
+}
