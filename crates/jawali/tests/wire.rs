@@ -2,6 +2,9 @@
 //! (method, path, headers, body) and the parsed answer; token renewal; the
 //! checks that stop a cash-out; malformed answers.
 
+// Fixture builders take JSON values by value so the expected bodies read inline.
+#![allow(clippy::needless_pass_by_value)]
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

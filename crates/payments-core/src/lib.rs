@@ -8,7 +8,7 @@
 //!   against the currency's precision, written to the wire from its digits
 //!   ([`wire`]), never through `f64`.
 //! - [`MerchantReference`]: the merchant's id of a payment, validated per
-//!   provider, generated once and reused to reconcile ([`reference`]).
+//!   provider, generated once and reused to reconcile ([`reference`](mod@reference)).
 //! - [`Error`]: one taxonomy that tells *not sent* from *outcome unknown*
 //!   from *declined*; [`Error::outcome_known`] and [`Error::is_retryable`].
 //! - [`secret`]: credentials in `secrecy` types and a [`Scrubber`] for

@@ -76,11 +76,10 @@ impl Gateway for Fake {
         match self.behaviour {
             CommitBehaviour::Succeed => {
                 self.booked.lock().unwrap().push(prepared.reference.clone());
-                Ok(PaymentOutcome::new(
-                    prepared.reference.clone(),
-                    prepared.amount,
-                    PaymentStatus::Completed,
-                ))
+                Ok(
+                    PaymentOutcome::new(prepared.reference.clone(), PaymentStatus::Completed)
+                        .with_amount(prepared.amount),
+                )
             }
             CommitBehaviour::BookThenLoseAnswer => {
                 self.booked.lock().unwrap().push(prepared.reference.clone());
@@ -110,11 +109,7 @@ impl Gateway for Fake {
             .or(self.statuses.last())
             .cloned()
             .unwrap();
-        Ok(PaymentOutcome::new(
-            reference.clone(),
-            Money::parse("10", Currency::TRY).unwrap(),
-            status,
-        ))
+        Ok(PaymentOutcome::new(reference.clone(), status))
     }
 }
 
@@ -127,6 +122,7 @@ async fn a_known_success_is_returned_without_lookups() {
     let fake = Fake::new(CommitBehaviour::Succeed, vec![]);
     let outcome = pay(&fake, ten()).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(outcome.amount, Some(ten()));
     assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
     assert_eq!(fake.lookups.load(Ordering::SeqCst), 0);
 }
