@@ -201,6 +201,7 @@ async fn cash_out_writes_the_amount_exactly_and_parses_the_receipt() {
             when.method(POST)
                 .path("/paygate/v1/ws/callWS")
                 .header("authorization", "Bearer AT1")
+                .header("content-type", "application/json")
                 .body_includes(r#""amount":1500.5,"currency":"YER""#)
                 .json_body(envelope(
                     "corr-000002",
@@ -237,18 +238,23 @@ async fn check_status_finds_an_operation_or_says_not_found() {
     let (_login, _auth) = tokens(&server).await;
     let found = server
         .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("content-type", "application/json")
                 .json_body(envelope("corr-000002", "PAYAG.AGENTCHECKSTATUS", with(wallet("WT1"), json!({"refId": "order-1"}))));
             then.status(200).json_body(success(json!({"refId": "order-1", "status": "SUCCESS", "amount": 1500, "currency": "886", "issuerRef": "ISS-1"})));
         })
         .await;
     let missing = server
         .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS").json_body(envelope(
-                "corr-000003",
-                "PAYAG.AGENTCHECKSTATUS",
-                with(wallet("WT1"), json!({"refId": "order-2"})),
-            ));
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("content-type", "application/json")
+                .json_body(envelope(
+                    "corr-000003",
+                    "PAYAG.AGENTCHECKSTATUS",
+                    with(wallet("WT1"), json!({"refId": "order-2"})),
+                ));
             then.status(200).json_body(failure(
                 "-110",
                 "Transaction not found",
@@ -278,7 +284,10 @@ async fn statement_sends_the_date_range_and_parses_each_line() {
     let (_login, _auth) = tokens(&server).await;
     let statement = server
         .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS").json_body(envelope(
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("content-type", "application/json")
+                .json_body(envelope(
                 "corr-000002",
                 "PAYAG.AGENTSTATEMENT",
                 with(wallet("WT1"), json!({"fromDate": "2026-11-01", "toDate": "2026-11-23"})),
@@ -326,11 +335,14 @@ async fn balance_is_parsed_as_money() {
     let (_login, _auth) = tokens(&server).await;
     let balance = server
         .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS").json_body(envelope(
-                "corr-000002",
-                "PAYAG.AGENTBALANCEINQUIRY",
-                wallet("WT1"),
-            ));
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .header("content-type", "application/json")
+                .json_body(envelope(
+                    "corr-000002",
+                    "PAYAG.AGENTBALANCEINQUIRY",
+                    wallet("WT1"),
+                ));
             then.status(200)
                 .json_body(success(json!({"balance": 125000.25, "currency": "YER"})));
         })
@@ -842,4 +854,10 @@ fn debug_of_config_and_client_shows_no_secret() {
         assert!(text.contains("[REDACTED]"), "{text}");
     }
     let _ = SystemTime::now();
+}
+
+#[test]
+fn the_client_is_send_sync_and_cheap_to_clone() {
+    fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
+    assert_shareable::<JawaliClient>();
 }

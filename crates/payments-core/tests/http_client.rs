@@ -345,3 +345,38 @@ fn debug_of_a_request_shows_neither_query_nor_header_values() {
     );
     assert!(debug.contains("authorization"));
 }
+
+#[tokio::test]
+async fn a_caller_supplied_reqwest_client_gets_the_user_agent_and_the_total_timeout() {
+    let server = MockServer::start_async().await;
+    let slow = server
+        .mock_async(|when, then| {
+            when.path("/slow")
+                .header("user-agent", "payments-core-tests/1.0");
+            then.status(200)
+                .delay(Duration::from_millis(600))
+                .body("{}");
+        })
+        .await;
+    let config = HttpConfig {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(1),
+            total: Duration::from_millis(100),
+        },
+        max_response_bytes: 1024,
+        retry: RetryPolicy::none(),
+    };
+    let client = HttpClient::with_client(
+        reqwest::Client::new(),
+        "payments-core-tests/1.0",
+        config,
+        Scrubber::new(),
+    )
+    .unwrap();
+    let error = client
+        .execute(CASH_OUT, Some("r"), &Request::post(url(&server, "slow")))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    assert_eq!(slow.calls_async().await, 1);
+}
