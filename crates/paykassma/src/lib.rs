@@ -1,6 +1,96 @@
-//! Paykassma (Wavepay, Myanmar) deposit SDK.
+//! Paykassma deposits — Wavepay (Myanmar) and the other wallets behind the
+//! same API.
 //!
-//! **Not implemented yet.** This crate reserves its place in the workspace;
-//! it exposes nothing. It will create a deposit (the wallet the customer pays into), activate it with the customer's transaction number, build payment-window links, and verify signed postbacks, on top of
-//! [`payments_core`].
-#![forbid(unsafe_code)]
+//! The user is shown a wallet to pay into ([`PaykassmaClient::create_deposit`]),
+//! pays in their own wallet app and receives a transaction number, and types
+//! it into the merchant's page; the merchant *activates* the deposit with it
+//! ([`PaykassmaClient::activate`]). Paykassma then sends a signed
+//! **postback** ([`postback`]) with the final result. Merchants that use
+//! Paykassma's hosted payment window build its link with [`PaymentLink`].
+//!
+//! ```no_run
+//! use paykassma::{Activation, ActivationOutcome, Label, PaykassmaClient, PaykassmaConfig, TransactionNumber, WalletType};
+//! use payments_core::{Currency, Money, SecretString};
+//!
+//! # async fn run() -> payments_core::Result<()> {
+//! let client = PaykassmaClient::new(PaykassmaConfig::for_server(
+//!     "pay.example.com",
+//!     SecretString::from("plugin api secret"),
+//! )?)?;
+//! let label = Label::new("user-55")?;
+//! let wallet = client.create_deposit(&label, Currency::MMK, None).await?;
+//! println!("pay into Wavepay wallet {:?}", wallet.identifier);
+//!
+//! let outcome = client
+//!     .activate(&Activation {
+//!         label,
+//!         wallet_type: WalletType::WAVEPAY,
+//!         key1: TransactionNumber::new("1394646476")?,
+//!         amount: Money::parse("500", Currency::MMK)?,
+//!         custom_transaction_id: client.new_reference()?,
+//!     })
+//!     .await?;
+//! match outcome {
+//!     ActivationOutcome::Credited { amount } => println!("credited {amount}"),
+//!     ActivationOutcome::CreditedDifferentAmount { requested, credited } => {
+//!         println!("asked for {requested}, the wallet received {credited}: credit {credited}")
+//!     }
+//!     ActivationOutcome::Pending { .. } | ActivationOutcome::PossibleTransactionCreated { .. } => {
+//!         println!("wait for the postback")
+//!     }
+//!     _ => {}
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Wire contract and choices
+//!
+//! - `POST https://api.{server}/api/v1/transaction/create/{wallet_type}?secret=…`
+//!   with `{"currency", "label"}`; `POST …/api/v1/transaction/activate?secret=…`
+//!   with `{"currency_code", "wallet_type", "label", "amount", "key1",
+//!   "custom_transaction_id"}`. The seed writes the activation URL with
+//!   `http://`; this crate only ever uses the configured (https) base URL.
+//! - `wallet_type` is sent as Paykassma names it in paths and links
+//!   (`wavepay`), also in the activation body (whose example writes `Wavepay`).
+//! - `amount` is an exact JSON number written from the decimal (`500`, `500.5`).
+//! - Answers: `ok` + `deposit_amount` → credited (the amount *found* on the
+//!   wallet, which may differ: [`ActivationOutcome::CreditedDifferentAmount`]);
+//!   `pending`; `possible_transaction_created`; `fail` → a
+//!   [`Decline`](payments_core::Decline) with the message; HTTP 404 → an
+//!   authentication error (missing or wrong secret, or an unregistered IP).
+//! - The `secret` never appears in errors, logs or `Debug` output.
+//! - Create moves no money and may be retried as a read; activate is never
+//!   retried — its unknown outcome is settled by the postback.
+//!
+//! # Features
+//!
+//! - `sandbox`: [`sandbox::PaykassmaSandbox`], a simulator on loopback that
+//!   also delivers signed postbacks.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod client;
+mod config;
+mod link;
+mod model;
+pub mod postback;
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
+pub mod sandbox;
+mod wire;
+
+pub use client::PaykassmaClient;
+pub use config::PaykassmaConfig;
+pub use link::PaymentLink;
+pub use model::{
+    Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, Lang,
+    MAX_KEY1_LEN, MAX_LABEL_LEN, TransactionNumber, WalletType,
+};

@@ -1,0 +1,324 @@
+//! The API client: create and activate.
+
+use std::fmt;
+use std::sync::Arc;
+
+use payments_core::http::{HttpClient, RawResponse, Request};
+use payments_core::reference::{ReferenceGenerator, UuidReferences};
+use payments_core::secret::Scrubber;
+use payments_core::{
+    Currency, Decline, DeclineKind, Error, ExposeSecret, MerchantReference, Money, Operation,
+    Result,
+};
+use serde::Serialize;
+
+use crate::config::PaykassmaConfig;
+use crate::link::PaymentLink;
+use crate::model::{
+    Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, WalletType,
+};
+use crate::postback::PostbackVerifier;
+use crate::wire::{self, ACTIVATE, CREATE};
+
+/// A Paykassma API client. Cheap to clone, `Send + Sync`.
+///
+/// The plugin API secret travels in the `secret` query parameter, as
+/// Paykassma requires. It never appears in this client's errors, logs or
+/// `Debug` output: transport errors (whose text would carry the URL) are
+/// stripped of it.
+#[derive(Clone)]
+pub struct PaykassmaClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: PaykassmaConfig,
+    http: HttpClient,
+    references: Arc<dyn ReferenceGenerator>,
+}
+
+impl PaykassmaClient {
+    /// A client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn new(config: PaykassmaConfig) -> Result<Self> {
+        Self::with_parts(config, None, Arc::new(UuidReferences::default()))
+    }
+
+    /// A client over the caller's `reqwest::Client` and reference generator.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn with_parts(
+        config: PaykassmaConfig,
+        http_client: Option<reqwest::Client>,
+        references: Arc<dyn ReferenceGenerator>,
+    ) -> Result<Self> {
+        let mut scrubber = Scrubber::new().with(&config.secret);
+        if let Some(keys) = &config.postback_keys {
+            scrubber = scrubber.with(&keys.access_key).with(&keys.private_key);
+        }
+        let user_agent = payments_core::user_agent!();
+        let http = match http_client {
+            Some(client) => {
+                HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
+            }
+            None => HttpClient::new(user_agent, config.http.clone(), scrubber)?,
+        };
+        Ok(PaykassmaClient {
+            inner: Arc::new(Inner {
+                config,
+                http,
+                references,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PaykassmaConfig {
+        &self.inner.config
+    }
+
+    /// A fresh `custom_transaction_id`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if the generator's output breaks the rules.
+    pub fn new_reference(&self) -> Result<MerchantReference> {
+        MerchantReference::generate(self.inner.references.as_ref(), &CUSTOM_TRANSACTION_ID_RULES)
+    }
+
+    /// A verifier for postbacks, if the configuration has the postback keys.
+    pub fn postback_verifier(&self) -> Option<PostbackVerifier> {
+        self.inner
+            .config
+            .postback_keys
+            .clone()
+            .map(PostbackVerifier::new)
+    }
+
+    /// A payment-window link for `label` paying in `currency` (the configuration's wallet type).
+    pub fn payment_link(&self, label: &Label, currency: Currency) -> PaymentLink {
+        PaymentLink::new(
+            &self.inner.config.plugin_url,
+            label,
+            &self.inner.config.default_wallet_type,
+            currency,
+        )
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url> {
+        let mut url = self.inner.config.api_url.join(path)?;
+        url.query_pairs_mut()
+            .append_pair("secret", self.inner.config.secret.expose_secret());
+        Ok(url)
+    }
+
+    async fn post<B: Serialize>(
+        &self,
+        operation: Operation,
+        path: &str,
+        reference: Option<&str>,
+        body: &B,
+    ) -> Result<RawResponse> {
+        let request = Request::post(self.url(path)?).json(body)?;
+        let response = self
+            .inner
+            .http
+            .execute(operation, reference, &request)
+            .await?;
+        match response.status {
+            200..=299 => Ok(response),
+            404 => Err(Error::Authentication {
+                operation,
+                message: "HTTP 404: the API secret is missing or wrong, or this server's IP is not registered with Paykassma"
+                    .to_owned(),
+            }),
+            // A JSON `fail` may come with a 4xx; read it as an answer.
+            400..=499 if looks_like_json(&response) => Ok(response),
+            _ => Err(self.inner.http.unexpected_status(operation, reference, &response)),
+        }
+    }
+
+    /// Asks for the wallet the user must pay into
+    /// (`POST /api/v1/transaction/create/{wallet_type}`). `wallet_type`
+    /// defaults to the configuration's. Repeating it moves no money.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a bad wallet type; a decline for
+    /// `{"status": "fail"}`; [`Error::Authentication`] for HTTP 404 (bad
+    /// secret); [`Error::UndecodableResponse`]; transport errors.
+    pub async fn create_deposit(
+        &self,
+        label: &Label,
+        currency: Currency,
+        wallet_type: Option<&WalletType>,
+    ) -> Result<DepositDetails> {
+        let wallet_type = wallet_type.unwrap_or(&self.inner.config.default_wallet_type);
+        wallet_type.validate()?;
+        let path = format!("api/v1/transaction/create/{}", wallet_type.as_str());
+        let body = wire::CreateBody {
+            currency: currency.code(),
+            label: label.as_str(),
+        };
+        let response = self.post(CREATE, &path, None, &body).await?;
+        let answer: wire::CreateAnswer = self.inner.http.decode_json(CREATE, &response)?;
+        match answer.status.as_str() {
+            "ok" => {
+                let params = answer.params.unwrap_or_default();
+                let identifier = params.get("identifier").and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+                Ok(DepositDetails {
+                    wallet_type: wallet_type.clone(),
+                    identifier,
+                    params,
+                })
+            }
+            "fail" => Err(decline(CREATE, answer.message.unwrap_or_default())),
+            other => Err(self.inner.http.undecodable(
+                CREATE,
+                format_args!("unknown status `{other}`"),
+                &response,
+                None,
+            )),
+        }
+    }
+
+    /// Activates a deposit with the user's transaction number
+    /// (`POST /api/v1/transaction/activate`). The amount is written as an
+    /// exact JSON number. **Not retried**: an [`Error::OutcomeUnknown`] is
+    /// settled by the postback for its `custom_transaction_id` — do not
+    /// credit the user until it arrives.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (zero amount, bad wallet type); a decline
+    /// for `{"status": "fail"}`; [`Error::Authentication`] for HTTP 404;
+    /// [`Error::OutcomeUnknown`]; [`Error::UndecodableResponse`].
+    pub async fn activate(&self, activation: &Activation) -> Result<ActivationOutcome> {
+        let requested = activation
+            .amount
+            .require_positive()
+            .map_err(|e| Error::invalid_money("amount", &e))?;
+        activation.wallet_type.validate()?;
+        let reference = activation.custom_transaction_id.as_str();
+        let body = wire::ActivateBody {
+            currency_code: requested.currency().code(),
+            wallet_type: activation.wallet_type.as_str(),
+            label: activation.label.as_str(),
+            amount: requested.to_json_number(),
+            key1: activation.key1.as_str(),
+            custom_transaction_id: reference,
+        };
+        let response = self
+            .post(
+                ACTIVATE,
+                "api/v1/transaction/activate",
+                Some(reference),
+                &body,
+            )
+            .await?;
+        let answer: wire::ActivateAnswer = self.inner.http.decode_json(ACTIVATE, &response)?;
+        let message = answer.message.clone().unwrap_or_default();
+        match answer.status.as_str() {
+            "ok" => {
+                let (Some(true), Some(value)) = (answer.deposit, answer.deposit_amount) else {
+                    return Err(self.inner.http.undecodable(
+                        ACTIVATE,
+                        "`ok` without `deposit: true` and a `deposit_amount`",
+                        &response,
+                        None,
+                    ));
+                };
+                let currency = match &answer.currency {
+                    Some(info) => Currency::from_code(info.code()).ok_or_else(|| {
+                        self.inner.http.undecodable(
+                            ACTIVATE,
+                            format_args!("unknown currency `{}`", info.code()),
+                            &response,
+                            None,
+                        )
+                    })?,
+                    None => requested.currency(),
+                };
+                if currency != requested.currency() {
+                    return Err(Error::IntegrityMismatch {
+                        operation: ACTIVATE,
+                        field: "currency".into(),
+                        expected: requested.currency().to_string(),
+                        actual: currency.to_string(),
+                    });
+                }
+                let credited = Money::new(value, currency).map_err(|e| {
+                    self.inner.http.undecodable(
+                        ACTIVATE,
+                        format_args!("deposit_amount: {e}"),
+                        &response,
+                        None,
+                    )
+                })?;
+                if credited == requested {
+                    Ok(ActivationOutcome::Credited { amount: credited })
+                } else {
+                    tracing::warn!(
+                        provider = wire::PROVIDER,
+                        %reference,
+                        %requested,
+                        %credited,
+                        "deposit credited with a different amount than requested"
+                    );
+                    Ok(ActivationOutcome::CreditedDifferentAmount {
+                        requested,
+                        credited,
+                    })
+                }
+            }
+            "pending" => Ok(ActivationOutcome::Pending { message }),
+            "possible_transaction_created" => {
+                Ok(ActivationOutcome::PossibleTransactionCreated { message })
+            }
+            "fail" => Err(decline(ACTIVATE, message)),
+            other => Err(self.inner.http.undecodable(
+                ACTIVATE,
+                format_args!("unknown status `{other}`"),
+                &response,
+                None,
+            )),
+        }
+    }
+}
+
+fn looks_like_json(response: &RawResponse) -> bool {
+    response.body.trim_ascii_start().first() == Some(&b'{')
+}
+
+fn decline(operation: Operation, message: String) -> Error {
+    let lower = message.to_lowercase();
+    let kind =
+        if lower.contains("already") || lower.contains("duplicate") || lower.contains("unique") {
+            DeclineKind::DuplicateReference
+        } else if lower.contains("limit") {
+            DeclineKind::LimitExceeded
+        } else {
+            DeclineKind::Other
+        };
+    Error::Declined {
+        operation,
+        decline: Decline::new("fail", kind, message),
+    }
+}
+
+impl fmt::Debug for PaykassmaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaykassmaClient")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}

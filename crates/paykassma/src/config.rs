@@ -1,0 +1,92 @@
+//! Client configuration.
+
+use std::fmt;
+
+use payments_core::http::HttpConfig;
+use payments_core::{BaseUrl, Error, SecretString};
+
+use crate::model::WalletType;
+use crate::postback::PostbackKeys;
+
+/// Everything a [`PaykassmaClient`](crate::PaykassmaClient) needs.
+///
+/// Paykassma gives each merchant a server host `{server}`; the API lives at
+/// `https://api.{server}` and the payment window at `https://plugin.{server}`.
+///
+/// ```
+/// use paykassma::PaykassmaConfig;
+/// use payments_core::SecretString;
+///
+/// let config = PaykassmaConfig::for_server("pay.example.com", SecretString::from("plugin-api-secret"))?;
+/// assert_eq!(config.api_url.to_string(), "https://api.pay.example.com/");
+/// assert!(!format!("{config:?}").contains("plugin-api-secret"));
+/// # Ok::<(), payments_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PaykassmaConfig {
+    /// `https://api.{server}/` (or any override, a loopback sandbox included).
+    pub api_url: BaseUrl,
+    /// `https://plugin.{server}/`, for payment-window links.
+    pub plugin_url: BaseUrl,
+    /// The plugin API secret (`PLUGINAPI_SECRET`), sent as the `secret` query parameter.
+    pub secret: SecretString,
+    /// The postback keys, for [`PostbackVerifier`](crate::postback::PostbackVerifier).
+    pub postback_keys: Option<PostbackKeys>,
+    /// The wallet type used when a call names none (default `wavepay`).
+    pub default_wallet_type: WalletType,
+    /// Timeouts, response cap and read retries.
+    pub http: HttpConfig,
+}
+
+impl PaykassmaConfig {
+    /// The configuration for the merchant's Paykassma server host (`pay.example.com`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if `server` is not a host name.
+    pub fn for_server(server: &str, secret: SecretString) -> Result<Self, Error> {
+        let server = server.trim().trim_end_matches('/');
+        if server.is_empty() || server.contains("://") || server.contains('/') {
+            return Err(Error::configuration(format_args!(
+                "`{server}` is not a server host (expected something like `pay.example.com`)"
+            )));
+        }
+        Ok(Self::with_urls(
+            BaseUrl::parse(&format!("https://api.{server}"))?,
+            BaseUrl::parse(&format!("https://plugin.{server}"))?,
+            secret,
+        ))
+    }
+
+    /// A configuration with explicit API and plugin URLs.
+    pub fn with_urls(api_url: BaseUrl, plugin_url: BaseUrl, secret: SecretString) -> Self {
+        PaykassmaConfig {
+            api_url,
+            plugin_url,
+            secret,
+            postback_keys: None,
+            default_wallet_type: WalletType::WAVEPAY,
+            http: HttpConfig::default(),
+        }
+    }
+
+    /// Sets the postback keys.
+    #[must_use]
+    pub fn postback_keys(mut self, keys: PostbackKeys) -> Self {
+        self.postback_keys = Some(keys);
+        self
+    }
+}
+
+impl fmt::Debug for PaykassmaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaykassmaConfig")
+            .field("api_url", &self.api_url)
+            .field("plugin_url", &self.plugin_url)
+            .field("secret", &"[REDACTED]")
+            .field("postback_keys", &self.postback_keys)
+            .field("default_wallet_type", &self.default_wallet_type)
+            .field("http", &self.http)
+            .finish()
+    }
+}

@@ -1,0 +1,97 @@
+//! The API's wire format, exactly as Paykassma spells it. Private.
+
+use payments_core::wire::{JsonNumber, optional_decimal_from_number_or_string};
+use payments_core::{Decimal, Operation};
+use serde::{Deserialize, Serialize};
+
+pub(crate) const PROVIDER: &str = "paykassma";
+/// Create only hands out wallet details; repeating it moves no money.
+pub(crate) const CREATE: Operation = Operation::read(PROVIDER, "create");
+pub(crate) const ACTIVATE: Operation = Operation::money_moving(PROVIDER, "activate");
+
+#[derive(Serialize)]
+pub(crate) struct CreateBody<'a> {
+    pub(crate) currency: &'a str,
+    pub(crate) label: &'a str,
+}
+
+/// Fields in the seed's order.
+#[derive(Serialize)]
+pub(crate) struct ActivateBody<'a> {
+    pub(crate) currency_code: &'a str,
+    pub(crate) wallet_type: &'a str,
+    pub(crate) label: &'a str,
+    pub(crate) amount: JsonNumber,
+    pub(crate) key1: &'a str,
+    pub(crate) custom_transaction_id: &'a str,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CreateAnswer {
+    pub(crate) status: String,
+    #[serde(default)]
+    pub(crate) params: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ActivateAnswer {
+    pub(crate) status: String,
+    #[serde(default)]
+    pub(crate) deposit: Option<bool>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) deposit_amount: Option<Decimal>,
+    #[serde(default)]
+    pub(crate) currency: Option<CurrencyInfo>,
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+}
+
+/// `{"code": "MMK", "symbol": "MMK"}`, or a bare code.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum CurrencyInfo {
+    Object { code: String },
+    Code(String),
+}
+
+impl CurrencyInfo {
+    pub(crate) fn code(&self) -> &str {
+        match self {
+            CurrencyInfo::Object { code } | CurrencyInfo::Code(code) => code,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Snapshots of the request bodies, from the same builders the client uses.
+
+    use super::*;
+    use payments_core::wire::DecimalStyle;
+
+    #[test]
+    fn create_request() {
+        let body = serde_json::to_string(&CreateBody {
+            currency: "MMK",
+            label: "user-55",
+        })
+        .unwrap();
+        insta::assert_snapshot!("request_create", body);
+    }
+
+    #[test]
+    fn activate_request() {
+        let body = serde_json::to_string(&ActivateBody {
+            currency_code: "MMK",
+            wallet_type: "wavepay",
+            label: "user-55",
+            amount: JsonNumber::new(Decimal::new(50050, 2), DecimalStyle::Normalized),
+            key1: "1394646476",
+            custom_transaction_id: "123465477897",
+        })
+        .unwrap();
+        insta::assert_snapshot!("request_activate", body);
+    }
+}
