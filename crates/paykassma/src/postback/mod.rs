@@ -44,7 +44,8 @@
 //!   signed data is the object without `signature`, members in the order
 //!   they arrived;
 //! - the older one, `{"access_key": …, "signature": …, "transactions": [ … ]}`:
-//!   the signed data is the `transactions` array.
+//!   the signed data is the `transactions` array, and `access_key` must be
+//!   the configured access key.
 //!
 //! The signed data is hashed exactly as it arrived when it is already in that
 //! compact form, and otherwise rewritten to it (whitespace dropped, strings
@@ -232,6 +233,8 @@ pub struct PostbackVerifier {
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(default, borrow)]
+    access_key: Option<&'a RawValue>,
+    #[serde(default, borrow)]
     signature: Option<&'a RawValue>,
     #[serde(default, borrow)]
     transactions: Option<&'a RawValue>,
@@ -264,10 +267,21 @@ impl PostbackVerifier {
             return Err(PostbackError::MissingSignature);
         }
         let (layout, signed) = match probe.transactions {
-            Some(transactions) => (
-                PostbackLayout::Batch,
-                php_json::recompact(transactions.get(), None),
-            ),
+            Some(transactions) => {
+                // The batch layout names the access key outside the signed
+                // data: it must be ours, or the envelope was tampered with.
+                let access_key: Option<String> = probe
+                    .access_key
+                    .and_then(|raw| serde_json::from_str(raw.get()).ok());
+                let ours = self.keys.access_key.expose_secret().as_bytes();
+                if !access_key.is_some_and(|key| bool::from(key.as_bytes().ct_eq(ours))) {
+                    return Err(PostbackError::BadSignature);
+                }
+                (
+                    PostbackLayout::Batch,
+                    php_json::recompact(transactions.get(), None),
+                )
+            }
             None => (
                 PostbackLayout::Flat,
                 php_json::recompact(text, Some("signature")),

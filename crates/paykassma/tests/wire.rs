@@ -1,0 +1,430 @@
+//! Create and activate against a mock server: the exact request, one test
+//! per documented answer, and every malformed answer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use paykassma::{
+    Activation, ActivationOutcome, Label, PaykassmaClient, PaykassmaConfig, TransactionNumber,
+    WalletType,
+};
+use payments_core::http::{HttpConfig, RetryPolicy, Timeouts};
+use payments_core::reference::{MerchantReference, SequentialReferences};
+use payments_core::{BaseUrl, Currency, DeclineKind, Error, Money, SecretString};
+
+const SECRET: &str = "s3cr3t/plugin+key";
+
+fn config(server: &MockServer, total: Duration) -> PaykassmaConfig {
+    let base = BaseUrl::parse(&server.base_url()).unwrap();
+    let mut config = PaykassmaConfig::with_urls(base.clone(), base, SecretString::from(SECRET));
+    config.http = HttpConfig {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(2),
+            total,
+        },
+        max_response_bytes: 1 << 20,
+        retry: RetryPolicy {
+            max_attempts: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            jitter: false,
+        },
+    };
+    config
+}
+
+fn client(server: &MockServer) -> PaykassmaClient {
+    PaykassmaClient::with_parts(
+        config(server, Duration::from_secs(2)),
+        None,
+        Arc::new(SequentialReferences::new("dep")),
+    )
+    .unwrap()
+}
+
+fn mmk(amount: &str) -> Money {
+    Money::parse(amount, Currency::MMK).unwrap()
+}
+
+fn activation(amount: &str) -> Activation {
+    Activation {
+        label: Label::new("55").unwrap(),
+        wallet_type: WalletType::WAVEPAY,
+        key1: TransactionNumber::new("1394646476").unwrap(),
+        amount: mmk(amount),
+        custom_transaction_id: MerchantReference::new(
+            "123465477897",
+            &paykassma::CUSTOM_TRANSACTION_ID_RULES,
+        )
+        .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn create_posts_currency_and_label_with_the_secret_in_the_query() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/transaction/create/wavepay")
+                .query_param("secret", SECRET)
+                .header("content-type", "application/json")
+                .header(
+                    "user-agent",
+                    concat!("paykassma/", env!("CARGO_PKG_VERSION")),
+                )
+                .body(r#"{"currency":"MMK","label":"eligendi"}"#);
+            then.status(200)
+                .body(r#"{"status": "ok", "params": {"identifier": "324342342"}}"#);
+        })
+        .await;
+    let details = client(&server)
+        .create_deposit(&Label::new("eligendi").unwrap(), Currency::MMK, None)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(details.identifier.as_deref(), Some("324342342"));
+    insta::assert_debug_snapshot!("create_answer", details);
+}
+
+#[tokio::test]
+async fn create_keeps_other_wallet_types_parameters() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/api/v1/transaction/create/upi_s").query_param("secret", SECRET);
+            then.status(200).body(r#"{"status":"ok","params":{"identifier":"merchant@upi","qr":"upi://pay?pa=merchant@upi","account_name":"Shop"}}"#);
+        })
+        .await;
+    let details = client(&server)
+        .create_deposit(
+            &Label::new("u1").unwrap(),
+            Currency::INR,
+            Some(&WalletType::new("upi_s")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(details.params["qr"], "upi://pay?pa=merchant@upi");
+    assert_eq!(details.wallet_type.as_str(), "upi_s");
+}
+
+#[tokio::test]
+async fn create_fail_is_a_decline_with_the_message() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/api/v1/transaction/create/wavepay");
+            then.status(200)
+                .body(r#"{"status": "fail", "message": "No wallets available"}"#);
+        })
+        .await;
+    let error = client(&server)
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.decline().unwrap().message, "No wallets available");
+}
+
+async fn activate_answering(status: u16, body: &str) -> (Result<ActivationOutcome, Error>, usize) {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/transaction/activate")
+                .query_param("secret", SECRET)
+                .header("content-type", "application/json")
+                .body(r#"{"currency_code":"MMK","wallet_type":"wavepay","label":"55","amount":500,"key1":"1394646476","custom_transaction_id":"123465477897"}"#);
+            then.status(status).body(body);
+        })
+        .await;
+    let result = client(&server).activate(&activation("500")).await;
+    let calls = mock.calls_async().await;
+    (result, calls)
+}
+
+#[tokio::test]
+async fn activate_credited_with_the_requested_amount() {
+    let (outcome, calls) =
+        activate_answering(200, r#"{"status": "ok", "deposit": true, "deposit_amount": 500, "currency": {"code": "MMK", "symbol": "MMK"}}"#).await;
+    assert_eq!(calls, 1);
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome, ActivationOutcome::Credited { amount: mmk("500") });
+    insta::assert_debug_snapshot!("activate_credited", outcome);
+}
+
+#[tokio::test]
+async fn activate_credited_with_another_amount_says_so_in_its_own_variant() {
+    // The seed's own example: 500 asked, 6000 found.
+    let (outcome, _) =
+        activate_answering(200, r#"{"status": "ok", "deposit": true, "deposit_amount": 6000, "currency": {"code": "MMK", "symbol": "MMK"}}"#).await;
+    let outcome = outcome.unwrap();
+    assert_eq!(
+        outcome,
+        ActivationOutcome::CreditedDifferentAmount {
+            requested: mmk("500"),
+            credited: mmk("6000")
+        }
+    );
+    assert_eq!(outcome.credited_amount(), Some(mmk("6000")));
+    insta::assert_debug_snapshot!("activate_credited_different_amount", outcome);
+}
+
+#[tokio::test]
+async fn activate_pending_waits_for_the_postback() {
+    let (outcome, _) = activate_answering(
+        200,
+        r#"{"status": "pending", "message": "The deposit status check has been started. The operation may take longer than expected. Upon completion of the verification, the funds will be credited to your account"}"#,
+    )
+    .await;
+    let outcome = outcome.unwrap();
+    assert!(
+        matches!(&outcome, ActivationOutcome::Pending { message } if message.starts_with("The deposit status check"))
+    );
+    assert_eq!(outcome.credited_amount(), None);
+    insta::assert_debug_snapshot!("activate_pending", outcome);
+}
+
+#[tokio::test]
+async fn activate_possible_transaction_created() {
+    let (outcome, _) =
+        activate_answering(200, r#"{"status": "possible_transaction_created", "message": "Transaction not found. Possible transaction created"}"#).await;
+    let outcome = outcome.unwrap();
+    assert!(matches!(
+        outcome,
+        ActivationOutcome::PossibleTransactionCreated { .. }
+    ));
+    insta::assert_debug_snapshot!("activate_possible_transaction_created", outcome);
+}
+
+#[tokio::test]
+async fn activate_fail_is_a_typed_decline() {
+    let (outcome, _) = activate_answering(
+        200,
+        r#"{"status": "fail", "message": "The custom_transaction_id has already been taken."}"#,
+    )
+    .await;
+    let error = outcome.unwrap_err();
+    let decline = error.decline().unwrap();
+    assert_eq!(decline.kind, DeclineKind::DuplicateReference);
+    assert_eq!(
+        decline.message,
+        "The custom_transaction_id has already been taken."
+    );
+    assert!(error.outcome_known());
+}
+
+#[tokio::test]
+async fn http_404_means_a_missing_or_wrong_secret() {
+    let (outcome, calls) = activate_answering(404, "<html><body>Not Found</body></html>").await;
+    let error = outcome.unwrap_err();
+    assert!(matches!(error, Error::Authentication { .. }), "{error:?}");
+    assert!(error.to_string().contains("secret is missing or wrong"));
+    assert!(!error.to_string().contains(SECRET));
+    assert_eq!(calls, 1);
+}
+
+#[tokio::test]
+async fn malformed_activation_answers_are_typed_errors() {
+    for (status, body, detail) in [
+        (200, "<html><body>502</body></html>", "an HTML or XML page"),
+        (200, "", "empty body"),
+        (200, r#"{"status": "ok", "deposit": tr"#, "truncated JSON"),
+        (200, r#"{"state": "ok"}"#, "unexpected JSON shape"),
+        (200, r#"{"status": "ok", "deposit": false}"#, "`ok` without"),
+        (
+            200,
+            r#"{"status": "refunded"}"#,
+            "unknown status `refunded`",
+        ),
+        (
+            200,
+            r#"{"status": "ok", "deposit": true, "deposit_amount": 5.001}"#,
+            "deposit_amount: amount 5.001",
+        ),
+    ] {
+        let (outcome, _) = activate_answering(status, body).await;
+        match outcome {
+            Err(Error::UndecodableResponse { detail: d, .. }) => {
+                assert!(d.starts_with(detail), "{body:?}: {d}")
+            }
+            other => panic!("{body:?}: {other:?}"),
+        }
+    }
+    let (outcome, _) = activate_answering(
+        200,
+        r#"{"status": "ok", "deposit": true, "deposit_amount": 500, "currency": {"code": "USD"}}"#,
+    )
+    .await;
+    assert!(
+        matches!(outcome, Err(Error::IntegrityMismatch { ref field, .. }) if field == "currency"),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_activation_answered_by_a_gateway_error_is_an_unknown_outcome_sent_once() {
+    let (outcome, calls) = activate_answering(503, "<html>Service Unavailable</html>").await;
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { reference: Some(r), .. } if r == "123465477897"),
+        "{error:?}"
+    );
+    assert_eq!(calls, 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).body("{}");
+        })
+        .await;
+    let client = client(&server);
+    assert!(
+        matches!(Label::new("x".repeat(191)), Err(Error::InvalidInput { ref field, .. }) if field == "label")
+    );
+    assert!(Label::new("x".repeat(190)).is_ok());
+    assert!(matches!(Label::new(""), Err(Error::InvalidInput { .. })));
+    assert!(
+        matches!(TransactionNumber::new("123456789012"), Err(Error::InvalidInput { ref field, .. }) if field == "key1")
+    );
+    assert!(
+        matches!(TransactionNumber::new(" "), Err(Error::InvalidInput { ref field, .. }) if field == "key1")
+    );
+    assert!(TransactionNumber::new("12345678901").is_ok());
+    let zero = Activation {
+        amount: mmk("0"),
+        ..activation("500")
+    };
+    assert!(
+        matches!(client.activate(&zero).await, Err(Error::InvalidInput { ref field, .. }) if field == "amount")
+    );
+    let bad_type = Activation {
+        wallet_type: WalletType::new("wave pay/../x"),
+        ..activation("500")
+    };
+    assert!(
+        matches!(client.activate(&bad_type).await, Err(Error::InvalidInput { ref field, .. }) if field == "wallet_type")
+    );
+    assert!(matches!(
+        Money::parse("1.001", Currency::MMK).map_err(Error::from),
+        Err(Error::InvalidInput { .. })
+    ));
+    assert!(matches!("MMKX".parse::<Currency>(), Err(_)));
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn the_secret_never_shows_in_errors_of_a_refused_connection_or_a_timeout() {
+    let check = |error: &Error| {
+        let mut texts = vec![error.to_string(), format!("{error:?}")];
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            texts.push(cause.to_string());
+            texts.push(format!("{cause:?}"));
+            source = cause.source();
+        }
+        for text in texts {
+            assert!(!text.contains("s3cr3t"), "{text}");
+            assert!(
+                !text.contains("plugin%2Bkey") && !text.contains("s3cr3t%2F"),
+                "{text}"
+            );
+        }
+    };
+    // Refused: a port nobody listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let base = BaseUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    let refused = PaykassmaClient::new(PaykassmaConfig::with_urls(
+        base.clone(),
+        base,
+        SecretString::from(SECRET),
+    ))
+    .unwrap();
+    let error = refused.activate(&activation("500")).await.unwrap_err();
+    assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
+    check(&error);
+    let error = refused
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .await
+        .unwrap_err();
+    check(&error);
+
+    // Timed out.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .delay(Duration::from_millis(500))
+                .body("{}");
+        })
+        .await;
+    let slow = PaykassmaClient::new(config(&server, Duration::from_millis(100))).unwrap();
+    let error = slow.activate(&activation("500")).await.unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    check(&error);
+    let error = slow
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    check(&error);
+    assert!(!format!("{slow:?}").contains("s3cr3t"));
+}
+
+#[test]
+fn payment_links_encode_every_parameter() {
+    use paykassma::{Lang, PaymentLink};
+    let plugin = BaseUrl::parse("https://plugin.pay.example.com").unwrap();
+    let url = PaymentLink::new(
+        &plugin,
+        &Label::new("user&55=ဝေ").unwrap(),
+        &WalletType::WAVEPAY,
+        Currency::MMK,
+    )
+    .lang(&Lang::new("th"))
+    .custom_transaction_id(
+        &MerchantReference::new("order#1", &paykassma::CUSTOM_TRANSACTION_ID_RULES).unwrap(),
+    )
+    .fixed_amount(mmk("500.50"))
+    .unwrap()
+    .success_url_id("12")
+    .fail_url_id("13")
+    .pending_url_id("14")
+    .hashed_success_url("aGFzaA==")
+    .hashed_fail_url("f/h")
+    .hashed_pending_url("p h")
+    .build();
+    insta::assert_snapshot!("payment_link", url.as_str());
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(pairs[0], ("label".into(), "user&55=ဝေ".into()));
+    assert!(pairs.contains(&("fixed_amount".into(), "500.5".into())));
+    assert!(
+        PaymentLink::new(
+            &plugin,
+            &Label::new("u").unwrap(),
+            &WalletType::WAVEPAY,
+            Currency::MMK
+        )
+        .fixed_amount(Money::parse("5", Currency::USD).unwrap())
+        .is_err()
+    );
+}
