@@ -94,3 +94,8 @@ pub use model::{
     Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, Lang,
     MAX_KEY1_LEN, MAX_LABEL_LEN, TransactionNumber, WalletType,
 };
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "sandbox"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

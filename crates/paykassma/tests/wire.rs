@@ -246,7 +246,7 @@ async fn malformed_activation_answers_are_typed_errors() {
         let (outcome, _) = activate_answering(status, body).await;
         match outcome {
             Err(Error::UndecodableResponse { detail: d, .. }) => {
-                assert!(d.starts_with(detail), "{body:?}: {d}")
+                assert!(d.starts_with(detail), "{body:?}: {d}");
             }
             other => panic!("{body:?}: {other:?}"),
         }
@@ -313,7 +313,7 @@ async fn bad_input_is_refused_before_any_request() {
         Money::parse("1.001", Currency::MMK).map_err(Error::from),
         Err(Error::InvalidInput { .. })
     ));
-    assert!(matches!("MMKX".parse::<Currency>(), Err(_)));
+    assert!("MMKX".parse::<Currency>().is_err());
     assert_eq!(any.calls_async().await, 0, "nothing was sent");
 }
 

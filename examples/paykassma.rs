@@ -1,0 +1,167 @@
+//! A Paykassma (Wavepay) deposit: create → the customer pays → activate → result.
+//!
+//! ```text
+//! cargo run --example paykassma -- --label L --amount 500 --currency MMK
+//! ```
+//!
+//! With no configuration it runs against the embedded sandbox, which plays
+//! the customer paying. With `PAYKASSMA_SECRET` and `PAYKASSMA_DOMAIN` (the
+//! merchant's server host; or `PAYKASSMA_API_URL`, a full API base URL,
+//! optionally with `PAYKASSMA_PLUGIN_URL`) it runs against that server, and
+//! the customer's transaction number comes from `--key1`. Exits 0 only when
+//! the deposit was credited.
+#![allow(clippy::print_stdout)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use examples::{env, fail};
+use paykassma::sandbox::PaykassmaSandbox;
+use paykassma::{
+    Activation, ActivationOutcome, Label, Lang, PaykassmaClient, PaykassmaConfig,
+    TransactionNumber, WalletType,
+};
+use payments_core::{BaseUrl, Currency, Error, Money, SecretString};
+
+#[derive(Parser)]
+#[command(about = "A Paykassma wallet deposit")]
+struct Args {
+    /// The paying user's label (their id on your platform).
+    #[arg(long, default_value = "user-55")]
+    label: String,
+    /// The amount the user pays.
+    #[arg(long, default_value = "500")]
+    amount: String,
+    /// The currency (ISO 4217 code).
+    #[arg(long, default_value = "MMK")]
+    currency: String,
+    /// The transaction number the user got from their wallet app (required against a real server).
+    #[arg(long)]
+    key1: Option<String>,
+    /// The wallet type.
+    #[arg(long, default_value = "wavepay")]
+    wallet_type: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+fn real_config() -> Result<Option<PaykassmaConfig>, Box<dyn std::error::Error>> {
+    let secret = env("PAYKASSMA_SECRET");
+    let domain = env("PAYKASSMA_DOMAIN");
+    let api = env("PAYKASSMA_API_URL");
+    let Some(secret) = secret else {
+        if domain.is_some() || api.is_some() {
+            return Err("set PAYKASSMA_SECRET too (or nothing, for the sandbox)".into());
+        }
+        return Ok(None);
+    };
+    let secret = SecretString::from(secret);
+    let config = match (api, domain) {
+        (Some(api), _) => {
+            let api = BaseUrl::parse(&api)?;
+            let plugin = match env("PAYKASSMA_PLUGIN_URL") {
+                Some(url) => BaseUrl::parse(&url)?,
+                None => api.clone(),
+            };
+            PaykassmaConfig::with_urls(api, plugin, secret)
+        }
+        (None, Some(domain)) => PaykassmaConfig::for_server(&domain, secret)?,
+        (None, None) => return Err("set PAYKASSMA_DOMAIN or PAYKASSMA_API_URL".into()),
+    };
+    Ok(Some(config))
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let currency: Currency = args
+        .currency
+        .parse()
+        .map_err(|e| Error::invalid("currency", e))?;
+    let amount =
+        Money::parse(&args.amount, currency).map_err(|e| Error::invalid_money("amount", &e))?;
+    let label = Label::new(args.label)?;
+    let wallet_type = WalletType::new(args.wallet_type);
+    let key1 = args
+        .key1
+        .as_deref()
+        .map(TransactionNumber::new)
+        .transpose()?;
+
+    let (config, sandbox) = match real_config()? {
+        Some(config) => (config, None),
+        None => {
+            let sandbox = PaykassmaSandbox::start().await?;
+            println!("sandbox      : {}", sandbox.base_url());
+            (sandbox.config(), Some(sandbox))
+        }
+    };
+    let client = PaykassmaClient::new(config)?;
+    let deposit = client
+        .create_deposit(&label, currency, Some(&wallet_type))
+        .await?;
+    let wallet = deposit.identifier.clone().unwrap_or_default();
+    println!(
+        "create       : pay into {} wallet {wallet}",
+        deposit.wallet_type
+    );
+    let reference = client.new_reference()?;
+    let link = client
+        .payment_link(&label, currency)
+        .lang(&Lang::EN)
+        .custom_transaction_id(&reference)
+        .fixed_amount(amount)?
+        .build();
+    println!("window link  : {link}");
+
+    let key1 = match (key1, &sandbox) {
+        (Some(key1), _) => key1,
+        (None, Some(sandbox)) => {
+            let key1 = sandbox.customer_pays(&wallet, amount);
+            println!("customer     : paid {amount} in the wallet app, transaction number {key1}");
+            key1
+        }
+        (None, None) => {
+            return Err(
+                "--key1 (the user's transaction number) is required against a real server".into(),
+            );
+        }
+    };
+    let outcome = client
+        .activate(&Activation {
+            label,
+            wallet_type,
+            key1,
+            amount,
+            custom_transaction_id: reference.clone(),
+        })
+        .await?;
+    match outcome {
+        ActivationOutcome::Credited { amount } => {
+            println!("activate     : credited {amount} (custom_transaction_id {reference})");
+            Ok(())
+        }
+        ActivationOutcome::CreditedDifferentAmount {
+            requested,
+            credited,
+        } => {
+            println!(
+                "activate     : credited {credited}, NOT the {requested} asked for (custom_transaction_id {reference})"
+            );
+            Ok(())
+        }
+        ActivationOutcome::Pending { message } => Err(format!(
+            "activation pending ({message}); the postback for {reference} brings the result"
+        )
+        .into()),
+        ActivationOutcome::PossibleTransactionCreated { message } => Err(format!(
+            "transaction not found ({message}); a possible transaction was recorded for {reference}"
+        )
+        .into()),
+        other => Err(format!("activation answered {other:?}").into()),
+    }
+}

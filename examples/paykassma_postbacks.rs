@@ -1,0 +1,263 @@
+//! A merchant's Paykassma postback endpoint.
+//!
+//! ```text
+//! cargo run --example paykassma_postbacks                 # serve until Ctrl-C
+//! cargo run --example paykassma_postbacks -- --self-test  # drive a sandbox deposit into it, then stop
+//! ```
+//!
+//! Listens on `PAYKASSMA_POSTBACK_ADDR` (default `127.0.0.1:8080`) and
+//! verifies postbacks with `PAYKASSMA_POSTBACK_ACCESS_KEY` and
+//! `PAYKASSMA_POSTBACK_PRIVATE_KEY` (the sandbox's keys when both are unset).
+//! A valid postback is answered HTTP 200 `{"status":"ok"}` — a repeat too,
+//! reported as a duplicate, since Paykassma retries until it sees that
+//! answer. A bad signature or malformed body gets a 4xx JSON error. One
+//! printed line per event.
+#![allow(clippy::print_stdout)]
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::Parser;
+use examples::{env, fail};
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use paykassma::postback::{ACK_BODY, PostbackKeys, PostbackVerifier};
+use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
+use paykassma::{Activation, Label, PaykassmaClient, WalletType};
+use payments_core::{Currency, Money, SecretString};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(about = "A Paykassma postback endpoint")]
+struct Args {
+    /// Start a sandbox deposit whose postback comes here, send a duplicate
+    /// and a tampered copy, print what happened, and stop.
+    #[arg(long)]
+    self_test: bool,
+}
+
+/// What the endpoint has seen.
+struct Endpoint {
+    verifier: PostbackVerifier,
+    credited: Mutex<HashSet<String>>,
+    events: Mutex<Vec<&'static str>>,
+}
+
+impl Endpoint {
+    fn handle(&self, body: &[u8]) -> (u16, String) {
+        match self.verifier.verify(body) {
+            Ok(postback) => {
+                for tx in &postback.transactions {
+                    let id = tx.custom_transaction_id.clone().unwrap_or_default();
+                    let amount = tx.amount.map_or_else(|| "-".to_owned(), |a| a.to_string());
+                    if self
+                        .credited
+                        .lock()
+                        .map(|mut c| c.insert(id.clone()))
+                        .unwrap_or(false)
+                    {
+                        println!(
+                            "postback     : {:?} {amount} for {id}: credit it",
+                            tx.status
+                        );
+                        self.record("new");
+                    } else {
+                        println!(
+                            "postback     : duplicate of {id}: already handled, acknowledged again"
+                        );
+                        self.record("duplicate");
+                    }
+                }
+                (200, ACK_BODY.to_owned())
+            }
+            Err(error) => {
+                println!("postback     : refused ({error})");
+                self.record("refused");
+                (
+                    error.http_status(),
+                    serde_json::json!({"status": "error", "message": error.to_string()})
+                        .to_string(),
+                )
+            }
+        }
+    }
+
+    fn record(&self, event: &'static str) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let keys = match (
+        env("PAYKASSMA_POSTBACK_ACCESS_KEY"),
+        env("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
+    ) {
+        (Some(access), Some(private)) => {
+            PostbackKeys::new(SecretString::from(access), SecretString::from(private))
+        }
+        (None, None) => {
+            println!(
+                "keys         : the sandbox's (set PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY for real ones)"
+            );
+            PaykassmaSandbox::postback_keys()
+        }
+        _ => {
+            return Err(
+                "set both PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY".into(),
+            );
+        }
+    };
+    let default_addr = if args.self_test {
+        "127.0.0.1:0"
+    } else {
+        "127.0.0.1:8080"
+    };
+    let addr: SocketAddr = env("PAYKASSMA_POSTBACK_ADDR")
+        .as_deref()
+        .unwrap_or(default_addr)
+        .parse()?;
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    println!("listening    : http://{addr}/");
+    let endpoint = Arc::new(Endpoint {
+        verifier: PostbackVerifier::new(keys),
+        credited: Mutex::default(),
+        events: Mutex::default(),
+    });
+    let server = tokio::spawn(serve(listener, Arc::clone(&endpoint)));
+    if args.self_test {
+        let result = self_test(addr, &endpoint).await;
+        server.abort();
+        return result;
+    }
+    tokio::signal::ctrl_c().await?;
+    server.abort();
+    Ok(())
+}
+
+async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let endpoint = Arc::clone(&endpoint);
+        tokio::spawn(async move {
+            let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let endpoint = Arc::clone(&endpoint);
+                async move {
+                    let (status, body) = if request.method() != hyper::Method::POST {
+                        (
+                            405,
+                            r#"{"status":"error","message":"POST only"}"#.to_owned(),
+                        )
+                    } else {
+                        match request.into_body().collect().await {
+                            Ok(body) => endpoint.handle(&body.to_bytes()),
+                            Err(_) => (
+                                400,
+                                r#"{"status":"error","message":"unreadable body"}"#.to_owned(),
+                            ),
+                        }
+                    };
+                    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+                    *response.status_mut() = hyper::StatusCode::from_u16(status)
+                        .unwrap_or(hyper::StatusCode::BAD_REQUEST);
+                    response.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("application/json"),
+                    );
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn self_test(
+    addr: SocketAddr,
+    endpoint: &Endpoint,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let url = url_of(addr)?;
+    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
+        postback_url: Some(url.clone()),
+        ..SandboxOptions::default()
+    })
+    .await?;
+    let client = PaykassmaClient::new(sandbox.config())?;
+    let label = Label::new("self-test")?;
+    let amount = Money::parse("500", Currency::MMK)?;
+    let wallet = client
+        .create_deposit(&label, Currency::MMK, None)
+        .await?
+        .identifier
+        .unwrap_or_default();
+    let key1 = sandbox.customer_pays(&wallet, amount);
+    let reference = client.new_reference()?;
+    client
+        .activate(&Activation {
+            label,
+            wallet_type: WalletType::WAVEPAY,
+            key1,
+            amount,
+            custom_transaction_id: reference.clone(),
+        })
+        .await?;
+    for _ in 0..100 {
+        if sandbox.deliveries().iter().any(|d| d.acknowledged) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A repeat of the same postback, and a tampered one.
+    let body = paykassma::postback::PostbackSigner::new(PaykassmaSandbox::postback_keys()).sign_flat(&serde_json::json!({
+        "status": "success", "amount": 500, "currency_code": "MMK", "custom_transaction_id": reference.as_str(), "label": "self-test"
+    }))?;
+    let http = reqwest::Client::new();
+    let duplicate = http
+        .post(url.clone())
+        .body(body.clone())
+        .send()
+        .await?
+        .status();
+    let tampered = http
+        .post(url)
+        .body(body.replace("500", "5000"))
+        .send()
+        .await?
+        .status();
+    let events = endpoint
+        .events
+        .lock()
+        .map(|e| e.clone())
+        .unwrap_or_default();
+    println!(
+        "self-test    : events {events:?}; duplicate answered {duplicate}, tampered answered {tampered}"
+    );
+    if events == ["new", "duplicate", "refused"] && duplicate == 200 && tampered == 401 {
+        Ok(())
+    } else {
+        Err("the endpoint did not behave as expected".into())
+    }
+}
+
+fn url_of(addr: SocketAddr) -> Result<url::Url, url::ParseError> {
+    url::Url::parse(&format!("http://{addr}/postbacks/paykassma"))
+}
