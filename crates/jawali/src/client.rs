@@ -360,26 +360,30 @@ impl JawaliClient {
         self.inner.http.decode_json(operation, response)
     }
 
-    /// Sends a merchant-domain `callWS` and returns its answer's envelope
-    /// (success or not), renewing dead tokens once.
-    ///
-    /// `build` makes the request from the access token and the wallet token.
-    async fn call<F>(
+    /// Sends a merchant-domain `callWS` — the wallet credentials and
+    /// `fields` — and returns its answer's envelope (success or not),
+    /// renewing dead tokens once.
+    async fn call<F: Serialize>(
         &self,
         service: Service,
         reference: Option<&str>,
-        build: F,
-    ) -> Result<ResponseEnvelope>
-    where
-        F: Fn(&SecretString, &str) -> Result<Request>,
-    {
+        fields: &F,
+    ) -> Result<ResponseEnvelope> {
         let operation = service.operation();
         let mut session_renewed = false;
         let mut wallet_renewed = false;
         loop {
             let access = self.access_token().await?;
             let wallet = self.wallet_token().await?;
-            let request = build(&access, wallet.expose_secret())?;
+            let body = wire::WalletCall {
+                credentials: wire::WalletCredentials {
+                    agent_wallet: &self.inner.config.agent_wallet,
+                    password: self.inner.config.wallet_password.expose_secret(),
+                    access_token: wallet.expose_secret(),
+                },
+                fields,
+            };
+            let request = self.ws_request(service, &access, &body)?;
             let response = self
                 .inner
                 .http
@@ -420,10 +424,6 @@ impl JawaliClient {
         }
     }
 
-    fn credentials_password(&self) -> &str {
-        self.inner.config.wallet_password.expose_secret()
-    }
-
     // ------------------------------------------------------------ operations
 
     /// Checks a voucher (`ECOMMERCEINQUIRY`): its state, amount and currency.
@@ -442,23 +442,13 @@ impl JawaliClient {
         let operation = service.operation();
         let reference = self.new_reference()?;
         let config = &self.inner.config;
-        let envelope = self
-            .call(service, None, |access, token| {
-                self.ws_request(
-                    service,
-                    access,
-                    &wire::InquiryBody {
-                        agent_wallet: &config.agent_wallet,
-                        password: self.credentials_password(),
-                        access_token: token,
-                        voucher: voucher.as_str(),
-                        receiver_mobile: customer_mobile.as_str(),
-                        ref_id: reference.as_str(),
-                        purpose: &config.default_purpose,
-                    },
-                )
-            })
-            .await?;
+        let fields = wire::InquiryFields {
+            voucher: voucher.as_str(),
+            receiver_mobile: customer_mobile.as_str(),
+            ref_id: reference.as_str(),
+            purpose: &config.default_purpose,
+        };
+        let envelope = self.call(service, None, &fields).await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
@@ -516,25 +506,17 @@ impl JawaliClient {
             .purpose
             .as_deref()
             .unwrap_or(&config.default_purpose);
-        let envelope = self
-            .call(service, Some(reference), |access, token| {
-                self.ws_request(
-                    service,
-                    access,
-                    &wire::CashOutBody {
-                        agent_wallet: &config.agent_wallet,
-                        password: self.credentials_password(),
-                        access_token: token,
-                        voucher: request.voucher.as_str(),
-                        receiver_mobile: request.customer_mobile.as_str(),
-                        ref_id: reference,
-                        purpose,
-                        amount: request.amount.to_json_number(),
-                        currency: request.amount.currency().code(),
-                    },
-                )
-            })
-            .await?;
+        let fields = wire::CashOutFields {
+            inquiry: wire::InquiryFields {
+                voucher: request.voucher.as_str(),
+                receiver_mobile: request.customer_mobile.as_str(),
+                ref_id: reference,
+                purpose,
+            },
+            amount: request.amount.to_json_number(),
+            currency: request.amount.currency().code(),
+        };
+        let envelope = self.call(service, Some(reference), &fields).await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
@@ -585,21 +567,10 @@ impl JawaliClient {
     pub async fn check_status(&self, reference: &MerchantReference) -> Result<TransactionStatus> {
         let service = Service::CheckStatus;
         let operation = service.operation();
-        let config = &self.inner.config;
-        let envelope = self
-            .call(service, None, |access, token| {
-                self.ws_request(
-                    service,
-                    access,
-                    &wire::CheckStatusBody {
-                        agent_wallet: &config.agent_wallet,
-                        password: self.credentials_password(),
-                        access_token: token,
-                        ref_id: reference.as_str(),
-                    },
-                )
-            })
-            .await?;
+        let fields = wire::CheckStatusFields {
+            ref_id: reference.as_str(),
+        };
+        let envelope = self.call(service, None, &fields).await?;
         if !envelope.status.is_success() {
             if envelope.status.says_not_found() {
                 return Ok(TransactionStatus {
@@ -645,22 +616,11 @@ impl JawaliClient {
             from.format(format).map_err(|e| Error::invalid("from", e))?,
             to.format(format).map_err(|e| Error::invalid("to", e))?,
         );
-        let config = &self.inner.config;
-        let envelope = self
-            .call(service, None, |access, token| {
-                self.ws_request(
-                    service,
-                    access,
-                    &wire::StatementBody {
-                        agent_wallet: &config.agent_wallet,
-                        password: self.credentials_password(),
-                        access_token: token,
-                        from_date: &from,
-                        to_date: &to,
-                    },
-                )
-            })
-            .await?;
+        let fields = wire::StatementFields {
+            from_date: &from,
+            to_date: &to,
+        };
+        let envelope = self.call(service, None, &fields).await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
@@ -693,20 +653,7 @@ impl JawaliClient {
     pub async fn balance(&self) -> Result<Balance> {
         let service = Service::Balance;
         let operation = service.operation();
-        let config = &self.inner.config;
-        let envelope = self
-            .call(service, None, |access, token| {
-                self.ws_request(
-                    service,
-                    access,
-                    &wire::WalletCredentials {
-                        agent_wallet: &config.agent_wallet,
-                        password: self.credentials_password(),
-                        access_token: token,
-                    },
-                )
-            })
-            .await?;
+        let envelope = self.call(service, None, &wire::NoFields {}).await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }

@@ -167,12 +167,22 @@ pub(crate) struct WalletCredentials<'a> {
     pub(crate) access_token: &'a str,
 }
 
+/// A merchant-domain body: the wallet credentials, then the operation's fields.
+#[derive(Serialize)]
+pub(crate) struct WalletCall<'a, F> {
+    #[serde(flatten)]
+    pub(crate) credentials: WalletCredentials<'a>,
+    #[serde(flatten)]
+    pub(crate) fields: &'a F,
+}
+
+/// The balance inquiry has no fields of its own.
+#[derive(Serialize)]
+pub(crate) struct NoFields {}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct InquiryBody<'a> {
-    pub(crate) agent_wallet: &'a str,
-    pub(crate) password: &'a str,
-    pub(crate) access_token: &'a str,
+pub(crate) struct InquiryFields<'a> {
     pub(crate) voucher: &'a str,
     pub(crate) receiver_mobile: &'a str,
     pub(crate) ref_id: &'a str,
@@ -180,34 +190,22 @@ pub(crate) struct InquiryBody<'a> {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CashOutBody<'a> {
-    pub(crate) agent_wallet: &'a str,
-    pub(crate) password: &'a str,
-    pub(crate) access_token: &'a str,
-    pub(crate) voucher: &'a str,
-    pub(crate) receiver_mobile: &'a str,
-    pub(crate) ref_id: &'a str,
-    pub(crate) purpose: &'a str,
+pub(crate) struct CashOutFields<'a> {
+    #[serde(flatten)]
+    pub(crate) inquiry: InquiryFields<'a>,
     pub(crate) amount: JsonNumber,
     pub(crate) currency: &'a str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CheckStatusBody<'a> {
-    pub(crate) agent_wallet: &'a str,
-    pub(crate) password: &'a str,
-    pub(crate) access_token: &'a str,
+pub(crate) struct CheckStatusFields<'a> {
     pub(crate) ref_id: &'a str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct StatementBody<'a> {
-    pub(crate) agent_wallet: &'a str,
-    pub(crate) password: &'a str,
-    pub(crate) access_token: &'a str,
+pub(crate) struct StatementFields<'a> {
     pub(crate) from_date: &'a str,
     pub(crate) to_date: &'a str,
 }
@@ -516,40 +514,42 @@ mod tests {
         );
     }
 
+    const CREDENTIALS: WalletCredentials<'static> = WalletCredentials {
+        agent_wallet: "777000111",
+        password: "wallet-pw",
+        access_token: "WT1",
+    };
+
+    fn call<F>(fields: &F) -> WalletCall<'_, F> {
+        WalletCall {
+            credentials: CREDENTIALS,
+            fields,
+        }
+    }
+
+    const INQUIRY: InquiryFields<'static> = InquiryFields {
+        voucher: "483920",
+        receiver_mobile: "771234567",
+        ref_id: "ref-000001",
+        purpose: "Online purchase",
+    };
+
     #[test]
     fn inquiry_request() {
-        snapshot(
-            "request_inquiry",
-            Service::Inquiry,
-            InquiryBody {
-                agent_wallet: "777000111",
-                password: "wallet-pw",
-                access_token: "WT1",
-                voucher: "483920",
-                receiver_mobile: "771234567",
-                ref_id: "ref-000001",
-                purpose: "Online purchase",
-            },
-        );
+        snapshot("request_inquiry", Service::Inquiry, call(&INQUIRY));
     }
 
     #[test]
     fn cash_out_request() {
-        let wire = snapshot(
-            "request_cash_out",
-            Service::CashOut,
-            CashOutBody {
-                agent_wallet: "777000111",
-                password: "wallet-pw",
-                access_token: "WT1",
-                voucher: "483920",
-                receiver_mobile: "771234567",
+        let fields = CashOutFields {
+            inquiry: InquiryFields {
                 ref_id: "ref-000002",
-                purpose: "Online purchase",
-                amount: JsonNumber::new(Decimal::new(150050, 2), DecimalStyle::Normalized),
-                currency: "YER",
+                ..INQUIRY
             },
-        );
+            amount: JsonNumber::new(Decimal::new(150050, 2), DecimalStyle::Normalized),
+            currency: "YER",
+        };
+        let wire = snapshot("request_cash_out", Service::CashOut, call(&fields));
         assert!(
             wire.contains(r#""amount":1500.5,"currency":"YER""#),
             "{wire}"
@@ -561,41 +561,24 @@ mod tests {
         snapshot(
             "request_check_status",
             Service::CheckStatus,
-            CheckStatusBody {
-                agent_wallet: "777000111",
-                password: "wallet-pw",
-                access_token: "WT1",
+            call(&CheckStatusFields {
                 ref_id: "ref-000002",
-            },
+            }),
         );
     }
 
     #[test]
     fn statement_request() {
-        snapshot(
-            "request_statement",
-            Service::Statement,
-            StatementBody {
-                agent_wallet: "777000111",
-                password: "wallet-pw",
-                access_token: "WT1",
-                from_date: "2026-11-01",
-                to_date: "2026-11-23",
-            },
-        );
+        let fields = StatementFields {
+            from_date: "2026-11-01",
+            to_date: "2026-11-23",
+        };
+        snapshot("request_statement", Service::Statement, call(&fields));
     }
 
     #[test]
     fn balance_request() {
-        snapshot(
-            "request_balance",
-            Service::Balance,
-            WalletCredentials {
-                agent_wallet: "777000111",
-                password: "wallet-pw",
-                access_token: "WT1",
-            },
-        );
+        snapshot("request_balance", Service::Balance, call(&NoFields {}));
     }
 
     #[test]

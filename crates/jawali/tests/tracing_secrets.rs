@@ -3,39 +3,18 @@
 //! binary: tracing caches per-callsite interest process-wide.
 #![cfg(feature = "sandbox")]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jawali::sandbox::{CREDENTIALS, JawaliSandbox};
 use jawali::{JawaliClient, MobileNumber};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::Fault;
+use payments_core::testkit::{CapturedLogs, assert_no_secret, error_texts};
 use payments_core::{Currency, Money};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn no_credential_or_token_reaches_the_logs_or_errors() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = CapturedLogs::start();
 
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = JawaliClient::builder(sandbox.config())
@@ -65,41 +44,22 @@ async fn no_credential_or_token_reaches_the_logs_or_errors() {
         .await
         .unwrap_err();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("provider_call{provider=\"jawali\" operation=\"cash_out\""),
         "{logs}"
     );
     assert!(logs.contains("settling by status"), "{logs}");
-    for text in [
-        logs,
-        error.to_string(),
-        format!("{error:?}"),
-        format!("{client:?}"),
-    ] {
-        for secret in [
-            CREDENTIALS.password,
-            CREDENTIALS.wallet_password,
-            "Bearer ",
-            "wt-",
-            "at-0",
-            "at-1",
-            "at-2",
-            "at-3",
-            "at-4",
-            "at-5",
-            "at-6",
-            "at-7",
-            "at-8",
-            "at-9",
-            "at-a",
-            "at-b",
-            "at-c",
-            "at-d",
-            "at-e",
-            "at-f",
-        ] {
-            assert!(!text.contains(secret), "`{secret}` leaked into: {text}");
-        }
-    }
+    let mut texts = error_texts(&error);
+    texts.push(logs);
+    texts.push(format!("{client:?}"));
+    // Tokens look like `at-<hex>` and `wt-<hex>` in the sandbox.
+    let tokens: Vec<String> = (0..16)
+        .flat_map(|d| [format!("at-{d:x}"), format!("wt-{d:x}")])
+        .collect();
+    assert_no_secret(
+        &texts,
+        &[CREDENTIALS.password, CREDENTIALS.wallet_password, "Bearer "],
+    );
+    assert_no_secret(&texts, &tokens);
 }

@@ -19,6 +19,7 @@
 //! - [`Gateway`]: the lifecycle every provider shares, and [`pay`], the
 //!   generic flow that never commits twice.
 //! - `sandbox` (feature `sandbox`): the plumbing of the providers' simulators.
+//! - `testkit` (feature `testkit`): helpers for the provider crates' tests.
 //!
 //! ```
 //! use payments_core::{Currency, Error, Money};
@@ -57,6 +58,9 @@ pub mod reference;
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 pub mod secret;
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod testkit;
 pub mod token;
 pub mod wire;
 
