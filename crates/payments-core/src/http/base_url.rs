@@ -41,33 +41,7 @@ impl BaseUrl {
     ///
     /// As [`BaseUrl::parse`].
     pub fn from_url(mut url: Url) -> Result<Self, Error> {
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => {
-                return Err(Error::configuration(format_args!(
-                    "base URL `{url}` uses plain http; only https is allowed, except on a loopback host"
-                )));
-            }
-            other => {
-                return Err(Error::configuration(format_args!(
-                    "base URL scheme `{other}` is not supported; use https"
-                )));
-            }
-        }
-        if url.host().is_none() {
-            return Err(Error::configuration("base URL has no host"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::configuration(
-                "base URL must not carry credentials; configure them separately",
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::configuration(
-                "base URL must not have a query or a fragment",
-            ));
-        }
+        check(&url)?;
         if !url.path().ends_with('/') {
             let path = format!("{}/", url.path());
             url.set_path(&path);
@@ -75,6 +49,60 @@ impl BaseUrl {
         Ok(BaseUrl(url))
     }
 
+    /// Checks a full endpoint URL (an OAuth token endpoint, say) by the same
+    /// rules, keeping its path as given.
+    ///
+    /// ```
+    /// let url = payments_core::BaseUrl::endpoint("https://ids.example.com/connect/token")?;
+    /// assert_eq!(url.as_str(), "https://ids.example.com/connect/token");
+    /// assert!(payments_core::BaseUrl::endpoint("http://ids.example.com/connect/token").is_err());
+    /// # Ok::<(), payments_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`BaseUrl::parse`].
+    pub fn endpoint(text: &str) -> Result<Url, Error> {
+        let url = Url::parse(text.trim())
+            .map_err(|e| Error::configuration(format_args!("URL `{text}` is not a URL: {e}")))?;
+        check(&url)?;
+        Ok(url)
+    }
+}
+
+/// The rules every provider URL follows.
+fn check(url: &Url) -> Result<(), Error> {
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return Err(Error::configuration(format_args!(
+                "URL `{url}` uses plain http; only https is allowed, except on a loopback host"
+            )));
+        }
+        other => {
+            return Err(Error::configuration(format_args!(
+                "URL scheme `{other}` is not supported; use https"
+            )));
+        }
+    }
+    if url.host().is_none() {
+        return Err(Error::configuration("URL has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::configuration(
+            "URL must not carry credentials; configure them separately",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::configuration(
+            "base URL must not have a query or a fragment",
+        ));
+    }
+    Ok(())
+}
+
+impl BaseUrl {
     /// `path` (relative, with or without a leading `/`) below this base.
     ///
     /// # Errors
