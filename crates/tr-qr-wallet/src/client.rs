@@ -1,0 +1,606 @@
+//! The client: tokens, the envelope, Begin, Complete, settle, and test QR codes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use payments_core::clock::{Clock, SystemClock};
+use payments_core::http::{HttpClient, RawResponse, Request};
+use payments_core::secret::Scrubber;
+use payments_core::token::{FreshToken, Lease, TokenCache};
+use payments_core::{
+    Currency, Decimal, Decline, DeclineKind, Error, ExposeSecret, Money, Operation, Result,
+    SecretString,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use time::macros::{format_description, offset};
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::config::{CorrelationIdEncoding, QrWalletConfig};
+use crate::model::{
+    Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
+    QrReceipt, QrSession, Sale, SenderWallet, Settlement, WalletCode, WalletNumber,
+};
+use crate::wire::{self, BEGIN, COMPLETE, CREATE_QR, Envelope, TOKEN};
+
+/// A client of Sipay's wallet "Mobile API" for third-party QR payments.
+/// Cheap to clone, `Send + Sync`; tokens are shared and single-flight.
+#[derive(Clone)]
+pub struct QrWalletClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: QrWalletConfig,
+    http: HttpClient,
+    tokens: TokenCache<SecretString>,
+    clock: Arc<dyn Clock>,
+}
+
+impl QrWalletClient {
+    /// A client on the system clock.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn new(config: QrWalletConfig) -> Result<Self> {
+        Self::with_parts(config, None, Arc::new(SystemClock))
+    }
+
+    /// A client over the caller's `reqwest::Client`, reading time from
+    /// `clock` (token expiry, session expiry).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn with_parts(
+        config: QrWalletConfig,
+        http_client: Option<reqwest::Client>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let scrubber = Scrubber::new().with(&config.client_secret);
+        let user_agent = payments_core::user_agent!();
+        let http = match http_client {
+            Some(client) => {
+                HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
+            }
+            None => HttpClient::new(user_agent, config.http.clone(), scrubber)?,
+        };
+        Ok(QrWalletClient {
+            inner: Arc::new(Inner {
+                tokens: TokenCache::with_clock(config.token_skew, Arc::clone(&clock)),
+                config,
+                http,
+                clock,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &QrWalletConfig {
+        &self.inner.config
+    }
+
+    async fn token(&self) -> Result<Lease<SecretString>> {
+        self.inner.tokens.get(|| self.fetch_token()).await
+    }
+
+    async fn fetch_token(&self) -> Result<FreshToken<SecretString>> {
+        let config = &self.inner.config;
+        let request = Request::post(config.token_url.clone()).form([
+            ("grant_type", "client_credentials"),
+            ("client_id", config.client_id.as_str()),
+            ("client_secret", config.client_secret.expose_secret()),
+            ("scope", config.scope.as_str()),
+        ]);
+        let response = self.inner.http.execute(TOKEN, None, &request).await?;
+        if matches!(response.status, 400 | 401 | 403) {
+            #[derive(serde::Deserialize)]
+            struct OAuthError {
+                error: String,
+            }
+            let reason = serde_json::from_slice::<OAuthError>(&response.body)
+                .map_or_else(|_| format!("HTTP {}", response.status), |e| e.error);
+            return Err(Error::Authentication {
+                operation: TOKEN,
+                message: format!("the identity server refused the client credentials ({reason})"),
+            });
+        }
+        if !response.is_success() {
+            return Err(self.inner.http.unexpected_status(TOKEN, None, &response));
+        }
+        let answer: wire::TokenAnswer =
+            serde_json::from_slice(&response.body).map_err(|e| Error::UndecodableResponse {
+                operation: TOKEN,
+                detail: payments_core::http::describe_json_failure(&response.body, &e),
+                raw: payments_core::secret::RedactedText::from_static(
+                    "[withheld: a token answer may hold a token]",
+                ),
+                source: None,
+            })?;
+        Ok(FreshToken {
+            value: SecretString::from(answer.access_token),
+            expires_in: Duration::from_secs(answer.expires_in.unwrap_or(3600)),
+        })
+    }
+
+    /// POSTs `body` to `path` with the bearer token and `x-client-id`;
+    /// renews the token once on HTTP 401 (the call was refused, not processed).
+    /// Returns the payload of a successful envelope.
+    async fn call<B: Serialize, P: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        path: &str,
+        reference: Option<&str>,
+        body: &B,
+    ) -> Result<(P, RawResponse)> {
+        let url = self.inner.config.api_url.join(path)?;
+        let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
+            .map_err(|_| {
+                Error::configuration("x_client_id has characters an HTTP header cannot carry")
+            })?;
+        let mut renewed = false;
+        loop {
+            let token = self.token().await?;
+            let request = Request::post(url.clone())
+                .bearer(&token)?
+                .header(
+                    http::HeaderName::from_static("x-client-id"),
+                    x_client_id.clone(),
+                )
+                .json(body)?;
+            let response = self
+                .inner
+                .http
+                .execute(operation, reference, &request)
+                .await?;
+            if response.status == 401 && !renewed {
+                self.inner.tokens.invalidate(&token);
+                renewed = true;
+                continue;
+            }
+            if response.status == 401 {
+                return Err(Error::Authentication {
+                    operation,
+                    message: "the API refused a freshly issued token".to_owned(),
+                });
+            }
+            if !response.is_success() {
+                return Err(self
+                    .inner
+                    .http
+                    .unexpected_status(operation, reference, &response));
+            }
+            let envelope: Envelope<P> = self.inner.http.decode_json(operation, &response)?;
+            let code = envelope.code.clone().unwrap_or_default();
+            if envelope.status.trim() != "0" || code.trim() != "100" {
+                return Err(decline(
+                    operation,
+                    &code,
+                    envelope.message.as_deref().unwrap_or_default(),
+                ));
+            }
+            let payload = envelope.payload.ok_or_else(|| {
+                self.inner
+                    .http
+                    .undecodable(operation, "success without a payload", &response, None)
+            })?;
+            return Ok((payload, response));
+        }
+    }
+
+    /// Begins a payment for the scanned code (`Begin3rdPartyQRCodePayment`):
+    /// nothing is charged; the session holds the sale to show the user.
+    ///
+    /// # Errors
+    ///
+    /// A decline (unknown wallet, a `ResponseCode` other than 0 inside
+    /// `payment_data`); [`Error::UndecodableResponse`]; transport errors.
+    pub async fn begin(
+        &self,
+        wallet: &WalletNumber,
+        qr_code: &QrCode,
+        kind: QrCodeType,
+    ) -> Result<QrSession> {
+        let body = wire::BeginBody {
+            wallet_number: wallet.as_str(),
+            provider_id: &self.inner.config.provider_id,
+            qr_code: qr_code.as_str(),
+            qr_code_type: kind.wire(),
+        };
+        let (payload, response): (wire::BeginPayload, _) = self
+            .call(
+                BEGIN,
+                "v1/Transaction/Begin3rdPartyQRCodePayment",
+                None,
+                &body,
+            )
+            .await?;
+        session_from_wire(wallet.clone(), payload)?
+            .map_err(|e| self.inner.http.undecodable(BEGIN, e, &response, None))
+    }
+
+    /// Completes a begun payment (`Complete3rdPartyQRCodePayment`): the
+    /// wallet is debited. Refused before any request when the session has
+    /// expired or its sale could not be read (never pay an unknown amount).
+    /// The charged amount is checked against the sale's. **Not retried**: an
+    /// [`Error::OutcomeUnknown`] is settled with [`settle`](Self::settle).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (expired or unreadable session); a decline
+    /// ([`WalletCode`]); [`Error::OutcomeUnknown`]; [`Error::IntegrityMismatch`].
+    pub async fn complete(&self, session: &QrSession) -> Result<QrReceipt> {
+        let sale = self.payable(session)?;
+        let (payload, response) = self.send_complete(session).await?;
+        let receipt = receipt_from_wire(payload)
+            .map_err(|e| self.inner.http.undecodable(COMPLETE, e, &response, None))?;
+        if receipt.charged != sale.amount {
+            return Err(Error::IntegrityMismatch {
+                operation: COMPLETE,
+                field: "charged_amount".into(),
+                expected: sale.amount.to_string(),
+                actual: receipt.charged.to_string(),
+            });
+        }
+        if let (Some(order), Some(expected)) = (receipt.order.decoded(), &sale.sale_reference)
+            && &order.sale_reference != expected
+        {
+            return Err(Error::IntegrityMismatch {
+                operation: COMPLETE,
+                field: "saleRefCode".into(),
+                expected: expected.clone(),
+                actual: order.sale_reference.clone(),
+            });
+        }
+        Ok(receipt)
+    }
+
+    /// Settles a Complete whose outcome is unknown: sends the same Complete
+    /// again — same wallet, same `tx_correlation_id`. The wallet completes a
+    /// session at most once, so this cannot debit twice: it either completes
+    /// now (the first attempt was not processed) or answers 301, duplicate
+    /// (the first attempt paid). The session's expiry is not checked here: a
+    /// payment made before the expiry must still be found.
+    ///
+    /// # Errors
+    ///
+    /// Declines other than 301 (the payment did not happen); a further
+    /// [`Error::OutcomeUnknown`] (try again later); transport errors.
+    pub async fn settle(&self, session: &QrSession) -> Result<Settlement> {
+        let sale = session.sale.decoded().ok_or_else(unreadable_sale)?;
+        match self.send_complete(session).await {
+            Ok((payload, response)) => {
+                let receipt = receipt_from_wire(payload)
+                    .map_err(|e| self.inner.http.undecodable(COMPLETE, e, &response, None))?;
+                if receipt.charged != sale.amount {
+                    return Err(Error::IntegrityMismatch {
+                        operation: COMPLETE,
+                        field: "charged_amount".into(),
+                        expected: sale.amount.to_string(),
+                        actual: receipt.charged.to_string(),
+                    });
+                }
+                Ok(Settlement::Completed(Box::new(receipt)))
+            }
+            Err(Error::Declined { decline, .. })
+                if WalletCode::of(&decline) == WalletCode::Duplicate =>
+            {
+                Ok(Settlement::CompletedEarlier {
+                    correlation_id: session.correlation_id.clone(),
+                })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn send_complete(
+        &self,
+        session: &QrSession,
+    ) -> Result<(wire::CompletePayload, RawResponse)> {
+        let digits = session.correlation_id.as_str();
+        let correlation = match self.inner.config.correlation_id_encoding {
+            CorrelationIdEncoding::Number => wire::CorrelationOnWire::Number(
+                RawValue::from_string(digits.to_owned())
+                    .map_err(|_| Error::invalid("tx_correlation_id", "is not digits"))?,
+            ),
+            CorrelationIdEncoding::String => wire::CorrelationOnWire::String(digits),
+        };
+        let body = wire::CompleteBody {
+            wallet_number: session.wallet_number.as_str(),
+            provider_id: &self.inner.config.provider_id,
+            tx_correlation_id: correlation,
+        };
+        self.call(
+            COMPLETE,
+            "v1/Transaction/Complete3rdPartyQRCodePayment",
+            Some(digits),
+            &body,
+        )
+        .await
+    }
+
+    fn payable<'s>(&self, session: &'s QrSession) -> Result<&'s Sale> {
+        let sale = session.sale.decoded().ok_or_else(unreadable_sale)?;
+        if let Some(expires_at) = sale.expires_at {
+            let now = OffsetDateTime::from(self.inner.clock.now());
+            if now >= expires_at {
+                return Err(Error::invalid(
+                    "session",
+                    format_args!("expired at {expires_at}; begin a new payment"),
+                ));
+            }
+        }
+        Ok(sale)
+    }
+
+    /// Creates a QR code for a test sale (`Create3rdPartyQrCode`), so a flow
+    /// can run without a point-of-sale. Test systems only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a zero or non-TRY amount; a decline; transport errors.
+    pub async fn create_qr_code(
+        &self,
+        merchant_code: &str,
+        terminal_code: &str,
+        amount: Money,
+    ) -> Result<CreatedQrCode> {
+        let amount = amount
+            .require_positive()
+            .map_err(|e| Error::invalid_money("amount", &e))?;
+        if amount.currency() != Currency::TRY {
+            return Err(Error::invalid(
+                "amount",
+                format_args!("must be in TRY, not {}", amount.currency()),
+            ));
+        }
+        let body = wire::CreateQrBody {
+            provider_id: &self.inner.config.provider_id,
+            data: wire::CreateQrData {
+                merchant_code,
+                terminal_code,
+                transaction_amount: amount.to_json_number(),
+            },
+        };
+        let (payload, response): (wire::CreateQrPayload, _) = self
+            .call(
+                CREATE_QR,
+                "v1/Transaction/Create3rdPartyQrCode",
+                None,
+                &body,
+            )
+            .await?;
+        Ok(CreatedQrCode {
+            qr_code: QrCode::new(&payload.qr_code)
+                .map_err(|e| self.inner.http.undecodable(CREATE_QR, e, &response, None))?,
+            short_code: payload.short_code,
+            expire_date: payload.expire_date,
+        })
+    }
+}
+
+fn unreadable_sale() -> Error {
+    Error::invalid(
+        "session",
+        "its sale (payment_data) could not be read; refusing to pay an unknown amount",
+    )
+}
+
+fn decline(operation: Operation, code: &str, message: &str) -> Error {
+    let kind = match WalletCode::from_code(code) {
+        WalletCode::WalletNotFound => DeclineKind::AccountNotFound,
+        WalletCode::Duplicate => DeclineKind::DuplicateReference,
+        WalletCode::LimitInsufficient => DeclineKind::LimitExceeded,
+        WalletCode::InsufficientBalance => DeclineKind::InsufficientFunds,
+        WalletCode::Success | WalletCode::Other(_) => DeclineKind::Other,
+    };
+    Error::Declined {
+        operation,
+        decline: Decline::new(code, kind, message),
+    }
+}
+
+/// A correlation id from its raw JSON text: a string of digits, or a number
+/// written with digits only — kept exactly.
+fn correlation_id(raw: &RawValue) -> std::result::Result<CorrelationId, String> {
+    let text = raw.get().trim();
+    let digits = if text.starts_with('"') {
+        serde_json::from_str::<String>(text).map_err(|e| e.to_string())?
+    } else {
+        text.to_owned()
+    };
+    CorrelationId::new(digits.trim())
+        .map_err(|_| format!("tx_correlation_id `{text}` is not a string of digits"))
+}
+
+fn try_money(
+    field: &str,
+    value: Decimal,
+    currency: Currency,
+) -> std::result::Result<Money, String> {
+    Money::new(value, currency).map_err(|e| format!("{field}: {e}"))
+}
+
+/// `2021-04-01T08:38:40.51`, Türkiye time.
+fn local_time(text: &str) -> std::result::Result<OffsetDateTime, String> {
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond digits:1+]]]"
+    );
+    PrimitiveDateTime::parse(text.trim(), format)
+        .map(|t| t.assume_offset(offset!(+3)))
+        .or_else(|_| {
+            OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        })
+        .map_err(|e| format!("time `{text}`: {e}"))
+}
+
+pub(crate) fn session_from_wire(
+    wallet: WalletNumber,
+    payload: wire::BeginPayload,
+) -> Result<std::result::Result<QrSession, String>> {
+    let correlation_id = match correlation_id(&payload.tx_correlation_id) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    let sale = match payload.payment_data {
+        Embedded::Raw { text, error } => Embedded::Raw { text, error },
+        Embedded::Decoded(data) => {
+            if data.response_code.trim() != "0" {
+                let message = data
+                    .error_message
+                    .clone()
+                    .or(data.response_message.clone())
+                    .unwrap_or_default();
+                return Err(decline(BEGIN, data.response_code.trim(), &message));
+            }
+            match sale_from_wire(data) {
+                Ok(sale) => Embedded::Decoded(sale),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+    };
+    Ok(Ok(QrSession {
+        wallet_number: wallet,
+        correlation_id,
+        sale,
+    }))
+}
+
+fn sale_from_wire(data: wire::PaymentData) -> std::result::Result<Sale, String> {
+    let ratio =
+        |field: &str, text: Option<String>| -> std::result::Result<Option<Decimal>, String> {
+            text.filter(|t| !t.trim().is_empty())
+                .map(|t| {
+                    wire::parse_decimal_comma(&t)
+                        .ok_or_else(|| format!("{field} `{t}` is not a decimal"))
+                })
+                .transpose()
+        };
+    Ok(Sale {
+        merchant_no: data.merchant_no.unwrap_or_default(),
+        terminal_no: data.terminal_no.unwrap_or_default(),
+        merchant_name: data.merchant_name.unwrap_or_default(),
+        brand_id: data.brand_id,
+        brand_name: data.brand_name.filter(|s| !s.is_empty()),
+        city: data.city_name,
+        district: data.district_name,
+        amount: try_money("RequestAmount", data.request_amount, Currency::TRY)?,
+        batch_no: data.batch_no,
+        approval_number: data.transaction_id,
+        product_id: data.product_id,
+        product_name: data.product_name,
+        vat_ratio: ratio("Kdv", data.kdv)?,
+        discount_ratio: ratio("DiscountRatio", data.discount_ratio)?,
+        currency_id: data.currency_id,
+        sale_reference: data.sale_ref_code,
+        expires_at: data
+            .session_expire_date
+            .as_deref()
+            .map(local_time)
+            .transpose()?,
+        response_code: data.response_code.trim().parse().unwrap_or_default(),
+        response_message: data.response_message,
+        error_message: data.error_message,
+    })
+}
+
+pub(crate) fn receipt_from_wire(
+    payload: wire::CompletePayload,
+) -> std::result::Result<QrReceipt, String> {
+    let try_tl = |field: &str, value: Decimal| try_money(field, value, Currency::TRY);
+    let sender = payload
+        .sender_wallet_info
+        .map(sender_from_wire)
+        .transpose()?;
+    Ok(QrReceipt {
+        transaction_id: payload.transaction_id,
+        amount: try_tl("transaction_amount", payload.transaction_amount)?,
+        fee: try_tl(
+            "transaction_fee",
+            payload.transaction_fee.unwrap_or_default(),
+        )?,
+        charged: try_tl("charged_amount", payload.charged_amount)?,
+        order: match payload.ext_order_id {
+            Embedded::Decoded(order) => Embedded::Decoded(ExtOrder {
+                sale_reference: order.sale_ref_code,
+                approval_number: order.transaction_id,
+            }),
+            Embedded::Raw { text, error } => Embedded::Raw { text, error },
+        },
+        business_code: payload.business_code.filter(|s| !s.is_empty()),
+        business_name: payload.business_name.filter(|s| !s.is_empty()),
+        friendly_name: payload.friendly_name.filter(|s| !s.is_empty()),
+        receiver_account_number: payload.receiver_account_number,
+        receiver_wallet_number: payload.receiver_wallet_number,
+        sender,
+    })
+}
+
+fn sender_from_wire(wire: wire::SenderWire) -> std::result::Result<SenderWallet, String> {
+    let currency = match wire.currency_code.as_deref() {
+        Some(code) => {
+            Currency::from_code(code.trim()).ok_or_else(|| format!("unknown currency `{code}`"))?
+        }
+        None => Currency::TRY,
+    };
+    let money = |field: &str, value: Option<Decimal>| {
+        value.map(|v| try_money(field, v, currency)).transpose()
+    };
+    let balance = |field: &str,
+                   b: Option<wire::BalanceWire>|
+     -> std::result::Result<Option<Balance>, String> {
+        b.map(|b| {
+            Ok(Balance {
+                available: try_money(field, b.available.unwrap_or_default(), currency)?,
+                unavailable: try_money(field, b.unavailable.unwrap_or_default(), currency)?,
+            })
+        })
+        .transpose()
+    };
+    let limits = wire.transaction_limits.unwrap_or_default();
+    Ok(SenderWallet {
+        id: wire.id,
+        name: wire.name.filter(|s| !s.is_empty()),
+        account_number: wire.account_number,
+        account_type: wire.account_type,
+        created_at: wire
+            .created_date_utc
+            .as_deref()
+            .map(|t| {
+                OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| format!("created_date_utc `{t}`: {e}"))
+            })
+            .transpose()?,
+        number: wire.number,
+        phone_country_code: wire.phone_country_code,
+        phone_number: wire.phone_number,
+        email: wire.email,
+        total_balance: money("total_balance", wire.total_balance)?,
+        access_level_status_id: wire.access_level_status_id,
+        access_level_status: wire.access_level_status,
+        payment_balance: balance("payment_balance", wire.payment_balance)?,
+        cash_balance: balance("cash_balance", wire.cash_balance)?,
+        limits: Limits {
+            max_balance: money("max_balance", limits.max_balance)?,
+            topup_credit_limit: money("topup_credit_limit", limits.topup_credit_limit)?,
+            topup_cash_limit: money("topup_cash_limit", limits.topup_cash_limit)?,
+            withdrawal_limit: money("withdrawal_limit", limits.withdrawal_limit)?,
+            payment_limit: money("payment_limit", limits.payment_limit)?,
+            wallet_to_wallet_limit: money("wallet_to_wallet_limit", limits.wallet_to_wallet_limit)?,
+        },
+        kyc_level_status: wire.kyc_level_status,
+        currency_code: wire.currency_code,
+    })
+}
+
+impl fmt::Debug for QrWalletClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QrWalletClient")
+            .field("config", &self.inner.config)
+            .field("token", &self.inner.tokens)
+            .finish_non_exhaustive()
+    }
+}

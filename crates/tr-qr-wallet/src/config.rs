@@ -1,0 +1,161 @@
+//! Client configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+use payments_core::http::HttpConfig;
+use payments_core::{BaseUrl, Error, SecretString};
+use url::Url;
+
+/// Sipay's UAT wallet API.
+pub const UAT_API_URL: &str = "https://stsapiuat.walletgate.io";
+/// Sipay's UAT identity server's token endpoint.
+pub const UAT_TOKEN_URL: &str = "https://idsuat.walletgate.io/connect/token";
+
+/// How `tx_correlation_id` goes back on the wire in Complete.
+///
+/// The document types it `int` and its example request sends a bare
+/// 22-digit number, while Begin answers it as a string. The default follows
+/// the document — a JSON number, its digits written exactly as received
+/// (never through `u64` or `f64`) — and `String` is there for a deployment
+/// that wants the quoted form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CorrelationIdEncoding {
+    /// `"tx_correlation_id": 7777777777777777777777`.
+    #[default]
+    Number,
+    /// `"tx_correlation_id": "7777777777777777777777"`.
+    String,
+}
+
+/// Everything a [`QrWalletClient`](crate::QrWalletClient) needs.
+///
+/// ```
+/// use payments_core::SecretString;
+/// use tr_qr_wallet::QrWalletConfig;
+///
+/// let config = QrWalletConfig::uat("client-id", SecretString::from("client-secret"), "x-client", "provider-1")?;
+/// assert_eq!(config.token_url.as_str(), "https://idsuat.walletgate.io/connect/token");
+/// assert!(!format!("{config:?}").contains("client-secret"));
+/// # Ok::<(), payments_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct QrWalletConfig {
+    /// The wallet API (`https://stsapiuat.walletgate.io/` in UAT).
+    pub api_url: BaseUrl,
+    /// The identity server's token endpoint (`…/connect/token`).
+    pub token_url: Url,
+    /// The OAuth2 client id.
+    pub client_id: String,
+    /// The OAuth2 client secret.
+    pub client_secret: SecretString,
+    /// The OAuth2 scope (default `api`).
+    pub scope: String,
+    /// The `x-client-id` header every API call carries.
+    pub x_client_id: String,
+    /// `provider_id`: the integrating company's id.
+    pub provider_id: String,
+    /// How `tx_correlation_id` is sent back.
+    pub correlation_id_encoding: CorrelationIdEncoding,
+    /// Tokens are renewed this long before they expire.
+    pub token_skew: Duration,
+    /// Timeouts, response cap and read retries.
+    pub http: HttpConfig,
+}
+
+impl QrWalletConfig {
+    /// A configuration with explicit URLs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty `provider_id`.
+    pub fn new(
+        api_url: BaseUrl,
+        token_url: Url,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+        x_client_id: impl Into<String>,
+        provider_id: impl Into<String>,
+    ) -> Result<Self, Error> {
+        let provider_id = provider_id.into();
+        if provider_id.trim().is_empty() {
+            return Err(Error::invalid("provider_id", "must not be empty"));
+        }
+        Ok(Self::assemble(
+            api_url,
+            token_url,
+            client_id.into(),
+            client_secret,
+            x_client_id.into(),
+            provider_id,
+        ))
+    }
+
+    /// The configuration, `provider_id` already checked.
+    pub(crate) fn assemble(
+        api_url: BaseUrl,
+        token_url: Url,
+        client_id: String,
+        client_secret: SecretString,
+        x_client_id: String,
+        provider_id: String,
+    ) -> Self {
+        QrWalletConfig {
+            api_url,
+            token_url,
+            client_id,
+            client_secret,
+            scope: "api".to_owned(),
+            x_client_id,
+            provider_id,
+            correlation_id_encoding: CorrelationIdEncoding::default(),
+            token_skew: Duration::from_secs(60),
+            http: HttpConfig::default(),
+        }
+    }
+
+    /// Sipay's UAT system.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty `provider_id`.
+    pub fn uat(
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+        x_client_id: impl Into<String>,
+        provider_id: impl Into<String>,
+    ) -> Result<Self, Error> {
+        Self::new(
+            BaseUrl::parse(UAT_API_URL)?,
+            BaseUrl::endpoint(UAT_TOKEN_URL)?,
+            client_id,
+            client_secret,
+            x_client_id,
+            provider_id,
+        )
+    }
+
+    /// Sets the scope.
+    #[must_use]
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+}
+
+impl fmt::Debug for QrWalletConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QrWalletConfig")
+            .field("api_url", &self.api_url)
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("scope", &self.scope)
+            .field("x_client_id", &self.x_client_id)
+            .field("provider_id", &self.provider_id)
+            .field("correlation_id_encoding", &self.correlation_id_encoding)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,331 @@
+//! The wallet API's wire format, exactly as Sipay spells it. Private.
+
+use payments_core::wire::{
+    JsonNumber, decimal_from_number_or_string, optional_decimal_from_number_or_string,
+    optional_string_from_string_or_number, string_from_string_or_number,
+};
+use payments_core::{Decimal, Operation};
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_with::{DeserializeAs, serde_as};
+
+use crate::model::Embedded;
+
+pub(crate) const PROVIDER: &str = "tr-qr-wallet";
+pub(crate) const TOKEN: Operation = Operation::authentication(PROVIDER, "token");
+/// Begin opens a session and moves no money.
+pub(crate) const BEGIN: Operation = Operation::read(PROVIDER, "begin");
+pub(crate) const COMPLETE: Operation = Operation::money_moving(PROVIDER, "complete");
+/// Creating a test QR code moves no money.
+pub(crate) const CREATE_QR: Operation = Operation::read(PROVIDER, "create_qr_code");
+
+/// `serde_with` adapter: JSON carried in a string, decoded into `T`, or
+/// kept as raw text when it is not JSON of that shape. An object in place
+/// of the string is accepted too.
+pub(crate) struct JsonStringOrRaw;
+
+impl<'de, T: DeserializeOwned> DeserializeAs<'de, Embedded<T>> for JsonStringOrRaw {
+    fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<Embedded<T>, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(match value {
+            serde_json::Value::String(text) => match serde_json::from_str::<T>(&text) {
+                Ok(decoded) => Embedded::Decoded(decoded),
+                Err(error) => Embedded::Raw {
+                    text,
+                    error: error.to_string(),
+                },
+            },
+            other => {
+                let text = other.to_string();
+                match serde_json::from_value::<T>(other) {
+                    Ok(decoded) => Embedded::Decoded(decoded),
+                    Err(error) => Embedded::Raw {
+                        text,
+                        error: error.to_string(),
+                    },
+                }
+            }
+        })
+    }
+}
+
+/// `{"status": 0, "code": "100", "message": …, "payload": …}`.
+#[derive(Deserialize)]
+pub(crate) struct Envelope<P> {
+    #[serde(deserialize_with = "string_from_string_or_number")]
+    pub(crate) status: String,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) code: Option<String>,
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+    #[serde(default = "none")]
+    pub(crate) payload: Option<P>,
+}
+
+fn none<P>() -> Option<P> {
+    None
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenAnswer {
+    pub(crate) access_token: String,
+    #[serde(default)]
+    pub(crate) expires_in: Option<u64>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct BeginBody<'a> {
+    pub(crate) wallet_number: &'a str,
+    pub(crate) provider_id: &'a str,
+    pub(crate) qr_code: &'a str,
+    pub(crate) qr_code_type: u8,
+}
+
+#[serde_as]
+#[derive(Deserialize)]
+pub(crate) struct BeginPayload {
+    /// Raw JSON text: a string, or a number of any length.
+    #[serde(alias = " tx_correlation_id ")]
+    pub(crate) tx_correlation_id: Box<RawValue>,
+    #[serde_as(as = "JsonStringOrRaw")]
+    pub(crate) payment_data: Embedded<PaymentData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PaymentData {
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) merchant_no: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) terminal_no: Option<String>,
+    #[serde(default)]
+    pub(crate) merchant_name: Option<String>,
+    #[serde(default)]
+    pub(crate) brand_id: Option<i64>,
+    #[serde(default)]
+    pub(crate) brand_name: Option<String>,
+    #[serde(default)]
+    pub(crate) city_name: Option<String>,
+    #[serde(default)]
+    pub(crate) district_name: Option<String>,
+    #[serde(deserialize_with = "decimal_from_number_or_string")]
+    pub(crate) request_amount: Decimal,
+    #[serde(default)]
+    pub(crate) batch_no: Option<i64>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) transaction_id: Option<String>,
+    #[serde(default)]
+    pub(crate) product_id: Option<i64>,
+    #[serde(default)]
+    pub(crate) product_name: Option<String>,
+    #[serde(
+        default,
+        alias = "KDV",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) kdv: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) discount_ratio: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) currency_id: Option<String>,
+    #[serde(
+        default,
+        alias = "SelfRefCode",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) sale_ref_code: Option<String>,
+    #[serde(default)]
+    pub(crate) session_expire_date: Option<String>,
+    #[serde(default, deserialize_with = "string_from_string_or_number")]
+    pub(crate) response_code: String,
+    #[serde(default)]
+    pub(crate) response_message: Option<String>,
+    #[serde(default)]
+    pub(crate) error_message: Option<String>,
+}
+
+/// The correlation id as it goes back: the digits as a JSON number
+/// (written verbatim), or as a string.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum CorrelationOnWire<'a> {
+    Number(Box<RawValue>),
+    String(&'a str),
+}
+
+#[derive(Serialize)]
+pub(crate) struct CompleteBody<'a> {
+    pub(crate) wallet_number: &'a str,
+    pub(crate) provider_id: &'a str,
+    pub(crate) tx_correlation_id: CorrelationOnWire<'a>,
+}
+
+#[serde_as]
+#[derive(Deserialize)]
+pub(crate) struct CompletePayload {
+    #[serde(deserialize_with = "string_from_string_or_number")]
+    pub(crate) transaction_id: String,
+    #[serde(deserialize_with = "decimal_from_number_or_string")]
+    pub(crate) transaction_amount: Decimal,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) transaction_fee: Option<Decimal>,
+    #[serde(deserialize_with = "decimal_from_number_or_string")]
+    pub(crate) charged_amount: Decimal,
+    #[serde_as(as = "JsonStringOrRaw")]
+    #[serde(default = "missing_order")]
+    pub(crate) ext_order_id: Embedded<ExtOrderWire>,
+    #[serde(default)]
+    pub(crate) business_code: Option<String>,
+    #[serde(default)]
+    pub(crate) business_name: Option<String>,
+    #[serde(default)]
+    pub(crate) friendly_name: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) receiver_account_number: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) receiver_wallet_number: Option<String>,
+    #[serde(default)]
+    pub(crate) sender_wallet_info: Option<SenderWire>,
+}
+
+fn missing_order() -> Embedded<ExtOrderWire> {
+    Embedded::Raw {
+        text: String::new(),
+        error: "ext_order_id is missing".to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExtOrderWire {
+    #[serde(deserialize_with = "string_from_string_or_number")]
+    pub(crate) sale_ref_code: String,
+    #[serde(deserialize_with = "string_from_string_or_number")]
+    pub(crate) transaction_id: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct BalanceWire {
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) available: Option<Decimal>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) unavailable: Option<Decimal>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct LimitsWire {
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) max_balance: Option<Decimal>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) topup_credit_limit: Option<Decimal>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) topup_cash_limit: Option<Decimal>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) withdrawal_limit: Option<Decimal>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) payment_limit: Option<Decimal>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) wallet_to_wallet_limit: Option<Decimal>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SenderWire {
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) id: Option<String>,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) account_number: Option<String>,
+    #[serde(default)]
+    pub(crate) account_type: Option<String>,
+    #[serde(default)]
+    pub(crate) created_date_utc: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) number: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) phone_country_code: Option<String>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) phone_number: Option<String>,
+    #[serde(default)]
+    pub(crate) email: Option<String>,
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
+    pub(crate) total_balance: Option<Decimal>,
+    #[serde(default)]
+    pub(crate) access_level_status_id: Option<i64>,
+    #[serde(default)]
+    pub(crate) access_level_status: Option<String>,
+    #[serde(default)]
+    pub(crate) payment_balance: Option<BalanceWire>,
+    #[serde(default)]
+    pub(crate) cash_balance: Option<BalanceWire>,
+    #[serde(default)]
+    pub(crate) transaction_limits: Option<LimitsWire>,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) kyc_level_status: Option<String>,
+    #[serde(default)]
+    pub(crate) currency_code: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CreateQrBody<'a> {
+    pub(crate) provider_id: &'a str,
+    pub(crate) data: CreateQrData<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct CreateQrData<'a> {
+    pub(crate) merchant_code: &'a str,
+    pub(crate) terminal_code: &'a str,
+    pub(crate) transaction_amount: JsonNumber,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CreateQrPayload {
+    #[serde(deserialize_with = "string_from_string_or_number")]
+    pub(crate) qr_code: String,
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
+    pub(crate) short_code: Option<String>,
+    #[serde(default)]
+    pub(crate) expire_date: Option<String>,
+}
+
+/// A decimal written the Turkish way (`"1,00"`, `"1.234,56"`), or the
+/// English way when there is no comma (`"1.00"`).
+pub(crate) fn parse_decimal_comma(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    let normalized = if text.contains(',') {
+        text.replace('.', "").replace(',', ".")
+    } else {
+        text.to_owned()
+    };
+    Decimal::from_str_exact(&normalized).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_comma_strings_are_read_exactly() {
+        for (text, expected) in [
+            ("1,00", "1.00"),
+            ("0,00", "0.00"),
+            ("18,5", "18.5"),
+            ("1.234,56", "1234.56"),
+            ("8", "8"),
+            ("1.00", "1.00"),
+            (" 20,25 ", "20.25"),
+        ] {
+            assert_eq!(
+                parse_decimal_comma(text),
+                Some(Decimal::from_str_exact(expected).unwrap()),
+                "{text}"
+            );
+        }
+        for text in ["", "abc", "1,2,3", ",", "1,00%"] {
+            assert_eq!(parse_decimal_comma(text), None, "{text}");
+        }
+    }
+}
