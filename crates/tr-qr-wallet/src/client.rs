@@ -604,3 +604,179 @@ impl fmt::Debug for QrWalletClient {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod seed_examples {
+    //! The seed document's own example answers, parsed. The seed's Begin
+    //! example is not valid JSON (its `payment_data` string holds unescaped
+    //! quotes and newlines); it is repaired by escaping that string, and
+    //! nothing else — the `" tx_correlation_id "` key keeps its spaces.
+
+    use super::*;
+
+    const BEGIN_ANSWER: &str = r#"{
+"status": 0,
+"code": "100",
+"message": null,
+"payload": {
+" tx_correlation_id ": "7777777777777777777",
+"payment_data": "{\n\"MerchantNo\": \"0007777777\",\n\"TerminalNo\": \"0007777777\",\n\"MerchantName\": \"Test_58\",\n\"BrandId\": 0,\n\"BrandName\": \"\",\n\"CityName\": \"Antalya\",\n\"DistrictName\": \"Aksu\",\n\"RequestAmount\": 0.13,\n\"BatchNo\": 1,\n\"TransactionId\": 98598610,\n\"ProductId\": 2,\n\"ProductName\": \"RESTO %1\",\n\"Kdv\": \"1,00\",\n\"DiscountRatio\": \"0,00\",\n\"CurrencyId\": \"1\",\n\"SaleRefCode\": \"7777777777777777777777\",\n\"SessionExpireDate\": \"2021-04-01T08:38:40.51\",\n\"ResponseCode\": 0,\n\"ResponseMessage\": \"Sorgulama işlemi başarılı.\",\n\"ErrorMessage\": null } "
+}
+}"#;
+
+    const COMPLETE_ANSWER: &str = r#"{
+"status": 0,
+"code": "100",
+"message": "İşlem başarılı",
+"payload": {
+"transaction_id": "55555560555665555555",
+"transaction_amount": 100.0000,
+"transaction_fee": 0.0000,
+"charged_amount": 100.0000,
+"ext_order_id": "{\"saleRefCode\":\"5555055555555555555\",\"transactionId\":55555555}",
+"business_code": "",
+"business_name": "",
+"friendly_name": "",
+"receiver_account_number": "EEEEEEOE00",
+"receiver_wallet_number": "7777777777",
+"sender_wallet_info": {
+"id": "7997777777777777777",
+"name": "",
+"account_number": "EEEEEE010",
+"account_type": "Personal",
+"created_date_utc": "2021-09-20T10:52:35.5927212+00:00",
+"number": "777777777",
+"phone_country_code": null,
+"phone_number": null,
+"email": null,
+"total_balance": 796.00,
+"access_level_status_id": 1,
+"access_level_status": "Aktif",
+"payment_balance": {
+"available": 796.00,
+"unavailable": 0.00
+},
+"cash_balance": {
+"available": 0.00,
+"unavailable": 0.00
+},
+"transaction_limits": {
+"max_balance": 1250.0000,
+"topup_credit_limit": 1250.0000,
+"topup_cash_limit": 1250.0000,
+"withdrawal_limit": 1250.0000,
+"payment_limit": 1250.0000,
+"wallet_to_wallet_limit": 1250.0000
+},
+"kyc_level_status": null,
+"currency_code": "TRY",
+"user_kyc_info": null
+}
+}
+}"#;
+
+    fn tl(amount: &str) -> Money {
+        Money::parse(amount, Currency::TRY).unwrap()
+    }
+
+    #[test]
+    fn the_seeds_begin_answer_parses_into_the_expected_session() {
+        let envelope: Envelope<wire::BeginPayload> = serde_json::from_str(BEGIN_ANSWER).unwrap();
+        let payload = envelope.payload.unwrap();
+        let session = session_from_wire(WalletNumber::new("1011179271").unwrap(), payload)
+            .unwrap()
+            .unwrap();
+        assert_eq!(session.correlation_id.as_str(), "7777777777777777777");
+        let sale = session.sale.decoded().unwrap();
+        assert_eq!(sale.amount, tl("0.13"));
+        assert_eq!(sale.vat_ratio, Some(Decimal::new(100, 2)));
+        assert_eq!(sale.discount_ratio, Some(Decimal::ZERO));
+        assert_eq!(sale.approval_number.as_deref(), Some("98598610"));
+        assert_eq!(
+            sale.sale_reference.as_deref(),
+            Some("7777777777777777777777")
+        );
+        assert_eq!(
+            sale.expires_at.unwrap().to_string(),
+            "2021-04-01 8:38:40.51 +03:00:00"
+        );
+        insta::assert_debug_snapshot!("seed_begin_session", session);
+    }
+
+    #[test]
+    fn the_seeds_complete_answer_parses_into_the_expected_receipt() {
+        let envelope: Envelope<wire::CompletePayload> =
+            serde_json::from_str(COMPLETE_ANSWER).unwrap();
+        assert_eq!(envelope.message.as_deref(), Some("İşlem başarılı"));
+        let receipt = receipt_from_wire(envelope.payload.unwrap()).unwrap();
+        assert_eq!(receipt.transaction_id, "55555560555665555555");
+        assert_eq!(
+            (receipt.amount, receipt.fee, receipt.charged),
+            (tl("100"), tl("0"), tl("100"))
+        );
+        let order = receipt.order.decoded().unwrap();
+        assert_eq!(
+            (
+                order.sale_reference.as_str(),
+                order.approval_number.as_str()
+            ),
+            ("5555055555555555555", "55555555")
+        );
+        let sender = receipt.sender.as_ref().unwrap();
+        assert_eq!(sender.total_balance, Some(tl("796")));
+        assert_eq!(sender.limits.payment_limit, Some(tl("1250")));
+        let created = sender.created_at.unwrap();
+        assert_eq!(
+            created.nanosecond(),
+            592_721_200,
+            "all 7 fractional digits kept"
+        );
+        assert_eq!(created.offset().whole_seconds(), 0);
+        insta::assert_debug_snapshot!("seed_complete_receipt", receipt);
+    }
+
+    #[test]
+    fn a_payment_data_string_that_is_not_json_keeps_its_raw_text() {
+        let answer = r#"{"status":0,"code":"100","payload":{"tx_correlation_id":"12","payment_data":"MerchantNo=1;Amount=0,13"}}"#;
+        let envelope: Envelope<wire::BeginPayload> = serde_json::from_str(answer).unwrap();
+        let session = session_from_wire(WalletNumber::new("1").unwrap(), envelope.payload.unwrap())
+            .unwrap()
+            .unwrap();
+        match session.sale {
+            Embedded::Raw { text, error } => {
+                assert_eq!(text, "MerchantNo=1;Amount=0,13");
+                assert!(!error.is_empty());
+            }
+            Embedded::Decoded(_) => panic!("not JSON"),
+        }
+    }
+
+    #[test]
+    fn a_correlation_id_sent_as_a_22_digit_number_is_kept_exactly() {
+        let answer = r#"{"status":0,"code":"100","payload":{"tx_correlation_id":7777777777777777777777,"payment_data":"{}"}}"#;
+        let envelope: Envelope<wire::BeginPayload> = serde_json::from_str(answer).unwrap();
+        assert_eq!(
+            correlation_id(&envelope.payload.unwrap().tx_correlation_id)
+                .unwrap()
+                .as_str(),
+            "7777777777777777777777"
+        );
+        for bad in ["-1", "1.5", "1e22", "\"12a\"", "\"\"", "null"] {
+            let raw = RawValue::from_string(bad.to_owned()).unwrap();
+            assert!(correlation_id(&raw).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_response_code_inside_payment_data_is_a_decline() {
+        let answer = r#"{"status":0,"code":"100","payload":{"tx_correlation_id":"1","payment_data":"{\"RequestAmount\":1,\"ResponseCode\":51,\"ResponseMessage\":\"QR süresi doldu\",\"ErrorMessage\":\"QR expired\"}"}}"#;
+        let envelope: Envelope<wire::BeginPayload> = serde_json::from_str(answer).unwrap();
+        let error = session_from_wire(WalletNumber::new("1").unwrap(), envelope.payload.unwrap())
+            .unwrap_err();
+        let decline = error.decline().unwrap();
+        assert_eq!(
+            (decline.code.as_str(), decline.message.as_str()),
+            ("51", "QR expired")
+        );
+    }
+}

@@ -306,6 +306,44 @@ pub(crate) fn parse_decimal_comma(text: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use payments_core::wire::DecimalStyle;
+
+    #[test]
+    fn request_bodies() {
+        let begin = serde_json::to_string(&BeginBody {
+            wallet_number: "1011179271",
+            provider_id: "metropol",
+            qr_code: "63759407536179025465",
+            qr_code_type: 1,
+        })
+        .unwrap();
+        insta::assert_snapshot!("request_begin", begin);
+        let digits = "7777777777777777777777";
+        let as_number = serde_json::to_string(&CompleteBody {
+            wallet_number: "111111111",
+            provider_id: "eeeeeeee",
+            tx_correlation_id: CorrelationOnWire::Number(RawValue::from_string(digits.to_owned()).unwrap()),
+        })
+        .unwrap();
+        insta::assert_snapshot!("request_complete_number", as_number);
+        let as_string = serde_json::to_string(&CompleteBody {
+            wallet_number: "111111111",
+            provider_id: "eeeeeeee",
+            tx_correlation_id: CorrelationOnWire::String(digits),
+        })
+        .unwrap();
+        insta::assert_snapshot!("request_complete_string", as_string);
+        let create = serde_json::to_string(&CreateQrBody {
+            provider_id: "metropol",
+            data: CreateQrData {
+                merchant_code: "0007777777",
+                terminal_code: "0007777778",
+                transaction_amount: JsonNumber::new(Decimal::new(1250, 2), DecimalStyle::Normalized),
+            },
+        })
+        .unwrap();
+        insta::assert_snapshot!("request_create_qr_code", create);
+    }
 
     #[test]
     fn decimal_comma_strings_are_read_exactly() {
