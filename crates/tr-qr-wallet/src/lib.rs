@@ -96,3 +96,8 @@ pub use model::{
     Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
     QrReceipt, QrSession, Sale, SenderWallet, Settlement, WalletCode, WalletNumber,
 };
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "sandbox"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -322,7 +322,9 @@ mod tests {
         let as_number = serde_json::to_string(&CompleteBody {
             wallet_number: "111111111",
             provider_id: "eeeeeeee",
-            tx_correlation_id: CorrelationOnWire::Number(RawValue::from_string(digits.to_owned()).unwrap()),
+            tx_correlation_id: CorrelationOnWire::Number(
+                RawValue::from_string(digits.to_owned()).unwrap(),
+            ),
         })
         .unwrap();
         insta::assert_snapshot!("request_complete_number", as_number);
@@ -338,7 +340,10 @@ mod tests {
             data: CreateQrData {
                 merchant_code: "0007777777",
                 terminal_code: "0007777778",
-                transaction_amount: JsonNumber::new(Decimal::new(1250, 2), DecimalStyle::Normalized),
+                transaction_amount: JsonNumber::new(
+                    Decimal::new(1250, 2),
+                    DecimalStyle::Normalized,
+                ),
             },
         })
         .unwrap();

@@ -437,7 +437,7 @@ async fn malformed_answers_are_typed_errors() {
             .unwrap_err();
         match error {
             Error::UndecodableResponse { detail: d, .. } => {
-                assert!(d.starts_with(detail), "{body:?}: {d}")
+                assert!(d.starts_with(detail), "{body:?}: {d}");
             }
             other => panic!("{body:?}: {other:?}"),
         }

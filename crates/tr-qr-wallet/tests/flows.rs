@@ -1,0 +1,242 @@
+//! Whole QR payments against the sandbox.
+#![cfg(feature = "sandbox")]
+
+use std::time::Duration;
+
+use payments_core::sandbox::Fault;
+use payments_core::{Currency, DeclineKind, Error, Money};
+use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
+use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, Settlement, WalletCode, WalletNumber};
+
+fn tl(amount: &str) -> Money {
+    Money::parse(amount, Currency::TRY).unwrap()
+}
+
+fn wallet() -> WalletNumber {
+    WalletNumber::new("1011179271").unwrap()
+}
+
+struct World {
+    sandbox: QrWalletSandbox,
+    client: QrWalletClient,
+}
+
+async fn world(balance: &str, limit: &str) -> World {
+    let sandbox = QrWalletSandbox::start().await.unwrap();
+    sandbox.add_wallet(&wallet(), tl(balance), tl(limit));
+    let mut config = sandbox.config();
+    config.http.timeouts.total = Duration::from_millis(500);
+    let client =
+        QrWalletClient::with_parts(config, None, std::sync::Arc::new(sandbox.clock().clone()))
+            .unwrap();
+    World { sandbox, client }
+}
+
+impl World {
+    async fn qr(&self, amount: &str) -> QrCode {
+        self.client
+            .create_qr_code(MERCHANT_CODE, TERMINAL_CODE, tl(amount))
+            .await
+            .unwrap()
+            .qr_code
+    }
+}
+
+#[tokio::test]
+async fn a_payment_debits_the_wallet_once_and_the_receipt_matches_the_sale() {
+    let w = world("100", "1250").await;
+    let qr = w.qr("12.50").await;
+    let session = w
+        .client
+        .begin(&wallet(), &qr, QrCodeType::Default)
+        .await
+        .unwrap();
+    let sale = session.sale.decoded().unwrap();
+    assert_eq!(sale.amount, tl("12.50"));
+    assert_eq!(
+        sale.vat_ratio.map(|v| v.to_string()).as_deref(),
+        Some("1.00")
+    );
+    assert_eq!(
+        session.correlation_id.as_str().len(),
+        22,
+        "longer than any u64"
+    );
+    let receipt = w.client.complete(&session).await.unwrap();
+    assert_eq!(receipt.charged, tl("12.50"));
+    assert_eq!(
+        receipt.order.decoded().unwrap().sale_reference,
+        sale.sale_reference.clone().unwrap()
+    );
+    assert_eq!(receipt.sender.unwrap().total_balance, Some(tl("87.50")));
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("87.50")));
+    assert_eq!(w.sandbox.debits().len(), 1);
+}
+
+#[tokio::test]
+async fn the_short_code_works_as_well() {
+    let w = world("100", "1250").await;
+    let created = w
+        .client
+        .create_qr_code(MERCHANT_CODE, TERMINAL_CODE, tl("5"))
+        .await
+        .unwrap();
+    let short = QrCode::new(created.short_code.as_deref().unwrap()).unwrap();
+    let session = w
+        .client
+        .begin(&wallet(), &short, QrCodeType::Short)
+        .await
+        .unwrap();
+    w.client.complete(&session).await.unwrap();
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("95")));
+}
+
+#[tokio::test]
+async fn an_insufficient_balance_is_declined_and_nothing_moves() {
+    let w = world("10", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("12.50").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    let error = w.client.complete(&session).await.unwrap_err();
+    assert_eq!(
+        error.decline().map(WalletCode::of),
+        Some(WalletCode::InsufficientBalance)
+    );
+    assert_eq!(
+        error.decline().unwrap().kind,
+        DeclineKind::InsufficientFunds
+    );
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("10")));
+}
+
+#[tokio::test]
+async fn an_amount_over_the_payment_limit_is_declined() {
+    let w = world("5000", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("1300").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    let error = w.client.complete(&session).await.unwrap_err();
+    assert_eq!(
+        error.decline().map(WalletCode::of),
+        Some(WalletCode::LimitInsufficient)
+    );
+    assert!(w.sandbox.debits().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_wallet_is_declined_at_begin() {
+    let w = world("100", "1250").await;
+    let qr = w.qr("1").await;
+    let error = w
+        .client
+        .begin(&WalletNumber::new("999").unwrap(), &qr, QrCodeType::Default)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.decline().map(WalletCode::of),
+        Some(WalletCode::WalletNotFound)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused_by_the_client_before_any_request() {
+    let w = world("100", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("12.50").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    w.sandbox.clock().advance(Duration::from_secs(301));
+    let before = w.sandbox.counts().completes;
+    let error = w.client.complete(&session).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidInput { field, .. } if field == "session"),
+        "{error:?}"
+    );
+    assert_eq!(w.sandbox.counts().completes, before);
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("100")));
+}
+
+#[tokio::test]
+async fn a_second_complete_of_the_same_session_is_a_duplicate_and_debits_nothing() {
+    let w = world("100", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("20").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    w.client.complete(&session).await.unwrap();
+    let error = w.client.complete(&session).await.unwrap_err();
+    assert_eq!(
+        error.decline().map(WalletCode::of),
+        Some(WalletCode::Duplicate)
+    );
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("80")));
+    assert_eq!(w.sandbox.debits().len(), 1);
+}
+
+#[tokio::test]
+async fn a_complete_dropped_after_commit_is_unknown_and_settling_it_does_not_debit_twice() {
+    let w = world("100", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("30").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    w.sandbox
+        .faults()
+        .inject("complete", Fault::DropAfterCommit);
+    let error = w.client.complete(&session).await.unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    assert_eq!(w.sandbox.debits().len(), 1, "the wallet did pay");
+    let settled = w.client.settle(&session).await.unwrap();
+    assert!(
+        matches!(settled, Settlement::CompletedEarlier { .. }),
+        "{settled:?}"
+    );
+    assert_eq!(w.sandbox.debits().len(), 1, "settling did not debit again");
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("70")));
+}
+
+#[tokio::test]
+async fn a_complete_dropped_before_commit_is_unknown_and_settling_it_pays_once() {
+    let w = world("100", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("30").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    w.sandbox
+        .faults()
+        .inject("complete", Fault::DropBeforeCommit);
+    assert!(matches!(
+        w.client.complete(&session).await,
+        Err(Error::OutcomeUnknown { .. })
+    ));
+    assert!(w.sandbox.debits().is_empty());
+    let settled = w.client.settle(&session).await.unwrap();
+    assert!(
+        matches!(&settled, Settlement::Completed(receipt) if receipt.charged == tl("30")),
+        "{settled:?}"
+    );
+    assert_eq!(w.sandbox.debits().len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_renewed_transparently() {
+    let w = world("100", "1250").await;
+    let qr = w.qr("1").await;
+    w.sandbox.revoke_tokens();
+    w.client
+        .begin(&wallet(), &qr, QrCodeType::Default)
+        .await
+        .unwrap();
+    assert_eq!(
+        (w.sandbox.counts().tokens, w.sandbox.counts().unauthorized),
+        (2, 1)
+    );
+}

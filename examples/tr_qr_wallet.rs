@@ -1,0 +1,182 @@
+//! A Sipay wallet QR payment: (sandbox: a POS creates a QR code) → begin →
+//! show the sale → complete → receipt.
+//!
+//! ```text
+//! cargo run --example tr_qr_wallet -- --wallet 1011179271 --amount 12.50
+//! ```
+//!
+//! With no configuration it runs against the embedded sandbox (the wallet
+//! gets a balance first). With `TR_QR_API_URL`, `TR_QR_TOKEN_URL` (the
+//! identity server's full token endpoint), `TR_QR_CLIENT_ID`,
+//! `TR_QR_CLIENT_SECRET`, `TR_QR_X_CLIENT_ID`, `TR_QR_PROVIDER_ID` (and
+//! optionally `TR_QR_SCOPE`) set it runs against that system, paying the
+//! code given with `--qr` (or, on a test system, a code it creates with
+//! `--merchant`/`--terminal` for `--amount`). Exits 0 only when the wallet
+//! was debited.
+#![allow(clippy::print_stdout)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use examples::{env, fail, missing};
+use payments_core::{BaseUrl, Currency, Error, Money, SecretString};
+use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
+use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, QrWalletConfig, Settlement, WalletNumber};
+
+#[derive(Parser)]
+#[command(about = "A Sipay wallet third-party QR payment")]
+struct Args {
+    /// The paying wallet.
+    #[arg(long, default_value = "1011179271")]
+    wallet: String,
+    /// The sale amount in TRY (a test QR code is created for it).
+    #[arg(long, default_value = "12.50")]
+    amount: String,
+    /// A scanned QR code to pay instead of creating one.
+    #[arg(long)]
+    qr: Option<String>,
+    /// The merchant code for a created QR code (real systems).
+    #[arg(long)]
+    merchant: Option<String>,
+    /// The terminal code for a created QR code (real systems).
+    #[arg(long)]
+    terminal: Option<String>,
+}
+
+const REQUIRED: [&str; 6] = [
+    "TR_QR_API_URL",
+    "TR_QR_TOKEN_URL",
+    "TR_QR_CLIENT_ID",
+    "TR_QR_CLIENT_SECRET",
+    "TR_QR_X_CLIENT_ID",
+    "TR_QR_PROVIDER_ID",
+];
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let wallet = WalletNumber::new(&args.wallet)?;
+    let amount = Money::parse(&args.amount, Currency::TRY)
+        .map_err(|e| Error::invalid_money("amount", &e))?;
+    let missing = missing(&REQUIRED);
+    let (client, _sandbox, merchant, terminal) = if missing.len() == REQUIRED.len() {
+        let sandbox = QrWalletSandbox::start().await?;
+        sandbox.add_wallet(
+            &wallet,
+            Money::parse("1000", Currency::TRY)?,
+            Money::parse("1250", Currency::TRY)?,
+        );
+        println!(
+            "sandbox      : {} (wallet {wallet} holds 1000.00 TRY)",
+            sandbox.base_url()
+        );
+        let client = QrWalletClient::new(sandbox.config())?;
+        (
+            client,
+            Some(sandbox),
+            MERCHANT_CODE.to_owned(),
+            TERMINAL_CODE.to_owned(),
+        )
+    } else if missing.is_empty() {
+        let var = |name: &str| env(name).unwrap_or_default();
+        let mut config = QrWalletConfig::new(
+            BaseUrl::parse(&var("TR_QR_API_URL"))?,
+            BaseUrl::endpoint(&var("TR_QR_TOKEN_URL"))?,
+            var("TR_QR_CLIENT_ID"),
+            SecretString::from(var("TR_QR_CLIENT_SECRET")),
+            var("TR_QR_X_CLIENT_ID"),
+            var("TR_QR_PROVIDER_ID"),
+        )?;
+        if let Some(scope) = env("TR_QR_SCOPE") {
+            config = config.scope(scope);
+        }
+        let client = QrWalletClient::new(config)?;
+        (
+            client,
+            None,
+            args.merchant.clone().unwrap_or_default(),
+            args.terminal.clone().unwrap_or_default(),
+        )
+    } else {
+        return Err(format!(
+            "incomplete configuration: set {} too (or none, for the sandbox)",
+            missing.join(", ")
+        )
+        .into());
+    };
+
+    let qr = match args.qr {
+        Some(code) => QrCode::new(&code)?,
+        None => {
+            if merchant.is_empty() || terminal.is_empty() {
+                return Err("--qr CODE, or --merchant and --terminal to create a test code, is required against a real system".into());
+            }
+            let created = client.create_qr_code(&merchant, &terminal, amount).await?;
+            println!(
+                "point of sale: QR code {} (short code {})",
+                created.qr_code.as_str(),
+                created.short_code.as_deref().unwrap_or("-")
+            );
+            created.qr_code
+        }
+    };
+    let session = client.begin(&wallet, &qr, QrCodeType::Default).await?;
+    match session.sale.decoded() {
+        Some(sale) => println!(
+            "sale         : {} at {} ({} / {}), VAT {}%, expires {}",
+            sale.amount,
+            sale.merchant_name,
+            sale.city.as_deref().unwrap_or("-"),
+            sale.district.as_deref().unwrap_or("-"),
+            sale.vat_ratio
+                .map_or_else(|| "-".to_owned(), |v| v.to_string()),
+            sale.expires_at
+                .map_or_else(|| "-".to_owned(), |t| t.to_string()),
+        ),
+        None => {
+            return Err(
+                "the sale's details could not be read; not paying an unknown amount".into(),
+            );
+        }
+    }
+    println!(
+        "session      : tx_correlation_id {}",
+        session.correlation_id
+    );
+    let receipt = match client.complete(&session).await {
+        Ok(receipt) => receipt,
+        Err(error) if !error.outcome_known() => {
+            println!(
+                "complete     : outcome unknown ({error}); settling with the same correlation id"
+            );
+            match client.settle(&session).await? {
+                Settlement::Completed(receipt) => *receipt,
+                Settlement::CompletedEarlier { correlation_id } => {
+                    println!(
+                        "receipt      : paid (the first attempt went through), tx_correlation_id {correlation_id}"
+                    );
+                    return Ok(());
+                }
+                other => return Err(format!("settled as {other:?}").into()),
+            }
+        }
+        Err(error) => return Err(error.into()),
+    };
+    println!(
+        "receipt      : paid {} (fee {}), transaction {}, wallet balance {}",
+        receipt.charged,
+        receipt.fee,
+        receipt.transaction_id,
+        receipt
+            .sender
+            .and_then(|s| s.total_balance)
+            .map_or_else(|| "-".to_owned(), |b| b.to_string()),
+    );
+    Ok(())
+}
