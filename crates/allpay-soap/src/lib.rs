@@ -1,6 +1,18 @@
-//! Allpay (Kazakhstan) cash-in SDK over signed SOAP 1.1.
+//! Allpay (Kazakhstan) cash-in over signed SOAP 1.1.
 //!
-//! **Not implemented yet.** This crate reserves its place in the workspace;
-//! it exposes nothing. It will check users, create terminal cash-in payments and drive them to a final status, and run two-phase cash-in transactions, with XML-DSig on every message, on top of
-//! [`payments_core`].
-#![forbid(unsafe_code)]
+//! **In progress.** What is here and tested: [`dsig`], XML-DSig signing and
+//! verification as Allpay uses it (checked against Allpay's Java-signed
+//! sample and against `xmlsec1`). The SOAP bindings, the client and the
+//! sandbox are not written yet.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod dsig;

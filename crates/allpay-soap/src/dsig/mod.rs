@@ -1,0 +1,317 @@
+//! XML-DSig as Allpay uses it: an enveloped signature in the SOAP Header,
+//! one `Reference URI=""` with the enveloped-signature transform, SHA-1
+//! digest, RSA-SHA1 signature, `SignedInfo` canonicalized with exclusive
+//! C14N with comments.
+//!
+//! Per XML-DSig, the Reference's digest is over the document without the
+//! Signature, without comments (that is what `URI=""` selects), serialized
+//! with the Reference's canonicalization transform or, when it lists none —
+//! as here and in Allpay's Java sample — with Canonical XML 1.0.
+
+mod c14n;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use roxmltree::{Document, Node};
+use rsa::pkcs1v15;
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use sha1::{Digest, Sha1};
+
+use c14n::Method;
+
+/// The XML-DSig namespace.
+pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// The SOAP 1.1 envelope namespace.
+pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+const C14N_COMMENTS: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments";
+const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+const PLACEHOLDER: &str = "SIGNATURE-VALUE-PLACEHOLDER";
+
+/// Why a message could not be signed or did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The message is not well-formed XML, or not a SOAP envelope.
+    #[error("not a signable SOAP envelope: {0}")]
+    Xml(String),
+    /// The message carries no signature.
+    #[error("the message is not signed")]
+    Missing,
+    /// The signature uses an algorithm or form this SDK does not accept.
+    #[error("unsupported signature: {0}")]
+    Unsupported(String),
+    /// The signed content was changed: its digest differs.
+    #[error("the signed content does not match its digest")]
+    DigestMismatch,
+    /// The signature value does not verify with the key.
+    #[error("the signature does not verify with the key")]
+    BadSignature,
+    /// A key could not be read.
+    #[error("key: {0}")]
+    Key(String),
+}
+
+/// The merchant's RSA private key, for signing requests.
+#[derive(Clone)]
+pub struct SigningKey(pkcs1v15::SigningKey<Sha1>);
+
+impl SigningKey {
+    /// Reads a PEM private key (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`).
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError::Key`] when it is neither.
+    pub fn from_pem(pem: &str) -> Result<Self, SignatureError> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = rsa::RsaPrivateKey::from_pkcs1_pem(pem)
+            .or_else(|_| rsa::RsaPrivateKey::from_pkcs8_pem(pem))
+            .map_err(|_| {
+                SignatureError::Key("not a PEM RSA private key (PKCS#1 or PKCS#8)".to_owned())
+            })?;
+        Ok(SigningKey(pkcs1v15::SigningKey::new(key)))
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey([REDACTED])")
+    }
+}
+
+/// An RSA public key, for verifying signatures.
+#[derive(Clone, Debug)]
+pub struct VerifyingKey(pkcs1v15::VerifyingKey<Sha1>);
+
+impl VerifyingKey {
+    /// Reads a PEM public key (`PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`).
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError::Key`] when it is neither.
+    pub fn from_pem(pem: &str) -> Result<Self, SignatureError> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        use rsa::pkcs8::DecodePublicKey;
+        let key = rsa::RsaPublicKey::from_public_key_pem(pem)
+            .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
+            .map_err(|_| SignatureError::Key("not a PEM RSA public key".to_owned()))?;
+        Ok(VerifyingKey(pkcs1v15::VerifyingKey::new(key)))
+    }
+}
+
+/// A signed message and the digest it carries (Allpay echoes it back as `requestDsig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    /// The signed XML.
+    pub xml: String,
+    /// The base64 `DigestValue`.
+    pub digest_value: String,
+}
+
+/// What a verified message's signature said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The base64 `DigestValue`.
+    pub digest_value: String,
+}
+
+fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
+    Document::parse(xml).map_err(|e| SignatureError::Xml(e.to_string()))
+}
+
+fn sha1_base64(text: &str) -> String {
+    BASE64.encode(Sha1::digest(text.as_bytes()))
+}
+
+/// Signs a SOAP envelope: appends a `Signature` to its `Header` (which must
+/// exist, empty or not).
+///
+/// # Errors
+///
+/// [`SignatureError::Xml`] for a message without a SOAP Header.
+pub fn sign_envelope(xml: &str, key: &SigningKey) -> Result<Signed, SignatureError> {
+    let (digest_value, insert_at, self_closing) = {
+        let doc = parse(xml)?;
+        let digest = sha1_base64(&c14n::canonicalize(
+            doc.root_element(),
+            Method::Inclusive,
+            false,
+            None,
+        ));
+        let header = doc
+            .root_element()
+            .children()
+            .find(|n| n.has_tag_name((SOAP_ENV_NS, "Header")))
+            .ok_or_else(|| SignatureError::Xml("no SOAP Header".to_owned()))?;
+        let range = header.range();
+        let text = xml.get(range.clone()).unwrap_or_default();
+        if text.ends_with("/>") {
+            (digest, range, true)
+        } else {
+            let close = text.rfind("</").map_or(range.end, |i| range.start + i);
+            (digest, close..close, false)
+        }
+    };
+    let signature = format!(
+        "<Signature xmlns=\"{DSIG_NS}\"><SignedInfo><CanonicalizationMethod Algorithm=\"{EXC_C14N_COMMENTS}\"/>\
+<SignatureMethod Algorithm=\"{RSA_SHA1}\"/><Reference URI=\"\"><Transforms><Transform Algorithm=\"{ENVELOPED}\"/>\
+</Transforms><DigestMethod Algorithm=\"{SHA1}\"/><DigestValue>{digest_value}</DigestValue></Reference></SignedInfo>\
+<SignatureValue>{PLACEHOLDER}</SignatureValue></Signature>"
+    );
+    let mut signed = String::with_capacity(xml.len() + signature.len() + 64);
+    if self_closing {
+        let header = xml.get(insert_at.clone()).unwrap_or_default();
+        let qname = header
+            .trim_start_matches('<')
+            .split(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .next()
+            .unwrap_or_default();
+        let open = header.trim_end_matches("/>").trim_end();
+        signed.push_str(xml.get(..insert_at.start).unwrap_or_default());
+        signed.push_str(open);
+        signed.push('>');
+        signed.push_str(&signature);
+        signed.push_str("</");
+        signed.push_str(qname);
+        signed.push('>');
+        signed.push_str(xml.get(insert_at.end..).unwrap_or_default());
+    } else {
+        signed.push_str(xml.get(..insert_at.start).unwrap_or_default());
+        signed.push_str(&signature);
+        signed.push_str(xml.get(insert_at.start..).unwrap_or_default());
+    }
+    let canonical_signed_info = {
+        let doc = parse(&signed)?;
+        let signed_info = doc
+            .descendants()
+            .find(|n| n.has_tag_name((DSIG_NS, "SignedInfo")))
+            .ok_or_else(|| {
+                SignatureError::Xml("SignedInfo not found after insertion".to_owned())
+            })?;
+        c14n::canonicalize(signed_info, Method::Exclusive, true, None)
+    };
+    let value = BASE64.encode(key.0.sign(canonical_signed_info.as_bytes()).to_bytes());
+    Ok(Signed {
+        xml: signed.replacen(PLACEHOLDER, &value, 1),
+        digest_value,
+    })
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Result<Node<'a, 'i>, SignatureError> {
+    node.children()
+        .find(|n| n.has_tag_name((DSIG_NS, name)))
+        .ok_or_else(|| SignatureError::Unsupported(format!("no {name}")))
+}
+
+fn algorithm<'a>(node: Node<'a, '_>) -> &'a str {
+    node.attribute("Algorithm").unwrap_or_default()
+}
+
+/// Verifies the message's enveloped signature with `key`.
+///
+/// # Errors
+///
+/// [`SignatureError::Missing`] without a signature; `Unsupported` for
+/// algorithms or references other than the ones above, or several
+/// signatures; `DigestMismatch` when the content changed; `BadSignature`
+/// when the key does not verify it.
+pub fn verify_envelope(xml: &str, key: &VerifyingKey) -> Result<Verified, SignatureError> {
+    let doc = parse(xml)?;
+    let mut signatures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "Signature")));
+    let signature = signatures.next().ok_or(SignatureError::Missing)?;
+    if signatures.next().is_some() {
+        return Err(SignatureError::Unsupported(
+            "more than one Signature".to_owned(),
+        ));
+    }
+    let signed_info = child(signature, "SignedInfo")?;
+    let (c14n_method, c14n_comments) =
+        match algorithm(child(signed_info, "CanonicalizationMethod")?) {
+            EXC_C14N_COMMENTS => (Method::Exclusive, true),
+            EXC_C14N => (Method::Exclusive, false),
+            C14N_COMMENTS => (Method::Inclusive, true),
+            C14N => (Method::Inclusive, false),
+            other => {
+                return Err(SignatureError::Unsupported(format!(
+                    "canonicalization {other}"
+                )));
+            }
+        };
+    if algorithm(child(signed_info, "SignatureMethod")?) != RSA_SHA1 {
+        return Err(SignatureError::Unsupported(
+            "signature method other than rsa-sha1".to_owned(),
+        ));
+    }
+    let mut references = signed_info
+        .children()
+        .filter(|n| n.has_tag_name((DSIG_NS, "Reference")));
+    let reference = references
+        .next()
+        .ok_or_else(|| SignatureError::Unsupported("no Reference".to_owned()))?;
+    if references.next().is_some() || reference.attribute("URI") != Some("") {
+        return Err(SignatureError::Unsupported(
+            "only one Reference with URI=\"\" is accepted".to_owned(),
+        ));
+    }
+    let mut enveloped = false;
+    let mut reference_method = Method::Inclusive;
+    if let Ok(transforms) = child(reference, "Transforms") {
+        for transform in transforms.children().filter(|n| n.is_element()) {
+            match algorithm(transform) {
+                ENVELOPED => enveloped = true,
+                EXC_C14N | EXC_C14N_COMMENTS => reference_method = Method::Exclusive,
+                C14N | C14N_COMMENTS => reference_method = Method::Inclusive,
+                other => return Err(SignatureError::Unsupported(format!("transform {other}"))),
+            }
+        }
+    }
+    if !enveloped {
+        return Err(SignatureError::Unsupported(
+            "the enveloped-signature transform is required".to_owned(),
+        ));
+    }
+    if algorithm(child(reference, "DigestMethod")?) != SHA1 {
+        return Err(SignatureError::Unsupported(
+            "digest method other than sha1".to_owned(),
+        ));
+    }
+    let digest_value: String = child(reference, "DigestValue")?
+        .text()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    // URI="" selects the document without comments.
+    let content = c14n::canonicalize(
+        doc.root_element(),
+        reference_method,
+        false,
+        Some(signature.id()),
+    );
+    if sha1_base64(&content) != digest_value {
+        return Err(SignatureError::DigestMismatch);
+    }
+    let value: String = child(signature, "SignatureValue")?
+        .text()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let bytes = BASE64
+        .decode(value)
+        .map_err(|_| SignatureError::BadSignature)?;
+    let signature_value = pkcs1v15::Signature::try_from(bytes.as_slice())
+        .map_err(|_| SignatureError::BadSignature)?;
+    let canonical = c14n::canonicalize(signed_info, c14n_method, c14n_comments, None);
+    key.0
+        .verify(canonical.as_bytes(), &signature_value)
+        .map_err(|_| SignatureError::BadSignature)?;
+    Ok(Verified { digest_value })
+}
