@@ -5,7 +5,11 @@
 //! - `cargo xtask snapshots [--accept]` — the insta snapshot tests of every
 //!   crate; `--accept` writes new and changed snapshots (no `cargo-insta` needed).
 //! - `cargo xtask deps` — the dependency-tree rules alone.
+//! - `cargo xtask codegen [--check]` — regenerates the Allpay SOAP bindings
+//!   from the crate's WSDL (`--check`: fails if they are out of date).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod codegen;
 
 use std::env;
 use std::ffi::OsStr;
@@ -39,8 +43,9 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deps") => deps(),
+        Some("codegen") => codegen::run(&root(), args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <ci | snapshots [--accept] | deps>");
+            eprintln!("usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check]>");
             return ExitCode::from(2);
         }
     };
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
 
 fn ci() -> Result {
     step("format", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
+    step("codegen --check", || codegen::run(&root(), true))?;
     step("clippy", || {
         cargo(
             &[

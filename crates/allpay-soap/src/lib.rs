@@ -1,9 +1,4 @@
 //! Allpay (Kazakhstan) cash-in over signed SOAP 1.1.
-//!
-//! **In progress.** What is here and tested: [`dsig`], XML-DSig signing and
-//! verification as Allpay uses it (checked against Allpay's Java-signed
-//! sample and against `xmlsec1`). The SOAP bindings, the client and the
-//! sandbox are not written yet.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
@@ -15,4 +10,20 @@
     )
 )]
 
+mod client;
+mod config;
 pub mod dsig;
+#[allow(missing_docs, unreachable_pub, clippy::pedantic)]
+pub mod generated;
+mod model;
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
+pub mod sandbox;
+pub mod soap;
+
+pub use client::{AllpayClient, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
+pub use config::{AllpayConfig, GuidFormat, Lang, ResponseVerification};
+pub use model::{
+    BRACED_GUID_RULES, CashIn, PLAIN_GUID_RULES, TerminalPayment, TerminalStatus, Transaction,
+    TransactionStatus, UserInfo, UserName,
+};

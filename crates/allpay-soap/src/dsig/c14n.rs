@@ -154,7 +154,7 @@ impl Context<'_> {
             }
         }
         let mut scope = match self.method {
-            Method::Inclusive => in_scope.clone(),
+            Method::Inclusive => in_scope,
             Method::Exclusive => rendered.clone(),
         };
         scope.extend(declarations.iter().map(|(p, u)| (p.clone(), u.clone())));

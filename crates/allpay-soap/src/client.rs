@@ -1,0 +1,699 @@
+//! The client: signed requests, verified answers, every operation.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::HeaderValue;
+use payments_core::clock::{Clock, SystemClock};
+use payments_core::http::{HttpClient, Request};
+use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences};
+use payments_core::secret::Scrubber;
+use payments_core::{
+    Currency, Decimal, Decline, DeclineKind, Error, MerchantReference, Money, Operation, Result,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use yaserde::{YaDeserialize, YaSerialize};
+
+use crate::config::{AllpayConfig, GuidFormat, ResponseVerification};
+use crate::dsig::{self, SignatureError};
+use crate::generated::{self as g, cash_in, transaction_management as tm};
+use crate::model::{
+    BRACED_GUID_RULES, CashIn, PLAIN_GUID_RULES, TerminalPayment, TerminalStatus, Transaction,
+    TransactionStatus, UserInfo, UserName,
+};
+use crate::soap::{self, Fault};
+
+const PROVIDER: &str = "allpay";
+const ECHO: Operation = Operation::read(PROVIDER, "echo");
+const CHECK_USER: Operation = Operation::read(PROVIDER, "check_user");
+const CHECK_USER_CASH_IN: Operation = Operation::read(PROVIDER, "check_user_and_validate_cash_in");
+const CASH_IN_PAYMENT: Operation = Operation::money_moving(PROVIDER, "create_cash_in_payment");
+const CASH_IN_TRANSACTION: Operation =
+    Operation::money_moving(PROVIDER, "create_cash_in_transaction");
+const COMPLETE: Operation = Operation::money_moving(PROVIDER, "complete_transaction");
+const DECLINE: Operation = Operation::money_moving(PROVIDER, "decline_transaction");
+const BALANCE: Operation = Operation::read(PROVIDER, "available_balance");
+
+/// The path of the CashInTransactionManagement/1.1 service.
+pub const CASH_IN_PATH: &str = "allpay-public-soap/cash-in-transaction-management/v1.1";
+/// The path of the TransactionManagement/1.1 service.
+pub const TRANSACTION_MANAGEMENT_PATH: &str = "allpay-public-soap/transaction-management/v1.1";
+
+/// A generated response body: the response, or a Fault.
+pub(crate) trait Answer: YaSerialize + YaDeserialize + Default {
+    type Response;
+    fn split(self) -> (Option<Self::Response>, Option<Fault>);
+}
+
+macro_rules! answers {
+    ($($body:ty => $response:ty),* $(,)?) => {$(
+        impl Answer for $body {
+            type Response = $response;
+            fn split(self) -> (Option<$response>, Option<Fault>) {
+                (self.response, self.fault)
+            }
+        }
+    )*};
+}
+
+answers! {
+    cash_in::EchoResponseBody => cash_in::EchoResponse,
+    cash_in::CheckUserResponseBody => cash_in::CheckUserResponse,
+    cash_in::CheckUserAndValidateCashInResponseBody => cash_in::CheckUserAndValidateCashInResponse,
+    cash_in::CreateCashInPaymentResponseBody => cash_in::CreateCashInPaymentResponse,
+    tm::CreateCashInTransactionResponseBody => tm::CreateCashInTransactionResponse,
+    tm::CompleteTransactionResponseBody => tm::CompleteTransactionResponse,
+    tm::DeclineTransactionResponseBody => tm::DeclineTransactionResponse,
+    tm::AvailableBalanceResponseBody => tm::AvailableBalanceResponse,
+}
+
+/// A signed request, ready to be sent — and sent again unchanged.
+#[derive(Clone)]
+pub(crate) struct Prepared {
+    pub(crate) operation: Operation,
+    pub(crate) url: url::Url,
+    pub(crate) action: &'static str,
+    pub(crate) xml: String,
+    pub(crate) digest: String,
+    pub(crate) reference: Option<String>,
+}
+
+/// An Allpay client. Cheap to clone, `Send + Sync`.
+///
+/// Every request is signed (XML-DSig, the merchant's key) and carries the
+/// certificate number; every answer is verified (Allpay's key, and our
+/// digest echoed as `requestDsig`) unless verification was explicitly
+/// disabled.
+#[derive(Clone)]
+pub struct AllpayClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AllpayConfig,
+    http: HttpClient,
+    cash_in_url: url::Url,
+    tm_url: url::Url,
+    clock: Arc<dyn Clock>,
+    references: Arc<dyn ReferenceGenerator>,
+}
+
+impl AllpayClient {
+    /// A client on the system clock with random GUIDs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn new(config: AllpayConfig) -> Result<Self> {
+        let format = match config.guid_format {
+            GuidFormat::Braced => UuidFormat::Braced,
+            GuidFormat::Plain => UuidFormat::Hyphenated,
+        };
+        Self::with_parts(
+            config,
+            None,
+            Arc::new(SystemClock),
+            Arc::new(UuidReferences { format }),
+        )
+    }
+
+    /// A client over the caller's `reqwest::Client`, clock (request
+    /// timestamps) and GUID generator.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn with_parts(
+        config: AllpayConfig,
+        http_client: Option<reqwest::Client>,
+        clock: Arc<dyn Clock>,
+        references: Arc<dyn ReferenceGenerator>,
+    ) -> Result<Self> {
+        let user_agent = payments_core::user_agent!();
+        let http = match http_client {
+            Some(client) => {
+                HttpClient::with_client(client, user_agent, config.http.clone(), Scrubber::new())?
+            }
+            None => HttpClient::new(user_agent, config.http.clone(), Scrubber::new())?,
+        };
+        Ok(AllpayClient {
+            inner: Arc::new(Inner {
+                cash_in_url: config.base_url.join(CASH_IN_PATH)?,
+                tm_url: config.base_url.join(TRANSACTION_MANAGEMENT_PATH)?,
+                config,
+                http,
+                clock,
+                references,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AllpayConfig {
+        &self.inner.config
+    }
+
+    /// A fresh GUID in the configured format.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if the generator's output breaks the GUID rules.
+    pub fn new_guid(&self) -> Result<MerchantReference> {
+        MerchantReference::generate(self.inner.references.as_ref(), self.guid_rules())
+    }
+
+    fn guid_rules(&self) -> &'static payments_core::reference::ReferenceRules {
+        match self.inner.config.guid_format {
+            GuidFormat::Braced => &BRACED_GUID_RULES,
+            GuidFormat::Plain => &PLAIN_GUID_RULES,
+        }
+    }
+
+    fn header(&self) -> g::RequestHeader {
+        let now =
+            OffsetDateTime::from(self.inner.clock.now()).to_offset(self.inner.config.utc_offset);
+        g::RequestHeader {
+            lang: Some(g::Language::new(self.inner.config.lang.code())),
+            timestamp: now
+                .replace_nanosecond(0)
+                .unwrap_or(now)
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+            requester: self.inner.config.requester.clone(),
+            token: None,
+        }
+    }
+
+    /// Writes, adds the certificate number, and signs.
+    pub(crate) fn prepare<B: YaSerialize + YaDeserialize + Default>(
+        &self,
+        operation: Operation,
+        tm_service: bool,
+        action: &'static str,
+        body: B,
+        reference: Option<&str>,
+    ) -> Result<Prepared> {
+        let unsigned = soap::write(body)
+            .map_err(|e| Error::configuration(format_args!("request does not serialize: {e}")))?;
+        let unsigned = soap::add_header_element(
+            &unsigned,
+            "certificateNumber",
+            &self.inner.config.certificate_number,
+        )
+        .map_err(|e| Error::configuration(format_args!("request envelope: {e}")))?;
+        let signed = dsig::sign_envelope(&unsigned, &self.inner.config.signing_key)
+            .map_err(|e| Error::configuration(format_args!("signing: {e}")))?;
+        Ok(Prepared {
+            operation,
+            url: if tm_service {
+                self.inner.tm_url.clone()
+            } else {
+                self.inner.cash_in_url.clone()
+            },
+            action,
+            xml: signed.xml,
+            digest: signed.digest_value,
+            reference: reference.map(str::to_owned),
+        })
+    }
+
+    /// Sends a prepared request and reads its answer.
+    pub(crate) async fn send<A: Answer>(&self, prepared: &Prepared) -> Result<A::Response> {
+        let operation = prepared.operation;
+        let request = Request::post(prepared.url.clone())
+            .header(
+                http::HeaderName::from_static("soapaction"),
+                HeaderValue::from_static(prepared.action),
+            )
+            .body(
+                HeaderValue::from_static("text/xml; charset=utf-8"),
+                prepared.xml.clone(),
+            );
+        let reference = prepared.reference.as_deref();
+        let response = self
+            .inner
+            .http
+            .execute(operation, reference, &request)
+            .await?;
+        let looks_like_xml = response.body.trim_ascii_start().first() == Some(&b'<');
+        // SOAP 1.1 answers a Fault with HTTP 500.
+        if !(response.is_success() || (response.status == 500 && looks_like_xml)) {
+            return Err(self
+                .inner
+                .http
+                .unexpected_status(operation, reference, &response));
+        }
+        let text = std::str::from_utf8(&response.body).map_err(|e| {
+            self.inner
+                .http
+                .undecodable(operation, "not UTF-8", &response, Some(Box::new(e)))
+        })?;
+        let body: A = soap::read(text)
+            .map_err(|e| self.inner.http.undecodable(operation, e, &response, None))?;
+        let (answer, fault) = body.split();
+        let unsigned_fault = fault.is_some() && !text.contains(dsig::DSIG_NS);
+        if let ResponseVerification::Required(key) = &self.inner.config.verification
+            && !unsigned_fault
+        {
+            let verified =
+                dsig::verify_envelope(text, key).map_err(|e| signature_error(operation, &e))?;
+            let _ = verified;
+            let echoed = soap::header_value(text, "requestDsig");
+            if echoed.as_deref() != Some(prepared.digest.as_str()) {
+                return Err(Error::IntegrityMismatch {
+                    operation,
+                    field: "requestDsig".into(),
+                    expected: prepared.digest.clone(),
+                    actual: echoed.unwrap_or_else(|| "none".to_owned()),
+                });
+            }
+        }
+        match (answer, fault) {
+            (Some(answer), None) => Ok(answer),
+            (None, Some(fault)) => Err(soap::fault_error(operation, &fault, &soap::fault_detail(text))),
+            (None, None) => Err(self.inner.http.undecodable(
+                operation,
+                "neither the operation's response nor a Fault in the Body (wrong namespace or operation?)",
+                &response,
+                None,
+            )),
+            (Some(_), Some(_)) => Err(self.inner.http.undecodable(operation, "both a response and a Fault", &response, None)),
+        }
+    }
+
+    /// `echo`: Allpay answers the message back (a signed round trip).
+    ///
+    /// # Errors
+    ///
+    /// Transport, signature and decoding errors.
+    pub async fn echo(&self, message: &str) -> Result<String> {
+        let body = cash_in::EchoBody {
+            operation: cash_in::Echo {
+                request: g::EchoRequest {
+                    message: message.to_owned(),
+                },
+            },
+        };
+        let prepared = self.prepare(ECHO, false, "echo", body, None)?;
+        let answer: cash_in::EchoResponse =
+            self.send::<cash_in::EchoResponseBody>(&prepared).await?;
+        Ok(answer.result.message)
+    }
+
+    /// `checkUser`: the customer, or `None` when there is no such customer
+    /// (Allpay answers without `basicUserInfo`).
+    ///
+    /// # Errors
+    ///
+    /// A decline (a Fault, or a header status other than 0); transport,
+    /// signature and decoding errors.
+    pub async fn check_user(&self, user: &UserName) -> Result<Option<UserInfo>> {
+        let body = cash_in::CheckUserBody {
+            operation: cash_in::CheckUser {
+                request: g::CheckUserRequest {
+                    header: self.header(),
+                    user_name: user.as_str().to_owned(),
+                },
+            },
+        };
+        let prepared = self.prepare(CHECK_USER, false, "checkUser", body, None)?;
+        let answer = self
+            .send::<cash_in::CheckUserResponseBody>(&prepared)
+            .await?
+            .result;
+        header_ok(CHECK_USER, &answer.header)?;
+        Ok(answer.basic_user_info.map(user_info))
+    }
+
+    /// `checkUserAndValidateCashIn`: as [`check_user`](Self::check_user), and
+    /// Allpay also checks a cash-in to the customer is allowed.
+    ///
+    /// # Errors
+    ///
+    /// As [`check_user`](Self::check_user).
+    pub async fn check_user_for_cash_in(&self, user: &UserName) -> Result<Option<UserInfo>> {
+        let body = cash_in::CheckUserAndValidateCashInBody {
+            operation: cash_in::CheckUserAndValidateCashIn {
+                request: g::CheckUserRequest {
+                    header: self.header(),
+                    user_name: user.as_str().to_owned(),
+                },
+            },
+        };
+        let prepared = self.prepare(
+            CHECK_USER_CASH_IN,
+            false,
+            "checkUserAndValidateCashIn",
+            body,
+            None,
+        )?;
+        let answer = self
+            .send::<cash_in::CheckUserAndValidateCashInResponseBody>(&prepared)
+            .await?
+            .result;
+        header_ok(CHECK_USER_CASH_IN, &answer.header)?;
+        Ok(answer.basic_user_info.map(user_info))
+    }
+
+    fn check_cash_in(&self, payment: &CashIn) -> Result<()> {
+        if payment.amount.currency() != Currency::KZT {
+            return Err(Error::invalid(
+                "amount",
+                format_args!("must be in KZT, not {}", payment.amount.currency()),
+            ));
+        }
+        payment
+            .amount
+            .require_positive()
+            .map_err(|e| Error::invalid_money("amount", &e))?;
+        MerchantReference::new(payment.guid.as_str(), self.guid_rules())?;
+        Ok(())
+    }
+
+    fn cash_in_request(&self, payment: &CashIn) -> g::CashInRequest {
+        g::CashInRequest {
+            header: self.header(),
+            to_user_name: payment.to_user.as_str().to_owned(),
+            amount: payment.amount.to_json_number().as_str().to_owned(),
+            guid: payment.guid.as_str().to_owned(),
+            value_date: None,
+        }
+    }
+
+    pub(crate) fn prepare_cash_in_payment(&self, payment: &CashIn) -> Result<Prepared> {
+        self.check_cash_in(payment)?;
+        let body = cash_in::CreateCashInPaymentBody {
+            operation: cash_in::CreateCashInPayment {
+                request: self.cash_in_request(payment),
+            },
+        };
+        self.prepare(
+            CASH_IN_PAYMENT,
+            false,
+            "createCashInPayment",
+            body,
+            Some(payment.guid.as_str()),
+        )
+    }
+
+    async fn send_cash_in_payment(&self, prepared: &Prepared) -> Result<TerminalPayment> {
+        let answer = self
+            .send::<cash_in::CreateCashInPaymentResponseBody>(prepared)
+            .await?
+            .result;
+        header_ok(CASH_IN_PAYMENT, &answer.header)?;
+        Ok(TerminalPayment {
+            status: TerminalStatus::from_wire(&answer.terminal_payment_transaction_status.value),
+            reason: answer.reason,
+        })
+    }
+
+    /// `createCashInPayment`, once. The first answer is usually `PENDING`:
+    /// the same request (same GUID) must be repeated until it is final —
+    /// [`drive_cash_in_payment`](Self::drive_cash_in_payment) does that.
+    ///
+    /// # Errors
+    ///
+    /// Invalid input (not KZT, zero, a malformed GUID); a decline;
+    /// [`Error::OutcomeUnknown`]; transport, signature and decoding errors.
+    pub async fn create_cash_in_payment(&self, payment: &CashIn) -> Result<TerminalPayment> {
+        let prepared = self.prepare_cash_in_payment(payment)?;
+        self.send_cash_in_payment(&prepared).await
+    }
+
+    /// A terminal cash-in driven to its final status: the identical signed
+    /// request (same GUID) is sent again on the configured schedule while
+    /// Allpay answers `PENDING`; a network error, a timeout or an HTTP 500
+    /// count as `PENDING` too, as Allpay documents. Allpay finds the same
+    /// transaction by GUID, so the repeats never cash in twice.
+    ///
+    /// # Errors
+    ///
+    /// A decline; [`Error::OutcomeUnknown`] when the schedule ran out while
+    /// still pending (repeat later with the same [`CashIn`]: Allpay declines
+    /// a payment left without repeats for more than a day).
+    pub async fn drive_cash_in_payment(&self, payment: &CashIn) -> Result<TerminalPayment> {
+        let prepared = self.prepare_cash_in_payment(payment)?;
+        let policy = &self.inner.config.terminal_schedule;
+        let mut rng = fastrand::Rng::new();
+        let mut last = String::from("PENDING");
+        for attempt in 1..=policy.max_attempts.max(1) {
+            match self.send_cash_in_payment(&prepared).await {
+                Ok(payment) if payment.status.is_final() => return Ok(payment),
+                Ok(payment) => last = format!("{:?}", payment.status),
+                Err(error) if is_pending(&error) => last = error.to_string(),
+                Err(error) => return Err(error),
+            }
+            if attempt < policy.max_attempts {
+                tokio::time::sleep(policy.backoff(attempt, &mut rng)).await;
+            }
+        }
+        Err(Error::OutcomeUnknown {
+            operation: CASH_IN_PAYMENT,
+            reference: Some(payment.guid.to_string()),
+            reason: format!(
+                "not final after {} attempts (last: {last}); repeat the same request with GUID {} later",
+                policy.max_attempts, payment.guid
+            ),
+            source: None,
+        })
+    }
+
+    /// `createCashInTransaction`: phase one of a two-phase cash-in. Allpay
+    /// blocks the agent's money; the transaction is `PENDING` until
+    /// [`complete_transaction`](Self::complete_transaction) or
+    /// [`decline_transaction`](Self::decline_transaction). A repeat with the
+    /// same GUID returns the existing transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_cash_in_payment`](Self::create_cash_in_payment).
+    pub async fn create_cash_in_transaction(&self, payment: &CashIn) -> Result<Transaction> {
+        self.check_cash_in(payment)?;
+        let body = tm::CreateCashInTransactionBody {
+            operation: tm::CreateCashInTransaction {
+                request: self.cash_in_request(payment),
+            },
+        };
+        let prepared = self.prepare(
+            CASH_IN_TRANSACTION,
+            true,
+            "createCashInTransaction",
+            body,
+            Some(payment.guid.as_str()),
+        )?;
+        let answer = self
+            .send::<tm::CreateCashInTransactionResponseBody>(&prepared)
+            .await?
+            .result;
+        header_ok(CASH_IN_TRANSACTION, &answer.header)?;
+        let transaction = transaction(CASH_IN_TRANSACTION, answer.transaction_info)?;
+        if transaction.amount != payment.amount {
+            return Err(Error::IntegrityMismatch {
+                operation: CASH_IN_TRANSACTION,
+                field: "amount".into(),
+                expected: payment.amount.to_string(),
+                actual: transaction.amount.to_string(),
+            });
+        }
+        Ok(transaction)
+    }
+
+    async fn transaction_action(
+        &self,
+        operation: Operation,
+        decline: bool,
+        guid: &MerchantReference,
+        transaction_id: i64,
+    ) -> Result<Transaction> {
+        let request = g::TransactionActionRequest {
+            header: self.header(),
+            guid: guid.as_str().to_owned(),
+            transaction_id,
+        };
+        let answer = if decline {
+            let body = tm::DeclineTransactionBody {
+                operation: tm::DeclineTransaction { request },
+            };
+            let prepared = self.prepare(
+                operation,
+                true,
+                "declineTransaction",
+                body,
+                Some(guid.as_str()),
+            )?;
+            self.send::<tm::DeclineTransactionResponseBody>(&prepared)
+                .await?
+                .result
+        } else {
+            let body = tm::CompleteTransactionBody {
+                operation: tm::CompleteTransaction { request },
+            };
+            let prepared = self.prepare(
+                operation,
+                true,
+                "completeTransaction",
+                body,
+                Some(guid.as_str()),
+            )?;
+            self.send::<tm::CompleteTransactionResponseBody>(&prepared)
+                .await?
+                .result
+        };
+        header_ok(operation, &answer.header)?;
+        transaction(operation, answer.transaction_info)
+    }
+
+    /// `completeTransaction`: phase two; the blocked money moves.
+    ///
+    /// # Errors
+    ///
+    /// A decline; [`Error::OutcomeUnknown`] (repeat it: completing a
+    /// completed transaction answers it again); transport and signature errors.
+    pub async fn complete_transaction(
+        &self,
+        guid: &MerchantReference,
+        transaction_id: i64,
+    ) -> Result<Transaction> {
+        self.transaction_action(COMPLETE, false, guid, transaction_id)
+            .await
+    }
+
+    /// `declineTransaction`: cancels a pending transaction; the blocked money is released.
+    ///
+    /// # Errors
+    ///
+    /// As [`complete_transaction`](Self::complete_transaction).
+    pub async fn decline_transaction(
+        &self,
+        guid: &MerchantReference,
+        transaction_id: i64,
+    ) -> Result<Transaction> {
+        self.transaction_action(DECLINE, true, guid, transaction_id)
+            .await
+    }
+
+    /// `availableBalance`: the agent's available balance.
+    ///
+    /// # Errors
+    ///
+    /// A decline; transport, signature and decoding errors (a balance that
+    /// is not a KZT decimal).
+    pub async fn available_balance(&self) -> Result<Money> {
+        let body = tm::AvailableBalanceBody {
+            operation: tm::AvailableBalance {
+                request: g::AvailableBalanceRequest {
+                    header: self.header(),
+                },
+            },
+        };
+        let prepared = self.prepare(BALANCE, true, "availableBalance", body, None)?;
+        let answer = self
+            .send::<tm::AvailableBalanceResponseBody>(&prepared)
+            .await?
+            .result;
+        header_ok(BALANCE, &answer.header)?;
+        money(
+            BALANCE,
+            "agentBalanceResponse",
+            &answer.agent_balance_response,
+        )
+    }
+}
+
+/// Allpay documents that a network error or an HTTP 500 leaves a terminal
+/// payment pending: any error whose outcome is unknown or that never reached
+/// Allpay is "try again with the same request".
+fn is_pending(error: &Error) -> bool {
+    !error.outcome_known() || matches!(error, Error::NotSent { .. } | Error::Transport { .. })
+}
+
+fn signature_error(operation: Operation, error: &SignatureError) -> Error {
+    Error::IntegrityMismatch {
+        operation,
+        field: "signature".into(),
+        expected: "a valid signature by Allpay's key".to_owned(),
+        actual: error.to_string(),
+    }
+}
+
+fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
+    if header.status == 0 {
+        return Ok(());
+    }
+    let mut decline = Decline::new(
+        header.status.to_string(),
+        DeclineKind::Other,
+        header.developer_message.clone().unwrap_or_default(),
+    );
+    if let Some(user) = &header.user_message {
+        decline = decline.with_user_message(user.clone());
+    }
+    Err(Error::Declined { operation, decline })
+}
+
+fn user_info(info: g::BasicUserInfo) -> UserInfo {
+    UserInfo {
+        identified: info.identified,
+        iin: info.iin,
+        first_name: info.first_name,
+        last_name: info.last_name,
+        patronymic: info.patronymic,
+    }
+}
+
+/// An `xs:decimal` in KZT: digits with an optional fraction, no exponent.
+fn money(operation: Operation, field: &str, text: &str) -> Result<Money> {
+    let text = text.trim();
+    let valid = !text.is_empty()
+        && text
+            .trim_start_matches(['-', '+'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.');
+    let decimal = valid.then(|| Decimal::from_str_exact(text).ok()).flatten();
+    let Some(decimal) = decimal else {
+        return Err(Error::UndecodableResponse {
+            operation,
+            detail: format!(
+                "{field} `{}` is not an xs:decimal",
+                text.chars().take(32).collect::<String>()
+            ),
+            raw: payments_core::secret::RedactedText::from_static(""),
+            source: None,
+        });
+    };
+    Money::new(decimal, Currency::KZT).map_err(|e| Error::UndecodableResponse {
+        operation,
+        detail: format!("{field}: {e}"),
+        raw: payments_core::secret::RedactedText::from_static(""),
+        source: Some(Box::new(e)),
+    })
+}
+
+fn transaction(operation: Operation, info: g::TransactionInfo) -> Result<Transaction> {
+    Ok(Transaction {
+        amount: money(operation, "amount", &info.amount)?,
+        commission: info
+            .commission
+            .as_deref()
+            .map(|c| money(operation, "commission", c))
+            .transpose()?,
+        commission_to: info
+            .commission_to
+            .as_deref()
+            .map(|c| money(operation, "commissionTo", c))
+            .transpose()?,
+        guid: info.guid,
+        transaction_id: info.transaction_id,
+        status: TransactionStatus::from_wire(&info.transaction_status.value),
+    })
+}
+
+impl fmt::Debug for AllpayClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AllpayClient")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,136 @@
+//! Client configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+use payments_core::BaseUrl;
+use payments_core::http::{HttpConfig, RetryPolicy};
+use time::UtcOffset;
+
+use crate::dsig::{SigningKey, VerifyingKey};
+
+/// The language of Allpay's texts (`lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Lang {
+    /// Russian (Allpay's default).
+    #[default]
+    Ru,
+    /// Kazakh.
+    Kk,
+    /// English.
+    En,
+}
+
+impl Lang {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::Kk => "kk",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// How GUIDs are written: the schema's braced form by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum GuidFormat {
+    /// `{67e55044-10b1-426f-9247-bb680e5fe0c8}`.
+    #[default]
+    Braced,
+    /// `67e55044-10b1-426f-9247-bb680e5fe0c8`.
+    Plain,
+}
+
+/// Whether Allpay's answers must carry a valid signature.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ResponseVerification {
+    /// Every answer but an unsigned Fault must be signed by this key and
+    /// echo our digest as `requestDsig` (the default).
+    Required(VerifyingKey),
+    /// Answers are not checked. Only for talking to a test system whose key
+    /// you do not have: anyone on the path could forge any answer.
+    DisabledInsecure,
+}
+
+/// Everything an [`AllpayClient`](crate::AllpayClient) needs.
+#[derive(Clone)]
+pub struct AllpayConfig {
+    /// The server (`https://…`; the service paths are added).
+    pub base_url: BaseUrl,
+    /// `requester`: the agent's Allpay login.
+    pub requester: String,
+    /// `certificateNumber`: the number of the merchant's certificate at Allpay.
+    pub certificate_number: String,
+    /// The merchant's private key, which signs every request.
+    pub signing_key: SigningKey,
+    /// How answers are checked.
+    pub verification: ResponseVerification,
+    /// `lang`.
+    pub lang: Lang,
+    /// How new GUIDs are written.
+    pub guid_format: GuidFormat,
+    /// The offset request timestamps are written with (Kazakhstan: +05:00).
+    pub utc_offset: UtcOffset,
+    /// Timeouts, response cap and read retries.
+    pub http: HttpConfig,
+    /// How [`drive_cash_in_payment`](crate::AllpayClient::drive_cash_in_payment)
+    /// repeats a pending terminal payment (default: 10 attempts, 1 s to 30 s apart).
+    pub terminal_schedule: RetryPolicy,
+}
+
+impl AllpayConfig {
+    /// A configuration that verifies every answer with Allpay's `allpay_key`.
+    pub fn new(
+        base_url: BaseUrl,
+        requester: impl Into<String>,
+        certificate_number: impl Into<String>,
+        signing_key: SigningKey,
+        allpay_key: VerifyingKey,
+    ) -> Self {
+        AllpayConfig {
+            base_url,
+            requester: requester.into(),
+            certificate_number: certificate_number.into(),
+            signing_key,
+            verification: ResponseVerification::Required(allpay_key),
+            lang: Lang::default(),
+            guid_format: GuidFormat::default(),
+            utc_offset: UtcOffset::from_hms(5, 0, 0).unwrap_or(UtcOffset::UTC),
+            http: HttpConfig::default(),
+            terminal_schedule: RetryPolicy {
+                max_attempts: 10,
+                initial_backoff: Duration::from_secs(1),
+                max_backoff: Duration::from_secs(30),
+                jitter: true,
+            },
+        }
+    }
+
+    /// Stops checking Allpay's signatures. **Insecure**: see
+    /// [`ResponseVerification::DisabledInsecure`].
+    #[must_use]
+    pub fn disable_response_verification_insecure(mut self) -> Self {
+        self.verification = ResponseVerification::DisabledInsecure;
+        self
+    }
+}
+
+impl fmt::Debug for AllpayConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AllpayConfig")
+            .field("base_url", &self.base_url)
+            .field("requester", &self.requester)
+            .field("certificate_number", &self.certificate_number)
+            .field("signing_key", &self.signing_key)
+            .field(
+                "verification",
+                &matches!(self.verification, ResponseVerification::Required(_)),
+            )
+            .field("lang", &self.lang)
+            .field("guid_format", &self.guid_format)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,171 @@
+//! What the merchant works with.
+
+use std::fmt;
+
+use payments_core::reference::{Charset, ReferenceRules};
+use payments_core::{Error, MerchantReference, Money};
+
+/// The rules for a braced GUID (`{67e55044-10b1-426f-9247-bb680e5fe0c8}`).
+pub const BRACED_GUID_RULES: ReferenceRules = ReferenceRules {
+    field: "GUID",
+    max_len: 38,
+    charset: Charset::BracedUuid,
+};
+
+/// The rules for a plain GUID (`67e55044-10b1-426f-9247-bb680e5fe0c8`).
+pub const PLAIN_GUID_RULES: ReferenceRules = ReferenceRules {
+    field: "GUID",
+    max_len: 36,
+    charset: Charset::AlphanumericDashUnderscore,
+};
+
+/// An Allpay login (`userName`), normally a phone number: 1–64 characters, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Validates a login; surrounding whitespace is trimmed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for field `userName`.
+    pub fn new(name: &str) -> Result<Self, Error> {
+        let name = name.trim();
+        if name.is_empty()
+            || name.chars().count() > 64
+            || name.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(Error::invalid(
+                "userName",
+                "must be 1 to 64 characters without spaces",
+            ));
+        }
+        Ok(UserName(name.to_owned()))
+    }
+
+    /// The login.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A customer, as `checkUser` describes them (`basicUserInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// Whether the customer passed identification.
+    pub identified: bool,
+    /// The 12-digit individual identification number, when given.
+    pub iin: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Patronymic.
+    pub patronymic: Option<String>,
+}
+
+/// A cash-in: money pushed from the agent to a customer's wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashIn {
+    /// The customer's login (`toUserName`).
+    pub to_user: UserName,
+    /// The amount, in KZT.
+    pub amount: Money,
+    /// The merchant's unique id of this cash-in (`GUID`, a.k.a. RRN): the
+    /// pair GUID + requester is unique at Allpay, and repeating a request
+    /// with the same GUID finds the same transaction.
+    pub guid: MerchantReference,
+}
+
+/// A terminal payment's status (`terminalPaymentTransactionStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TerminalStatus {
+    /// Not final: repeat the same request (same GUID) later.
+    Pending,
+    /// Final: the money reached the customer.
+    Completed,
+    /// Final: it failed.
+    Declined,
+    /// A value this SDK does not know, kept as sent (treated as not final).
+    Unknown(String),
+}
+
+impl TerminalStatus {
+    pub(crate) fn from_wire(value: &str) -> Self {
+        match value.trim() {
+            "PENDING" => TerminalStatus::Pending,
+            "COMPLETED" => TerminalStatus::Completed,
+            "DECLINED" => TerminalStatus::Declined,
+            other => TerminalStatus::Unknown(other.to_owned()),
+        }
+    }
+
+    /// Whether it will not change any more.
+    pub fn is_final(&self) -> bool {
+        matches!(self, TerminalStatus::Completed | TerminalStatus::Declined)
+    }
+}
+
+/// The answer to `createCashInPayment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TerminalPayment {
+    /// Its status.
+    pub status: TerminalStatus,
+    /// Why it was declined, for logs (not for customers).
+    pub reason: Option<String>,
+}
+
+/// A two-phase transaction's status (`transactionStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransactionStatus {
+    /// Created, the agent's money blocked.
+    Pending,
+    /// Completed: the money moved.
+    Completed,
+    /// Declined: the blocked money was released.
+    Declined,
+    /// Failed.
+    Failed,
+    /// A value this SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TransactionStatus {
+    pub(crate) fn from_wire(value: &str) -> Self {
+        match value.trim() {
+            "PENDING" => TransactionStatus::Pending,
+            "COMPLETED" | "COMPLETE" => TransactionStatus::Completed,
+            "DECLINED" => TransactionStatus::Declined,
+            "FAILED" => TransactionStatus::Failed,
+            other => TransactionStatus::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// A two-phase transaction (`transactionInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transaction {
+    /// The merchant's GUID.
+    pub guid: String,
+    /// The amount.
+    pub amount: Money,
+    /// Allpay's transaction id.
+    pub transaction_id: i64,
+    /// Its status.
+    pub status: TransactionStatus,
+    /// The commission, when given.
+    pub commission: Option<Money>,
+    /// The commission to the receiver, when given.
+    pub commission_to: Option<Money>,
+}
