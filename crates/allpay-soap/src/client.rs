@@ -697,3 +697,232 @@ impl fmt::Debug for AllpayClient {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod request_snapshots {
+    //! One snapshot per request envelope, signed: the same function builds
+    //! what goes on the wire. Each is also checked by `xmlsec1` when present.
+
+    use std::time::{Duration, SystemTime};
+
+    use payments_core::clock::ManualClock;
+    use payments_core::reference::SeededUuidReferences;
+
+    use super::*;
+    use crate::dsig::{SigningKey, VerifyingKey, verify_envelope};
+
+    const MERCHANT_KEY: &str = include_str!("sandbox/sb-merchant.pem");
+    const MERCHANT_PUBLIC: &str = include_str!("sandbox/sb-merchant.pub.pem");
+    const ALLPAY_PUBLIC: &str = include_str!("sandbox/sb-allpay.pub.pem");
+
+    fn client() -> AllpayClient {
+        let config = AllpayConfig::new(
+            payments_core::BaseUrl::parse("https://allpay.example").unwrap(),
+            "agent-7",
+            "1001",
+            SigningKey::from_pem(MERCHANT_KEY).unwrap(),
+            VerifyingKey::from_pem(ALLPAY_PUBLIC).unwrap(),
+        );
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
+        AllpayClient::with_parts(
+            config,
+            None,
+            Arc::new(clock),
+            Arc::new(SeededUuidReferences::new(3, UuidFormat::Braced)),
+        )
+        .unwrap()
+    }
+
+    fn cash_in(client: &AllpayClient) -> CashIn {
+        CashIn {
+            to_user: UserName::new("77011234567").unwrap(),
+            amount: Money::parse("1500.50", Currency::KZT).unwrap(),
+            guid: client.new_guid().unwrap(),
+        }
+    }
+
+    fn check(name: &str, prepared: &Prepared) {
+        let verified = verify_envelope(
+            &prepared.xml,
+            &VerifyingKey::from_pem(MERCHANT_PUBLIC).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(verified.digest_value, prepared.digest);
+        insta::assert_snapshot!(name, prepared.xml);
+        xmlsec1_verifies(&prepared.xml);
+    }
+
+    fn xmlsec1_verifies(xml: &str) {
+        if std::process::Command::new("xmlsec1")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "xmlsec1 is required in CI"
+            );
+            return;
+        }
+        let dir =
+            std::env::temp_dir().join(format!("allpay-snap-{}-{}", std::process::id(), xml.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("m.xml"), xml).unwrap();
+        std::fs::write(dir.join("k.pem"), MERCHANT_PUBLIC).unwrap();
+        let out = std::process::Command::new("xmlsec1")
+            .args(["--verify", "--pubkey-pem"])
+            .arg(dir.join("k.pem"))
+            .arg(dir.join("m.xml"))
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            out.status.success(),
+            "xmlsec1: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn every_request_envelope() {
+        let client = client();
+        let header = || client.header();
+        let user = UserName::new("77011234567").unwrap();
+        let echo = cash_in::EchoBody {
+            operation: cash_in::Echo {
+                request: g::EchoRequest {
+                    message: "ping".into(),
+                },
+            },
+        };
+        check(
+            "request_echo",
+            &client.prepare(ECHO, false, "echo", echo, None).unwrap(),
+        );
+        let check_user = cash_in::CheckUserBody {
+            operation: cash_in::CheckUser {
+                request: g::CheckUserRequest {
+                    header: header(),
+                    user_name: user.as_str().into(),
+                },
+            },
+        };
+        check(
+            "request_check_user",
+            &client
+                .prepare(CHECK_USER, false, "checkUser", check_user, None)
+                .unwrap(),
+        );
+        let validate = cash_in::CheckUserAndValidateCashInBody {
+            operation: cash_in::CheckUserAndValidateCashIn {
+                request: g::CheckUserRequest {
+                    header: header(),
+                    user_name: user.as_str().into(),
+                },
+            },
+        };
+        check(
+            "request_check_user_and_validate_cash_in",
+            &client
+                .prepare(
+                    CHECK_USER_CASH_IN,
+                    false,
+                    "checkUserAndValidateCashIn",
+                    validate,
+                    None,
+                )
+                .unwrap(),
+        );
+        let payment = cash_in(&client);
+        check(
+            "request_create_cash_in_payment",
+            &client.prepare_cash_in_payment(&payment).unwrap(),
+        );
+        let transaction = tm::CreateCashInTransactionBody {
+            operation: tm::CreateCashInTransaction {
+                request: client.cash_in_request(&payment),
+            },
+        };
+        check(
+            "request_create_cash_in_transaction",
+            &client
+                .prepare(
+                    CASH_IN_TRANSACTION,
+                    true,
+                    "createCashInTransaction",
+                    transaction,
+                    None,
+                )
+                .unwrap(),
+        );
+        let action = || g::TransactionActionRequest {
+            header: header(),
+            guid: payment.guid.to_string(),
+            transaction_id: 5001,
+        };
+        let complete = tm::CompleteTransactionBody {
+            operation: tm::CompleteTransaction { request: action() },
+        };
+        check(
+            "request_complete_transaction",
+            &client
+                .prepare(COMPLETE, true, "completeTransaction", complete, None)
+                .unwrap(),
+        );
+        let decline = tm::DeclineTransactionBody {
+            operation: tm::DeclineTransaction { request: action() },
+        };
+        check(
+            "request_decline_transaction",
+            &client
+                .prepare(DECLINE, true, "declineTransaction", decline, None)
+                .unwrap(),
+        );
+        let balance = tm::AvailableBalanceBody {
+            operation: tm::AvailableBalance {
+                request: g::AvailableBalanceRequest { header: header() },
+            },
+        };
+        check(
+            "request_available_balance",
+            &client
+                .prepare(BALANCE, true, "availableBalance", balance, None)
+                .unwrap(),
+        );
+    }
+
+    #[test]
+    fn amounts_are_plain_decimals_and_guids_braced() {
+        let client = client();
+        let prepared = client.prepare_cash_in_payment(&cash_in(&client)).unwrap();
+        assert!(
+            prepared.xml.contains("<amount>1500.5</amount>"),
+            "{}",
+            prepared.xml
+        );
+        assert!(prepared.xml.contains("<GUID>{"), "{}", prepared.xml);
+        assert!(
+            prepared
+                .xml
+                .contains("<timestamp>2026-11-23T13:00:00+05:00</timestamp>"),
+            "{}",
+            prepared.xml
+        );
+        assert!(
+            prepared.xml.contains(
+                "<certificateNumber xmlns=\"https://allpay.kz\">1001</certificateNumber>"
+            )
+        );
+    }
+
+    #[test]
+    fn xs_decimals_are_read_exactly_and_exponents_refused() {
+        assert_eq!(
+            money(BALANCE, "x", "1500.50").unwrap(),
+            Money::parse("1500.5", Currency::KZT).unwrap()
+        );
+        for bad in ["1.5E3", "", "abc", "1,5", "0x10"] {
+            assert!(money(BALANCE, "x", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! Allpay over a mock server: what goes on the wire (SOAPAction, content
+//! type, the signed envelope), and how every kind of answer is read.
+
+use std::time::Duration;
+
+use allpay_soap::dsig::{SigningKey, VerifyingKey, sign_envelope};
+use allpay_soap::sandbox::{ALLPAY_PRIVATE_KEY, ALLPAY_PUBLIC_KEY, MERCHANT_PRIVATE_KEY};
+use allpay_soap::{
+    AllpayClient, AllpayConfig, CashIn, TerminalStatus, TransactionStatus, UserName,
+};
+use httpmock::prelude::*;
+use payments_core::http::{HttpConfig, RetryPolicy, Timeouts};
+use payments_core::reference::MerchantReference;
+use payments_core::{BaseUrl, Currency, Error, Money};
+
+const CASH_IN: &str = "/allpay-public-soap/cash-in-transaction-management/v1.1";
+const TM: &str = "/allpay-public-soap/transaction-management/v1.1";
+const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
+
+fn config(server: &MockServer) -> AllpayConfig {
+    let mut config = AllpayConfig::new(
+        BaseUrl::parse(&server.base_url()).unwrap(),
+        "agent-7",
+        "1001",
+        SigningKey::from_pem(MERCHANT_PRIVATE_KEY).unwrap(),
+        VerifyingKey::from_pem(ALLPAY_PUBLIC_KEY).unwrap(),
+    );
+    config.http = HttpConfig {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(2),
+            total: Duration::from_secs(2),
+        },
+        max_response_bytes: 1 << 20,
+        retry: RetryPolicy::none(),
+    };
+    config.terminal_schedule = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(10),
+        jitter: false,
+    };
+    config
+}
+
+/// Answers are not signed in these parsing tests: verification is off, explicitly.
+fn unverified(server: &MockServer) -> AllpayClient {
+    AllpayClient::new(config(server).disable_response_verification_insecure()).unwrap()
+}
+
+fn user() -> UserName {
+    UserName::new("77011234567").unwrap()
+}
+
+fn check_user_answer(envelope_prefix: &str, ns_prefix: &str, info: &str) -> String {
+    let p = envelope_prefix;
+    let n = ns_prefix;
+    format!(
+        r#"<{p}:Envelope xmlns:{p}="http://schemas.xmlsoap.org/soap/envelope/"><{p}:Header/><{p}:Body><{n}:checkUserResponse xmlns:{n}="{CI_NS}"><return><header><userMessage>Операция выполнена</userMessage><developerMessage>OK</developerMessage><status>0</status><timestamp>2026-11-23T10:00:00+05:00</timestamp></header>{info}<somethingNew>ignored</somethingNew></return></{n}:checkUserResponse></{p}:Body></{p}:Envelope>"#
+    )
+}
+
+#[tokio::test]
+async fn check_user_sends_soap_action_content_type_and_a_signed_envelope() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(CASH_IN)
+                .header("soapaction", "checkUser")
+                .header("content-type", "text/xml; charset=utf-8")
+                .body_includes(r#"<certificateNumber xmlns="https://allpay.kz">1001</certificateNumber>"#)
+                .body_includes(r#"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">"#)
+                .body_includes(&format!(r#"<ns:checkUser xmlns:ns="{CI_NS}"><CheckUserRequest><header><lang>ru</lang>"#))
+                .body_includes("<requester>agent-7</requester></header><userName>77011234567</userName></CheckUserRequest>");
+            then.status(200).body(check_user_answer("soapenv", "ns", "<basicUserInfo><identified>true</identified><IIN>900101300123</IIN><firstName>Айгерим</firstName></basicUserInfo>"));
+        })
+        .await;
+    let info = unverified(&server)
+        .check_user(&user())
+        .await
+        .unwrap()
+        .unwrap();
+    mock.assert_async().await;
+    assert!(info.identified);
+    assert_eq!(info.first_name.as_deref(), Some("Айгерим"));
+    insta::assert_debug_snapshot!("check_user_answer", info);
+}
+
+#[tokio::test]
+async fn answers_are_read_by_namespace_whatever_the_prefixes() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(200).body(check_user_answer(
+                "soap",
+                "ns2",
+                "<basicUserInfo><identified>false</identified></basicUserInfo>",
+            ));
+        })
+        .await;
+    let info = unverified(&server)
+        .check_user(&user())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!info.identified);
+}
+
+#[tokio::test]
+async fn an_absent_basic_user_info_means_no_such_user() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(200)
+                .body(check_user_answer("soapenv", "ns", ""));
+        })
+        .await;
+    assert_eq!(unverified(&server).check_user(&user()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_wrong_namespace_or_an_empty_body_is_undecodable_not_a_silent_default() {
+    for body in [
+        check_user_answer("soapenv", "ns", "").replace(CI_NS, "http://example.com/other"),
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>"#.to_owned(),
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.path(CASH_IN);
+                then.status(200).body(body.clone());
+            })
+            .await;
+        let error = unverified(&server).check_user(&user()).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::UndecodableResponse { detail, .. } if detail.starts_with("neither")),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn not_soap_at_all_is_undecodable() {
+    for (status, body, detail) in [
+        (
+            200,
+            "<html><body>502</body></html>",
+            "not a SOAP 1.1 Envelope",
+        ),
+        (200, "", "not XML"),
+        (
+            200,
+            "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Bo",
+            "not XML",
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.path(CASH_IN);
+                then.status(status).body(body);
+            })
+            .await;
+        match unverified(&server).check_user(&user()).await.unwrap_err() {
+            Error::UndecodableResponse { detail: d, .. } => {
+                assert!(d.starts_with(detail), "{body:?}: {d}")
+            }
+            other => panic!("{body:?}: {other:?}"),
+        }
+    }
+}
+
+fn fault(code: &str, string: &str, detail: &str) -> String {
+    format!(
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>{code}</faultcode><faultstring>{string}</faultstring>{detail}</soap:Fault></soap:Body></soap:Envelope>"#
+    )
+}
+
+#[tokio::test]
+async fn business_faults_become_declines_with_the_detail_messages() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(TM);
+            then.status(500).body(fault(
+                "soap:Server",
+                "USER_NOT_FOUND",
+                "<detail><ns3:error xmlns:ns3=\"urn:x\"><developerMessage>user 7701 not found</developerMessage><userMessage>Пользователь не найден</userMessage><stackHash>ab12</stackHash></ns3:error></detail>",
+            ));
+        })
+        .await;
+    let client = unverified(&server);
+    let payment = CashIn {
+        to_user: user(),
+        amount: Money::parse("100", Currency::KZT).unwrap(),
+        guid: client.new_guid().unwrap(),
+    };
+    let error = client
+        .create_cash_in_transaction(&payment)
+        .await
+        .unwrap_err();
+    let decline = error.decline().unwrap_or_else(|| panic!("{error:?}"));
+    assert_eq!(decline.code, "soap:Server");
+    assert_eq!(decline.message, "user 7701 not found (stackHash ab12)");
+    assert_eq!(
+        decline.user_message.as_deref(),
+        Some("Пользователь не найден")
+    );
+    assert!(error.outcome_known());
+}
+
+#[tokio::test]
+async fn the_sign_error_fault_is_an_authentication_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(500).body(fault(
+                "soap:Client",
+                "Sign Error: bad sign or authorization token",
+                "",
+            ));
+        })
+        .await;
+    // With verification on: an unsigned Fault is still read.
+    let client = AllpayClient::new(config(&server)).unwrap();
+    let error = client.check_user(&user()).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Authentication { message, .. } if message.contains("Sign Error")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_status_values_are_kept() {
+    let server = MockServer::start_async().await;
+    let answer = format!(
+        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>0</status></header><terminalPaymentTransactionStatus>ON_HOLD</terminalPaymentTransactionStatus><reason>проверка</reason></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
+    );
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN)
+                .header("soapaction", "createCashInPayment");
+            then.status(200).body(answer.clone());
+        })
+        .await;
+    let client = unverified(&server);
+    let payment = CashIn {
+        to_user: user(),
+        amount: Money::parse("1500", Currency::KZT).unwrap(),
+        guid: client.new_guid().unwrap(),
+    };
+    let answer = client.create_cash_in_payment(&payment).await.unwrap();
+    assert_eq!(answer.status, TerminalStatus::Unknown("ON_HOLD".into()));
+    assert!(!answer.status.is_final());
+    assert_eq!(answer.reason.as_deref(), Some("проверка"));
+}
+
+#[tokio::test]
+async fn a_header_status_other_than_zero_is_a_decline() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(200).body(
+                check_user_answer("soapenv", "ns", "")
+                    .replace("<status>0</status>", "<status>17</status>")
+                    .replace(">OK<", ">LIMIT<"),
+            );
+        })
+        .await;
+    let error = unverified(&server).check_user(&user()).await.unwrap_err();
+    let decline = error.decline().unwrap();
+    assert_eq!(
+        (decline.code.as_str(), decline.message.as_str()),
+        ("17", "LIMIT")
+    );
+    assert_eq!(decline.user_message.as_deref(), Some("Операция выполнена"));
+}
+
+#[tokio::test]
+async fn an_unsigned_answer_fails_verification() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(200)
+                .body(check_user_answer("soapenv", "ns", ""));
+        })
+        .await;
+    let error = AllpayClient::new(config(&server))
+        .unwrap()
+        .check_user(&user())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "signature"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_signed_answer_for_another_request_fails_the_request_dsig_check() {
+    let server = MockServer::start_async().await;
+    let answer = check_user_answer("soapenv", "ns", "")
+        .replace("<soapenv:Header/>", "<soapenv:Header><requestDsig xmlns=\"https://allpay.kz\">c29tZXRoaW5nIGVsc2U=</requestDsig></soapenv:Header>");
+    let signed =
+        sign_envelope(&answer, &SigningKey::from_pem(ALLPAY_PRIVATE_KEY).unwrap()).unwrap();
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(200).body(signed.xml.clone());
+        })
+        .await;
+    let error = AllpayClient::new(config(&server))
+        .unwrap()
+        .check_user(&user())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "requestDsig"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_phase_answers_are_parsed_into_money() {
+    let server = MockServer::start_async().await;
+    let answer = |op: &str, status: &str| {
+        format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ns:{op}Response xmlns:ns="http://www.allpay.kz/mfs/soap/TransactionManagement/1.1"><return><header><status>0</status></header><transactionInfo><GUID>{{94e1893e-ef38-4ee2-9121-4f2dfad25d9a}}</GUID><amount>1500.50</amount><transactionId>5001</transactionId><transactionStatus>{status}</transactionStatus><commission>7.5</commission><commissionTo>0</commissionTo></transactionInfo></return></ns:{op}Response></soapenv:Body></soapenv:Envelope>"#
+        )
+    };
+    for (action, op, status) in [
+        ("completeTransaction", "completeTransaction", "COMPLETED"),
+        ("declineTransaction", "declineTransaction", "DECLINED"),
+    ] {
+        server
+            .mock_async(|when, then| {
+                when.path(TM)
+                    .header("soapaction", action)
+                    .body_includes("<transactionId>5001</transactionId>");
+                then.status(200).body(answer(op, status));
+            })
+            .await;
+    }
+    let client = unverified(&server);
+    let guid = MerchantReference::new(
+        "{94e1893e-ef38-4ee2-9121-4f2dfad25d9a}",
+        &allpay_soap::BRACED_GUID_RULES,
+    )
+    .unwrap();
+    let done = client.complete_transaction(&guid, 5001).await.unwrap();
+    assert_eq!(done.status, TransactionStatus::Completed);
+    assert_eq!(done.amount, Money::parse("1500.5", Currency::KZT).unwrap());
+    assert_eq!(
+        done.commission,
+        Some(Money::parse("7.5", Currency::KZT).unwrap())
+    );
+    insta::assert_debug_snapshot!("complete_transaction_answer", done);
+    assert_eq!(
+        client
+            .decline_transaction(&guid, 5001)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Declined
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).body("");
+        })
+        .await;
+    let client = unverified(&server);
+    assert!(matches!(
+        UserName::new("7701 123"),
+        Err(Error::InvalidInput { .. })
+    ));
+    for (amount, guid) in [
+        ("1500", "not-a-guid"),
+        ("0", "{94e1893e-ef38-4ee2-9121-4f2dfad25d9a}"),
+    ] {
+        let payment = CashIn {
+            to_user: user(),
+            amount: Money::parse(amount, Currency::KZT).unwrap(),
+            guid: MerchantReference::new(
+                guid,
+                &payments_core::reference::ReferenceRules {
+                    field: "GUID",
+                    max_len: 64,
+                    charset: payments_core::reference::Charset::PrintableAscii,
+                },
+            )
+            .unwrap(),
+        };
+        assert!(
+            matches!(
+                client.create_cash_in_payment(&payment).await,
+                Err(Error::InvalidInput { .. })
+            ),
+            "{amount} {guid}"
+        );
+    }
+    let usd = CashIn {
+        to_user: user(),
+        amount: Money::parse("1", Currency::USD).unwrap(),
+        guid: client.new_guid().unwrap(),
+    };
+    assert!(matches!(
+        client.create_cash_in_transaction(&usd).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(any.calls_async().await, 0);
+}
