@@ -71,6 +71,19 @@ pub struct UserInfo {
     pub patronymic: Option<String>,
 }
 
+impl UserInfo {
+    /// An identified customer with a first name only: for sandboxes and tests.
+    pub fn identified_for_tests(first_name: &str) -> Self {
+        UserInfo {
+            identified: true,
+            iin: None,
+            first_name: Some(first_name.to_owned()),
+            last_name: None,
+            patronymic: None,
+        }
+    }
+}
+
 /// A cash-in: money pushed from the agent to a customer's wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CashIn {

@@ -1,0 +1,286 @@
+//! Every operation against the signing sandbox, and the terminal-payment
+//! repeat semantics.
+#![cfg(feature = "sandbox")]
+
+use std::time::Duration;
+
+use allpay_soap::dsig::SigningKey;
+use allpay_soap::sandbox::{AllpaySandbox, SandboxOptions};
+use allpay_soap::{AllpayClient, CashIn, TerminalStatus, TransactionStatus, UserInfo, UserName};
+use payments_core::http::RetryPolicy;
+use payments_core::sandbox::Fault;
+use payments_core::{Currency, Error, Money};
+
+fn kzt(amount: &str) -> Money {
+    Money::parse(amount, Currency::KZT).unwrap()
+}
+
+fn client(sandbox: &AllpaySandbox) -> AllpayClient {
+    let mut config = sandbox.config();
+    config.http.timeouts.total = Duration::from_millis(800);
+    config.terminal_schedule = RetryPolicy {
+        max_attempts: 6,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        jitter: false,
+    };
+    AllpayClient::new(config).unwrap()
+}
+
+fn cash_in(client: &AllpayClient, user: &str, amount: &str) -> CashIn {
+    CashIn {
+        to_user: UserName::new(user).unwrap(),
+        amount: kzt(amount),
+        guid: client.new_guid().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn echo_and_check_users_round_trip_signed() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    assert_eq!(client.echo("пинг").await.unwrap(), "пинг");
+    let known = client
+        .check_user(&UserName::new("77011234567").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(known.last_name.as_deref(), Some("Серикова"));
+    assert!(
+        client
+            .check_user_for_cash_in(&UserName::new("77011234567").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        client
+            .check_user(&UserName::new("77000000000").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(client.available_balance().await.unwrap(), kzt("1000000"));
+}
+
+#[tokio::test]
+async fn a_terminal_payment_stays_pending_until_repeated_then_completes_once() {
+    let sandbox = AllpaySandbox::start_with(SandboxOptions {
+        pending_polls: 2,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let payment = cash_in(&client, "77011234567", "1500");
+    assert_eq!(
+        client
+            .create_cash_in_payment(&payment)
+            .await
+            .unwrap()
+            .status,
+        TerminalStatus::Pending
+    );
+    let done = client.drive_cash_in_payment(&payment).await.unwrap();
+    assert_eq!(done.status, TerminalStatus::Completed);
+    assert_eq!(sandbox.cashed_in().len(), 1);
+    assert_eq!(sandbox.agent_balance(), kzt("998500"));
+    // Asking again is harmless: same GUID, same final answer, no second cash-in.
+    assert_eq!(
+        client.drive_cash_in_payment(&payment).await.unwrap().status,
+        TerminalStatus::Completed
+    );
+    assert_eq!(sandbox.cashed_in().len(), 1);
+}
+
+#[tokio::test]
+async fn a_terminal_payment_to_an_unknown_customer_is_declined_with_a_reason() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let done = client
+        .drive_cash_in_payment(&cash_in(&client, "77000000000", "10"))
+        .await
+        .unwrap();
+    assert_eq!(done.status, TerminalStatus::Declined);
+    assert_eq!(done.reason.as_deref(), Some("user not found"));
+    assert!(sandbox.cashed_in().is_empty());
+}
+
+#[tokio::test]
+async fn network_errors_and_http_500_count_as_pending_and_the_same_guid_settles_it() {
+    let sandbox = AllpaySandbox::start_with(SandboxOptions {
+        pending_polls: 0,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    // The first attempt completes on Allpay's side, but the answer is lost;
+    // the second meets a gateway error.
+    sandbox
+        .faults()
+        .inject("createCashInPayment", Fault::DropAfterCommit);
+    sandbox
+        .faults()
+        .inject("createCashInPayment", Fault::Status(500));
+    let payment = cash_in(&client, "77011234567", "2500");
+    let done = client.drive_cash_in_payment(&payment).await.unwrap();
+    assert_eq!(done.status, TerminalStatus::Completed);
+    assert_eq!(sandbox.cashed_in().len(), 1, "no double cash-in");
+    assert_eq!(sandbox.agent_balance(), kzt("997500"));
+    assert_eq!(sandbox.faults().injected().len(), 2);
+}
+
+#[tokio::test]
+async fn a_payment_still_pending_when_the_schedule_ends_is_an_unknown_outcome_with_its_guid() {
+    let sandbox = AllpaySandbox::start_with(SandboxOptions {
+        pending_polls: 100,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let payment = cash_in(&client, "77011234567", "5");
+    let error = client.drive_cash_in_payment(&payment).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { reference: Some(r), .. } if r == payment.guid.as_str()),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_two_phase_cash_in_blocks_then_moves_the_money() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let payment = cash_in(&client, "77011234567", "700");
+    let created = client.create_cash_in_transaction(&payment).await.unwrap();
+    assert_eq!(created.status, TransactionStatus::Pending);
+    assert_eq!(
+        (sandbox.agent_balance(), sandbox.blocked()),
+        (kzt("999300"), kzt("700"))
+    );
+    // A repeat with the same GUID returns the same transaction.
+    assert_eq!(
+        client
+            .create_cash_in_transaction(&payment)
+            .await
+            .unwrap()
+            .transaction_id,
+        created.transaction_id
+    );
+    let completed = client
+        .complete_transaction(&payment.guid, created.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(completed.status, TransactionStatus::Completed);
+    assert_eq!(
+        (sandbox.blocked(), sandbox.cashed_in().len()),
+        (kzt("0"), 1)
+    );
+    // Completing again answers the same; declining a completed one is refused.
+    assert_eq!(
+        client
+            .complete_transaction(&payment.guid, created.transaction_id)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Completed
+    );
+    let error = client
+        .decline_transaction(&payment.guid, created.transaction_id)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.decline().unwrap().message.split(' ').next(),
+        Some("TRANSACTION_STATE_CONFLICT")
+    );
+    assert_eq!(sandbox.cashed_in().len(), 1);
+}
+
+#[tokio::test]
+async fn a_declined_two_phase_cash_in_releases_the_money() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let payment = cash_in(&client, "77011234567", "300");
+    let created = client.create_cash_in_transaction(&payment).await.unwrap();
+    let declined = client
+        .decline_transaction(&payment.guid, created.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(declined.status, TransactionStatus::Declined);
+    assert_eq!(
+        (sandbox.agent_balance(), sandbox.blocked()),
+        (kzt("1000000"), kzt("0"))
+    );
+    assert!(sandbox.cashed_in().is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_complete_answer_is_settled_by_completing_again() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let payment = cash_in(&client, "77011234567", "50");
+    let created = client.create_cash_in_transaction(&payment).await.unwrap();
+    sandbox
+        .faults()
+        .inject("completeTransaction", Fault::DropAfterCommit);
+    let error = client
+        .complete_transaction(&payment.guid, created.transaction_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    let settled = client
+        .complete_transaction(&payment.guid, created.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(settled.status, TransactionStatus::Completed);
+    assert_eq!(sandbox.cashed_in().len(), 1);
+}
+
+#[tokio::test]
+async fn a_business_fault_carries_the_customer_facing_message() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let error = client
+        .create_cash_in_transaction(&cash_in(&client, "77000000000", "10"))
+        .await
+        .unwrap_err();
+    let decline = error.decline().unwrap();
+    assert_eq!(
+        decline.user_message.as_deref(),
+        Some("Пользователь не найден")
+    );
+    assert!(
+        decline.message.starts_with("USER_NOT_FOUND (stackHash sb-"),
+        "{}",
+        decline.message
+    );
+}
+
+#[tokio::test]
+async fn a_request_signed_with_the_wrong_key_gets_the_sign_error() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let mut config = sandbox.config();
+    config.signing_key = SigningKey::from_pem(allpay_soap::sandbox::ALLPAY_PRIVATE_KEY).unwrap();
+    let error = AllpayClient::new(config)
+        .unwrap()
+        .check_user(&UserName::new("77011234567").unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Authentication { message, .. } if message.contains("Sign Error")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn customers_added_to_the_sandbox_can_be_paid() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    sandbox.add_user("77020000001", UserInfo::identified_for_tests("Ерлан"));
+    let client = client(&sandbox);
+    let done = client
+        .drive_cash_in_payment(&cash_in(&client, "77020000001", "99.99"))
+        .await
+        .unwrap();
+    assert_eq!(done.status, TerminalStatus::Completed);
+}
