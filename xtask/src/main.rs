@@ -7,6 +7,8 @@
 //! - `cargo xtask deps` — the dependency-tree rules alone.
 //! - `cargo xtask codegen [--check]` — regenerates the Allpay SOAP bindings
 //!   from the crate's WSDL (`--check`: fails if they are out of date).
+//! - `cargo xtask referee` — validates every Allpay request snapshot against
+//!   the crate's XSD with lxml and parses it with zeep (a virtualenv under `target/`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod codegen;
@@ -44,8 +46,9 @@ fn main() -> ExitCode {
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deps") => deps(),
         Some("codegen") => codegen::run(&root(), args.iter().any(|a| a == "--check")),
+        Some("referee") => referee(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check]>");
+            eprintln!("usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee>");
             return ExitCode::from(2);
         }
     };
@@ -84,6 +87,7 @@ fn ci() -> Result {
         )
     })?;
     step("dependency rules", deps)?;
+    step("referee (lxml + zeep over the SOAP request snapshots)", referee)?;
     println!("xtask ci: all checks passed");
     Ok(())
 }
@@ -161,6 +165,33 @@ fn deps() -> Result {
         JSON_ONLY_CRATES.join(", ")
     );
     Ok(())
+}
+
+/// The independent SOAP referee: Python's lxml and zeep, in a virtualenv under `target/`.
+fn referee() -> Result {
+    let root = root();
+    let venv = root.join("target/referee-venv");
+    let python = venv.join("bin/python");
+    let ready = venv.join(".installed-lxml-zeep");
+    if !ready.exists() {
+        run_command(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run_command(
+            Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args(["lxml>=5", "zeep>=4.2"]),
+        )?;
+        std::fs::write(&ready, "lxml zeep\n").map_err(|e| format!("{}: {e}", ready.display()))?;
+    }
+    run_command(Command::new(&python).arg(root.join("xtask/referee.py")))
+}
+
+fn run_command(command: &mut Command) -> Result {
+    let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
 }
 
 fn step(name: &str, run: impl FnOnce() -> Result) -> Result {
