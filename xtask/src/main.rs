@@ -48,7 +48,9 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(&root(), args.iter().any(|a| a == "--check")),
         Some("referee") => referee(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee>");
+            eprintln!(
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -87,7 +89,10 @@ fn ci() -> Result {
         )
     })?;
     step("dependency rules", deps)?;
-    step("referee (lxml + zeep over the SOAP request snapshots)", referee)?;
+    step(
+        "referee (lxml + zeep over the SOAP request snapshots)",
+        referee,
+    )?;
     println!("xtask ci: all checks passed");
     Ok(())
 }
@@ -160,8 +165,40 @@ fn deps() -> Result {
             }
         }
     }
+    // The SOAP crate signs and canonicalizes in Rust: no bindings to C XML or
+    // XML-security libraries.
+    let output = Command::new(cargo_bin())
+        .args([
+            "tree",
+            "-e",
+            "normal",
+            "--all-features",
+            "--prefix",
+            "none",
+            "-p",
+            "allpay-soap",
+        ])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cargo tree: {e}"))?;
+    let tree = String::from_utf8_lossy(&output.stdout);
+    for line in tree.lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        if [
+            "libxml",
+            "libxml2-sys",
+            "xmlsec",
+            "xmlsec1-sys",
+            "openssl",
+            "openssl-sys",
+        ]
+        .contains(&name)
+        {
+            return Err(format!("allpay-soap depends on the C binding {name}"));
+        }
+    }
     println!(
-        "no openssl-sys; no XML crate under {}",
+        "no openssl-sys; no XML crate under {}; no C XML/XML-security binding under allpay-soap",
         JSON_ONLY_CRATES.join(", ")
     );
     Ok(())
@@ -177,7 +214,13 @@ fn referee() -> Result {
         run_command(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         run_command(
             Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
                 .args(["lxml>=5", "zeep>=4.2"]),
         )?;
         std::fs::write(&ready, "lxml zeep\n").map_err(|e| format!("{}: {e}", ready.display()))?;

@@ -1,4 +1,78 @@
 //! Allpay (Kazakhstan) cash-in over signed SOAP 1.1.
+//!
+//! An Allpay *agent* (a cashier) pushes money to a customer's Allpay wallet.
+//! [`AllpayClient`] speaks both services: `CashInTransactionManagement/1.1`
+//! (check a customer, terminal cash-in payments) and
+//! `TransactionManagement/1.1` (two-phase cash-in: create, then complete or
+//! decline; the agent's balance).
+//!
+//! ```no_run
+//! use allpay_soap::dsig::{SigningKey, VerifyingKey};
+//! use allpay_soap::{AllpayClient, AllpayConfig, CashIn, TerminalStatus, UserName};
+//! use payments_core::{BaseUrl, Currency, Money};
+//!
+//! # async fn run(merchant_pem: &str, allpay_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AllpayClient::new(AllpayConfig::new(
+//!     BaseUrl::parse("https://allpay.example")?,
+//!     "agent-login",
+//!     "1001",                          // the merchant certificate's number at Allpay
+//!     SigningKey::from_pem(merchant_pem)?,
+//!     VerifyingKey::from_pem(allpay_pem)?,
+//! ))?;
+//! let customer = UserName::new("77011234567")?;
+//! if client.check_user_for_cash_in(&customer).await?.is_none() {
+//!     return Err("no such customer".into());
+//! }
+//! let payment = CashIn { to_user: customer, amount: Money::parse("1500", Currency::KZT)?, guid: client.new_guid()? };
+//! let done = client.drive_cash_in_payment(&payment).await?; // repeats the same request until final
+//! assert!(done.status.is_final());
+//! # Ok(()) }
+//! ```
+//!
+//! # Wire contract
+//!
+//! - SOAP 1.1 (`soapenv`), the operation element in the service namespace
+//!   (`ns`), its children unqualified; `SOAPAction` is the operation name;
+//!   `Content-Type: text/xml; charset=utf-8`. The bindings in [`generated`]
+//!   come from the crate's own `wsdl/` (reconstructed from Allpay's public
+//!   documentation, not Allpay's published WSDL) by `cargo xtask codegen`.
+//! - Answers are read by namespace URI, whatever the prefixes; exactly one of
+//!   the operation's response or a SOAP Fault must be in the Body. Statuses
+//!   are kept as text, so a value this SDK does not know survives as
+//!   `Unknown`. Amounts are KZT [`Money`](payments_core::Money), written and
+//!   read as plain `xs:decimal` (an exponent is refused). GUIDs are braced by
+//!   default ([`GuidFormat`]); timestamps carry the +05:00 offset.
+//! - Faults: Allpay's "Sign Error" Fault is an
+//!   [`Authentication`](payments_core::Error::Authentication) error; any other
+//!   is a [`Decline`](payments_core::Decline) with `faultcode`, the detail's
+//!   `developerMessage` (and `stackHash`) and its `userMessage` for customers.
+//!   A header `status` other than 0 is a decline too.
+//! - **Signatures** ([`dsig`]): every request carries
+//!   `<certificateNumber xmlns="https://allpay.kz">` and an enveloped XML-DSig
+//!   in the Header (exclusive C14N with comments over `SignedInfo`, SHA-1,
+//!   RSA-SHA1, `Reference URI=""`). Every answer but an unsigned Fault must be
+//!   signed by Allpay's key and echo our `DigestValue` as `requestDsig`; a
+//!   failure is an [`IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
+//!   on `signature` or `requestDsig`. Turning this off is
+//!   [`AllpayConfig::disable_response_verification_insecure`].
+//!
+//! # Money safety
+//!
+//! `createCashInPayment` is a terminal payment: Allpay answers `PENDING` and
+//! expects the *same* request, same GUID, again until it is final; a network
+//! error or an HTTP 500 counts as pending. [`AllpayClient::drive_cash_in_payment`]
+//! does exactly that with the identical signed request, so a lost answer is
+//! settled without a second cash-in. Two-phase transactions are found again
+//! by GUID; completing a completed transaction answers it again.
+//!
+//! # Features
+//!
+//! - `sandbox`: [`sandbox::AllpaySandbox`], a simulator that checks request
+//!   signatures and signs its answers.
+//!
+//! Cryptography is pure Rust (`rsa`, `sha1`); XML is read with `roxmltree`
+//! and `yaserde`. (TLS, as in every crate here, is rustls with its default
+//! aws-lc-rs provider.)
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
@@ -27,3 +101,8 @@ pub use model::{
     BRACED_GUID_RULES, CashIn, PLAIN_GUID_RULES, TerminalPayment, TerminalStatus, Transaction,
     TransactionStatus, UserInfo, UserName,
 };
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "sandbox"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

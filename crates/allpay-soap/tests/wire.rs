@@ -70,7 +70,7 @@ async fn check_user_sends_soap_action_content_type_and_a_signed_envelope() {
                 .header("content-type", "text/xml; charset=utf-8")
                 .body_includes(r#"<certificateNumber xmlns="https://allpay.kz">1001</certificateNumber>"#)
                 .body_includes(r#"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">"#)
-                .body_includes(&format!(r#"<ns:checkUser xmlns:ns="{CI_NS}"><CheckUserRequest><header><lang>ru</lang>"#))
+                .body_includes(format!(r#"<ns:checkUser xmlns:ns="{CI_NS}"><CheckUserRequest><header><lang>ru</lang>"#))
                 .body_includes("<requester>agent-7</requester></header><userName>77011234567</userName></CheckUserRequest>");
             then.status(200).body(check_user_answer("soapenv", "ns", "<basicUserInfo><identified>true</identified><IIN>900101300123</IIN><firstName>Айгерим</firstName></basicUserInfo>"));
         })
@@ -165,7 +165,7 @@ async fn not_soap_at_all_is_undecodable() {
             .await;
         match unverified(&server).check_user(&user()).await.unwrap_err() {
             Error::UndecodableResponse { detail: d, .. } => {
-                assert!(d.starts_with(detail), "{body:?}: {d}")
+                assert!(d.starts_with(detail), "{body:?}: {d}");
             }
             other => panic!("{body:?}: {other:?}"),
         }

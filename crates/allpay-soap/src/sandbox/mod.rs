@@ -304,7 +304,9 @@ impl SandboxHandler for Simulator {
             );
         };
         // Every operation but `echo` carries a header naming the agent.
-        if call.operation != "echo" && call.fields.get("requester").map(String::as_str) != Some(REQUESTER) {
+        if call.operation != "echo"
+            && call.fields.get("requester").map(String::as_str) != Some(REQUESTER)
+        {
             return self.fault(
                 Some(&call),
                 "soap:Client",

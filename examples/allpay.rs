@@ -1,0 +1,118 @@
+//! An Allpay cash-in: check the customer → terminal cash-in → drive it to a
+//! final status → result.
+//!
+//! ```text
+//! cargo run --example allpay -- --user 77011234567 --amount 1500
+//! ```
+//!
+//! With no configuration it runs against the embedded sandbox. With
+//! `ALLPAY_BASE_URL`, `ALLPAY_REQUESTER`, `ALLPAY_CERT_NUMBER`,
+//! `ALLPAY_PRIVATE_KEY` (a PEM file: the merchant's key) and
+//! `ALLPAY_SERVER_PUBLIC_KEY` (a PEM file: Allpay's key) set it runs against
+//! that server. Exits 0 only when the cash-in COMPLETED.
+#![allow(clippy::print_stdout)]
+
+use std::process::ExitCode;
+
+use allpay_soap::dsig::{SigningKey, VerifyingKey};
+use allpay_soap::sandbox::AllpaySandbox;
+use allpay_soap::{AllpayClient, AllpayConfig, CashIn, TerminalStatus, UserName};
+use clap::Parser;
+use examples::{env, fail, missing};
+use payments_core::{BaseUrl, Currency, Error, Money};
+
+#[derive(Parser)]
+#[command(about = "An Allpay cash-in")]
+struct Args {
+    /// The customer's Allpay login.
+    #[arg(long, default_value = "77011234567")]
+    user: String,
+    /// The amount in KZT.
+    #[arg(long, default_value = "1500")]
+    amount: String,
+}
+
+const REQUIRED: [&str; 5] = [
+    "ALLPAY_BASE_URL",
+    "ALLPAY_REQUESTER",
+    "ALLPAY_CERT_NUMBER",
+    "ALLPAY_PRIVATE_KEY",
+    "ALLPAY_SERVER_PUBLIC_KEY",
+];
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}").into())
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let user = UserName::new(&args.user)?;
+    let amount = Money::parse(&args.amount, Currency::KZT)
+        .map_err(|e| Error::invalid_money("amount", &e))?;
+    let missing = missing(&REQUIRED);
+    let mut _sandbox = None;
+    let config = if missing.len() == REQUIRED.len() {
+        let sandbox = AllpaySandbox::start().await?;
+        println!("sandbox      : {}", sandbox.base_url());
+        let config = sandbox.config();
+        _sandbox = Some(sandbox);
+        config
+    } else if missing.is_empty() {
+        let var = |name: &str| env(name).unwrap_or_default();
+        AllpayConfig::new(
+            BaseUrl::parse(&var("ALLPAY_BASE_URL"))?,
+            var("ALLPAY_REQUESTER"),
+            var("ALLPAY_CERT_NUMBER"),
+            SigningKey::from_pem(&read(&var("ALLPAY_PRIVATE_KEY"))?)?,
+            VerifyingKey::from_pem(&read(&var("ALLPAY_SERVER_PUBLIC_KEY"))?)?,
+        )
+    } else {
+        return Err(format!(
+            "incomplete configuration: set {} too (or none, for the sandbox)",
+            missing.join(", ")
+        )
+        .into());
+    };
+    let client = AllpayClient::new(config)?;
+    let Some(info) = client.check_user_for_cash_in(&user).await? else {
+        return Err(format!("no Allpay customer `{user}`").into());
+    };
+    println!(
+        "check user   : {user} is {} {} ({})",
+        info.first_name.as_deref().unwrap_or("-"),
+        info.last_name.as_deref().unwrap_or("-"),
+        if info.identified {
+            "identified"
+        } else {
+            "not identified"
+        }
+    );
+    let payment = CashIn {
+        to_user: user,
+        amount,
+        guid: client.new_guid()?,
+    };
+    println!("cash-in      : {amount} with GUID {}", payment.guid);
+    let first = client.create_cash_in_payment(&payment).await;
+    if let Ok(answer) = &first {
+        println!("first answer : {:?}", answer.status);
+    }
+    let done = client.drive_cash_in_payment(&payment).await?;
+    match done.status {
+        TerminalStatus::Completed => {
+            println!(
+                "result       : COMPLETED, {amount} reached the customer (GUID {})",
+                payment.guid
+            );
+            Ok(())
+        }
+        other => Err(format!("cash-in {:?}: {}", other, done.reason.unwrap_or_default()).into()),
+    }
+}
