@@ -480,8 +480,6 @@ impl JawaliClient {
     /// used), a decline, [`Error::OutcomeUnknown`],
     /// [`Error::IntegrityMismatch`], transport errors.
     pub async fn cash_out(&self, request: &CashOut) -> Result<CashOutReceipt> {
-        let service = Service::CashOut;
-        let operation = service.operation();
         request
             .amount
             .require_positive()
@@ -501,6 +499,16 @@ impl JawaliClient {
                 ),
             ));
         }
+        self.send_cash_out(request).await
+    }
+
+    /// Sends a cash-out, without the client's reuse check: for the
+    /// reconciliation's resend under the *same* `refId`, which the provider
+    /// refuses as a duplicate if the first one landed.
+    pub(crate) async fn send_cash_out(&self, request: &CashOut) -> Result<CashOutReceipt> {
+        let service = Service::CashOut;
+        let operation = service.operation();
+        let reference = request.reference.as_str();
         let config = &self.inner.config;
         let purpose = request
             .purpose

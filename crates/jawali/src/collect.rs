@@ -2,7 +2,8 @@
 
 use payments_core::http::RetryPolicy;
 use payments_core::{
-    Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus, Result, async_trait,
+    Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
+    Reconciliation, Result, StatusLookup, async_trait,
 };
 
 use crate::JawaliClient;
@@ -197,13 +198,74 @@ impl JawaliClient {
         })
     }
 
-    /// Settles a cash-out whose outcome is unknown, by status lookups only.
-    async fn settle(&self, cash_out: &CashOut, cause: Error) -> Result<CashOutReceipt> {
+    /// Settles a cash-out whose outcome is unknown. Status lookups first;
+    /// when they keep answering that no operation has this `refId` and the
+    /// voucher is still `PENDING`, the cash-out never landed: it is sent
+    /// again under the *same* `refId`. That cannot move money twice — the
+    /// provider refuses a `refId` it has seen, and a voucher is cashed out
+    /// once — and it turns "never arrived" into a final answer.
+    pub(crate) async fn settle(&self, cash_out: &CashOut, cause: Error) -> Result<CashOutReceipt> {
+        let operation = Service::CashOut.operation();
+        tracing::warn!(provider = "jawali", reference = %cash_out.reference, error = %cause, "cash-out outcome unknown: settling by status");
+        let mut last = String::from("no lookup answered");
+        for round in 0..2 {
+            match self.look_up(cash_out).await? {
+                Lookup::Settled(receipt) => return Ok(receipt),
+                Lookup::Open(state) => last = state,
+                Lookup::NotFound if round == 0 => {
+                    let voucher = self
+                        .inquire_voucher(&cash_out.voucher, &cash_out.customer_mobile)
+                        .await;
+                    match voucher.map(|v| v.state) {
+                        Ok(VoucherState::Pending) => {
+                            tracing::info!(provider = "jawali", reference = %cash_out.reference, "cash-out never landed: resending under the same refId");
+                            match self.send_cash_out(cash_out).await {
+                                Ok(receipt) => return Ok(receipt),
+                                // A duplicate (the first one landed meanwhile) or an
+                                // unknown outcome: the next round of lookups settles it.
+                                Err(error)
+                                    if error.decline().is_some() || !error.outcome_known() =>
+                                {
+                                    last = error.to_string()
+                                }
+                                Err(error) => return Err(error),
+                            }
+                        }
+                        Ok(
+                            VoucherState::Expired | VoucherState::Canceled | VoucherState::Rejected,
+                        ) => {
+                            return Err(Error::Declined {
+                                operation,
+                                decline: payments_core::Decline::new(
+                                    "NOT_PAID",
+                                    payments_core::DeclineKind::Expired,
+                                    "the cash-out never landed and the voucher can no longer be cashed out",
+                                ),
+                            });
+                        }
+                        Ok(state) => {
+                            last = format!("voucher {state}, no operation with this refId yet")
+                        }
+                        Err(error) => last = error.to_string(),
+                    }
+                }
+                Lookup::NotFound => last = "no operation with this refId".to_owned(),
+            }
+        }
+        Err(Error::OutcomeUnknown {
+            operation,
+            reference: Some(cash_out.reference.to_string()),
+            reason: format!("{cause}; not settled yet (last: {last})"),
+            source: Some(Box::new(cause)),
+        })
+    }
+
+    /// Status lookups on the settle policy until one is final or it runs out.
+    async fn look_up(&self, cash_out: &CashOut) -> Result<Lookup> {
         let operation = Service::CashOut.operation();
         let policy: &RetryPolicy = self.settle_policy();
-        tracing::warn!(provider = "jawali", reference = %cash_out.reference, error = %cause, "cash-out outcome unknown: settling by status");
         let mut rng = fastrand::Rng::new();
-        let mut last = String::from("no lookup answered");
+        let mut outcome = Lookup::Open("no lookup answered".to_owned());
         for attempt in 1..=policy.max_attempts.max(1) {
             match self.check_status(&cash_out.reference).await {
                 Ok(TransactionStatus {
@@ -217,13 +279,13 @@ impl JawaliClient {
                     {
                         return Err(mismatch(operation, "amount", cash_out.amount, amount));
                     }
-                    return Ok(CashOutReceipt {
+                    return Ok(Lookup::Settled(CashOutReceipt {
                         amount: cash_out.amount,
                         reference: cash_out.reference.clone(),
                         issuer_reference,
                         balance: None,
                         settled_by_lookup: true,
-                    });
+                    }));
                 }
                 Ok(TransactionStatus {
                     state: TransactionState::Failed,
@@ -238,23 +300,21 @@ impl JawaliClient {
                         ),
                     });
                 }
-                Ok(status) => last = format!("status {:?}", status.state),
-                Err(error) if error.is_retryable() => last = error.to_string(),
-                Err(error) => last = error.to_string(),
+                Ok(TransactionStatus {
+                    state: TransactionState::NotFound,
+                    ..
+                }) => outcome = Lookup::NotFound,
+                Ok(status) => outcome = Lookup::Open(format!("status {:?}", status.state)),
+                Err(error) if error.is_retryable() || !error.outcome_known() => {
+                    outcome = Lookup::Open(error.to_string())
+                }
+                Err(error) => return Err(error),
             }
             if attempt < policy.max_attempts {
                 tokio::time::sleep(policy.backoff(attempt, &mut rng)).await;
             }
         }
-        Err(Error::OutcomeUnknown {
-            operation,
-            reference: Some(cash_out.reference.to_string()),
-            reason: format!(
-                "{cause}; {} status lookups did not settle it (last: {last})",
-                policy.max_attempts
-            ),
-            source: Some(Box::new(cause)),
-        })
+        Ok(outcome)
     }
 
     /// The payment status model of a status lookup.
@@ -275,8 +335,19 @@ impl JawaliClient {
     }
 }
 
+/// What the status lookups said.
+enum Lookup {
+    Settled(CashOutReceipt),
+    NotFound,
+    Open(String),
+}
+
+/// What Jawali can do: a status lookup by `refId`, reconciliation by it.
+pub const CAPABILITIES: Capabilities =
+    Capabilities::new(true, false, false, true, Reconciliation::StatusLookup);
+
 /// Jawali as a [`Gateway`]: prepare = inquiry and checks, commit = cash-out,
-/// status = `AGENTCHECKSTATUS`.
+/// reconcile = status lookups (and the same-`refId` resend above).
 #[async_trait]
 impl Gateway for JawaliClient {
     type Order = VoucherPayment;
@@ -284,6 +355,10 @@ impl Gateway for JawaliClient {
 
     fn provider(&self) -> &'static str {
         "jawali"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
     }
 
     async fn prepare(&self, order: VoucherPayment) -> Result<CheckedVoucher> {
@@ -304,6 +379,26 @@ impl Gateway for JawaliClient {
         })
     }
 
+    async fn reconcile(&self, prepared: &CheckedVoucher) -> Result<PaymentOutcome> {
+        let cause = Error::OutcomeUnknown {
+            operation: Service::CashOut.operation(),
+            reference: Some(prepared.reference.to_string()),
+            reason: "reconciliation requested".to_owned(),
+            source: None,
+        };
+        let receipt = self.settle(&prepared.cash_out(), cause).await?;
+        let outcome = PaymentOutcome::new(receipt.reference, PaymentStatus::Completed)
+            .with_amount(receipt.amount);
+        Ok(match receipt.issuer_reference {
+            Some(issuer) => outcome.with_provider_reference(issuer),
+            None => outcome,
+        })
+    }
+}
+
+/// Jawali looks payments up by `refId` (`AGENTCHECKSTATUS`).
+#[async_trait]
+impl StatusLookup for JawaliClient {
     async fn status(&self, reference: &MerchantReference) -> Result<PaymentOutcome> {
         let status = self.check_status(reference).await?;
         let mut outcome = PaymentOutcome::new(reference.clone(), Self::payment_status(&status));

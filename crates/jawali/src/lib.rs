@@ -102,7 +102,7 @@ pub mod sandbox;
 mod wire;
 
 pub use client::{JawaliClient, JawaliClientBuilder};
-pub use collect::{CheckedVoucher, VoucherPayment};
+pub use collect::{CAPABILITIES, CheckedVoucher, VoucherPayment};
 pub use config::{ClientDateFormat, JawaliConfig, OAuthClient, TEST_BASE_URL};
 pub use model::{
     Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, StatementEntry,

@@ -11,7 +11,7 @@ use jawali::{CashOut, JawaliClient, MobileNumber, TransactionState, VoucherState
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::Fault;
 use payments_core::{
-    Currency, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentStatus,
+    Currency, DeclineKind, Gateway, MerchantReference, Money, PaymentStatus, StatusLookup,
 };
 
 fn yer(amount: &str) -> Money {
@@ -278,33 +278,30 @@ async fn a_cash_out_processed_after_the_timeout_is_settled_once_it_shows_up() {
 }
 
 #[tokio::test]
-async fn a_cash_out_that_never_arrived_stays_an_unknown_outcome_rather_than_a_guess() {
+async fn a_cash_out_that_never_arrived_is_resent_under_the_same_ref_id_and_paid_once() {
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("80"), &mobile());
     sandbox.faults().inject("cash_out", Fault::DropBeforeCommit);
-    let error = client
-        .collect(voucher.as_str(), "771234567", yer("80"))
-        .await
-        .unwrap_err();
-    let Error::OutcomeUnknown {
-        reference: Some(reference),
-        ..
-    } = &error
-    else {
-        panic!("{error:?}")
-    };
+    let receipt = client.collect(voucher.as_str(), "771234567", yer("80")).await.unwrap();
+    assert_eq!(receipt.amount, yer("80"));
+    assert_eq!(sandbox.cash_outs().len(), 1, "paid exactly once");
+    assert_eq!(sandbox.cash_outs()[0].reference, receipt.reference.as_str(), "under the same refId");
+    assert_eq!(sandbox.counts().cash_out_requests, 1, "the dropped one never reached the provider");
+    assert_eq!(sandbox.voucher_state(&voucher), Some(VoucherState::Accepted));
+}
+
+#[tokio::test]
+async fn a_cash_out_that_never_arrived_for_an_expired_voucher_is_final_and_unpaid() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("80"), &mobile());
+    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("80")).unwrap();
+    let checked = client.check_voucher(order).await.unwrap();
+    sandbox.clock().advance(Duration::from_secs(3600));
+    let error = client.reconcile(&checked).await.unwrap_err();
+    assert_eq!(error.decline().map(|d| d.kind), Some(DeclineKind::Expired), "{error:?}");
     assert!(sandbox.cash_outs().is_empty());
-    let reference = MerchantReference::new(reference.clone(), &jawali::REF_ID_RULES).unwrap();
-    assert_eq!(
-        client.check_status(&reference).await.unwrap().state,
-        TransactionState::NotFound
-    );
-    assert_eq!(
-        sandbox.voucher_state(&voucher),
-        Some(VoucherState::Pending),
-        "nothing moved"
-    );
 }
 
 #[tokio::test]

@@ -37,10 +37,14 @@ async fn no_credential_or_token_reaches_the_logs_or_errors() {
         .unwrap();
     assert!(receipt.settled_by_lookup);
 
-    let lost = sandbox.create_voucher(amount, &mobile);
+    let resent = sandbox.create_voucher(amount, &mobile);
     sandbox.faults().inject("cash_out", Fault::DropBeforeCommit);
+    client.collect(resent.as_str(), mobile.as_str(), amount).await.unwrap();
+
+    let mismatched = sandbox.create_voucher(amount, &mobile);
+    let other = Money::parse("991", Currency::YER).unwrap();
     let error = client
-        .collect(lost.as_str(), mobile.as_str(), amount)
+        .collect(mismatched.as_str(), mobile.as_str(), other)
         .await
         .unwrap_err();
 

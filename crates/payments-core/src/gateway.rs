@@ -5,10 +5,10 @@
 //!
 //! | step | Jawali | Paykassma | Sipay wallet | Allpay |
 //! |---|---|---|---|---|
-//! | [`prepare`](Gateway::prepare) | voucher inquiry | create (wallet to pay into) | begin QR payment | check user |
-//! | [`commit`](Gateway::commit) — moves money | cash-out | activate | complete | cash-in |
-//! | [`status`](Gateway::status) | check status by `refId` | (postbacks) | — | repeat with the same GUID |
-//! | [`reconcile`](Gateway::reconcile) | status until known | … | … | … |
+//! | [`prepare`](Gateway::prepare) | voucher inquiry | reference for the deposit | begin QR payment | check user |
+//! | [`commit`](Gateway::commit) — moves money | cash-out | activate | complete | terminal cash-in, driven to final |
+//! | [`reconcile`](Gateway::reconcile) | status lookup by `refId` | postback (re-activate under the same id if it never arrived) | complete again (same session) | same request, same GUID |
+//! | [`StatusLookup`] | yes | — | — | — |
 //!
 //! What the customer hands over differs per provider (a voucher and a mobile
 //! number, a QR code, a transaction number), so the inputs are typed
@@ -116,7 +116,81 @@ impl PaymentOutcome {
     }
 }
 
+/// What a provider can do beyond the shared lifecycle.
+///
+/// The lifecycle itself (prepare, commit, reconcile) is always there; these
+/// say how. A step that does not exist for a provider is absent from its
+/// types too: only providers with a status lookup implement [`StatusLookup`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// A payment can be looked up by merchant reference ([`StatusLookup`]).
+    pub status_lookup: bool,
+    /// The provider notifies the merchant server-to-server (postbacks).
+    pub notifications: bool,
+    /// Money moves *to* the customer (a cash-in) rather than from them.
+    pub pays_out: bool,
+    /// The prepare step talks to the provider (inquiry, begin, check user).
+    pub remote_prepare: bool,
+    /// How an unknown commit outcome is settled.
+    pub reconciliation: Reconciliation,
+}
+
+impl Capabilities {
+    /// A capability set.
+    pub const fn new(
+        status_lookup: bool,
+        notifications: bool,
+        pays_out: bool,
+        remote_prepare: bool,
+        reconciliation: Reconciliation,
+    ) -> Self {
+        Capabilities {
+            status_lookup,
+            notifications,
+            pays_out,
+            remote_prepare,
+            reconciliation,
+        }
+    }
+}
+
+/// How a provider settles an unknown outcome — never by committing twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reconciliation {
+    /// Look the payment up by merchant reference.
+    StatusLookup,
+    /// Send the identical request again: the provider finds the first one by
+    /// its idempotency key (GUID, session id) and never books it twice.
+    IdempotentRepeat,
+    /// Wait for the provider's notification, repeating the request under its
+    /// idempotency key when the first one provably never arrived.
+    Notification,
+}
+
+impl fmt::Display for Reconciliation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reconciliation::StatusLookup => "status lookup",
+            Reconciliation::IdempotentRepeat => "idempotent repeat",
+            Reconciliation::Notification => "notification",
+        })
+    }
+}
+
 /// A provider, seen through the lifecycle every provider shares.
+///
+/// ```
+/// use payments_core::{Gateway, PaymentStatus};
+///
+/// // One generic flow for any provider: prepare, commit once, and if the
+/// // commit's outcome is unknown, reconcile it the provider's way.
+/// async fn checkout<G: Gateway>(gateway: &G, order: G::Order) -> payments_core::Result<bool> {
+///     let outcome = payments_core::pay(gateway, order).await?;
+///     Ok(outcome.status == PaymentStatus::Completed)
+/// }
+/// ```
 #[async_trait]
 pub trait Gateway: Send + Sync {
     /// What the merchant starts a payment with (Jawali: voucher, customer
@@ -129,65 +203,53 @@ pub trait Gateway: Send + Sync {
     /// The provider's short name (`"jawali"`).
     fn provider(&self) -> &'static str;
 
-    /// Checks the order with the provider without moving money.
+    /// What the provider can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Checks the order (with the provider, where it can) without moving money.
     ///
     /// # Errors
     ///
     /// Invalid input, a decline (expired voucher, unknown wallet), transport errors.
     async fn prepare(&self, order: Self::Order) -> Result<Self::Prepared>;
 
-    /// The merchant reference the commit of `prepared` will carry: what an
-    /// unknown outcome is reconciled by. Fixed at prepare time, so a
-    /// reconciliation looks up exactly the reference that was sent.
+    /// The merchant reference the commit of `prepared` carries: what an
+    /// unknown outcome is settled by. Fixed at prepare time.
     fn reference<'a>(&self, prepared: &'a Self::Prepared) -> &'a MerchantReference;
 
-    /// Moves the money. Never retried blindly: an
-    /// [`Error::OutcomeUnknown`] means [`Gateway::reconcile`] must settle it.
+    /// Moves the money. Never retried blindly: an [`Error::OutcomeUnknown`]
+    /// (or any error whose outcome is not known) is settled by
+    /// [`Gateway::reconcile`].
     ///
     /// # Errors
     ///
     /// A decline, [`Error::OutcomeUnknown`], transport errors.
     async fn commit(&self, prepared: &Self::Prepared) -> Result<PaymentOutcome>;
 
-    /// The payment's status, looked up by the merchant reference.
+    /// Settles a commit whose outcome is unknown, the provider's way
+    /// ([`Capabilities::reconciliation`]), without ever booking it twice.
+    /// Returns the final outcome, or `Pending` / an [`Error::OutcomeUnknown`]
+    /// when the provider could not tell yet.
     ///
     /// # Errors
     ///
-    /// Transport errors; a provider that has no such payment answers
-    /// a decline or [`PaymentStatus::Unknown`], as documented per crate.
-    async fn status(&self, reference: &MerchantReference) -> Result<PaymentOutcome>;
-
-    /// Settles an unknown outcome: looks the payment up until the provider
-    /// gives a final status or `policy`'s attempts run out (the last answer
-    /// is returned then, `Pending` or `Unknown`).
-    ///
-    /// # Errors
-    ///
-    /// The last lookup's error when every attempt failed.
-    async fn reconcile(
-        &self,
-        reference: &MerchantReference,
-        policy: &RetryPolicy,
-    ) -> Result<PaymentOutcome> {
-        let mut rng = fastrand::Rng::new();
-        let mut attempt = 1;
-        loop {
-            let result = self.status(reference).await;
-            let done = match &result {
-                Ok(outcome) => outcome.status.is_final(),
-                Err(error) => !error.is_retryable(),
-            };
-            if done || attempt >= policy.max_attempts {
-                return result;
-            }
-            tokio::time::sleep(policy.backoff(attempt, &mut rng)).await;
-            attempt += 1;
-        }
-    }
+    /// Declines (the payment did not happen), transport errors.
+    async fn reconcile(&self, prepared: &Self::Prepared) -> Result<PaymentOutcome>;
 }
 
-/// How [`pay`] settles an unknown outcome: up to 8 lookups, 250 ms apart at
-/// first, at most 5 s apart.
+/// Providers that can look a payment up by merchant reference.
+#[async_trait]
+pub trait StatusLookup: Send + Sync {
+    /// The payment's status.
+    ///
+    /// # Errors
+    ///
+    /// Transport errors; an unknown reference is [`PaymentStatus::Unknown`].
+    async fn status(&self, reference: &MerchantReference) -> Result<PaymentOutcome>;
+}
+
+/// How [`pay`] and the providers settle an unknown outcome by status lookups:
+/// up to 8 lookups, 250 ms apart at first, at most 5 s apart.
 pub fn default_reconcile_policy() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 8,
@@ -198,7 +260,7 @@ pub fn default_reconcile_policy() -> RetryPolicy {
 }
 
 /// The generic flow over any gateway: prepare, commit once, and if the
-/// commit's outcome is unknown, reconcile it by reference — never commit twice.
+/// commit's outcome is unknown, reconcile it — never commit twice.
 ///
 /// # Errors
 ///
@@ -211,10 +273,82 @@ pub async fn pay<G: Gateway + ?Sized>(gateway: &G, order: G::Order) -> Result<Pa
         Err(error) if !error.outcome_known() => {
             let reference = gateway.reference(&prepared);
             tracing::warn!(provider = gateway.provider(), %reference, %error, "reconciling an unknown outcome");
-            gateway
-                .reconcile(reference, &default_reconcile_policy())
-                .await
+            gateway.reconcile(&prepared).await
         }
         Err(error) => Err::<_, Error>(error),
+    }
+}
+
+/// A payment bound to its gateway, behind an object-safe interface, so that
+/// payments through different providers can be held and run alike:
+///
+/// ```
+/// use payments_core::gateway::{Checkout, Payable};
+/// # fn build() -> Vec<Box<dyn Payable>> { Vec::new() }
+/// # async fn run() {
+/// let payments: Vec<Box<dyn Payable>> = build(); // Checkout::new(jawali, order), Checkout::new(allpay, order), …
+/// for payment in &payments {
+///     let outcome = payment.pay().await;
+///     println!("{}: {outcome:?}", payment.provider());
+/// }
+/// # }
+/// ```
+#[async_trait]
+pub trait Payable: Send + Sync {
+    /// The provider's short name.
+    fn provider(&self) -> &'static str;
+    /// What the provider can do.
+    fn capabilities(&self) -> Capabilities;
+    /// Runs the payment with [`pay`]. A second call answers the first
+    /// call's outcome: a bound payment is paid at most once.
+    ///
+    /// # Errors
+    ///
+    /// As [`pay`].
+    async fn pay(&self) -> Result<PaymentOutcome>;
+}
+
+/// A gateway and one order, as a [`Payable`].
+pub struct Checkout<G: Gateway> {
+    gateway: std::sync::Arc<G>,
+    order: tokio::sync::Mutex<Option<G::Order>>,
+    outcome: tokio::sync::Mutex<Option<PaymentOutcome>>,
+}
+
+impl<G: Gateway> Checkout<G> {
+    /// Binds `order` to `gateway`.
+    pub fn new(gateway: std::sync::Arc<G>, order: G::Order) -> Self {
+        Checkout {
+            gateway,
+            order: tokio::sync::Mutex::new(Some(order)),
+            outcome: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+#[async_trait]
+impl<G: Gateway + 'static> Payable for Checkout<G> {
+    fn provider(&self) -> &'static str {
+        self.gateway.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.gateway.capabilities()
+    }
+
+    async fn pay(&self) -> Result<PaymentOutcome> {
+        let mut outcome = self.outcome.lock().await;
+        if let Some(done) = outcome.as_ref() {
+            return Ok(done.clone());
+        }
+        let Some(order) = self.order.lock().await.take() else {
+            return Err(Error::invalid(
+                "order",
+                "this payment already ran and failed; make a new one",
+            ));
+        };
+        let result = pay(self.gateway.as_ref(), order).await?;
+        *outcome = Some(result.clone());
+        Ok(result)
     }
 }

@@ -65,7 +65,10 @@ pub mod token;
 pub mod wire;
 
 pub use error::{Decline, DeclineKind, Error, Result};
-pub use gateway::{Gateway, PaymentOutcome, PaymentStatus, pay};
+pub use gateway::{
+    Capabilities, Checkout, Gateway, Payable, PaymentOutcome, PaymentStatus, Reconciliation,
+    StatusLookup, pay,
+};
 pub use http::{BaseUrl, Environment};
 pub use money::{Currency, Money, MoneyError};
 pub use operation::{Operation, OperationKind};

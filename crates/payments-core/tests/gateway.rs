@@ -1,14 +1,13 @@
-//! The generic flow: an unknown commit outcome is reconciled by reference,
-//! never committed twice.
+//! The generic flow: an unknown commit outcome is reconciled, never
+//! committed twice; `Checkout` runs a bound payment at most once.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use payments_core::http::RetryPolicy;
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
-    Currency, Decline, DeclineKind, Error, Gateway, MerchantReference, Money, Operation,
-    PaymentOutcome, PaymentStatus, async_trait, pay,
+    Capabilities, Checkout, Currency, Decline, DeclineKind, Error, Gateway, MerchantReference,
+    Money, Operation, Payable, PaymentOutcome, PaymentStatus, Reconciliation, async_trait, pay,
 };
 
 const COMMIT: Operation = Operation::money_moving("fake", "commit");
@@ -27,20 +26,17 @@ enum CommitBehaviour {
 
 struct Fake {
     behaviour: CommitBehaviour,
-    /// Status answers to give, in order; the last repeats.
-    statuses: Vec<PaymentStatus>,
     commits: AtomicUsize,
-    lookups: AtomicUsize,
+    reconciliations: AtomicUsize,
     booked: Mutex<Vec<MerchantReference>>,
 }
 
 impl Fake {
-    fn new(behaviour: CommitBehaviour, statuses: Vec<PaymentStatus>) -> Self {
+    fn new(behaviour: CommitBehaviour) -> Self {
         Fake {
             behaviour,
-            statuses,
             commits: AtomicUsize::new(0),
-            lookups: AtomicUsize::new(0),
+            reconciliations: AtomicUsize::new(0),
             booked: Mutex::new(vec![]),
         }
     }
@@ -58,6 +54,10 @@ impl Gateway for Fake {
 
     fn provider(&self) -> &'static str {
         "fake"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(false, false, false, false, Reconciliation::IdempotentRepeat)
     }
 
     async fn prepare(&self, amount: Money) -> payments_core::Result<Prepared> {
@@ -101,15 +101,17 @@ impl Gateway for Fake {
         }
     }
 
-    async fn status(&self, reference: &MerchantReference) -> payments_core::Result<PaymentOutcome> {
-        let n = self.lookups.fetch_add(1, Ordering::SeqCst);
-        let status = self
-            .statuses
-            .get(n)
-            .or(self.statuses.last())
-            .cloned()
-            .unwrap();
-        Ok(PaymentOutcome::new(reference.clone(), status))
+    async fn reconcile(&self, prepared: &Prepared) -> payments_core::Result<PaymentOutcome> {
+        self.reconciliations.fetch_add(1, Ordering::SeqCst);
+        let booked = self.booked.lock().unwrap().contains(&prepared.reference);
+        let status = if booked {
+            PaymentStatus::Completed
+        } else {
+            PaymentStatus::Failed {
+                reason: "not booked".into(),
+            }
+        };
+        Ok(PaymentOutcome::new(prepared.reference.clone(), status))
     }
 }
 
@@ -118,21 +120,18 @@ fn ten() -> Money {
 }
 
 #[tokio::test]
-async fn a_known_success_is_returned_without_lookups() {
-    let fake = Fake::new(CommitBehaviour::Succeed, vec![]);
+async fn a_known_success_is_returned_without_reconciliation() {
+    let fake = Fake::new(CommitBehaviour::Succeed);
     let outcome = pay(&fake, ten()).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
     assert_eq!(outcome.amount, Some(ten()));
     assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
-    assert_eq!(fake.lookups.load(Ordering::SeqCst), 0);
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
-async fn an_unknown_outcome_is_reconciled_by_reference_with_exactly_one_commit() {
-    let fake = Fake::new(
-        CommitBehaviour::BookThenLoseAnswer,
-        vec![PaymentStatus::Pending, PaymentStatus::Completed],
-    );
+async fn an_unknown_outcome_is_reconciled_with_exactly_one_commit() {
+    let fake = Fake::new(CommitBehaviour::BookThenLoseAnswer);
     let outcome = pay(&fake, ten()).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
     assert_eq!(outcome.reference.as_str(), "order-1");
@@ -141,35 +140,54 @@ async fn an_unknown_outcome_is_reconciled_by_reference_with_exactly_one_commit()
         1,
         "never committed twice"
     );
-    assert_eq!(fake.lookups.load(Ordering::SeqCst), 2);
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 1);
     assert_eq!(fake.booked.lock().unwrap().len(), 1);
 }
 
 #[tokio::test]
-async fn a_decline_is_returned_as_is_and_nothing_is_looked_up() {
-    let fake = Fake::new(CommitBehaviour::Decline, vec![PaymentStatus::Completed]);
+async fn a_decline_is_returned_as_is_and_nothing_is_reconciled() {
+    let fake = Fake::new(CommitBehaviour::Decline);
     let error = pay(&fake, ten()).await.unwrap_err();
     assert_eq!(
         error.decline().unwrap().kind,
         DeclineKind::InsufficientFunds
     );
-    assert_eq!(fake.lookups.load(Ordering::SeqCst), 0);
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
-async fn reconcile_gives_up_after_its_attempts_with_the_last_answer() {
-    let fake = Fake::new(CommitBehaviour::Succeed, vec![PaymentStatus::Pending]);
-    let policy = RetryPolicy {
-        max_attempts: 4,
-        initial_backoff: std::time::Duration::from_millis(1),
-        max_backoff: std::time::Duration::from_millis(2),
-        jitter: false,
-    };
-    let reference = MerchantReference::new("order-1", &RULES).unwrap();
-    let outcome = fake.reconcile(&reference, &policy).await.unwrap();
-    assert_eq!(outcome.status, PaymentStatus::Pending);
-    assert!(!outcome.status.is_final());
-    assert_eq!(fake.lookups.load(Ordering::SeqCst), 4);
+async fn checkouts_of_any_provider_run_through_one_object_safe_interface() {
+    let payments: Vec<Box<dyn Payable>> = vec![
+        Box::new(Checkout::new(
+            Arc::new(Fake::new(CommitBehaviour::Succeed)),
+            ten(),
+        )),
+        Box::new(Checkout::new(
+            Arc::new(Fake::new(CommitBehaviour::BookThenLoseAnswer)),
+            ten(),
+        )),
+    ];
+    for payment in &payments {
+        assert_eq!(payment.provider(), "fake");
+        assert_eq!(
+            payment.capabilities().reconciliation,
+            Reconciliation::IdempotentRepeat
+        );
+        assert_eq!(
+            payment.pay().await.unwrap().status,
+            PaymentStatus::Completed
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bound_payment_is_paid_at_most_once() {
+    let fake = Arc::new(Fake::new(CommitBehaviour::Succeed));
+    let checkout = Checkout::new(Arc::clone(&fake), ten());
+    let first = checkout.pay().await.unwrap();
+    let second = checkout.pay().await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
 }
 
 #[test]
