@@ -1,25 +1,37 @@
 //! The main job: one complete payment through every provider SDK, each
 //! against its embedded sandbox, all driven through the common
-//! [`Gateway`](payments_core::Gateway) trait by the same generic flow.
+//! [`Gateway`](payments_core::Gateway) trait — held as `Box<dyn Payable>`
+//! and run by the same generic flow.
 //!
 //! ```text
 //! cargo run --example checkout              # clean runs
-//! cargo run --example checkout -- --faults  # the sandboxes drop answers after committing
+//! cargo run --example checkout -- --faults  # every sandbox drops its answer after committing
 //! ```
 //!
 //! Prints a table — provider, merchant reference, amount, final status,
 //! round trips, elapsed time — and exits 0 only if every payment completed.
 #![allow(clippy::print_stdout)]
 
+use std::any::Any;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use allpay_soap::sandbox::AllpaySandbox;
+use allpay_soap::{AllpayClient, CashInOrder, UserName};
 use clap::Parser;
 use examples::fail;
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherPayment};
+use paykassma::postback::PostbackVerifier;
+use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions, serve_inbox};
+use paykassma::{
+    DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
+};
 use payments_core::sandbox::Fault;
-use payments_core::{Currency, Gateway, Money, PaymentOutcome, PaymentStatus, pay};
+use payments_core::{Checkout, Currency, Money, Payable, PaymentOutcome, PaymentStatus};
+use tr_qr_wallet::sandbox::QrWalletSandbox;
+use tr_qr_wallet::{QrCodeType, QrPayment, QrWalletClient, WalletNumber};
 
 #[derive(Parser)]
 #[command(about = "One payment through every provider, against the embedded sandboxes")]
@@ -30,29 +42,176 @@ struct Args {
     faults: bool,
 }
 
-/// One row of the table.
+/// A provider's payment, ready to run, with what the table needs.
+struct Lane {
+    payable: Box<dyn Payable>,
+    requests: Box<dyn Fn() -> usize + Send + Sync>,
+    injected: Box<dyn Fn() -> usize + Send + Sync>,
+    _sandboxes: Vec<Box<dyn Any + Send + Sync>>,
+}
+
+type Built = Result<Lane, Box<dyn std::error::Error>>;
+
+async fn jawali(faults: bool) -> Built {
+    let sandbox = Arc::new(JawaliSandbox::start().await?);
+    let client = JawaliClient::new(sandbox.config())?;
+    let amount = Money::parse("1500", Currency::YER)?;
+    let mobile = MobileNumber::new("771234567")?;
+    let voucher = sandbox.create_voucher(amount, &mobile); // the customer, in the Jawali app
+    if faults {
+        sandbox.faults().inject("cash_out", Fault::DropAfterCommit);
+    }
+    let order = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
+    let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
+    Ok(Lane {
+        payable: Box::new(Checkout::new(Arc::new(client), order)),
+        requests: Box::new(move || a.requests_served()),
+        injected: Box::new(move || b.faults().injected().len()),
+        _sandboxes: vec![Box::new(sandbox)],
+    })
+}
+
+async fn paykassma(faults: bool) -> Built {
+    let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
+        PaykassmaSandbox::postback_keys(),
+    )));
+    let endpoint = serve_inbox(Arc::clone(&inbox)).await?;
+    let options = SandboxOptions {
+        postback_url: Some(endpoint.base_url().join("postbacks")?),
+        ..SandboxOptions::default()
+    };
+    let sandbox = Arc::new(PaykassmaSandbox::start_with(options).await?);
+    let client = PaykassmaClient::new(sandbox.config())?;
+    let label = Label::new("user-55")?;
+    let amount = Money::parse("500", Currency::MMK)?;
+    // The merchant's page shows the wallet; the user pays and types the transaction number.
+    let wallet = client
+        .create_deposit(&label, Currency::MMK, None)
+        .await?
+        .identifier
+        .unwrap_or_default();
+    let key1 = sandbox.customer_pays(&wallet, amount);
+    if faults {
+        sandbox.faults().inject("activate", Fault::DropAfterCommit);
+    }
+    let gateway = PaykassmaGateway::new(client, inbox, Duration::from_secs(5));
+    let order = DepositOrder {
+        label,
+        wallet_type: WalletType::WAVEPAY,
+        key1,
+        amount,
+    };
+    let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
+    Ok(Lane {
+        payable: Box::new(Checkout::new(Arc::new(gateway), order)),
+        requests: Box::new(move || a.requests_served()),
+        injected: Box::new(move || b.faults().injected().len()),
+        _sandboxes: vec![Box::new(sandbox), Box::new(endpoint)],
+    })
+}
+
+async fn tr_qr_wallet(faults: bool) -> Built {
+    let sandbox = Arc::new(QrWalletSandbox::start().await?);
+    let wallet = WalletNumber::new("1011179271")?;
+    sandbox.add_wallet(
+        &wallet,
+        Money::parse("100", Currency::TRY)?,
+        Money::parse("1250", Currency::TRY)?,
+    );
+    let client = QrWalletClient::new(sandbox.config())?;
+    let qr = sandbox.pos_creates_qr(Money::parse("12.50", Currency::TRY)?); // the point of sale
+    if faults {
+        sandbox.faults().inject("complete", Fault::DropAfterCommit);
+    }
+    let order = QrPayment {
+        wallet,
+        qr_code: qr,
+        kind: QrCodeType::Default,
+    };
+    let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
+    Ok(Lane {
+        payable: Box::new(Checkout::new(Arc::new(client), order)),
+        requests: Box::new(move || a.requests_served()),
+        injected: Box::new(move || b.faults().injected().len()),
+        _sandboxes: vec![Box::new(sandbox)],
+    })
+}
+
+async fn allpay(faults: bool) -> Built {
+    let sandbox = Arc::new(AllpaySandbox::start().await?);
+    let mut config = sandbox.config();
+    config.terminal_schedule.initial_backoff = Duration::from_millis(50);
+    let client = AllpayClient::new(config)?;
+    if faults {
+        sandbox
+            .faults()
+            .inject("createCashInPayment", Fault::DropAfterCommit);
+    }
+    let order = CashInOrder {
+        to_user: UserName::new("77011234567")?,
+        amount: Money::parse("1500", Currency::KZT)?,
+    };
+    let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
+    Ok(Lane {
+        payable: Box::new(Checkout::new(Arc::new(client), order)),
+        requests: Box::new(move || a.requests_served()),
+        injected: Box::new(move || b.faults().injected().len()),
+        _sandboxes: vec![Box::new(sandbox)],
+    })
+}
+
 struct Row {
     provider: &'static str,
-    outcome: Result<PaymentOutcome, payments_core::Error>,
+    outcome: Result<PaymentOutcome, String>,
     round_trips: usize,
     elapsed: Duration,
     note: String,
 }
 
-/// Providers whose SDK exists but does not implement the `Gateway` yet:
-/// they run in their own examples.
-const NOT_ON_GATEWAY: [&str; 3] = [
-    "paykassma (cargo run --example paykassma)",
-    "tr-qr-wallet (cargo run --example tr_qr_wallet)",
-    "allpay-soap (cargo run --example allpay)",
-];
+async fn run(name: &'static str, lane: Built) -> Row {
+    let lane = match lane {
+        Ok(lane) => lane,
+        Err(e) => {
+            return Row {
+                provider: name,
+                outcome: Err(format!("setup: {e}")),
+                round_trips: 0,
+                elapsed: Duration::ZERO,
+                note: String::new(),
+            };
+        }
+    };
+    let before = (lane.requests)();
+    let started = Instant::now();
+    let outcome = lane.payable.pay().await.map_err(|e| e.to_string());
+    let elapsed = started.elapsed();
+    let note = if (lane.injected)() > 0 {
+        format!(
+            "answer dropped after commit → outcome unknown → reconciled by {}",
+            lane.payable.capabilities().reconciliation
+        )
+    } else {
+        String::new()
+    };
+    Row {
+        provider: lane.payable.provider(),
+        outcome,
+        round_trips: (lane.requests)() - before,
+        elapsed,
+        note,
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let rows = vec![jawali_payment(args.faults).await];
+    let faults = Args::parse().faults;
+    let rows = vec![
+        run("jawali", jawali(faults).await).await,
+        run("paykassma", paykassma(faults).await).await,
+        run("tr-qr-wallet", tr_qr_wallet(faults).await).await,
+        run("allpay", allpay(faults).await).await,
+    ];
     print_table(&rows);
-    println!("not on the Gateway yet: {}", NOT_ON_GATEWAY.join(", "));
     let failed: Vec<_> = rows
         .iter()
         .filter(|r| !matches!(&r.outcome, Ok(o) if o.status == PaymentStatus::Completed))
@@ -68,72 +227,9 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Runs `order` through `gateway` with the generic flow, timing it.
-async fn run<G: Gateway>(
-    gateway: &G,
-    order: G::Order,
-) -> (Result<PaymentOutcome, payments_core::Error>, Duration) {
-    let started = Instant::now();
-    let outcome = pay(gateway, order).await;
-    (outcome, started.elapsed())
-}
-
-async fn jawali_payment(faults: bool) -> Row {
-    let provider = "jawali";
-    let failed = |e: String| Row {
-        provider,
-        outcome: Err(payments_core::Error::configuration(e)),
-        round_trips: 0,
-        elapsed: Duration::ZERO,
-        note: String::new(),
-    };
-    let sandbox = match JawaliSandbox::start().await {
-        Ok(sandbox) => sandbox,
-        Err(e) => return failed(format!("sandbox: {e}")),
-    };
-    let client = match JawaliClient::new(sandbox.config()) {
-        Ok(client) => client,
-        Err(e) => return failed(e.to_string()),
-    };
-    let amount = match Money::parse("1500", Currency::YER) {
-        Ok(amount) => amount,
-        Err(e) => return failed(e.to_string()),
-    };
-    let mobile = match MobileNumber::new("771234567") {
-        Ok(mobile) => mobile,
-        Err(e) => return failed(e.to_string()),
-    };
-    let voucher = sandbox.create_voucher(amount, &mobile);
-    if faults {
-        sandbox.faults().inject("cash_out", Fault::DropAfterCommit);
-    }
-    let order = match VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount) {
-        Ok(order) => order,
-        Err(e) => return failed(e.to_string()),
-    };
-    let (outcome, elapsed) = run(&client, order).await;
-    let counts = sandbox.counts();
-    let note = if sandbox.faults().injected().is_empty() {
-        String::new()
-    } else {
-        format!(
-            "cash-out answer dropped after commit → outcome unknown → reconciled by {} status lookup(s); {} cash-out(s) booked",
-            counts.status_lookups,
-            sandbox.cash_outs().len()
-        )
-    };
-    Row {
-        provider,
-        outcome,
-        round_trips: counts.total(),
-        elapsed,
-        note,
-    }
-}
-
 fn print_table(rows: &[Row]) {
     println!(
-        "{:<12} {:<38} {:>14} {:<12} {:>11} {:>9}",
+        "{:<13} {:<40} {:>14} {:<10} {:>11} {:>9}",
         "provider", "merchant reference", "amount", "status", "round trips", "elapsed"
     );
     for row in rows {
@@ -146,7 +242,7 @@ fn print_table(rows: &[Row]) {
             Err(e) => ("-".to_owned(), "-".to_owned(), format!("error: {e}")),
         };
         println!(
-            "{:<12} {:<38} {:>14} {:<12} {:>11} {:>7}ms",
+            "{:<13} {:<40} {:>14} {:<10} {:>11} {:>7}ms",
             row.provider,
             reference,
             amount,
@@ -155,7 +251,7 @@ fn print_table(rows: &[Row]) {
             row.elapsed.as_millis()
         );
         if !row.note.is_empty() {
-            println!("{:<12} {}", "", row.note);
+            println!("{:<13} {}", "", row.note);
         }
     }
 }

@@ -87,6 +87,7 @@
 mod client;
 mod config;
 pub mod dsig;
+mod gateway;
 #[allow(missing_docs, unreachable_pub, clippy::pedantic)]
 pub mod generated;
 mod model;
@@ -97,6 +98,7 @@ pub mod soap;
 
 pub use client::{AllpayClient, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 pub use config::{AllpayConfig, GuidFormat, Lang, ResponseVerification};
+pub use gateway::{CAPABILITIES, CashInOrder, CheckedCashIn};
 pub use model::{
     BRACED_GUID_RULES, CashIn, PLAIN_GUID_RULES, TerminalPayment, TerminalStatus, Transaction,
     TransactionStatus, UserInfo, UserName,

@@ -283,12 +283,26 @@ async fn a_cash_out_that_never_arrived_is_resent_under_the_same_ref_id_and_paid_
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("80"), &mobile());
     sandbox.faults().inject("cash_out", Fault::DropBeforeCommit);
-    let receipt = client.collect(voucher.as_str(), "771234567", yer("80")).await.unwrap();
+    let receipt = client
+        .collect(voucher.as_str(), "771234567", yer("80"))
+        .await
+        .unwrap();
     assert_eq!(receipt.amount, yer("80"));
     assert_eq!(sandbox.cash_outs().len(), 1, "paid exactly once");
-    assert_eq!(sandbox.cash_outs()[0].reference, receipt.reference.as_str(), "under the same refId");
-    assert_eq!(sandbox.counts().cash_out_requests, 1, "the dropped one never reached the provider");
-    assert_eq!(sandbox.voucher_state(&voucher), Some(VoucherState::Accepted));
+    assert_eq!(
+        sandbox.cash_outs()[0].reference,
+        receipt.reference.as_str(),
+        "under the same refId"
+    );
+    assert_eq!(
+        sandbox.counts().cash_out_requests,
+        1,
+        "the dropped one never reached the provider"
+    );
+    assert_eq!(
+        sandbox.voucher_state(&voucher),
+        Some(VoucherState::Accepted)
+    );
 }
 
 #[tokio::test]
@@ -300,7 +314,11 @@ async fn a_cash_out_that_never_arrived_for_an_expired_voucher_is_final_and_unpai
     let checked = client.check_voucher(order).await.unwrap();
     sandbox.clock().advance(Duration::from_secs(3600));
     let error = client.reconcile(&checked).await.unwrap_err();
-    assert_eq!(error.decline().map(|d| d.kind), Some(DeclineKind::Expired), "{error:?}");
+    assert_eq!(
+        error.decline().map(|d| d.kind),
+        Some(DeclineKind::Expired),
+        "{error:?}"
+    );
     assert!(sandbox.cash_outs().is_empty());
 }
 

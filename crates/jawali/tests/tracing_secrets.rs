@@ -39,7 +39,10 @@ async fn no_credential_or_token_reaches_the_logs_or_errors() {
 
     let resent = sandbox.create_voucher(amount, &mobile);
     sandbox.faults().inject("cash_out", Fault::DropBeforeCommit);
-    client.collect(resent.as_str(), mobile.as_str(), amount).await.unwrap();
+    client
+        .collect(resent.as_str(), mobile.as_str(), amount)
+        .await
+        .unwrap();
 
     let mismatched = sandbox.create_voucher(amount, &mobile);
     let other = Money::parse("991", Currency::YER).unwrap();

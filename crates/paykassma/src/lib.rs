@@ -79,6 +79,7 @@
 
 mod client;
 mod config;
+mod gateway;
 mod link;
 mod model;
 pub mod postback;
@@ -89,6 +90,9 @@ mod wire;
 
 pub use client::PaykassmaClient;
 pub use config::PaykassmaConfig;
+pub use gateway::{
+    CAPABILITIES, DepositOrder, InboxReply, PaykassmaGateway, PostbackInbox, PreparedDeposit,
+};
 pub use link::PaymentLink;
 pub use model::{
     Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, Lang,

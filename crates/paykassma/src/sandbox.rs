@@ -184,6 +184,11 @@ impl PaykassmaSandbox {
         self.simulator.options().postback_url = Some(url);
     }
 
+    /// HTTP requests received so far (the round trips clients made).
+    pub fn requests_served(&self) -> usize {
+        self.server.requests()
+    }
+
     /// The faults to inject into the next requests.
     pub fn faults(&self) -> &Faults {
         self.server.faults()
@@ -563,4 +568,28 @@ impl Shared {
             tokio::time::sleep(interval).await;
         }
     }
+}
+
+/// A merchant's postback endpoint on loopback, feeding `inbox`: for tests and
+/// examples that run the sandbox's postbacks end to end.
+///
+/// # Errors
+///
+/// When no loopback port can be bound.
+pub async fn serve_inbox(inbox: Arc<crate::PostbackInbox>) -> std::io::Result<SandboxServer> {
+    struct Endpoint(Arc<crate::PostbackInbox>);
+
+    #[async_trait]
+    impl SandboxHandler for Endpoint {
+        fn operation(&self, _: &SandboxRequest) -> String {
+            "postback".to_owned()
+        }
+
+        async fn handle(&self, request: SandboxRequest) -> SandboxResponse {
+            let reply = self.0.receive(&request.body);
+            SandboxResponse::with_type(reply.status, "application/json", reply.body)
+        }
+    }
+
+    SandboxServer::start(Arc::new(Endpoint(inbox))).await
 }

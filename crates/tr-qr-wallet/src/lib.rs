@@ -84,6 +84,7 @@
 
 mod client;
 mod config;
+mod gateway;
 mod model;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
@@ -92,6 +93,7 @@ mod wire;
 
 pub use client::QrWalletClient;
 pub use config::{CorrelationIdEncoding, QrWalletConfig, UAT_API_URL, UAT_TOKEN_URL};
+pub use gateway::{BegunPayment, CAPABILITIES, QrPayment};
 pub use model::{
     Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
     QrReceipt, QrSession, Sale, SenderWallet, Settlement, WalletCode, WalletNumber,

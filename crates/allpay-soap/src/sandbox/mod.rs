@@ -196,6 +196,11 @@ impl AllpaySandbox {
         )
     }
 
+    /// HTTP requests received so far (the round trips clients made).
+    pub fn requests_served(&self) -> usize {
+        self.server.requests()
+    }
+
     /// The faults to inject into the next requests.
     pub fn faults(&self) -> &Faults {
         self.server.faults()

@@ -129,6 +129,7 @@ pub trait SandboxHandler: Send + Sync + 'static {
 pub struct SandboxServer {
     addr: SocketAddr,
     faults: Arc<Faults>,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -142,8 +143,19 @@ impl SandboxServer {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let faults = Arc::new(Faults::default());
-        let task = tokio::spawn(serve(listener, handler, Arc::clone(&faults)));
-        Ok(SandboxServer { addr, faults, task })
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn(serve(
+            listener,
+            handler,
+            Arc::clone(&faults),
+            Arc::clone(&requests),
+        ));
+        Ok(SandboxServer {
+            addr,
+            faults,
+            requests,
+            task,
+        })
     }
 
     /// The address it listens on.
@@ -162,6 +174,11 @@ impl SandboxServer {
     pub fn faults(&self) -> &Faults {
         &self.faults
     }
+
+    /// How many HTTP requests it has received (faulted ones included).
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Drop for SandboxServer {
@@ -170,7 +187,12 @@ impl Drop for SandboxServer {
     }
 }
 
-async fn serve(listener: TcpListener, handler: Arc<dyn SandboxHandler>, faults: Arc<Faults>) {
+async fn serve(
+    listener: TcpListener,
+    handler: Arc<dyn SandboxHandler>,
+    faults: Arc<Faults>,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+) {
     // Dropping the set (when this task is aborted) aborts every connection.
     let mut connections = JoinSet::new();
     loop {
@@ -184,8 +206,10 @@ async fn serve(listener: TcpListener, handler: Arc<dyn SandboxHandler>, faults: 
         while connections.try_join_next().is_some() {}
         let handler = Arc::clone(&handler);
         let faults = Arc::clone(&faults);
+        let requests = Arc::clone(&requests);
         connections.spawn(async move {
             let service = service_fn(move |request| {
+                requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 respond(request, Arc::clone(&handler), Arc::clone(&faults))
             });
             // A connection error is what a dropped connection looks like here.

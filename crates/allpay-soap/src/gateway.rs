@@ -1,0 +1,100 @@
+//! Allpay as a [`Gateway`].
+
+use payments_core::{
+    Capabilities, Decline, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentOutcome,
+    PaymentStatus, Reconciliation, Result, async_trait,
+};
+
+use crate::AllpayClient;
+use crate::model::{CashIn, TerminalPayment, TerminalStatus, UserInfo, UserName};
+
+/// What Allpay can do: a cash-in *to* the customer, checked first; an unknown
+/// outcome is settled by repeating the same request (same GUID).
+pub const CAPABILITIES: Capabilities =
+    Capabilities::new(false, false, true, true, Reconciliation::IdempotentRepeat);
+
+/// A cash-in to a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashInOrder {
+    /// The customer's login.
+    pub to_user: UserName,
+    /// The amount, in KZT.
+    pub amount: Money,
+}
+
+/// A checked cash-in, with its GUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedCashIn {
+    /// The customer, as Allpay described them.
+    pub customer: UserInfo,
+    /// The cash-in to send (its GUID is the merchant reference).
+    pub cash_in: CashIn,
+}
+
+fn outcome(cash_in: &CashIn, payment: &TerminalPayment) -> PaymentOutcome {
+    let status = match &payment.status {
+        TerminalStatus::Completed => PaymentStatus::Completed,
+        TerminalStatus::Declined => PaymentStatus::Failed {
+            reason: payment
+                .reason
+                .clone()
+                .unwrap_or_else(|| "declined".to_owned()),
+        },
+        TerminalStatus::Pending => PaymentStatus::Pending,
+        other => PaymentStatus::Unknown {
+            detail: format!("{other:?}"),
+        },
+    };
+    PaymentOutcome::new(cash_in.guid.clone(), status).with_amount(cash_in.amount)
+}
+
+/// prepare = `checkUserAndValidateCashIn` and a new GUID; commit = a terminal
+/// cash-in driven to its final status; reconcile = the same, same GUID.
+#[async_trait]
+impl Gateway for AllpayClient {
+    type Order = CashInOrder;
+    type Prepared = CheckedCashIn;
+
+    fn provider(&self) -> &'static str {
+        "allpay"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    async fn prepare(&self, order: CashInOrder) -> Result<CheckedCashIn> {
+        let Some(customer) = self.check_user_for_cash_in(&order.to_user).await? else {
+            return Err(Error::Declined {
+                operation: payments_core::Operation::read(
+                    "allpay",
+                    "check_user_and_validate_cash_in",
+                ),
+                decline: Decline::new(
+                    "NO_SUCH_USER",
+                    DeclineKind::AccountNotFound,
+                    format!("no Allpay customer `{}`", order.to_user),
+                ),
+            });
+        };
+        let cash_in = CashIn {
+            to_user: order.to_user,
+            amount: order.amount,
+            guid: self.new_guid()?,
+        };
+        Ok(CheckedCashIn { customer, cash_in })
+    }
+
+    fn reference<'a>(&self, prepared: &'a CheckedCashIn) -> &'a MerchantReference {
+        &prepared.cash_in.guid
+    }
+
+    async fn commit(&self, prepared: &CheckedCashIn) -> Result<PaymentOutcome> {
+        let payment = self.drive_cash_in_payment(&prepared.cash_in).await?;
+        Ok(outcome(&prepared.cash_in, &payment))
+    }
+
+    async fn reconcile(&self, prepared: &CheckedCashIn) -> Result<PaymentOutcome> {
+        self.commit(prepared).await
+    }
+}
