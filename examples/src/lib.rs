@@ -2,6 +2,8 @@
 //! the one-line error report.
 #![allow(clippy::print_stderr)]
 
+pub mod campaign;
+
 use std::fmt::Display;
 use std::process::ExitCode;
 

@@ -7,6 +7,9 @@
 //! - `cargo xtask deps` — the dependency-tree rules alone.
 //! - `cargo xtask codegen [--check]` — regenerates the Allpay SOAP bindings
 //!   from the crate's WSDL (`--check`: fails if they are out of date).
+//! - `cargo xtask faults [--operations N] [--seed S]` — the money-safety
+//!   campaign: N (500) payments per provider with random faults, the
+//!   sandbox ledgers compared with the merchant's results.
 //! - `cargo xtask referee` — validates every Allpay request snapshot against
 //!   the crate's XSD with lxml and parses it with zeep (a virtualenv under `target/`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -47,9 +50,10 @@ fn main() -> ExitCode {
         Some("deps") => deps(),
         Some("codegen") => codegen::run(&root(), args.iter().any(|a| a == "--check")),
         Some("referee") => referee(),
+        Some("faults") => faults(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S]>"
             );
             return ExitCode::from(2);
         }
@@ -202,6 +206,13 @@ fn deps() -> Result {
         JSON_ONLY_CRATES.join(", ")
     );
     Ok(())
+}
+
+/// The money-safety campaign: the `faults` example, release-built.
+fn faults(args: &[String]) -> Result {
+    let mut command = vec!["run", "--quiet", "--release", "--example", "faults", "--"];
+    command.extend(args.iter().map(String::as_str));
+    cargo(&command, &[])
 }
 
 /// The independent SOAP referee: Python's lxml and zeep, in a virtualenv under `target/`.

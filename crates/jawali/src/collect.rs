@@ -226,7 +226,7 @@ impl JawaliClient {
                                 Err(error)
                                     if error.decline().is_some() || !error.outcome_known() =>
                                 {
-                                    last = error.to_string()
+                                    last = error.to_string();
                                 }
                                 Err(error) => return Err(error),
                             }
@@ -244,7 +244,7 @@ impl JawaliClient {
                             });
                         }
                         Ok(state) => {
-                            last = format!("voucher {state}, no operation with this refId yet")
+                            last = format!("voucher {state}, no operation with this refId yet");
                         }
                         Err(error) => last = error.to_string(),
                     }
@@ -306,7 +306,7 @@ impl JawaliClient {
                 }) => outcome = Lookup::NotFound,
                 Ok(status) => outcome = Lookup::Open(format!("status {:?}", status.state)),
                 Err(error) if error.is_retryable() || !error.outcome_known() => {
-                    outcome = Lookup::Open(error.to_string())
+                    outcome = Lookup::Open(error.to_string());
                 }
                 Err(error) => return Err(error),
             }
