@@ -260,7 +260,8 @@ pub fn default_reconcile_policy() -> RetryPolicy {
 }
 
 /// The generic flow over any gateway: prepare, commit once, and if the
-/// commit's outcome is unknown, reconcile it — never commit twice.
+/// commit's outcome is unknown, reconcile it — never commit twice. An
+/// [`Error::IntegrityMismatch`] is returned, not reconciled: it needs a person.
 ///
 /// # Errors
 ///
@@ -270,7 +271,12 @@ pub async fn pay<G: Gateway + ?Sized>(gateway: &G, order: G::Order) -> Result<Pa
     let prepared = gateway.prepare(order).await?;
     match gateway.commit(&prepared).await {
         Ok(outcome) => Ok(outcome),
-        Err(error) if !error.outcome_known() => {
+        // An integrity mismatch is returned as it is: the provider booked
+        // something other than what was asked, and reconciling would only
+        // report that booking as "completed".
+        Err(error)
+            if !error.outcome_known() && !matches!(error, Error::IntegrityMismatch { .. }) =>
+        {
             let reference = gateway.reference(&prepared);
             tracing::warn!(provider = gateway.provider(), %reference, %error, "reconciling an unknown outcome");
             gateway.reconcile(&prepared).await

@@ -115,3 +115,253 @@ pub fn closed_port() -> u16 {
     drop(listener);
     port
 }
+
+pub mod conformance {
+    //! The conformance kit: one suite every provider crate runs against its
+    //! sandbox, so that every provider keeps the workspace's promises.
+    //!
+    //! A provider crate implements [`Harness`] for its sandbox and calls
+    //! [`run`] from one test (alone in its test binary, since it captures
+    //! `tracing` output):
+    //!
+    //! ```ignore
+    //! #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    //! async fn conformance() {
+    //!     payments_core::testkit::conformance::run::<MyHarness>().await;
+    //! }
+    //! ```
+    //!
+    //! It checks: a payment completes and is booked once; bad input is
+    //! refused before any request; reads are retried through a transient
+    //! error; a money-moving call answered with a gateway error is not
+    //! repeated blindly and ends booked once; an unknown outcome (answer
+    //! dropped after the commit) is reconciled to the true state; an
+    //! integrity mismatch is detected; malformed answers (HTML, empty,
+    //! truncated, oversized) are typed errors; tokens are renewed after
+    //! expiry and after a refusal, once for 100 concurrent calls; and no
+    //! secret reaches `Debug` output, error texts or the captured logs.
+
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+
+    use super::{CapturedLogs, assert_no_secret, error_texts};
+    use crate::error::{Error, Result};
+    use crate::gateway::{Gateway, PaymentStatus, pay};
+    use crate::sandbox::{Fault, Faults};
+
+    /// A future returned by a harness hook.
+    pub type Hook<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+    /// What a provider's tests give the kit.
+    #[async_trait]
+    pub trait Harness: Send + Sync + Sized + 'static {
+        /// The provider's gateway.
+        type Gateway: Gateway + 'static;
+
+        /// A fresh sandbox and client.
+        async fn start() -> Self;
+        /// The gateway under test.
+        fn gateway(&self) -> &Self::Gateway;
+        /// A payable order (the sandbox is set up for it).
+        async fn order(&self) -> <Self::Gateway as Gateway>::Order;
+        /// The sandbox's faults.
+        fn faults(&self) -> &Faults;
+        /// The fault-rule name of the committing call (`"cash_out"`).
+        fn commit_operation(&self) -> &'static str;
+        /// The fault-rule name of the call [`Harness::read`] makes.
+        fn read_operation(&self) -> &'static str;
+        /// A read call (inquiry, balance, check user, create).
+        async fn read(&self) -> Result<()>;
+        /// HTTP requests the sandbox has received.
+        fn requests(&self) -> usize;
+        /// How many times the sandbox booked the payment with this reference.
+        fn booked(&self, reference: &str) -> usize;
+        /// Builds an order from bad input; the error must be the refusal.
+        fn bad_input(&self) -> Error;
+        /// Provokes an integrity mismatch the provider-specific way.
+        async fn integrity_mismatch(&self) -> Error;
+        /// Expires the tokens on the sandbox's clock; `false` if the provider has no tokens.
+        fn expire_tokens(&self) -> bool;
+        /// Revokes the tokens, so the next call is refused; `false` if none.
+        fn revoke_tokens(&self) -> bool;
+        /// Tokens issued so far (logins); 0 for providers without tokens.
+        fn tokens_issued(&self) -> usize;
+        /// The credentials and tokens that must never show.
+        fn secrets(&self) -> Vec<String>;
+        /// `Debug` of the configuration and the client.
+        fn debug_texts(&self) -> Vec<String>;
+    }
+
+    fn check(name: &str, ok: bool, detail: impl std::fmt::Display) {
+        assert!(ok, "conformance: {name}: {detail}");
+    }
+
+    /// Runs every check, each on a fresh sandbox.
+    ///
+    /// # Panics
+    ///
+    /// On the first broken promise, naming the check.
+    #[allow(clippy::panic, clippy::too_many_lines)]
+    pub async fn run<H: Harness>() {
+        let logs = CapturedLogs::start();
+        let mut texts: Vec<String> = Vec::new();
+
+        // A payment completes and is booked once.
+        let h = H::start().await;
+        let outcome = pay(h.gateway(), h.order().await).await;
+        let outcome =
+            outcome.unwrap_or_else(|e| panic!("conformance: a clean payment failed: {e}"));
+        check(
+            "clean payment",
+            outcome.status == PaymentStatus::Completed,
+            format_args!("{outcome:?}"),
+        );
+        check(
+            "booked once",
+            h.booked(outcome.reference.as_str()) == 1,
+            outcome.reference.as_str(),
+        );
+        texts.extend(h.debug_texts());
+
+        // Bad input is refused before anything is sent.
+        let before = h.requests();
+        let error = h.bad_input();
+        check(
+            "bad input",
+            matches!(error, Error::InvalidInput { .. }),
+            format_args!("{error:?}"),
+        );
+        check(
+            "bad input sends nothing",
+            h.requests() == before,
+            "a request was sent",
+        );
+        texts.extend(error_texts(&error));
+
+        // Reads are retried through a transient error.
+        h.faults().inject(h.read_operation(), Fault::Status(503));
+        let read = h.read().await;
+        check(
+            "read retried after 503",
+            read.is_ok(),
+            format_args!("{read:?}"),
+        );
+
+        // Malformed answers are typed errors, never panics.
+        for (what, fault) in [
+            (
+                "an HTML page",
+                Fault::ReplaceBody(bytes::Bytes::from_static(
+                    b"<html><body>Bad Gateway</body></html>",
+                )),
+            ),
+            ("an empty body", Fault::ReplaceBody(bytes::Bytes::new())),
+            ("a truncated body", Fault::MalformedBody),
+            (
+                "an oversized body",
+                Fault::ReplaceBody(bytes::Bytes::from(vec![b'x'; 2 * 1024 * 1024])),
+            ),
+        ] {
+            h.faults().inject(h.read_operation(), fault);
+            match h.read().await {
+                Err(error @ (Error::UndecodableResponse { .. } | Error::Http { .. })) => {
+                    texts.extend(error_texts(&error));
+                }
+                other => panic!("conformance: {what} gave {other:?}, not a typed decoding error"),
+            }
+        }
+
+        // A money-moving call answered by a gateway error is not repeated
+        // blindly: reconciliation settles it, booked once.
+        let h = H::start().await;
+        h.faults().inject(h.commit_operation(), Fault::Status(503));
+        let outcome = pay(h.gateway(), h.order().await).await;
+        let outcome = outcome.unwrap_or_else(|e| panic!("conformance: after a 503 on commit: {e}"));
+        check(
+            "503 on commit reconciled",
+            outcome.status == PaymentStatus::Completed,
+            format_args!("{outcome:?}"),
+        );
+        check(
+            "503 on commit booked once",
+            h.booked(outcome.reference.as_str()) == 1,
+            outcome.reference.as_str(),
+        );
+
+        // An unknown outcome is reconciled to the true state.
+        for fault in [Fault::DropAfterCommit, Fault::DropBeforeCommit] {
+            let h = H::start().await;
+            h.faults().inject(h.commit_operation(), fault.clone());
+            let outcome = pay(h.gateway(), h.order().await).await;
+            let outcome = outcome.unwrap_or_else(|e| panic!("conformance: after {fault:?}: {e}"));
+            check(
+                "unknown outcome reconciled",
+                outcome.status == PaymentStatus::Completed,
+                format_args!("{fault:?}: {outcome:?}"),
+            );
+            check(
+                "unknown outcome booked once",
+                h.booked(outcome.reference.as_str()) == 1,
+                format_args!("{fault:?}"),
+            );
+        }
+
+        // Integrity mismatches are detected.
+        let h = H::start().await;
+        let error = h.integrity_mismatch().await;
+        check(
+            "integrity mismatch",
+            matches!(error, Error::IntegrityMismatch { .. }),
+            format_args!("{error:?}"),
+        );
+        texts.extend(error_texts(&error));
+
+        // Tokens: renewed after expiry and after a refusal; once for 100 callers.
+        let h = Arc::new(H::start().await);
+        if h.expire_tokens() || h.tokens_issued() > 0 {
+            let tasks: Vec<_> = (0..100)
+                .map(|_| {
+                    let h = Arc::clone(&h);
+                    tokio::spawn(async move { h.read().await })
+                })
+                .collect();
+            for task in tasks {
+                let result = task
+                    .await
+                    .unwrap_or_else(|e| panic!("conformance: task: {e}"));
+                check(
+                    "concurrent read",
+                    result.is_ok(),
+                    format_args!("{result:?}"),
+                );
+            }
+            check(
+                "single-flight token",
+                h.tokens_issued() == 1,
+                format_args!("{} tokens for 100 calls", h.tokens_issued()),
+            );
+            h.expire_tokens();
+            check("read after expiry", h.read().await.is_ok(), "failed");
+            check(
+                "token renewed after expiry",
+                h.tokens_issued() == 2,
+                h.tokens_issued(),
+            );
+            h.revoke_tokens();
+            check("read after a refusal", h.read().await.is_ok(), "failed");
+            check(
+                "token renewed after a refusal",
+                h.tokens_issued() == 3,
+                h.tokens_issued(),
+            );
+        }
+
+        // No secret in Debug output, errors or logs.
+        let secrets = h.secrets();
+        texts.push(logs.text());
+        assert_no_secret(&texts, &secrets);
+    }
+}

@@ -19,6 +19,8 @@ const RULES: ReferenceRules = ReferenceRules {
 
 enum CommitBehaviour {
     Succeed,
+    /// Books another amount than asked.
+    BookOtherAmount,
     /// Books the payment, then loses the answer.
     BookThenLoseAnswer,
     Decline,
@@ -90,6 +92,15 @@ impl Gateway for Fake {
                     source: None,
                 })
             }
+            CommitBehaviour::BookOtherAmount => {
+                self.booked.lock().unwrap().push(prepared.reference.clone());
+                Err(Error::IntegrityMismatch {
+                    operation: COMMIT,
+                    field: "amount".into(),
+                    expected: prepared.amount.to_string(),
+                    actual: "99.00 TRY".into(),
+                })
+            }
             CommitBehaviour::Decline => Err(Error::Declined {
                 operation: COMMIT,
                 decline: Decline::new(
@@ -142,6 +153,17 @@ async fn an_unknown_outcome_is_reconciled_with_exactly_one_commit() {
     );
     assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 1);
     assert_eq!(fake.booked.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_integrity_mismatch_is_returned_not_reconciled_into_a_completion() {
+    let fake = Fake::new(CommitBehaviour::BookOtherAmount);
+    let error = pay(&fake, ten()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::IntegrityMismatch { .. }),
+        "{error:?}"
+    );
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]

@@ -15,6 +15,9 @@ pub enum Fault {
     /// Process the request, then answer 200 with the first half of the body
     /// (or an HTML fragment when it was empty).
     MalformedBody,
+    /// Process the request, then answer 200 with this body instead (an empty
+    /// body, an HTML page, one over the client's size cap).
+    ReplaceBody(bytes::Bytes),
     /// Close the connection without processing the request.
     DropBeforeCommit,
     /// Process the request — the simulated provider commits — then close the
@@ -27,7 +30,7 @@ impl Fault {
     pub fn commits(&self) -> bool {
         matches!(
             self,
-            Fault::Delay(_) | Fault::MalformedBody | Fault::DropAfterCommit
+            Fault::Delay(_) | Fault::MalformedBody | Fault::ReplaceBody(_) | Fault::DropAfterCommit
         )
     }
 }

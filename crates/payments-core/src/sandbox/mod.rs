@@ -271,6 +271,12 @@ async fn respond(
             };
             answer
         }
+        Some(Fault::ReplaceBody(body)) => {
+            let mut answer = process(None).await?;
+            answer.status = 200;
+            answer.body = body;
+            answer
+        }
         Some(Fault::DropBeforeCommit) => return Err(Box::new(Dropped)),
         Some(Fault::DropAfterCommit) => {
             let _committed = process(None).await?;
