@@ -71,11 +71,13 @@
 //! A cash-out is never repeated blindly. A timeout, a dropped connection, an
 //! HTTP 5xx or an unreadable answer after it was sent is an
 //! [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown) carrying
-//! its `refId`; [`JawaliClient::collect`] settles it by status lookups. The
-//! only repeat is after the provider *refused* the call for a dead token
-//! (HTTP 401, or a status text saying the wallet token is invalid or
-//! expired): such a call was not processed, and it is repeated once with
-//! fresh tokens and the same `refId`.
+//! its `refId`; [`JawaliClient::collect`] settles it by status lookups. A
+//! cash-out is sent again, always under the same `refId`, only when the
+//! provider *refused* it for a dead token (HTTP 401, or a status text saying
+//! the wallet token is invalid or expired: it was not processed), or when
+//! the lookups prove the `refId` unknown while the voucher is still
+//! `PENDING` (it never arrived; the provider refuses a `refId` it has seen,
+//! and a voucher is cashed out once).
 //!
 //! # Features
 //!

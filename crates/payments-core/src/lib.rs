@@ -16,10 +16,12 @@
 //! - [`http`]: the one HTTP client: rustls, timeouts, size cap, tracing,
 //!   retries only where they are safe.
 //! - [`token`]: a bearer-token cache with single-flight refresh.
-//! - [`Gateway`]: the lifecycle every provider shares, and [`pay`], the
-//!   generic flow that never commits twice.
+//! - [`Gateway`]: the lifecycle every provider shares ([`Capabilities`],
+//!   [`StatusLookup`]), [`pay`], the generic flow that never commits twice,
+//!   and [`Checkout`]/[`Payable`] to run payments through any provider alike.
 //! - `sandbox` (feature `sandbox`): the plumbing of the providers' simulators.
-//! - `testkit` (feature `testkit`): helpers for the provider crates' tests.
+//! - `testkit` (feature `testkit`): helpers for the provider crates' tests
+//!   and the conformance kit they all run.
 //!
 //! ```
 //! use payments_core::{Currency, Error, Money};

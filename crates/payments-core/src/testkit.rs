@@ -124,7 +124,7 @@ pub mod conformance {
     //! [`run`] from one test (alone in its test binary, since it captures
     //! `tracing` output):
     //!
-    //! ```ignore
+    //! ```text
     //! #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     //! async fn conformance() {
     //!     payments_core::testkit::conformance::run::<MyHarness>().await;
