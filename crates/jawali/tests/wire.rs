@@ -861,3 +861,32 @@ fn the_client_is_send_sync_and_cheap_to_clone() {
     fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
     assert_shareable::<JawaliClient>();
 }
+
+#[tokio::test]
+async fn client_date_can_be_written_as_compact_yemen_time() {
+    // 1_700_000_000_000 ms is 2023-11-14T22:13:20Z, 01:13 on the 15th in Yemen (+03:00).
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200).json_body(json!({"access_token": "AT1"}));
+        })
+        .await;
+    let auth = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes(r#""clientDate":"202311150113""#);
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT1"})));
+        })
+        .await;
+    let client =
+        JawaliClient::builder(config(&server).client_date(jawali::ClientDateFormat::Compact))
+            .clock(Arc::new(ManualClock::new(
+                UNIX_EPOCH + Duration::from_millis(NOW_MS),
+            )))
+            .build()
+            .unwrap();
+    client.authenticate_wallet().await.unwrap();
+    auth.assert_async().await;
+}

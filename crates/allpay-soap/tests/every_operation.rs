@@ -1,0 +1,199 @@
+//! Every operation through the public client, against mocks that accept
+//! only the right SOAPAction, content type and the exact signed envelope.
+//! Signing is deterministic (fixed clock, seeded GUIDs, RSA PKCS#1 v1.5), so
+//! the envelopes are the ones the crate's request snapshots pin.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use allpay_soap::dsig::{SigningKey, VerifyingKey};
+use allpay_soap::sandbox::{ALLPAY_PUBLIC_KEY, MERCHANT_PRIVATE_KEY};
+use allpay_soap::{
+    AllpayClient, AllpayConfig, CashIn, TerminalStatus, TransactionStatus, UserName,
+};
+use httpmock::prelude::*;
+use payments_core::clock::ManualClock;
+use payments_core::reference::{SeededUuidReferences, UuidFormat};
+use payments_core::{BaseUrl, Currency, Money};
+
+const CASH_IN: &str = "/allpay-public-soap/cash-in-transaction-management/v1.1";
+const TM: &str = "/allpay-public-soap/transaction-management/v1.1";
+const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
+const TM_NS: &str = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1";
+
+/// The envelope a request snapshot pins.
+fn envelope(name: &str) -> String {
+    let path = format!(
+        "{}/src/snapshots/allpay_soap__client__request_snapshots__request_{name}.snap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.split_once("\n---\n").unwrap().1.trim().to_owned()
+}
+
+fn answer(ns: &str, op: &str, inner: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ns:{op}Response xmlns:ns="{ns}"><return>{inner}</return></ns:{op}Response></soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+const OK: &str = "<header><status>0</status></header>";
+
+#[tokio::test]
+async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
+    let server = MockServer::start_async().await;
+    let info = |status: &str| {
+        format!(
+            "{OK}<transactionInfo><GUID>g</GUID><amount>1500.5</amount><transactionId>5001</transactionId><transactionStatus>{status}</transactionStatus></transactionInfo>"
+        )
+    };
+    let user_info = format!("{OK}<basicUserInfo><identified>true</identified></basicUserInfo>");
+    let mut mocks = Vec::new();
+    for (path, action, snapshot, body) in [
+        (
+            CASH_IN,
+            "echo",
+            "echo",
+            answer(CI_NS, "echo", "<message>ping</message>"),
+        ),
+        (
+            CASH_IN,
+            "checkUser",
+            "check_user",
+            answer(CI_NS, "checkUser", &user_info),
+        ),
+        (
+            CASH_IN,
+            "checkUserAndValidateCashIn",
+            "check_user_and_validate_cash_in",
+            answer(CI_NS, "checkUserAndValidateCashIn", &user_info),
+        ),
+        (
+            CASH_IN,
+            "createCashInPayment",
+            "create_cash_in_payment",
+            answer(
+                CI_NS,
+                "createCashInPayment",
+                &format!(
+                    "{OK}<terminalPaymentTransactionStatus>COMPLETED</terminalPaymentTransactionStatus>"
+                ),
+            ),
+        ),
+        (
+            TM,
+            "createCashInTransaction",
+            "create_cash_in_transaction",
+            answer(TM_NS, "createCashInTransaction", &info("PENDING")),
+        ),
+        (
+            TM,
+            "completeTransaction",
+            "complete_transaction",
+            answer(TM_NS, "completeTransaction", &info("COMPLETED")),
+        ),
+        (
+            TM,
+            "declineTransaction",
+            "decline_transaction",
+            answer(TM_NS, "declineTransaction", &info("DECLINED")),
+        ),
+        (
+            TM,
+            "availableBalance",
+            "available_balance",
+            answer(
+                TM_NS,
+                "availableBalance",
+                &format!("{OK}<agentBalanceResponse>1000000.00</agentBalanceResponse>"),
+            ),
+        ),
+    ] {
+        let expected = envelope(snapshot);
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path(path)
+                    .header("soapaction", action)
+                    .header("content-type", "text/xml; charset=utf-8")
+                    .body(expected);
+                then.status(200)
+                    .header("content-type", "text/xml")
+                    .body(body);
+            })
+            .await;
+        mocks.push(mock);
+    }
+
+    let config = AllpayConfig::new(
+        BaseUrl::parse(&server.base_url()).unwrap(),
+        "agent-7",
+        "1001",
+        SigningKey::from_pem(MERCHANT_PRIVATE_KEY).unwrap(),
+        VerifyingKey::from_pem(ALLPAY_PUBLIC_KEY).unwrap(),
+    )
+    .disable_response_verification_insecure();
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
+    let client = AllpayClient::with_parts(
+        config,
+        None,
+        Arc::new(clock),
+        Arc::new(SeededUuidReferences::new(3, UuidFormat::Braced)),
+    )
+    .unwrap();
+    let user = UserName::new("77011234567").unwrap();
+    let payment = CashIn {
+        to_user: user.clone(),
+        amount: Money::parse("1500.50", Currency::KZT).unwrap(),
+        guid: client.new_guid().unwrap(),
+    };
+
+    assert_eq!(client.echo("ping").await.unwrap(), "ping");
+    assert!(client.check_user(&user).await.unwrap().unwrap().identified);
+    assert!(
+        client
+            .check_user_for_cash_in(&user)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        client
+            .create_cash_in_payment(&payment)
+            .await
+            .unwrap()
+            .status,
+        TerminalStatus::Completed
+    );
+    assert_eq!(
+        client
+            .create_cash_in_transaction(&payment)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Pending
+    );
+    assert_eq!(
+        client
+            .complete_transaction(&payment.guid, 5001)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Completed
+    );
+    assert_eq!(
+        client
+            .decline_transaction(&payment.guid, 5001)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Declined
+    );
+    assert_eq!(
+        client.available_balance().await.unwrap(),
+        Money::parse("1000000", Currency::KZT).unwrap()
+    );
+    for mock in mocks {
+        mock.assert_async().await;
+    }
+}
