@@ -359,10 +359,6 @@ fn ok_header() -> g::ResponseHeader {
     }
 }
 
-fn amount(text: &str) -> String {
-    text.to_owned()
-}
-
 impl Simulator {
     fn signed<B: yaserde::YaSerialize + yaserde::YaDeserialize + Default>(
         &self,
@@ -581,7 +577,7 @@ impl Simulator {
     fn info(guid: &str, t: &TwoPhase) -> g::TransactionInfo {
         g::TransactionInfo {
             guid: guid.to_owned(),
-            amount: amount(&t.amount.to_json_number().to_string()),
+            amount: t.amount.to_json_number().to_string(),
             transaction_id: t.id,
             transaction_status: g::TransactionStatus::new(t.status),
             commission: Some("0".to_owned()),
