@@ -124,15 +124,11 @@ fn snake(name: &str) -> String {
 /// the primitive itself, not an alias.
 type Aliases = std::collections::BTreeMap<String, String>;
 
-thread_local! {
-    static ALIASES: std::cell::RefCell<Aliases> = const { std::cell::RefCell::new(Aliases::new()) };
-}
-
 /// The Rust type of an XSD type reference.
-fn rust_type(reference: &str) -> Result<String> {
+fn rust_type(reference: &str, aliases: &Aliases) -> Result<String> {
     let (prefix, local) = reference.split_once(':').unwrap_or(("", reference));
     if prefix != "xs"
-        && let Some(primitive) = ALIASES.with(|a| a.borrow().get(local).cloned())
+        && let Some(primitive) = aliases.get(local).cloned()
     {
         return Ok(primitive);
     }
@@ -153,10 +149,11 @@ fn generate(dir: &Path) -> Result<String> {
     let types_text = read(&dir.join("allpay-types.xsd"))?;
     let types = parse(&types_text)?;
     let schema = types.root_element();
+    let mut aliases = Aliases::new();
     for node in schema.children().filter(Node::is_element) {
         match node.tag_name().name() {
-            "simpleType" => simple_type(node, &mut out)?,
-            "complexType" => complex_type(node, &mut out)?,
+            "simpleType" => simple_type(node, &mut aliases, &mut out)?,
+            "complexType" => complex_type(node, &aliases, &mut out)?,
             other => {
                 return Err(format!(
                     "unsupported top-level xs:{other} in allpay-types.xsd"
@@ -166,12 +163,12 @@ fn generate(dir: &Path) -> Result<String> {
     }
     for (module, file) in SERVICES {
         let text = read(&dir.join(file))?;
-        service(module, &parse(&text)?, &mut out)?;
+        service(module, &parse(&text)?, &aliases, &mut out)?;
     }
     Ok(out)
 }
 
-fn simple_type(node: Node<'_, '_>, out: &mut String) -> Result {
+fn simple_type(node: Node<'_, '_>, aliases: &mut Aliases, out: &mut String) -> Result {
     let name = attr(node, "name")?;
     let restriction = node
         .children()
@@ -188,9 +185,9 @@ fn simple_type(node: Node<'_, '_>, out: &mut String) -> Result {
         // An `xs:decimal` is kept as its text and converted exactly by the client.
         let primitive = match base {
             "xs:decimal" => "String".to_owned(),
-            other => rust_type(other)?,
+            other => rust_type(other, aliases)?,
         };
-        ALIASES.with(|a| a.borrow_mut().insert(name.to_owned(), primitive));
+        aliases.insert(name.to_owned(), primitive);
         return Ok(());
     }
     // Never a Rust enum: an unknown value must be kept, not mapped to a default.
@@ -217,7 +214,7 @@ fn simple_type(node: Node<'_, '_>, out: &mut String) -> Result {
     Ok(())
 }
 
-fn complex_type(node: Node<'_, '_>, out: &mut String) -> Result {
+fn complex_type(node: Node<'_, '_>, aliases: &Aliases, out: &mut String) -> Result {
     let name = attr(node, "name")?;
     let mut children = node.children().filter(Node::is_element);
     let sequence = match (children.next(), children.next()) {
@@ -238,7 +235,7 @@ fn complex_type(node: Node<'_, '_>, out: &mut String) -> Result {
             return Err(format!("complexType {name}: only xs:element in sequences"));
         }
         let field = attr(element, "name")?;
-        let ty = rust_type(attr(element, "type")?)?;
+        let ty = rust_type(attr(element, "type")?, aliases)?;
         if element.attribute("maxOccurs").is_some_and(|m| m != "1") {
             return Err(format!(
                 "{name}.{field}: maxOccurs other than 1 is not supported"
@@ -276,7 +273,7 @@ struct Operation {
     action: String,
 }
 
-fn service(module: &str, wsdl: &Document<'_>, out: &mut String) -> Result {
+fn service(module: &str, wsdl: &Document<'_>, aliases: &Aliases, out: &mut String) -> Result {
     let definitions = wsdl.root_element();
     let namespace = attr(definitions, "targetNamespace")?;
     let service_name = attr(definitions, "name")?;
@@ -292,7 +289,7 @@ fn service(module: &str, wsdl: &Document<'_>, out: &mut String) -> Result {
             .collect::<Vec<_>>();
         match inner.as_slice() {
             [one] => {
-                let ty = rust_type(attr(*one, "type")?)?;
+                let ty = rust_type(attr(*one, "type")?, aliases)?;
                 // Shared types live in the parent module; a wrapper may share their name.
                 let ty = if ty.starts_with(char::is_uppercase) && ty != "String" {
                     format!("super::{ty}")

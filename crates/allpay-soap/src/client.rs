@@ -665,12 +665,7 @@ fn money(operation: Operation, field: &str, text: &str) -> Result<Money> {
             source: None,
         });
     };
-    Money::new(decimal, Currency::KZT).map_err(|e| Error::UndecodableResponse {
-        operation,
-        detail: format!("{field}: {e}"),
-        raw: payments_core::secret::RedactedText::from_static(""),
-        source: Some(Box::new(e)),
-    })
+    payments_core::wire::money_in_answer(operation, field, decimal, Currency::KZT)
 }
 
 fn transaction(operation: Operation, info: g::TransactionInfo) -> Result<Transaction> {

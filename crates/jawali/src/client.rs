@@ -10,9 +10,10 @@ use payments_core::http::{HttpClient, RawResponse, Request, RetryPolicy};
 use payments_core::reference::{ReferenceGenerator, UuidReferences};
 use payments_core::secret::Scrubber;
 use payments_core::token::{FreshToken, Lease, TokenCache};
+use payments_core::wire::money_in_answer as money;
 use payments_core::{
-    BaseUrl, Currency, Decimal, Decline, Error, ExposeSecret, MerchantReference, Money,
-    ProviderReference, Result, SecretString,
+    BaseUrl, Currency, Decline, Error, ExposeSecret, MerchantReference, ProviderReference, Result,
+    SecretString,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -761,20 +762,6 @@ fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Cur
         ),
         raw: payments_core::secret::RedactedText::from_static(""),
         source: None,
-    })
-}
-
-fn money(
-    operation: payments_core::Operation,
-    field: &str,
-    amount: Decimal,
-    currency: Currency,
-) -> Result<Money> {
-    Money::new(amount, currency).map_err(|e| Error::UndecodableResponse {
-        operation,
-        detail: format!("{field}: {e}"),
-        raw: payments_core::secret::RedactedText::from_static(""),
-        source: Some(Box::new(e)),
     })
 }
 

@@ -142,20 +142,6 @@ pub struct SandboxCounts {
     pub unauthorized: usize,
 }
 
-impl SandboxCounts {
-    /// Every request processed: the HTTP round trips a client made (faulted-away ones excluded).
-    pub fn total(&self) -> usize {
-        self.logins
-            + self.wallet_authentications
-            + self.inquiries
-            + self.cash_out_requests
-            + self.status_lookups
-            + self.statements
-            + self.balances
-            + self.unauthorized
-    }
-}
-
 /// The running simulator. Stops when dropped.
 pub struct JawaliSandbox {
     server: SandboxServer,

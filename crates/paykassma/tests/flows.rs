@@ -22,6 +22,7 @@ struct Endpoint {
     verifier: PostbackVerifier,
     refuse: Mutex<u32>,
     received: Mutex<Vec<VerifiedPostback>>,
+    bodies: Mutex<Vec<Vec<u8>>>,
     credited: Mutex<HashSet<String>>,
     duplicates: Mutex<u32>,
 }
@@ -56,6 +57,7 @@ impl SandboxHandler for Endpoint {
             }
         }
         self.received.lock().unwrap().push(postback);
+        self.bodies.lock().unwrap().push(request.body.to_vec());
         SandboxResponse::with_type(200, "application/json", ACK_BODY)
     }
 }
@@ -64,7 +66,7 @@ struct World {
     sandbox: PaykassmaSandbox,
     client: PaykassmaClient,
     endpoint: Arc<Endpoint>,
-    _server: SandboxServer,
+    server: SandboxServer,
 }
 
 async fn world(refuse: u32, batch: bool) -> World {
@@ -72,6 +74,7 @@ async fn world(refuse: u32, batch: bool) -> World {
         verifier: PostbackVerifier::new(PaykassmaSandbox::postback_keys()),
         refuse: Mutex::new(refuse),
         received: Mutex::default(),
+        bodies: Mutex::default(),
         credited: Mutex::default(),
         duplicates: Mutex::default(),
     });
@@ -90,7 +93,7 @@ async fn world(refuse: u32, batch: bool) -> World {
         sandbox,
         client,
         endpoint,
-        _server: server,
+        server,
     }
 }
 
@@ -268,16 +271,27 @@ async fn a_duplicate_delivery_is_verified_and_recognised() {
         !w.endpoint.received.lock().unwrap().is_empty()
     })
     .await;
-    // Paykassma's retry after a lost acknowledgement: the very same body again.
     let received = w.endpoint.received.lock().unwrap()[0].clone();
     assert_eq!(received.layout, paykassma::postback::PostbackLayout::Batch);
-    let again = received.transactions[0]
-        .custom_transaction_id
-        .clone()
+    // Paykassma's retry after a lost acknowledgement: the very same bytes again.
+    let body = w.endpoint.bodies.lock().unwrap()[0].clone();
+    let answer = reqwest::Client::new()
+        .post(w.server.base_url().join("postbacks/paykassma").unwrap())
+        .body(body)
+        .send()
+        .await
         .unwrap();
-    assert!(
-        !w.endpoint.credited.lock().unwrap().insert(again),
-        "already credited once"
+    assert_eq!(answer.status(), 200, "a duplicate is acknowledged too");
+    assert_eq!(answer.text().await.unwrap(), paykassma::postback::ACK_BODY);
+    assert_eq!(
+        *w.endpoint.duplicates.lock().unwrap(),
+        1,
+        "recognised as a duplicate"
+    );
+    assert_eq!(
+        w.endpoint.credited.lock().unwrap().len(),
+        1,
+        "credited once"
     );
 }
 

@@ -9,7 +9,6 @@ use paykassma::{
     Activation, ActivationOutcome, Label, PaykassmaClient, PaykassmaConfig, TransactionNumber,
     WalletType,
 };
-use payments_core::http::{HttpConfig, RetryPolicy, Timeouts};
 use payments_core::reference::{MerchantReference, SequentialReferences};
 use payments_core::testkit::{assert_no_secret, closed_port, error_texts};
 use payments_core::{BaseUrl, Currency, DeclineKind, Error, Money, SecretString};
@@ -19,19 +18,7 @@ const SECRET: &str = "s3cr3t/plugin+key";
 fn config(server: &MockServer, total: Duration) -> PaykassmaConfig {
     let base = BaseUrl::parse(&server.base_url()).unwrap();
     let mut config = PaykassmaConfig::with_urls(base.clone(), base, SecretString::from(SECRET));
-    config.http = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total,
-        },
-        max_response_bytes: 1 << 20,
-        retry: RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            jitter: false,
-        },
-    };
+    config.http = payments_core::testkit::quick_http(total);
     config
 }
 

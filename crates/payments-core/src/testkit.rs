@@ -365,3 +365,23 @@ pub mod conformance {
         assert_no_secret(&texts, &secrets);
     }
 }
+
+/// An HTTP configuration for tests against mocks and sandboxes: 2 s to
+/// connect, `total` per attempt, the usual 1 MiB cap, and reads retried once
+/// after 1 ms (no jitter), so retry tests are quick and deterministic.
+pub fn quick_http(total: std::time::Duration) -> crate::http::HttpConfig {
+    use std::time::Duration;
+    crate::http::HttpConfig {
+        timeouts: crate::http::Timeouts {
+            connect: Duration::from_secs(2),
+            total,
+        },
+        max_response_bytes: 1 << 20,
+        retry: crate::http::RetryPolicy {
+            max_attempts: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            jitter: false,
+        },
+    }
+}

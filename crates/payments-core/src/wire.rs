@@ -282,3 +282,24 @@ impl Visitor<'_> for IdVisitor {
         Ok(v.to_string())
     }
 }
+
+/// Money read from a provider's answer. An amount that is not valid money
+/// for its currency (negative, more decimals than the currency has) makes
+/// the answer undecodable, naming the field.
+///
+/// # Errors
+///
+/// [`Error::UndecodableResponse`](crate::Error::UndecodableResponse).
+pub fn money_in_answer(
+    operation: crate::Operation,
+    field: &str,
+    amount: Decimal,
+    currency: crate::Currency,
+) -> Result<Money, crate::Error> {
+    Money::new(amount, currency).map_err(|e| crate::Error::UndecodableResponse {
+        operation,
+        detail: format!("{field}: {e}"),
+        raw: crate::secret::RedactedText::from_static(""),
+        source: Some(Box::new(e)),
+    })
+}

@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime};
 
 use httpmock::prelude::*;
 use payments_core::clock::ManualClock;
-use payments_core::http::{HttpConfig, RetryPolicy, Timeouts};
 use payments_core::testkit::{assert_no_secret, error_texts};
 use payments_core::{BaseUrl, Currency, DeclineKind, Error, Money, SecretString};
 use serde_json::json;
@@ -28,19 +27,7 @@ fn config(server: &MockServer) -> QrWalletConfig {
     )
     .unwrap()
     .scope("wallet_api");
-    config.http = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total: Duration::from_secs(2),
-        },
-        max_response_bytes: 1 << 20,
-        retry: RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            jitter: false,
-        },
-    };
+    config.http = payments_core::testkit::quick_http(Duration::from_secs(2));
     config
 }
 
