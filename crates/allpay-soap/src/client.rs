@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 use payments_core::clock::{Clock, SystemClock};
+use payments_core::gateway::{Attempt, settle_by};
 use payments_core::http::{HttpClient, Request};
 use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences};
 use payments_core::secret::Scrubber;
@@ -252,6 +253,9 @@ impl AllpayClient {
         let body: A = soap::read(text)
             .map_err(|e| self.inner.http.undecodable(operation, e, &response, None))?;
         let (answer, fault) = body.split();
+        // Whether the answer is Allpay's own word: signed and verified, or
+        // verification was turned off by the merchant.
+        let mut authentic = true;
         if let ResponseVerification::Required(key) = &self.inner.config.verification {
             match dsig::verify_envelope(text, key) {
                 Ok(_) => {
@@ -267,13 +271,35 @@ impl AllpayClient {
                 }
                 // Allpay answers a request it could not verify ("Sign Error")
                 // with an unsigned Fault: read it.
-                Err(SignatureError::Missing) if fault.is_some() => {}
+                Err(SignatureError::Missing) if fault.is_some() => authentic = false,
                 Err(e) => return Err(signature_error(operation, &e)),
             }
         }
         match (answer, fault) {
             (Some(answer), None) => Ok(answer),
-            (None, Some(fault)) => Err(soap::fault_error(operation, &fault, &soap::fault_detail(text))),
+            (None, Some(fault)) => {
+                let error = soap::fault_error(operation, &fault, &soap::fault_detail(text));
+                // A Fault to a money-moving call is a refusal only when it is
+                // Allpay's verified word (signed, or verification turned
+                // off): an unsigned Fault may come from a balancer or a
+                // crashed handler after the money moved. "Sign Error" stays
+                // an authentication error: Allpay documents it as a refusal.
+                if operation.kind == payments_core::OperationKind::MoneyMoving
+                    && matches!(error, Error::Declined { .. })
+                    && !authentic
+                {
+                    return Err(Error::OutcomeUnknown {
+                        operation,
+                        reference: reference.map(str::to_owned),
+                        reason: format!(
+                            "an unsigned SOAP Fault `{}`: {}; not a refusal Allpay proved",
+                            fault.faultcode, error
+                        ),
+                        source: Some(Box::new(error)),
+                    });
+                }
+                Err(error)
+            }
             (None, None) => Err(self.inner.http.undecodable(
                 operation,
                 "neither the operation's response nor a Fault in the Body (wrong namespace or operation?)",
@@ -399,15 +425,42 @@ impl AllpayClient {
         )
     }
 
+    /// One `createCashInPayment`. Allpay's rule for terminal payments: only
+    /// a final status in an answer is final; "in any other case (we could
+    /// not be reached, our balancer answered 500 for whatever reason) treat
+    /// the answer as PENDING". So every error here — a Fault, signed or not,
+    /// "Sign Error" included; a header status other than 0; an HTML page;
+    /// a 5xx; an answer whose signature does not verify; a timeout — is
+    /// [`Error::OutcomeUnknown`] for the GUID, except what proves the
+    /// request never left (not sent, bad input, configuration).
     async fn send_cash_in_payment(&self, prepared: &Prepared) -> Result<TerminalPayment> {
-        let answer = self
-            .send::<cash_in::CreateCashInPaymentResponseBody>(prepared)
-            .await?
-            .result;
-        header_ok(CASH_IN_PAYMENT, &answer.header)?;
-        Ok(TerminalPayment {
-            status: TerminalStatus::from_wire(&answer.terminal_payment_transaction_status.value),
-            reason: answer.reason,
+        let answer = async {
+            let answer = self
+                .send::<cash_in::CreateCashInPaymentResponseBody>(prepared)
+                .await?
+                .result;
+            header_ok(CASH_IN_PAYMENT, &answer.header)?;
+            Ok(TerminalPayment {
+                status: TerminalStatus::from_wire(
+                    &answer.terminal_payment_transaction_status.value,
+                ),
+                reason: answer.reason,
+            })
+        }
+        .await;
+        answer.map_err(|error| match error {
+            Error::OutcomeUnknown { .. }
+            | Error::NotSent { .. }
+            | Error::InvalidInput { .. }
+            | Error::Configuration { .. } => error,
+            other => Error::OutcomeUnknown {
+                operation: CASH_IN_PAYMENT,
+                reference: prepared.reference.clone(),
+                reason: format!(
+                    "Allpay treats this answer to a terminal payment as PENDING: {other}"
+                ),
+                source: Some(Box::new(other)),
+            },
         })
     }
 
@@ -425,41 +478,41 @@ impl AllpayClient {
     }
 
     /// A terminal cash-in driven to its final status: the identical signed
-    /// request (same GUID) is sent again on the configured schedule while
-    /// Allpay answers `PENDING`; a network error, a timeout or an HTTP 500
-    /// count as `PENDING` too, as Allpay documents. Allpay finds the same
-    /// transaction by GUID, so the repeats never cash in twice.
+    /// request (same GUID) is sent again on the configured schedule until a
+    /// verified answer carries a final status (COMPLETED or DECLINED).
+    /// Everything else counts as PENDING, as Allpay documents: a PENDING
+    /// answer, a Fault (signed or not, HTTP 500 or 200), an HTML page, a
+    /// 5xx, a timeout, a dropped connection, an answer whose signature does
+    /// not verify. Allpay finds the same transaction by GUID, so the
+    /// repeats never cash in twice.
     ///
     /// # Errors
     ///
-    /// A decline; [`Error::OutcomeUnknown`] when the schedule ran out while
-    /// still pending (repeat later with the same [`CashIn`]: Allpay declines
-    /// a payment left without repeats for more than a day).
+    /// Invalid input or configuration (nothing was sent);
+    /// [`Error::OutcomeUnknown`] when the schedule ran out without a final
+    /// status, carrying the last answer (a Fault's code, text and detail)
+    /// as its reason and source — repeat later with the same [`CashIn`]:
+    /// Allpay declines a payment left without repeats for more than a day.
     pub async fn drive_cash_in_payment(&self, payment: &CashIn) -> Result<TerminalPayment> {
         let prepared = self.prepare_cash_in_payment(payment)?;
         let policy = &self.inner.config.terminal_schedule;
-        let mut rng = fastrand::Rng::new();
-        let mut last = String::from("PENDING");
-        for attempt in 1..=policy.max_attempts.max(1) {
-            match self.send_cash_in_payment(&prepared).await {
-                Ok(payment) if payment.status.is_final() => return Ok(payment),
-                Ok(payment) => last = format!("{:?}", payment.status),
-                Err(error) if is_pending(&error) => last = error.to_string(),
-                Err(error) => return Err(error),
+        settle_by(policy, CASH_IN_PAYMENT, &payment.guid, None, |attempt| {
+            let prepared = &prepared;
+            async move {
+                match self.send_cash_in_payment(prepared).await {
+                    Ok(payment) if payment.status.is_final() => Attempt::Settled(Ok(payment)),
+                    Ok(payment) => Attempt::waiting(format!("status {:?}", payment.status)),
+                    // Nothing can have left: the request cannot be built.
+                    Err(error @ (Error::Configuration { .. } | Error::InvalidInput { .. }))
+                        if attempt == 1 =>
+                    {
+                        Attempt::Settled(Err(error))
+                    }
+                    Err(error) => Attempt::failed(error),
+                }
             }
-            if attempt < policy.max_attempts {
-                tokio::time::sleep(policy.backoff(attempt, &mut rng)).await;
-            }
-        }
-        Err(Error::OutcomeUnknown {
-            operation: CASH_IN_PAYMENT,
-            reference: Some(payment.guid.to_string()),
-            reason: format!(
-                "not final after {} attempts (last: {last}); repeat the same request with GUID {} later",
-                policy.max_attempts, payment.guid
-            ),
-            source: None,
         })
+        .await
     }
 
     /// `createCashInTransaction`: phase one of a two-phase cash-in. Allpay
@@ -489,7 +542,7 @@ impl AllpayClient {
             .send::<tm::CreateCashInTransactionResponseBody>(&prepared)
             .await?
             .result;
-        header_ok(CASH_IN_TRANSACTION, &answer.header)?;
+        header_final(CASH_IN_TRANSACTION, payment.guid.as_str(), &answer.header)?;
         let transaction = transaction(CASH_IN_TRANSACTION, answer.transaction_info)?;
         if transaction.amount != payment.amount {
             return Err(Error::IntegrityMismatch {
@@ -543,7 +596,7 @@ impl AllpayClient {
                 .await?
                 .result
         };
-        header_ok(operation, &answer.header)?;
+        header_final(operation, guid.as_str(), &answer.header)?;
         transaction(operation, answer.transaction_info)
     }
 
@@ -604,13 +657,6 @@ impl AllpayClient {
     }
 }
 
-/// Allpay documents that a network error or an HTTP 500 leaves a terminal
-/// payment pending: any error whose outcome is unknown or that never reached
-/// Allpay is "try again with the same request".
-fn is_pending(error: &Error) -> bool {
-    !error.outcome_known() || matches!(error, Error::NotSent { .. } | Error::Transport { .. })
-}
-
 fn signature_error(operation: Operation, error: &SignatureError) -> Error {
     Error::IntegrityMismatch {
         operation,
@@ -633,6 +679,21 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
         decline = decline.with_user_message(user.clone());
     }
     Err(Error::Declined { operation, decline })
+}
+
+/// A header to a money-moving call: Allpay documents no status values
+/// beyond 0 = OK, so any other status may follow a booking. Unknown, not a
+/// decline: repeat the same request (same GUID) to settle it.
+fn header_final(operation: Operation, reference: &str, header: &g::ResponseHeader) -> Result<()> {
+    header_ok(operation, header).map_err(|decline| Error::OutcomeUnknown {
+        operation,
+        reference: Some(reference.to_owned()),
+        reason: format!(
+            "header status {} is not documented as a refusal: repeat the request to settle it",
+            header.status
+        ),
+        source: Some(Box::new(decline)),
+    })
 }
 
 fn user_info(info: g::BasicUserInfo) -> UserInfo {

@@ -261,6 +261,7 @@ impl JawaliClient {
         if token.access_token.is_empty() {
             return Err(credential_undecodable_detail(LOGIN, "empty access_token"));
         }
+        self.inner.http.scrubber().learn(&token.access_token);
         tracing::debug!(provider = wire::PROVIDER, "logged in");
         Ok(FreshToken {
             value: SecretString::from(token.access_token),
@@ -286,7 +287,17 @@ impl JawaliClient {
                 session_renewed = true;
                 continue;
             }
-            let envelope = self.envelope(operation, None, &response)?;
+            // A garbled answer may still hold the wallet token: withhold it.
+            let envelope = self
+                .envelope(operation, None, &response)
+                .map_err(|error| match error {
+                    // serde's text may quote the token: not even the detail is kept.
+                    Error::UndecodableResponse { .. } => credential_undecodable_detail(
+                        operation,
+                        "the wallet-authentication answer is not the expected JSON envelope",
+                    ),
+                    other => other,
+                })?;
             if !envelope.status.is_success() {
                 return Err(decline(operation, &envelope.status));
             }
@@ -300,6 +311,8 @@ impl JawaliClient {
                     "empty access_token",
                 ));
             }
+            // Every token the client holds is a secret to its scrubber.
+            self.inner.http.scrubber().learn(&answer.access_token);
             tracing::debug!(provider = wire::PROVIDER, "wallet authenticated");
             return Ok(FreshToken {
                 value: SecretString::from(answer.access_token),
@@ -527,9 +540,45 @@ impl JawaliClient {
         };
         let envelope = self.call(service, Some(reference), &fields).await?;
         if !envelope.status.is_success() {
-            return Err(decline(operation, &envelope.status));
+            // Jawali documents no code as "refused before processing": any
+            // non-zero systemStatus to a cash-out may follow a booking (a
+            // "system error" after the debit). Only a lookup settles it.
+            let decline = decline(operation, &envelope.status);
+            return Err(Error::OutcomeUnknown {
+                operation,
+                reference: Some(reference.to_owned()),
+                reason: format!(
+                    "the cash-out was answered with systemStatus `{}`, which Jawali does not document as a refusal before processing: look it up",
+                    envelope.status.code
+                ),
+                source: Some(Box::new(decline)),
+            });
         }
         let answer: wire::CashOutAnswer = self.parse_body(operation, &envelope)?;
+        match answer.status.as_deref().map(TransactionState::from_wire) {
+            None | Some(TransactionState::Succeeded) => {}
+            Some(TransactionState::Failed) => {
+                return Err(Error::Declined {
+                    operation,
+                    decline: Decline::new(
+                        answer.status.clone().unwrap_or_default(),
+                        payments_core::DeclineKind::Other,
+                        "the cash-out answer says it failed",
+                    ),
+                });
+            }
+            Some(state) => {
+                return Err(Error::OutcomeUnknown {
+                    operation,
+                    reference: Some(reference.to_owned()),
+                    reason: format!(
+                        "the cash-out answer says `{}` ({state:?}): not final, look it up",
+                        answer.status.as_deref().unwrap_or_default()
+                    ),
+                    source: None,
+                });
+            }
+        }
         let currency = match &answer.currency {
             Some(code) => parse_currency(operation, code)?,
             None => request.amount.currency(),

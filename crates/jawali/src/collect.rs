@@ -1,6 +1,8 @@
 //! The high-level flow: inquiry → checks → one cash-out → settle by status.
 
-use payments_core::http::RetryPolicy;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use payments_core::gateway::{Attempt, settle_by};
 use payments_core::{
     Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
     Reconciliation, Result, StatusLookup, async_trait,
@@ -198,123 +200,137 @@ impl JawaliClient {
         })
     }
 
-    /// Settles a cash-out whose outcome is unknown. Status lookups first;
-    /// when they keep answering that no operation has this `refId` and the
-    /// voucher is still `PENDING`, the cash-out never landed: it is sent
-    /// again under the *same* `refId`. That cannot move money twice — the
-    /// provider refuses a `refId` it has seen, and a voucher is cashed out
-    /// once — and it turns "never arrived" into a final answer.
+    /// Settles a cash-out whose outcome is unknown, on the client's settle
+    /// policy, one status lookup by `refId` per attempt:
+    ///
+    /// - `SUCCESS` (amount checked) settles it as collected; `FAILED` as a
+    ///   decline of the cash-out — the provider's own word on it;
+    /// - `PENDING` or a state this SDK does not know: the provider is still
+    ///   at it, ask again;
+    /// - "no operation with this `refId`" on half the policy's lookups in a
+    ///   row (at least two): the voucher is
+    ///   inquired; still `PENDING`, the cash-out never landed and is sent
+    ///   again under the *same* `refId` (once) — that cannot move money
+    ///   twice: the provider refuses a `refId` it has seen, and a voucher is
+    ///   cashed out once; `EXPIRED`/`CANCELED`/`REJECTED`, it never can:
+    ///   a decline;
+    /// - a lookup (or inquiry, or resend) that fails — HTTP 5xx, a timeout,
+    ///   a garbled answer, a refused LOGIN — says nothing about the cash-out:
+    ///   ask again.
+    ///
+    /// When the policy runs out: [`Error::OutcomeUnknown`] with the `refId`
+    /// and the last failure — never a lookup's own error.
     pub(crate) async fn settle(&self, cash_out: &CashOut, cause: Error) -> Result<CashOutReceipt> {
         let operation = Service::CashOut.operation();
         tracing::warn!(provider = "jawali", reference = %cash_out.reference, error = %cause, "cash-out outcome unknown: settling by status");
-        let mut last = String::from("no lookup answered");
-        for round in 0..2 {
-            match self.look_up(cash_out).await? {
-                Lookup::Settled(receipt) => return Ok(receipt),
-                Lookup::Open(state) => last = state,
-                Lookup::NotFound if round == 0 => {
-                    let voucher = self
-                        .inquire_voucher(&cash_out.voucher, &cash_out.customer_mobile)
-                        .await;
-                    match voucher.map(|v| v.state) {
-                        Ok(VoucherState::Pending) => {
-                            tracing::info!(provider = "jawali", reference = %cash_out.reference, "cash-out never landed: resending under the same refId");
-                            match self.send_cash_out(cash_out).await {
-                                Ok(receipt) => return Ok(receipt),
-                                // A duplicate (the first one landed meanwhile) or an
-                                // unknown outcome: the next round of lookups settles it.
-                                Err(error)
-                                    if error.decline().is_some() || !error.outcome_known() =>
-                                {
-                                    last = error.to_string();
-                                }
-                                Err(error) => return Err(error),
-                            }
-                        }
-                        Ok(
-                            VoucherState::Expired | VoucherState::Canceled | VoucherState::Rejected,
-                        ) => {
-                            return Err(Error::Declined {
-                                operation,
-                                decline: payments_core::Decline::new(
-                                    "NOT_PAID",
-                                    payments_core::DeclineKind::Expired,
-                                    "the cash-out never landed and the voucher can no longer be cashed out",
-                                ),
-                            });
-                        }
-                        Ok(state) => {
-                            last = format!("voucher {state}, no operation with this refId yet");
-                        }
-                        Err(error) => last = error.to_string(),
-                    }
-                }
-                Lookup::NotFound => last = "no operation with this refId".to_owned(),
-            }
-        }
-        Err(Error::OutcomeUnknown {
+        let not_found = AtomicU32::new(0);
+        let resent = AtomicBool::new(false);
+        settle_by(
+            self.settle_policy(),
             operation,
-            reference: Some(cash_out.reference.to_string()),
-            reason: format!("{cause}; not settled yet (last: {last})"),
-            source: Some(Box::new(cause)),
-        })
+            &cash_out.reference,
+            Some(cause),
+            |_| self.settle_attempt(cash_out, &not_found, &resent),
+        )
+        .await
     }
 
-    /// Status lookups on the settle policy until one is final or it runs out.
-    async fn look_up(&self, cash_out: &CashOut) -> Result<Lookup> {
+    async fn settle_attempt(
+        &self,
+        cash_out: &CashOut,
+        not_found: &AtomicU32,
+        resent: &AtomicBool,
+    ) -> Attempt<CashOutReceipt> {
         let operation = Service::CashOut.operation();
-        let policy: &RetryPolicy = self.settle_policy();
-        let mut rng = fastrand::Rng::new();
-        let mut outcome = Lookup::Open("no lookup answered".to_owned());
-        for attempt in 1..=policy.max_attempts.max(1) {
-            match self.check_status(&cash_out.reference).await {
-                Ok(TransactionStatus {
-                    state: TransactionState::Succeeded,
-                    amount,
-                    issuer_reference,
-                    ..
-                }) => {
-                    if let Some(amount) = amount
-                        && amount != cash_out.amount
-                    {
-                        return Err(mismatch(operation, "amount", cash_out.amount, amount));
-                    }
-                    return Ok(Lookup::Settled(CashOutReceipt {
-                        amount: cash_out.amount,
-                        reference: cash_out.reference.clone(),
-                        issuer_reference,
-                        balance: None,
-                        settled_by_lookup: true,
-                    }));
-                }
-                Ok(TransactionStatus {
-                    state: TransactionState::Failed,
-                    ..
-                }) => {
-                    return Err(Error::Declined {
+        let status = match self.check_status(&cash_out.reference).await {
+            Ok(status) => status,
+            Err(error) => return Attempt::failed(error),
+        };
+        match status.state {
+            TransactionState::Succeeded => {
+                if let Some(amount) = status.amount
+                    && amount != cash_out.amount
+                {
+                    return Attempt::Settled(Err(mismatch(
                         operation,
-                        decline: payments_core::Decline::new(
-                            "FAILED",
-                            payments_core::DeclineKind::Other,
-                            "the cash-out failed (status lookup after an unknown outcome)",
-                        ),
-                    });
+                        "amount",
+                        cash_out.amount,
+                        amount,
+                    )));
                 }
-                Ok(TransactionStatus {
-                    state: TransactionState::NotFound,
-                    ..
-                }) => outcome = Lookup::NotFound,
-                Ok(status) => outcome = Lookup::Open(format!("status {:?}", status.state)),
-                Err(error) if error.is_retryable() || !error.outcome_known() => {
-                    outcome = Lookup::Open(error.to_string());
-                }
-                Err(error) => return Err(error),
+                Attempt::Settled(Ok(CashOutReceipt {
+                    amount: cash_out.amount,
+                    reference: cash_out.reference.clone(),
+                    issuer_reference: status.issuer_reference,
+                    balance: None,
+                    settled_by_lookup: true,
+                }))
             }
-            if attempt < policy.max_attempts {
-                tokio::time::sleep(policy.backoff(attempt, &mut rng)).await;
+            TransactionState::Failed => Attempt::Settled(Err(Error::Declined {
+                operation,
+                decline: payments_core::Decline::new(
+                    "FAILED",
+                    payments_core::DeclineKind::Other,
+                    "the cash-out failed (status lookup after an unknown outcome)",
+                ),
+            })),
+            TransactionState::NotFound => {
+                // Patience first: a cash-out still on its way (a slow
+                // network, a provider queue) is not "never landed" yet.
+                let needed = (self.settle_policy().max_attempts / 2).max(2);
+                let seen = not_found.fetch_add(1, Ordering::SeqCst) + 1;
+                if seen < needed || resent.load(Ordering::SeqCst) {
+                    return Attempt::waiting("no operation with this refId yet");
+                }
+                self.resend_if_never_landed(cash_out, resent).await
+            }
+            TransactionState::Pending | TransactionState::Unknown(_) => {
+                not_found.store(0, Ordering::SeqCst);
+                Attempt::waiting(format!("status {:?}", status.state))
             }
         }
-        Ok(outcome)
+    }
+
+    /// The cash-out is unknown to the provider: if the voucher is still
+    /// payable, it never landed — send it again, same `refId`, once.
+    async fn resend_if_never_landed(
+        &self,
+        cash_out: &CashOut,
+        resent: &AtomicBool,
+    ) -> Attempt<CashOutReceipt> {
+        let operation = Service::CashOut.operation();
+        let voucher = match self
+            .inquire_voucher(&cash_out.voucher, &cash_out.customer_mobile)
+            .await
+        {
+            Ok(voucher) => voucher,
+            Err(error) => return Attempt::failed(error),
+        };
+        match voucher.state {
+            VoucherState::Pending => {
+                tracing::info!(provider = "jawali", reference = %cash_out.reference, "cash-out never landed: resending under the same refId");
+                resent.store(true, Ordering::SeqCst);
+                match self.send_cash_out(cash_out).await {
+                    Ok(receipt) => Attempt::Settled(Ok(receipt)),
+                    // A duplicate (the first one landed meanwhile), a refusal,
+                    // an unknown outcome: the next lookups settle it.
+                    Err(error) => Attempt::failed(error),
+                }
+            }
+            VoucherState::Expired | VoucherState::Canceled | VoucherState::Rejected => {
+                Attempt::Settled(Err(Error::Declined {
+                    operation,
+                    decline: payments_core::Decline::new(
+                        "NOT_PAID",
+                        payments_core::DeclineKind::Expired,
+                        "the cash-out never landed and the voucher can no longer be cashed out",
+                    ),
+                }))
+            }
+            state => Attempt::waiting(format!(
+                "voucher {state}, no operation with this refId yet"
+            )),
+        }
     }
 
     /// The payment status model of a status lookup.
@@ -333,13 +349,6 @@ impl JawaliClient {
             },
         }
     }
-}
-
-/// What the status lookups said.
-enum Lookup {
-    Settled(CashOutReceipt),
-    NotFound,
-    Open(String),
 }
 
 /// What Jawali can do: a status lookup by `refId`, reconciliation by it.

@@ -291,6 +291,13 @@ impl JawaliSandbox {
     pub fn revoke_wallet_tokens(&self) {
         self.simulator.lock().wallet_tokens.clear();
     }
+
+    /// Makes the next cash-out slow, as a provider under load is: it is
+    /// booked, but answered with `status: PENDING`, and the next `lookups`
+    /// status lookups of its `refId` answer PENDING before SUCCESS.
+    pub fn slow_next_cash_out(&self, lookups: u32) {
+        self.simulator.lock().slow.push(lookups);
+    }
 }
 
 impl std::fmt::Debug for JawaliSandbox {
@@ -337,6 +344,12 @@ struct State {
     vouchers: HashMap<String, SimVoucher>,
     used_references: HashSet<String>,
     cash_outs: Vec<BookedCashOut>,
+    /// Cash-outs refused, by `refId`: a status lookup answers FAILED.
+    refused: HashSet<String>,
+    /// Cash-outs still "processing", by `refId`: lookups left that answer PENDING.
+    processing: HashMap<String, u32>,
+    /// How many PENDING lookups the next cash-outs get (slow commits).
+    slow: Vec<u32>,
     balances: BTreeMap<&'static str, Money>,
     statement: Vec<StatementLine>,
     counts: SandboxCounts,
@@ -715,6 +728,7 @@ impl Simulator {
             Err(answer) => return answer,
         };
         let Some(voucher) = voucher_for(&state, call) else {
+            state.refused.insert(reference);
             return fail("-107", "Voucher not found", "كود الشراء غير موجود");
         };
         let current = voucher.current_state(now, ttl);
@@ -725,6 +739,7 @@ impl Simulator {
                 VoucherState::Canceled => ("Voucher canceled", "كود الشراء ملغى"),
                 _ => ("Voucher not pending", "كود الشراء غير قابل للصرف"),
             };
+            state.refused.insert(reference);
             return fail("-108", desc, native);
         }
         let amount = voucher.amount;
@@ -733,6 +748,7 @@ impl Simulator {
             .zip(call.currency.as_deref().and_then(Currency::from_code))
             .and_then(|(a, c)| Money::new(a, c).ok());
         if requested != Some(amount) {
+            state.refused.insert(reference);
             return fail(
                 "-109",
                 "Amount or currency does not match the voucher",
@@ -778,13 +794,21 @@ impl Simulator {
             balance: JsonNumber,
             status: &'static str,
         }
+        let slow = if state.slow.is_empty() {
+            None
+        } else {
+            Some(state.slow.remove(0))
+        };
+        if let Some(lookups) = slow {
+            state.processing.insert(reference.clone(), lookups);
+        }
         ok(Answer {
             amount: number(amount),
             ref_id: reference,
             issuer_ref: issuer_reference,
             currency: amount.currency().code(),
             balance: number(balance),
-            status: "ACCEPTED",
+            status: if slow.is_some() { "PENDING" } else { "ACCEPTED" },
         })
     }
 
@@ -792,7 +816,27 @@ impl Simulator {
         let mut state = self.lock();
         state.counts.status_lookups += 1;
         let reference = call.ref_id.clone().unwrap_or_default();
+        let pending = match state.processing.get_mut(&reference) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        };
+        let refused = state.refused.contains(&reference);
         let Some(booked) = state.cash_outs.iter().find(|c| c.reference == reference) else {
+            if refused {
+                #[derive(Serialize)]
+                #[serde(rename_all = "camelCase")]
+                struct Failed {
+                    ref_id: String,
+                    status: &'static str,
+                }
+                return ok(Failed {
+                    ref_id: reference,
+                    status: "FAILED",
+                });
+            }
             return fail("-110", "Transaction not found", "العملية غير موجودة");
         };
         #[derive(Serialize)]
@@ -806,7 +850,7 @@ impl Simulator {
         }
         ok(Answer {
             ref_id: booked.reference.clone(),
-            status: "SUCCESS",
+            status: if pending { "PENDING" } else { "SUCCESS" },
             amount: number(booked.amount),
             currency: booked.amount.currency().code(),
             issuer_ref: booked.issuer_reference.clone(),

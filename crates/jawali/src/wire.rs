@@ -376,6 +376,13 @@ pub(crate) struct CashOutAnswer {
         deserialize_with = "optional_decimal_from_number_or_string"
     )]
     pub(crate) balance: Option<Decimal>,
+    /// The operation's own state (`ACCEPTED`, `PENDING`, `FAILED`, …), when sent.
+    #[serde(
+        default,
+        alias = "Status",
+        deserialize_with = "optional_string_from_string_or_number"
+    )]
+    pub(crate) status: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -299,19 +299,13 @@ fn looks_like_json(response: &RawResponse) -> bool {
     response.body.trim_ascii_start().first() == Some(&b'{')
 }
 
+/// A `{"status": "fail"}` answer. Paykassma documents no codes, only a
+/// free-text message: the message is kept, and no kind is guessed from its
+/// words (an English word in a message is no contract).
 fn decline(operation: Operation, message: String) -> Error {
-    let lower = message.to_lowercase();
-    let kind =
-        if lower.contains("already") || lower.contains("duplicate") || lower.contains("unique") {
-            DeclineKind::DuplicateReference
-        } else if lower.contains("limit") {
-            DeclineKind::LimitExceeded
-        } else {
-            DeclineKind::Other
-        };
     Error::Declined {
         operation,
-        decline: Decline::new("fail", kind, message),
+        decline: Decline::new("fail", DeclineKind::Other, message),
     }
 }
 

@@ -91,7 +91,8 @@ mod wire;
 pub use client::PaykassmaClient;
 pub use config::PaykassmaConfig;
 pub use gateway::{
-    CAPABILITIES, DepositOrder, InboxReply, PaykassmaGateway, PostbackInbox, PreparedDeposit,
+    CAPABILITIES, DepositOrder, InboxReply, PaykassmaGateway, PostbackInbox, PostbackRecord,
+    PreparedDeposit,
 };
 pub use link::PaymentLink;
 pub use model::{

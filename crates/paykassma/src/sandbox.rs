@@ -197,17 +197,35 @@ impl PaykassmaSandbox {
     /// Plays the user paying `amount` into the wallet `identifier` (from
     /// create) in their app; returns the transaction number they get.
     pub fn customer_pays(&self, identifier: &str, amount: Money) -> TransactionNumber {
-        self.pay(identifier, amount, false)
+        self.pay(identifier, amount, false, PostbackQuirks::NONE)
+    }
+
+    /// As [`customer_pays`](Self::customer_pays) (slowly, if `slow`), with
+    /// postbacks that misbehave as `quirks` say.
+    pub fn customer_pays_with(
+        &self,
+        identifier: &str,
+        amount: Money,
+        slow: bool,
+        quirks: PostbackQuirks,
+    ) -> TransactionNumber {
+        self.pay(identifier, amount, slow, quirks)
     }
 
     /// As [`customer_pays`](Self::customer_pays), but the payment's check is
     /// slow: activation answers `pending`, and the deposit is credited (and
     /// its postback sent) after [`SandboxOptions::slow_check`].
     pub fn customer_pays_slowly(&self, identifier: &str, amount: Money) -> TransactionNumber {
-        self.pay(identifier, amount, true)
+        self.pay(identifier, amount, true, PostbackQuirks::NONE)
     }
 
-    fn pay(&self, identifier: &str, amount: Money, slow: bool) -> TransactionNumber {
+    fn pay(
+        &self,
+        identifier: &str,
+        amount: Money,
+        slow: bool,
+        quirks: PostbackQuirks,
+    ) -> TransactionNumber {
         let mut state = self.simulator.lock();
         let number = loop {
             let candidate = state.rng.u64(1_000_000_000..10_000_000_000).to_string();
@@ -222,6 +240,7 @@ impl PaykassmaSandbox {
                 amount,
                 slow,
                 activated: false,
+                quirks,
             },
         );
         // Ten digits: a valid `key1` by construction.
@@ -257,6 +276,38 @@ struct Payment {
     amount: Money,
     slow: bool,
     activated: bool,
+    quirks: PostbackQuirks,
+}
+
+/// How the postbacks of one payment misbehave, as real deliveries do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PostbackQuirks {
+    /// Wait this long before the first delivery (a late postback).
+    pub delay: Duration,
+    /// Deliver a `pending` postback before the final one (out of order
+    /// statuses a merchant must not read as final).
+    pub pending_first: bool,
+    /// Deliver the final postback a second time after it was acknowledged.
+    pub repeat: bool,
+}
+
+impl PostbackQuirks {
+    /// No quirks.
+    pub const NONE: PostbackQuirks = PostbackQuirks {
+        delay: Duration::ZERO,
+        pending_first: false,
+        repeat: false,
+    };
+
+    /// Quirks with these settings.
+    pub fn new(delay: Duration, pending_first: bool, repeat: bool) -> Self {
+        PostbackQuirks {
+            delay,
+            pending_first,
+            repeat,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -420,7 +471,12 @@ impl Shared {
             return fail("The transaction has already been activated.");
         }
         payment.activated = true;
-        let (paid, slow, wallet) = (payment.amount, payment.slow, payment.wallet.clone());
+        let (paid, slow, wallet, quirks) = (
+            payment.amount,
+            payment.slow,
+            payment.wallet.clone(),
+            payment.quirks,
+        );
         state
             .used_ids
             .insert(body.custom_transaction_id.clone(), body.key1.clone());
@@ -441,7 +497,7 @@ impl Shared {
             let delay = this.options().slow_check;
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                simulator.credit(deposit, wallet_type).await;
+                simulator.credit(deposit, wallet_type, quirks).await;
             });
             return SandboxResponse::json(
                 200,
@@ -470,7 +526,7 @@ impl Shared {
             },
         };
         let simulator = Arc::clone(this);
-        tokio::spawn(async move { simulator.credit(deposit, wallet_type).await });
+        tokio::spawn(async move { simulator.credit(deposit, wallet_type, quirks).await });
         SandboxResponse::json(200, &answer)
     }
 }
@@ -490,53 +546,78 @@ struct PostbackFields<'a> {
 }
 
 impl Shared {
-    /// Books `deposit` and delivers its postback until acknowledged.
-    async fn credit(self: Arc<Self>, deposit: CreditedDeposit, wallet_type: String) {
+    /// Books `deposit` and delivers its postback until acknowledged (with
+    /// the payment's quirks: late, a `pending` one first, repeated).
+    async fn credit(
+        self: Arc<Self>,
+        deposit: CreditedDeposit,
+        wallet_type: String,
+        quirks: PostbackQuirks,
+    ) {
         let id = {
             let mut state = self.lock();
             state.next_id += 1;
             state.credited.push(deposit.clone());
             state.next_id
         };
-        let (url, interval, attempts, batch) = {
+        let (url, batch) = {
             let options = self.options();
-            (
-                options.postback_url.clone(),
-                options.postback_retry_interval,
-                options.postback_max_attempts,
-                options.batch_postbacks,
-            )
+            (options.postback_url.clone(), options.batch_postbacks)
         };
         let Some(url) = url else { return };
+        if !quirks.delay.is_zero() {
+            tokio::time::sleep(quirks.delay).await;
+        }
         let now = OffsetDateTime::from(self.clock.now())
             .to_offset(DEFAULT_OFFSET)
             .format(format_description!(
                 "[year]-[month]-[day] [hour]:[minute]:[second]"
             ))
             .unwrap_or_default();
-        let fields = PostbackFields {
-            transaction_id: id,
-            wallet_type: &wallet_type,
-            direction: "ingoing",
-            status: "success",
-            amount: JsonNumber::new(deposit.amount.amount(), DecimalStyle::Normalized),
-            currency_code: deposit.amount.currency().code(),
-            label: &deposit.label,
-            custom_transaction_id: &deposit.custom_transaction_id,
-            created_at: now.clone(),
-            activated_at: now,
+        let body = |status: &'static str| {
+            let fields = PostbackFields {
+                transaction_id: id,
+                wallet_type: &wallet_type,
+                direction: "ingoing",
+                status,
+                amount: JsonNumber::new(deposit.amount.amount(), DecimalStyle::Normalized),
+                currency_code: deposit.amount.currency().code(),
+                label: &deposit.label,
+                custom_transaction_id: &deposit.custom_transaction_id,
+                created_at: now.clone(),
+                activated_at: now.clone(),
+            };
+            let signer = PostbackSigner::new(PaykassmaSandbox::postback_keys());
+            serde_json::to_string(&fields)
+                .ok()
+                .and_then(|text| {
+                    if batch {
+                        signer.sign_batch_text(&format!("[{text}]")).ok()
+                    } else {
+                        signer.sign_flat_text(&text).ok()
+                    }
+                })
+                .unwrap_or_default()
         };
-        let signer = PostbackSigner::new(PaykassmaSandbox::postback_keys());
-        let body = serde_json::to_string(&fields)
-            .ok()
-            .and_then(|text| {
-                if batch {
-                    signer.sign_batch_text(&format!("[{text}]")).ok()
-                } else {
-                    signer.sign_flat_text(&text).ok()
-                }
-            })
-            .unwrap_or_default();
+        if quirks.pending_first {
+            self.deliver(&url, &deposit, body("pending")).await;
+        }
+        let last = body("success");
+        self.deliver(&url, &deposit, last.clone()).await;
+        if quirks.repeat {
+            self.deliver(&url, &deposit, last).await;
+        }
+    }
+
+    /// Delivers one postback body until acknowledged or out of attempts.
+    async fn deliver(&self, url: &Url, deposit: &CreditedDeposit, body: String) {
+        let (interval, attempts) = {
+            let options = self.options();
+            (
+                options.postback_retry_interval,
+                options.postback_max_attempts,
+            )
+        };
         for attempt in 1..=attempts {
             let answer = self
                 .http

@@ -231,6 +231,94 @@ impl Error {
         }
     }
 
+    /// A copy of this error for another caller: the same variant and texts,
+    /// with each source kept as its (already scrubbed) text. Used where one
+    /// failure answers several callers (a token fetch they all waited for).
+    pub fn share(&self) -> Error {
+        fn text(source: Option<&BoxError>) -> Option<BoxError> {
+            source.map(|s| Box::new(SharedSource(s.to_string())) as BoxError)
+        }
+        match self {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::NotSent {
+                operation,
+                reason,
+                source,
+            } => Error::NotSent {
+                operation: *operation,
+                reason: reason.clone(),
+                source: text(source.as_ref()),
+            },
+            Error::OutcomeUnknown {
+                operation,
+                reference,
+                reason,
+                source,
+            } => Error::OutcomeUnknown {
+                operation: *operation,
+                reference: reference.clone(),
+                reason: reason.clone(),
+                source: text(source.as_ref()),
+            },
+            Error::Transport {
+                operation,
+                timed_out,
+                reason,
+                source,
+            } => Error::Transport {
+                operation: *operation,
+                timed_out: *timed_out,
+                reason: reason.clone(),
+                source: text(source.as_ref()),
+            },
+            Error::Http {
+                operation,
+                status,
+                body,
+            } => Error::Http {
+                operation: *operation,
+                status: *status,
+                body: body.clone(),
+            },
+            Error::Declined { operation, decline } => Error::Declined {
+                operation: *operation,
+                decline: decline.clone(),
+            },
+            Error::UndecodableResponse {
+                operation,
+                detail,
+                raw,
+                source,
+            } => Error::UndecodableResponse {
+                operation: *operation,
+                detail: detail.clone(),
+                raw: raw.clone(),
+                source: text(source.as_ref()),
+            },
+            Error::Authentication { operation, message } => Error::Authentication {
+                operation: *operation,
+                message: message.clone(),
+            },
+            Error::Configuration { message } => Error::Configuration {
+                message: message.clone(),
+            },
+            Error::IntegrityMismatch {
+                operation,
+                field,
+                expected,
+                actual,
+            } => Error::IntegrityMismatch {
+                operation: *operation,
+                field: field.clone(),
+                expected: expected.clone(),
+                actual: actual.clone(),
+            },
+        }
+    }
+
     /// The provider's decline, if this is one.
     pub fn decline(&self) -> Option<&Decline> {
         match self {
@@ -238,7 +326,35 @@ impl Error {
             _ => None,
         }
     }
+
+    /// What the provider answered, when it answered with a code: this
+    /// error's own decline, or — for an [`Error::OutcomeUnknown`] read from
+    /// a code the provider does not document as a refusal — the decline it
+    /// was read from (its source). For diagnosis only: in the second case
+    /// the payment may still have happened.
+    pub fn provider_decline(&self) -> Option<&Decline> {
+        match self {
+            Error::Declined { decline, .. } => Some(decline),
+            Error::OutcomeUnknown {
+                source: Some(source),
+                ..
+            } => source.downcast_ref::<Error>().and_then(Error::provider_decline),
+            _ => None,
+        }
+    }
 }
+
+/// The text of an error source, standing in for it in a shared copy.
+#[derive(Debug)]
+struct SharedSource(String);
+
+impl fmt::Display for SharedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SharedSource {}
 
 /// Money that does not validate is refused input for the field `amount`.
 /// Use [`Error::invalid_money`] to name another field.

@@ -259,29 +259,234 @@ pub fn default_reconcile_policy() -> RetryPolicy {
     }
 }
 
-/// The generic flow over any gateway: prepare, commit once, and if the
-/// commit's outcome is unknown, reconcile it — never commit twice. An
-/// [`Error::IntegrityMismatch`] is returned, not reconciled: it needs a person.
+/// What one attempt at settling an unknown outcome found.
+#[derive(Debug)]
+pub enum Attempt<T> {
+    /// The provider proved how the payment ended: `Ok` a final outcome,
+    /// `Err` a decline of the payment itself (it did not happen) or an
+    /// integrity mismatch (it happened on other terms).
+    Settled(Result<T>),
+    /// Not settled yet: the provider still processes it, does not know it
+    /// yet, or the attempt's own call failed (5xx, timeout, a dropped
+    /// connection, a garbled answer, a refused token). Try again later.
+    Open(Open),
+}
+
+/// Why an [`Attempt`] left the payment open.
+#[derive(Debug)]
+pub enum Open {
+    /// The provider answered, but not finally (`"status PENDING"`).
+    Waiting(String),
+    /// The attempt's own call failed.
+    Failed(Error),
+}
+
+impl<T> Attempt<T> {
+    /// Open, waiting for the provider.
+    pub fn waiting(detail: impl Into<String>) -> Self {
+        Attempt::Open(Open::Waiting(detail.into()))
+    }
+
+    /// Open, because the attempt's call failed with `error`.
+    pub fn failed(error: Error) -> Self {
+        Attempt::Open(Open::Failed(error))
+    }
+}
+
+/// Settles an unknown outcome by repeated attempts on `policy` — status
+/// lookups, an idempotent repeat, a wait for a notification — until one
+/// [`Attempt::Settled`] it. Failures of the attempts' own calls are *not*
+/// the payment's outcome: they keep it open, exactly like "not found yet".
+/// When the policy runs out (or an attempt fails in a way no repeat can
+/// mend: a configuration error), the answer is [`Error::OutcomeUnknown`]
+/// naming `reference`, with the last failure as its source.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use payments_core::gateway::{Attempt, settle_by};
+/// use payments_core::http::RetryPolicy;
+/// use payments_core::{Error, MerchantReference, Operation};
+/// use payments_core::reference::{Charset, ReferenceRules};
+/// use std::time::Duration;
+///
+/// const RULES: ReferenceRules = ReferenceRules { field: "ref", max_len: 32, charset: Charset::Alphanumeric };
+/// let reference = MerchantReference::new("order42", &RULES).unwrap();
+/// let policy = RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(1), jitter: false };
+/// let commit = Operation::money_moving("demo", "cash_out");
+/// let lookups = std::sync::atomic::AtomicU32::new(0);
+/// let settled = settle_by(&policy, commit, &reference, None, |_| async {
+///     match lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+///         0 => Attempt::failed(Error::configuration("x").share()), // a lookup that failed…
+///         _ => Attempt::Settled(Ok("completed")),                // …does not end the payment
+///     }
+/// }).await;
+/// assert!(matches!(settled, Err(Error::OutcomeUnknown { .. })), "configuration errors end it early");
+/// # }
+/// ```
 ///
 /// # Errors
 ///
-/// Errors of `prepare`; of `commit` when its outcome is known; of
-/// `reconcile` otherwise.
+/// The settled error ([`Attempt::Settled`]), or [`Error::OutcomeUnknown`].
+pub async fn settle_by<T, F, Fut>(
+    policy: &RetryPolicy,
+    operation: crate::Operation,
+    reference: &MerchantReference,
+    cause: Option<Error>,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Attempt<T>>,
+{
+    let mut rng = fastrand::Rng::new();
+    let mut last: Option<Error> = cause;
+    let mut detail = String::from("no attempt answered");
+    let attempts = policy.max_attempts.max(1);
+    let mut made = 0;
+    for n in 1..=attempts {
+        made = n;
+        match attempt(n).await {
+            Attempt::Settled(result) => return result,
+            Attempt::Open(Open::Waiting(what)) => detail = what,
+            Attempt::Open(Open::Failed(error)) => {
+                detail = error.to_string();
+                let hopeless = matches!(
+                    error,
+                    Error::Configuration { .. } | Error::InvalidInput { .. }
+                );
+                tracing::info!(
+                    provider = operation.provider,
+                    %reference,
+                    attempt = n,
+                    error = %error,
+                    "reconciliation call failed; the payment stays open"
+                );
+                last = Some(error);
+                if hopeless {
+                    break;
+                }
+            }
+        }
+        if n < attempts {
+            tokio::time::sleep(policy.backoff(n, &mut rng)).await;
+        }
+    }
+    Err(Error::OutcomeUnknown {
+        operation,
+        reference: Some(reference.to_string()),
+        reason: format!("not settled after {made} attempt(s); last: {detail}"),
+        source: last.map(|e| Box::new(e) as crate::error::BoxError),
+    })
+}
+
+/// The generic flow over any gateway: prepare, then [`commit_and_settle`].
+///
+/// Once the commit request may have left, the payment ends in a final
+/// outcome the provider proved — `Ok` with a final [`PaymentStatus`], a
+/// decline of the payment, an [`Error::IntegrityMismatch`] — or in
+/// [`Error::OutcomeUnknown`] with its reference. Never in the error of a
+/// follow-up call: a lookup that failed says nothing about the payment.
+///
+/// # Errors
+///
+/// Errors of `prepare` (nothing moved); a commit decline (nothing moved);
+/// an integrity mismatch; [`Error::OutcomeUnknown`].
 pub async fn pay<G: Gateway + ?Sized>(gateway: &G, order: G::Order) -> Result<PaymentOutcome> {
     let prepared = gateway.prepare(order).await?;
-    match gateway.commit(&prepared).await {
-        Ok(outcome) => Ok(outcome),
+    commit_and_settle(gateway, &prepared).await
+}
+
+/// Commits a prepared payment once; if its outcome is not final, settles it
+/// with [`settle`]. See [`pay`] for what it answers.
+///
+/// # Errors
+///
+/// As [`pay`], without `prepare`'s.
+pub async fn commit_and_settle<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+) -> Result<PaymentOutcome> {
+    let cause = match gateway.commit(prepared).await {
+        Ok(outcome) if outcome.status.is_final() => return Ok(outcome),
+        Ok(outcome) => {
+            tracing::info!(provider = gateway.provider(), reference = %outcome.reference, status = %outcome.status, "commit not final yet: settling");
+            None
+        }
         // An integrity mismatch is returned as it is: the provider booked
         // something other than what was asked, and reconciling would only
         // report that booking as "completed".
-        Err(error)
-            if !error.outcome_known() && !matches!(error, Error::IntegrityMismatch { .. }) =>
-        {
-            let reference = gateway.reference(&prepared);
+        Err(error @ Error::IntegrityMismatch { .. }) => return Err(error),
+        Err(error) if error.outcome_known() => return Err(error),
+        Err(error) => {
+            let reference = gateway.reference(prepared);
             tracing::warn!(provider = gateway.provider(), %reference, %error, "reconciling an unknown outcome");
-            gateway.reconcile(&prepared).await
+            Some(error)
         }
-        Err(error) => Err::<_, Error>(error),
+    };
+    settle_with_cause(gateway, prepared, cause).await
+}
+
+/// Settles a payment whose commit request may have left, through the
+/// provider's [`Gateway::reconcile`] — never by committing again. What
+/// `reconcile` answers is held to the payment-level rule: a final outcome,
+/// a decline *of the money-moving operation* (the provider proved it did not
+/// happen) or an integrity mismatch stand; a non-final status, and any other
+/// error (a failed lookup, a refused token, a garbled answer), are
+/// [`Error::OutcomeUnknown`] with the payment's reference. Call it again
+/// later — it is what [`Checkout`] does on a second `pay()`.
+///
+/// # Errors
+///
+/// A proven decline or integrity mismatch; [`Error::OutcomeUnknown`].
+pub async fn settle<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+) -> Result<PaymentOutcome> {
+    settle_with_cause(gateway, prepared, None).await
+}
+
+async fn settle_with_cause<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+    cause: Option<Error>,
+) -> Result<PaymentOutcome> {
+    let reference = gateway.reference(prepared);
+    let operation = cause
+        .as_ref()
+        .and_then(Error::operation)
+        .unwrap_or(crate::Operation::money_moving(gateway.provider(), "commit"));
+    let unknown = |reason: String, source: Option<Error>| Error::OutcomeUnknown {
+        operation,
+        reference: Some(reference.to_string()),
+        reason,
+        source: source.map(|e| Box::new(e) as crate::error::BoxError),
+    };
+    match gateway.reconcile(prepared).await {
+        Ok(outcome) if outcome.status.is_final() => Ok(outcome),
+        Ok(outcome) => Err(unknown(
+            format!(
+                "the provider has not finished it ({}); settle it later by this reference",
+                outcome.status
+            ),
+            cause,
+        )),
+        Err(error) if proves_outcome(&error) => Err(error),
+        Err(error @ Error::OutcomeUnknown { .. }) => Err(error),
+        Err(error) => Err(unknown(
+            format!("reconciliation failed, the payment is not settled: {error}"),
+            Some(error),
+        )),
+    }
+}
+
+/// Whether an error from reconciliation is a fact about the payment: a
+/// decline or an integrity mismatch of the money-moving operation itself.
+fn proves_outcome(error: &Error) -> bool {
+    match error {
+        Error::Declined { operation, .. } | Error::IntegrityMismatch { operation, .. } => {
+            operation.kind == crate::OperationKind::MoneyMoving
+        }
+        _ => false,
     }
 }
 
@@ -305,8 +510,16 @@ pub trait Payable: Send + Sync {
     fn provider(&self) -> &'static str;
     /// What the provider can do.
     fn capabilities(&self) -> Capabilities;
-    /// Runs the payment with [`pay`]. A second call answers the first
-    /// call's outcome: a bound payment is paid at most once.
+    /// Runs the payment with [`pay`], at most once:
+    ///
+    /// - after a final outcome, a second call answers it again;
+    /// - after [`Error::OutcomeUnknown`], a second call **resumes
+    ///   reconciliation** of the same prepared payment (same reference,
+    ///   session, GUID) — it never prepares or commits again;
+    /// - after a failure before anything could move (prepare refused, a
+    ///   transport error before the commit), a second call tries again;
+    /// - after a proven failure of the payment (a decline, an integrity
+    ///   mismatch), a second call refuses: start a new payment.
     ///
     /// # Errors
     ///
@@ -314,11 +527,22 @@ pub trait Payable: Send + Sync {
     async fn pay(&self) -> Result<PaymentOutcome>;
 }
 
+/// Where a [`Checkout`] stands.
+enum Stage<G: Gateway> {
+    /// Not committed: the order, to prepare (again, after a refusal).
+    Order(G::Order),
+    /// The commit request may have left: only reconciliation from here.
+    Unsettled(G::Prepared),
+    /// Final.
+    Done(PaymentOutcome),
+    /// The provider proved the payment failed.
+    Failed(String),
+}
+
 /// A gateway and one order, as a [`Payable`].
 pub struct Checkout<G: Gateway> {
     gateway: std::sync::Arc<G>,
-    order: tokio::sync::Mutex<Option<G::Order>>,
-    outcome: tokio::sync::Mutex<Option<PaymentOutcome>>,
+    stage: tokio::sync::Mutex<Stage<G>>,
 }
 
 impl<G: Gateway> Checkout<G> {
@@ -326,14 +550,17 @@ impl<G: Gateway> Checkout<G> {
     pub fn new(gateway: std::sync::Arc<G>, order: G::Order) -> Self {
         Checkout {
             gateway,
-            order: tokio::sync::Mutex::new(Some(order)),
-            outcome: tokio::sync::Mutex::new(None),
+            stage: tokio::sync::Mutex::new(Stage::Order(order)),
         }
     }
 }
 
 #[async_trait]
-impl<G: Gateway + 'static> Payable for Checkout<G> {
+impl<G> Payable for Checkout<G>
+where
+    G: Gateway + 'static,
+    G::Order: Clone,
+{
     fn provider(&self) -> &'static str {
         self.gateway.provider()
     }
@@ -343,18 +570,41 @@ impl<G: Gateway + 'static> Payable for Checkout<G> {
     }
 
     async fn pay(&self) -> Result<PaymentOutcome> {
-        let mut outcome = self.outcome.lock().await;
-        if let Some(done) = outcome.as_ref() {
-            return Ok(done.clone());
-        }
-        let Some(order) = self.order.lock().await.take() else {
-            return Err(Error::invalid(
-                "order",
-                "this payment already ran and failed; make a new one",
-            ));
+        let mut stage = self.stage.lock().await;
+        let gateway = self.gateway.as_ref();
+        let (result, prepared) = match &*stage {
+            Stage::Done(outcome) => return Ok(outcome.clone()),
+            Stage::Failed(reason) => {
+                return Err(Error::invalid(
+                    "payment",
+                    format_args!("this payment already failed ({reason}); start a new payment"),
+                ));
+            }
+            Stage::Unsettled(prepared) => {
+                let result = settle(gateway, prepared).await;
+                (result, None)
+            }
+            Stage::Order(order) => {
+                // Preparing moves no money: after a refusal, it may run again.
+                let prepared = gateway.prepare(order.clone()).await?;
+                let result = commit_and_settle(gateway, &prepared).await;
+                (result, Some(prepared))
+            }
         };
-        let result = pay(self.gateway.as_ref(), order).await?;
-        *outcome = Some(result.clone());
-        Ok(result)
+        match &result {
+            Ok(outcome) => *stage = Stage::Done(outcome.clone()),
+            Err(Error::OutcomeUnknown { .. }) => {
+                if let Some(prepared) = prepared {
+                    *stage = Stage::Unsettled(prepared);
+                }
+            }
+            // The provider proved the payment failed.
+            Err(error @ (Error::Declined { .. } | Error::IntegrityMismatch { .. })) => {
+                *stage = Stage::Failed(error.to_string());
+            }
+            // Refused before anything could move: the order may run again.
+            Err(_) => {}
+        }
+        result
     }
 }

@@ -69,7 +69,7 @@ pub mod wire;
 pub use error::{Decline, DeclineKind, Error, Result};
 pub use gateway::{
     Capabilities, Checkout, Gateway, Payable, PaymentOutcome, PaymentStatus, Reconciliation,
-    StatusLookup, pay,
+    StatusLookup, commit_and_settle, pay, settle,
 };
 pub use http::{BaseUrl, Environment};
 pub use money::{Currency, Money, MoneyError};

@@ -6,13 +6,17 @@
 //! knows the client's secret values and replaces every occurrence, raw,
 //! percent-encoded (query strings, form bodies) and JSON-escaped.
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub use secrecy::{ExposeSecret, SecretString};
 
 /// What a scrubbed secret is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
+
+/// How many tokens learned at run time a scrubber remembers ([`Scrubber::learn`]).
+pub const LEARNED_TOKENS: usize = 16;
 
 /// How many bytes of a provider's answer an error keeps.
 pub const EXCERPT_LIMIT: usize = 2048;
@@ -33,6 +37,26 @@ pub struct Scrubber {
     /// Every form of every secret, longest first so that a secret that
     /// contains another is replaced whole.
     needles: Arc<Vec<SecretString>>,
+    /// Tokens learned at run time, newest last, each in all its forms;
+    /// shared by every clone (a client and its clones see the same tokens).
+    learned: Arc<Mutex<VecDeque<Vec<SecretString>>>>,
+}
+
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    let form_encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    forms.push(form_encoded.clone());
+    // Path and query encoders differ on the space (`+` vs `%20`).
+    forms.push(form_encoded.replace('+', "%20"));
+    if let Ok(json) = serde_json::to_string(secret) {
+        // Without the surrounding quotes.
+        let inner = json
+            .get(1..json.len().saturating_sub(1))
+            .unwrap_or_default();
+        forms.push(inner.to_owned());
+    }
+    forms.dedup();
+    forms
 }
 
 impl Scrubber {
@@ -53,19 +77,7 @@ impl Scrubber {
         if secret.is_empty() {
             return;
         }
-        let mut forms = vec![secret.to_owned()];
-        let form_encoded: String =
-            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        forms.push(form_encoded.clone());
-        // Path and query encoders differ on the space (`+` vs `%20`).
-        forms.push(form_encoded.replace('+', "%20"));
-        if let Ok(json) = serde_json::to_string(secret) {
-            // Without the surrounding quotes.
-            let inner = json
-                .get(1..json.len().saturating_sub(1))
-                .unwrap_or_default();
-            forms.push(inner.to_owned());
-        }
+        let forms = forms(secret);
         let needles = Arc::make_mut(&mut self.needles);
         for form in forms {
             if !needles.iter().any(|n| n.expose_secret() == form) {
@@ -75,9 +87,40 @@ impl Scrubber {
         needles.sort_by_key(|n| std::cmp::Reverse(n.expose_secret().len()));
     }
 
+    /// Remembers a secret the client was handed at run time (an access
+    /// token, a wallet token), in every clone of this scrubber. The last
+    /// [`LEARNED_TOKENS`] are kept: a long-running client that renews its
+    /// token every hour does not grow without bound, and an expired token
+    /// is worthless anyway. Empty values are ignored.
+    pub fn learn(&self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let mut learned = self.learned.lock().unwrap_or_else(PoisonError::into_inner);
+        if learned
+            .iter()
+            .any(|forms| forms.first().is_some_and(|f| f.expose_secret() == secret))
+        {
+            return;
+        }
+        if learned.len() >= LEARNED_TOKENS {
+            learned.pop_front();
+        }
+        learned.push_back(forms(secret).into_iter().map(SecretString::from).collect());
+    }
+
     /// `text` with every known secret replaced by [`REDACTED`].
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
+        {
+            let learned = self.learned.lock().unwrap_or_else(PoisonError::into_inner);
+            for needle in learned.iter().flatten() {
+                let needle = needle.expose_secret();
+                if out.contains(needle) {
+                    out = out.replace(needle, REDACTED);
+                }
+            }
+        }
         for needle in self.needles.iter() {
             let needle = needle.expose_secret();
             if out.contains(needle) {

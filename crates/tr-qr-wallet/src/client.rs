@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payments_core::clock::{Clock, SystemClock};
+use payments_core::gateway::{Attempt, settle_by};
 use payments_core::http::{HttpClient, RawResponse, Request};
 use payments_core::secret::Scrubber;
 use payments_core::token::{FreshToken, Lease, TokenCache};
 use payments_core::{
-    Currency, Decimal, Decline, DeclineKind, Error, ExposeSecret, Money, Operation, Result,
-    SecretString,
+    BaseUrl, Currency, Decimal, Decline, DeclineKind, Error, ExposeSecret, MerchantReference,
+    Money, Operation, Result, SecretString,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -19,6 +20,7 @@ use time::macros::{format_description, offset};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::config::{CorrelationIdEncoding, QrWalletConfig};
+use crate::gateway::CORRELATION_RULES;
 use crate::model::{
     Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
     QrReceipt, QrSession, Sale, SenderWallet, Settlement, WalletCode, WalletNumber,
@@ -60,6 +62,11 @@ impl QrWalletClient {
         http_client: Option<reqwest::Client>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
+        // The token endpoint carries the client secret: the same https
+        // (or loopback http) rule as every other URL.
+        BaseUrl::endpoint(config.token_url.as_str()).map_err(|e| {
+            Error::configuration(format_args!("token_url: {e}"))
+        })?;
         let scrubber = Scrubber::new().with(&config.client_secret);
         let user_agent = payments_core::user_agent!();
         let http = match http_client {
@@ -120,6 +127,7 @@ impl QrWalletClient {
                 ),
                 source: None,
             })?;
+        self.inner.http.scrubber().learn(&answer.access_token);
         Ok(FreshToken {
             value: SecretString::from(answer.access_token),
             expires_in: Duration::from_secs(answer.expires_in.unwrap_or(3600)),
@@ -176,11 +184,28 @@ impl QrWalletClient {
             let envelope: Envelope<P> = self.inner.http.decode_json(operation, &response)?;
             let code = envelope.code.clone().unwrap_or_default();
             if envelope.status.trim() != "0" || code.trim() != "100" {
-                return Err(decline(
+                let decline = decline(
                     operation,
                     &code,
                     envelope.message.as_deref().unwrap_or_default(),
-                ));
+                );
+                // On Complete, only the codes Sipay documents as refusals
+                // (300, 310, 311) say "not debited"; any other code — 301,
+                // a generic or undocumented error — may follow a debit.
+                if operation.kind == payments_core::OperationKind::MoneyMoving
+                    && !WalletCode::from_code(code.trim()).refuses_before_debit()
+                {
+                    return Err(Error::OutcomeUnknown {
+                        operation,
+                        reference: reference.map(str::to_owned),
+                        reason: format!(
+                            "answered code `{}`, which Sipay does not document as a refusal before the debit: settle it",
+                            code.trim()
+                        ),
+                        source: Some(Box::new(decline)),
+                    });
+                }
+                return Err(decline);
             }
             let payload = envelope.payload.ok_or_else(|| {
                 self.inner
@@ -259,41 +284,70 @@ impl QrWalletClient {
     }
 
     /// Settles a Complete whose outcome is unknown: sends the same Complete
-    /// again — same wallet, same `tx_correlation_id`. The wallet completes a
-    /// session at most once, so this cannot debit twice: it either completes
-    /// now (the first attempt was not processed) or answers 301, duplicate
-    /// (the first attempt paid). The session's expiry is not checked here: a
-    /// payment made before the expiry must still be found.
+    /// again — same wallet, same `tx_correlation_id` — on the configured
+    /// settle policy ([`QrWalletConfig::settle`](crate::QrWalletConfig::settle)).
+    /// The wallet completes a session at most once, so this cannot debit
+    /// twice. Which answers are final (Sipay's code table, NOTES):
+    ///
+    /// - success: the repeat completed it now (the first attempt had not);
+    /// - 301, duplicate: the session was completed — by the first attempt;
+    /// - 300, 310, 311 (wallet not found, limit, balance): the wallet
+    ///   evaluated the debit again and refused it, which it does only for a
+    ///   session not yet completed (a completed one answers 301): the
+    ///   payment did not happen;
+    /// - anything else — a session that expired, "not found", a generic or
+    ///   undocumented code, 5xx, a timeout, a garbled answer, a refused
+    ///   token — proves nothing: the repeat is tried again, and when the
+    ///   policy runs out the answer is [`Error::OutcomeUnknown`].
+    ///
+    /// The session's expiry is not checked here: a payment made before the
+    /// expiry must still be found.
     ///
     /// # Errors
     ///
-    /// Declines other than 301 (the payment did not happen); a further
-    /// [`Error::OutcomeUnknown`] (try again later); transport errors.
+    /// A refusal above (the payment did not happen); an integrity mismatch;
+    /// [`Error::OutcomeUnknown`] (call `settle` again later).
     pub async fn settle(&self, session: &QrSession) -> Result<Settlement> {
         let sale = session.sale.decoded().ok_or_else(unreadable_sale)?;
-        match self.send_complete(session).await {
-            Ok((payload, response)) => {
-                let receipt = receipt_from_wire(payload)
-                    .map_err(|e| self.inner.http.undecodable(COMPLETE, e, &response, None))?;
-                if receipt.charged != sale.amount {
-                    return Err(Error::IntegrityMismatch {
-                        operation: COMPLETE,
-                        field: "charged_amount".into(),
-                        expected: sale.amount.to_string(),
-                        actual: receipt.charged.to_string(),
-                    });
+        let reference = MerchantReference::new(session.correlation_id.as_str(), &CORRELATION_RULES)?;
+        settle_by(&self.inner.config.settle, COMPLETE, &reference, None, |_| async {
+            match self.send_complete(session).await {
+                Ok((payload, response)) => {
+                    let receipt = match receipt_from_wire(payload) {
+                        Ok(receipt) => receipt,
+                        Err(e) => {
+                            return Attempt::failed(
+                                self.inner.http.undecodable(COMPLETE, e, &response, None),
+                            );
+                        }
+                    };
+                    if receipt.charged != sale.amount {
+                        return Attempt::Settled(Err(Error::IntegrityMismatch {
+                            operation: COMPLETE,
+                            field: "charged_amount".into(),
+                            expected: sale.amount.to_string(),
+                            actual: receipt.charged.to_string(),
+                        }));
+                    }
+                    Attempt::Settled(Ok(Settlement::Completed(Box::new(receipt))))
                 }
-                Ok(Settlement::Completed(Box::new(receipt)))
+                Err(Error::OutcomeUnknown {
+                    source: Some(source),
+                    ..
+                }) if source
+                    .downcast_ref::<Error>()
+                    .and_then(Error::decline)
+                    .is_some_and(|d| WalletCode::of(d) == WalletCode::Duplicate) =>
+                {
+                    Attempt::Settled(Ok(Settlement::CompletedEarlier {
+                        correlation_id: session.correlation_id.clone(),
+                    }))
+                }
+                Err(error @ Error::Declined { .. }) => Attempt::Settled(Err(error)),
+                Err(error) => Attempt::failed(error),
             }
-            Err(Error::Declined { decline, .. })
-                if WalletCode::of(&decline) == WalletCode::Duplicate =>
-            {
-                Ok(Settlement::CompletedEarlier {
-                    correlation_id: session.correlation_id.clone(),
-                })
-            }
-            Err(error) => Err(error),
-        }
+        })
+        .await
     }
 
     async fn send_complete(

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use payments_core::http::HttpConfig;
+use payments_core::http::{HttpConfig, RetryPolicy};
 use payments_core::{BaseUrl, Error, SecretString};
 use url::Url;
 
@@ -62,6 +62,10 @@ pub struct QrWalletConfig {
     pub token_skew: Duration,
     /// Timeouts, response cap and read retries.
     pub http: HttpConfig,
+    /// How [`settle`](crate::QrWalletClient::settle) repeats Complete while
+    /// its outcome stays unknown (default:
+    /// [`default_reconcile_policy`](payments_core::gateway::default_reconcile_policy)).
+    pub settle: RetryPolicy,
 }
 
 impl QrWalletConfig {
@@ -112,6 +116,7 @@ impl QrWalletConfig {
             correlation_id_encoding: CorrelationIdEncoding::default(),
             token_skew: Duration::from_secs(60),
             http: HttpConfig::default(),
+            settle: payments_core::gateway::default_reconcile_policy(),
         }
     }
 

@@ -16,7 +16,7 @@ pub const CAPABILITIES: Capabilities =
 
 /// The merchant reference of a QR payment is the wallet's correlation id
 /// (the integrator has no reference of its own in this API).
-const CORRELATION_RULES: ReferenceRules = ReferenceRules {
+pub(crate) const CORRELATION_RULES: ReferenceRules = ReferenceRules {
     field: "tx_correlation_id",
     max_len: 64,
     charset: Charset::Digits,

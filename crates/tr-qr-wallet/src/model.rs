@@ -361,6 +361,18 @@ pub enum WalletCode {
 }
 
 impl WalletCode {
+    /// Whether the code is one Sipay documents as a refusal: the wallet
+    /// did not debit (wallet not found, limit, balance). Any other
+    /// non-success code to a Complete may follow a debit.
+    pub fn refuses_before_debit(&self) -> bool {
+        matches!(
+            self,
+            WalletCode::WalletNotFound
+                | WalletCode::LimitInsufficient
+                | WalletCode::InsufficientBalance
+        )
+    }
+
     /// Reads a code.
     pub fn from_code(code: &str) -> Self {
         match code.trim() {

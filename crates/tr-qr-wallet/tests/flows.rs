@@ -171,10 +171,17 @@ async fn a_second_complete_of_the_same_session_is_a_duplicate_and_debits_nothing
         .unwrap();
     w.client.complete(&session).await.unwrap();
     let error = w.client.complete(&session).await.unwrap_err();
+    // 301 to a Complete says the session was completed — maybe by this very
+    // request: unknown, and settle reads it as "completed earlier".
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
     assert_eq!(
-        error.decline().map(WalletCode::of),
+        error.provider_decline().map(WalletCode::of),
         Some(WalletCode::Duplicate)
     );
+    assert!(matches!(
+        w.client.settle(&session).await.unwrap(),
+        Settlement::CompletedEarlier { .. }
+    ));
     assert_eq!(w.sandbox.balance(&wallet()), Some(tl("80")));
     assert_eq!(w.sandbox.debits().len(), 1);
 }

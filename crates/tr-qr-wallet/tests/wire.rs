@@ -209,8 +209,15 @@ async fn each_named_error_code_is_a_typed_decline() {
             })
             .await;
         let error = client.complete(&session).await.unwrap_err();
+        // Only the documented refusals say "not debited"; 301 and unknown
+        // codes leave the Complete's outcome unknown.
+        assert_eq!(
+            matches!(error, Error::Declined { .. }),
+            ["300", "310", "311"].contains(&code),
+            "{code}: {error:?}"
+        );
         let decline = error
-            .decline()
+            .provider_decline()
             .unwrap_or_else(|| panic!("{code}: {error:?}"));
         assert_eq!(decline.kind, kind, "{code}");
         assert_eq!(WalletCode::of(decline), named);

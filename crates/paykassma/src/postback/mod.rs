@@ -182,6 +182,15 @@ impl PostbackStatus {
     pub fn is_success(&self) -> bool {
         *self == PostbackStatus::Success
     }
+
+    /// Whether this status will not change any more. A status this SDK
+    /// does not know ([`PostbackStatus::Other`]) is *not* final: it may be
+    /// an intermediate one (`pending`, `in_process`), and reading it as a
+    /// failure would tell the merchant "failed" for a deposit that may still
+    /// succeed.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, PostbackStatus::Other(_))
+    }
 }
 
 /// One transaction of a verified postback.

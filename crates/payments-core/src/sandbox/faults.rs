@@ -23,6 +23,19 @@ pub enum Fault {
     /// Process the request — the simulated provider commits — then close the
     /// connection without answering.
     DropAfterCommit,
+    /// Process the request, then answer this HTTP status with an HTML error
+    /// page (a proxy or a crashed handler after the provider booked it).
+    CommitThenStatus(u16),
+    /// Process the request, then answer this instead — a provider's own
+    /// "system error" code after it booked the payment, an error page.
+    CommitThenAnswer {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type`.
+        content_type: &'static str,
+        /// The body.
+        body: bytes::Bytes,
+    },
 }
 
 impl Fault {
@@ -30,7 +43,12 @@ impl Fault {
     pub fn commits(&self) -> bool {
         matches!(
             self,
-            Fault::Delay(_) | Fault::MalformedBody | Fault::ReplaceBody(_) | Fault::DropAfterCommit
+            Fault::Delay(_)
+                | Fault::MalformedBody
+                | Fault::ReplaceBody(_)
+                | Fault::DropAfterCommit
+                | Fault::CommitThenStatus(_)
+                | Fault::CommitThenAnswer { .. }
         )
     }
 }

@@ -256,11 +256,19 @@ async fn respond(
     let answer = match fault {
         None => process(None).await?,
         Some(Fault::Delay(delay)) => process(Some(delay)).await?,
-        Some(Fault::Status(status)) => SandboxResponse::with_type(
+        Some(Fault::Status(status)) => error_page(status),
+        Some(Fault::CommitThenStatus(status)) => {
+            let _committed = process(None).await?;
+            error_page(status)
+        }
+        Some(Fault::CommitThenAnswer {
             status,
-            "text/html",
-            format!("<html><body><h1>{status}</h1><p>sandbox fault</p></body></html>"),
-        ),
+            content_type,
+            body,
+        }) => {
+            let _committed = process(None).await?;
+            SandboxResponse::with_type(status, content_type, body)
+        }
         Some(Fault::MalformedBody) => {
             let mut answer = process(None).await?;
             answer.status = 200;
@@ -284,6 +292,14 @@ async fn respond(
         }
     };
     Ok(into_hyper(answer))
+}
+
+fn error_page(status: u16) -> SandboxResponse {
+    SandboxResponse::with_type(
+        status,
+        "text/html",
+        format!("<html><body><h1>{status}</h1><p>sandbox fault</p></body></html>"),
+    )
 }
 
 fn into_hyper(answer: SandboxResponse) -> hyper::Response<Full<Bytes>> {
