@@ -61,6 +61,14 @@ impl Harness for Allpay {
         "createCashInPayment"
     }
 
+    fn reconcile_operations(&self) -> Vec<&'static str> {
+        vec!["createCashInPayment"]
+    }
+
+    fn token_operation(&self) -> Option<&'static str> {
+        None
+    }
+
     fn read_operation(&self) -> &'static str {
         "availableBalance"
     }

@@ -63,6 +63,14 @@ impl Harness for Jawali {
         "cash_out"
     }
 
+    fn reconcile_operations(&self) -> Vec<&'static str> {
+        vec!["check_status", "inquiry", "cash_out"]
+    }
+
+    fn token_operation(&self) -> Option<&'static str> {
+        Some("login")
+    }
+
     fn read_operation(&self) -> &'static str {
         "balance"
     }

@@ -99,6 +99,14 @@ impl Harness for Paykassma {
         "activate"
     }
 
+    fn reconcile_operations(&self) -> Vec<&'static str> {
+        vec!["activate"]
+    }
+
+    fn token_operation(&self) -> Option<&'static str> {
+        None
+    }
+
     fn read_operation(&self) -> &'static str {
         "create"
     }

@@ -136,7 +136,12 @@ pub mod conformance {
     //! error; a money-moving call answered with a gateway error is not
     //! repeated blindly and ends booked once; an unknown outcome (answer
     //! dropped after the commit) is reconciled to the true state; an
-    //! integrity mismatch is detected; malformed answers (HTML, empty,
+    //! integrity mismatch is detected; every call reconciliation makes
+    //! failing (HTTP 500 and 503, a timeout, a dropped connection, a garbled
+    //! answer, the token endpoint failing) after an unknown commit ends the
+    //! payment in [`Error::OutcomeUnknown`] — never a known failure — and a
+    //! later [`settle`](crate::gateway::settle) settles it, booked once;
+    //! malformed answers (HTML, empty,
     //! truncated, oversized) are typed errors; tokens are renewed after
     //! expiry and after a refusal, once for 100 concurrent calls; and no
     //! secret reaches `Debug` output, error texts or the captured logs.
@@ -149,7 +154,7 @@ pub mod conformance {
 
     use super::{CapturedLogs, assert_no_secret, error_texts};
     use crate::error::{Error, Result};
-    use crate::gateway::{Gateway, PaymentStatus, pay};
+    use crate::gateway::{Gateway, PaymentStatus, commit_and_settle, pay, settle};
     use crate::sandbox::{Fault, Faults};
 
     /// A future returned by a harness hook.
@@ -173,6 +178,11 @@ pub mod conformance {
         fn commit_operation(&self) -> &'static str;
         /// The fault-rule name of the call [`Harness::read`] makes.
         fn read_operation(&self) -> &'static str;
+        /// The fault-rule names of every call reconciliation makes: status
+        /// lookups, inquiries, the repeated commit.
+        fn reconcile_operations(&self) -> Vec<&'static str>;
+        /// The fault-rule name of the token call; `None` without tokens.
+        fn token_operation(&self) -> Option<&'static str>;
         /// A read call (inquiry, balance, check user, create).
         async fn read(&self) -> Result<()>;
         /// HTTP requests the sandbox has received.
@@ -306,6 +316,87 @@ pub mod conformance {
                 "unknown outcome booked once",
                 h.booked(outcome.reference.as_str()) == 1,
                 format_args!("{fault:?}"),
+            );
+        }
+
+        // Reconciliation's own calls failing never make an unknown outcome a
+        // known failure; once they work again, settle() settles it, once.
+        let mut cases: Vec<(&str, Option<Fault>)> = vec![
+            ("HTTP 500", Some(Fault::Status(500))),
+            ("HTTP 503", Some(Fault::Status(503))),
+            (
+                "a timeout",
+                Some(Fault::Delay(std::time::Duration::from_secs(2))),
+            ),
+            ("a dropped connection", Some(Fault::DropBeforeCommit)),
+            ("a garbled answer", Some(Fault::MalformedBody)),
+            (
+                "an HTML page",
+                Some(Fault::ReplaceBody(bytes::Bytes::from_static(
+                    b"<html><body>Internal error</body></html>",
+                ))),
+            ),
+        ];
+        if H::start().await.token_operation().is_some() {
+            cases.push(("the token endpoint failing", None));
+        }
+        for (what, fault) in cases {
+            let h = H::start().await;
+            let prepared = h
+                .gateway()
+                .prepare(h.order().await)
+                .await
+                .unwrap_or_else(|e| panic!("conformance: prepare: {e}"));
+            let reference = h.gateway().reference(&prepared).to_string();
+            h.faults().inject(h.commit_operation(), Fault::DropAfterCommit);
+            match &fault {
+                Some(fault) => {
+                    for operation in h.reconcile_operations() {
+                        h.faults()
+                            .inject_times(Some(operation.to_owned()), fault.clone(), 10_000);
+                    }
+                }
+                None => {
+                    h.revoke_tokens();
+                    if let Some(operation) = h.token_operation() {
+                        h.faults().inject_times(
+                            Some(operation.to_owned()),
+                            Fault::Status(503),
+                            10_000,
+                        );
+                    }
+                }
+            }
+            let result = commit_and_settle(h.gateway(), &prepared).await;
+            match &result {
+                Err(Error::OutcomeUnknown {
+                    reference: Some(r), ..
+                }) => check(
+                    "unknown outcome names its reference",
+                    *r == reference,
+                    format_args!("{what}: {r} vs {reference}"),
+                ),
+                Ok(outcome) if outcome.status == PaymentStatus::Completed => {}
+                other => panic!(
+                    "conformance: reconciliation calls failing with {what} after an unknown commit gave {other:?}, not OutcomeUnknown"
+                ),
+            }
+            if let Err(error) = &result {
+                texts.extend(error_texts(error));
+            }
+            h.faults().clear();
+            let settled = settle(h.gateway(), &prepared).await;
+            check(
+                "settled once the faults stop",
+                settled
+                    .as_ref()
+                    .is_ok_and(|o| o.status == PaymentStatus::Completed),
+                format_args!("{what}: {settled:?}"),
+            );
+            check(
+                "settled, booked once",
+                h.booked(&reference) == 1,
+                format_args!("{what}: booked {} times", h.booked(&reference)),
             );
         }
 

@@ -33,6 +33,12 @@ impl Harness for Sipay {
         let mut config = sandbox.config();
         config.http.timeouts.total = Duration::from_millis(300);
         config.http.retry.initial_backoff = Duration::from_millis(5);
+        config.settle = payments_core::http::RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            jitter: false,
+        };
         let client =
             QrWalletClient::with_parts(config, None, Arc::new(sandbox.clock().clone())).unwrap();
         Sipay { sandbox, client }
@@ -56,6 +62,14 @@ impl Harness for Sipay {
 
     fn commit_operation(&self) -> &'static str {
         "complete"
+    }
+
+    fn reconcile_operations(&self) -> Vec<&'static str> {
+        vec!["complete"]
+    }
+
+    fn token_operation(&self) -> Option<&'static str> {
+        Some("token")
     }
 
     fn read_operation(&self) -> &'static str {
