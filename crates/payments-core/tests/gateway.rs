@@ -1,6 +1,7 @@
 //! The generic flow: an unknown commit outcome is reconciled, never
 //! committed twice; `Checkout` runs a bound payment at most once.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -8,6 +9,7 @@ use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
     Capabilities, Checkout, Currency, Decline, DeclineKind, Error, Gateway, MerchantReference,
     Money, Operation, Payable, PaymentOutcome, PaymentStatus, Reconciliation, async_trait, pay,
+    settle,
 };
 
 const COMMIT: Operation = Operation::money_moving("fake", "commit");
@@ -29,8 +31,11 @@ enum CommitBehaviour {
 struct Fake {
     behaviour: CommitBehaviour,
     commits: AtomicUsize,
+    prepares: AtomicUsize,
     reconciliations: AtomicUsize,
     booked: Mutex<Vec<MerchantReference>>,
+    /// What the next reconciliations answer, before the ledger is read.
+    script: Mutex<VecDeque<payments_core::Result<PaymentOutcome>>>,
 }
 
 impl Fake {
@@ -38,9 +43,17 @@ impl Fake {
         Fake {
             behaviour,
             commits: AtomicUsize::new(0),
+            prepares: AtomicUsize::new(0),
             reconciliations: AtomicUsize::new(0),
             booked: Mutex::new(vec![]),
+            script: Mutex::new(VecDeque::new()),
         }
+    }
+
+    fn scripted(behaviour: CommitBehaviour, script: Vec<payments_core::Result<PaymentOutcome>>) -> Self {
+        let fake = Self::new(behaviour);
+        *fake.script.lock().unwrap() = script.into();
+        fake
     }
 }
 
@@ -63,6 +76,7 @@ impl Gateway for Fake {
     }
 
     async fn prepare(&self, amount: Money) -> payments_core::Result<Prepared> {
+        self.prepares.fetch_add(1, Ordering::SeqCst);
         Ok(Prepared {
             reference: MerchantReference::new("order-1", &RULES)?,
             amount,
@@ -114,6 +128,9 @@ impl Gateway for Fake {
 
     async fn reconcile(&self, prepared: &Prepared) -> payments_core::Result<PaymentOutcome> {
         self.reconciliations.fetch_add(1, Ordering::SeqCst);
+        if let Some(scripted) = self.script.lock().unwrap().pop_front() {
+            return scripted;
+        }
         let booked = self.booked.lock().unwrap().contains(&prepared.reference);
         let status = if booked {
             PaymentStatus::Completed
@@ -209,6 +226,139 @@ async fn a_bound_payment_is_paid_at_most_once() {
     let first = checkout.pay().await.unwrap();
     let second = checkout.pay().await.unwrap();
     assert_eq!(first, second);
+    assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
+}
+
+const LOOKUP: Operation = Operation::read("fake", "lookup");
+
+fn lookup_http_500() -> Error {
+    Error::Http {
+        operation: LOOKUP,
+        status: 500,
+        body: payments_core::secret::RedactedText::from_static("<html>oops</html>"),
+    }
+}
+
+/// Once the commit may have left, what a follow-up call failed with is not
+/// the payment's outcome.
+#[tokio::test]
+async fn a_failing_reconciliation_call_ends_in_outcome_unknown_never_in_its_own_error() {
+    let follow_up_errors = [
+        lookup_http_500(),
+        Error::Authentication {
+            operation: Operation::authentication("fake", "login"),
+            message: "LOGIN refused".into(),
+        },
+        Error::UndecodableResponse {
+            operation: LOOKUP,
+            detail: "truncated".into(),
+            raw: payments_core::secret::RedactedText::from_static("{\"sta"),
+            source: None,
+        },
+        // A lookup's "decline" is the lookup's, not the payment's.
+        Error::Declined {
+            operation: LOOKUP,
+            decline: Decline::new("-1", DeclineKind::Other, "system error"),
+        },
+        Error::NotSent {
+            operation: LOOKUP,
+            reason: "connection refused".into(),
+            source: None,
+        },
+    ];
+    for follow_up in follow_up_errors {
+        let text = follow_up.to_string();
+        let fake = Fake::scripted(CommitBehaviour::BookThenLoseAnswer, vec![Err(follow_up)]);
+        let error = pay(&fake, ten()).await.unwrap_err();
+        match &error {
+            Error::OutcomeUnknown {
+                reference, source, ..
+            } => {
+                assert_eq!(reference.as_deref(), Some("order-1"), "{text}");
+                let source = source.as_ref().expect("the last error is kept as the source");
+                assert_eq!(source.to_string(), text);
+            }
+            other => panic!("{text} became {other:?}"),
+        }
+        assert!(!error.outcome_known());
+        assert_eq!(fake.commits.load(Ordering::SeqCst), 1, "never committed twice");
+    }
+}
+
+#[tokio::test]
+async fn a_non_final_status_after_reconciliation_is_outcome_unknown() {
+    for status in [
+        PaymentStatus::Pending,
+        PaymentStatus::Unknown {
+            detail: "PROCESSING".into(),
+        },
+    ] {
+        let reference = MerchantReference::new("order-1", &RULES).unwrap();
+        let fake = Fake::scripted(
+            CommitBehaviour::BookThenLoseAnswer,
+            vec![Ok(PaymentOutcome::new(reference, status.clone()))],
+        );
+        let error = pay(&fake, ten()).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::OutcomeUnknown { reference: Some(r), .. } if r == "order-1"),
+            "{status:?}: {error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_decline_of_the_payment_itself_from_reconciliation_stands() {
+    let fake = Fake::scripted(
+        CommitBehaviour::BookThenLoseAnswer,
+        vec![Err(Error::Declined {
+            operation: COMMIT,
+            decline: Decline::new("FAILED", DeclineKind::Other, "the cash-out failed"),
+        })],
+    );
+    let error = pay(&fake, ten()).await.unwrap_err();
+    assert_eq!(error.decline().unwrap().code, "FAILED");
+    assert!(error.outcome_known());
+}
+
+#[tokio::test]
+async fn a_second_pay_of_an_unsettled_checkout_resumes_reconciliation_and_never_prepares_again() {
+    let fake = Arc::new(Fake::scripted(
+        CommitBehaviour::BookThenLoseAnswer,
+        vec![Err(lookup_http_500())],
+    ));
+    let checkout = Checkout::new(Arc::clone(&fake), ten());
+    let first = checkout.pay().await.unwrap_err();
+    assert!(matches!(first, Error::OutcomeUnknown { .. }), "{first:?}");
+    // The lookups work again: the same prepared payment is settled.
+    let second = checkout.pay().await.unwrap();
+    assert_eq!(second.status, PaymentStatus::Completed);
+    assert_eq!(second.reference.as_str(), "order-1");
+    assert_eq!(fake.prepares.load(Ordering::SeqCst), 1, "prepared once");
+    assert_eq!(fake.commits.load(Ordering::SeqCst), 1, "committed once");
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 2);
+    // And it is final now.
+    assert_eq!(checkout.pay().await.unwrap(), second);
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn only_a_known_failure_lets_a_checkout_refuse_and_a_new_payment_start() {
+    let fake = Arc::new(Fake::new(CommitBehaviour::Decline));
+    let checkout = Checkout::new(Arc::clone(&fake), ten());
+    assert!(checkout.pay().await.unwrap_err().decline().is_some());
+    let again = checkout.pay().await.unwrap_err();
+    assert!(again.to_string().contains("start a new payment"), "{again}");
+    assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn settle_is_the_later_call_that_settles_an_unknown_outcome() {
+    let fake = Fake::scripted(CommitBehaviour::BookThenLoseAnswer, vec![Err(lookup_http_500())]);
+    let prepared = fake.prepare(ten()).await.unwrap();
+    let first = payments_core::commit_and_settle(&fake, &prepared).await.unwrap_err();
+    assert!(matches!(first, Error::OutcomeUnknown { .. }));
+    let settled = settle(&fake, &prepared).await.unwrap();
+    assert_eq!(settled.status, PaymentStatus::Completed);
     assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
 }
 

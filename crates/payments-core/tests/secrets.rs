@@ -124,3 +124,19 @@ async fn a_refused_connection_error_carries_no_secret_in_text_debug_or_sources()
     assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
     assert_no_secret(&error_texts(&error), &["Plug1n"]);
 }
+
+#[test]
+fn tokens_learned_at_run_time_are_scrubbed_by_every_clone() {
+    let scrubber = Scrubber::new();
+    let clone = scrubber.clone();
+    scrubber.learn("eyJhbGciOi.wallet+token/1");
+    let text = r#"{"access_token":"eyJhbGciOi.wallet+token/1"} and eyJhbGciOi.wallet%2Btoken%2F1"#;
+    let clean = clone.scrub(text);
+    assert!(!clean.contains("eyJhbGciOi"), "{clean}");
+    // Bounded: the oldest of more than LEARNED_TOKENS is forgotten.
+    for n in 0..payments_core::secret::LEARNED_TOKENS {
+        scrubber.learn(&format!("later-token-{n:04}"));
+    }
+    assert!(scrubber.scrub("eyJhbGciOi.wallet+token/1").contains("eyJhbGciOi"));
+    assert!(!scrubber.scrub("later-token-0001").contains("later-token"));
+}

@@ -113,3 +113,67 @@ fn debug_of_a_lease_and_of_the_cache_hides_the_token() {
     assert!(!format!("{lease:?}").contains("very-secret-token"));
     assert!(!format!("{cache:?}").contains("very-secret-token"));
 }
+
+#[tokio::test]
+async fn a_lifetime_near_u64_max_saturates_instead_of_panicking() {
+    let cache = TokenCache::<String>::new(Duration::from_secs(30));
+    for lifetime in [Duration::from_secs(u64::MAX), Duration::MAX] {
+        cache.clear();
+        let lease = cache
+            .get(|| async {
+                Ok::<_, std::io::Error>(FreshToken {
+                    value: "forever".to_owned(),
+                    expires_in: lifetime,
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(*lease, "forever");
+    }
+    // And it is cached, not fetched again.
+    let again = cache
+        .get(|| async { Ok::<_, std::io::Error>(fresh("other", 60)) })
+        .await
+        .unwrap();
+    assert_eq!(*again, "forever");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_fetch_is_shared_with_the_callers_that_waited_for_it() {
+    let cache = Arc::new(TokenCache::<String>::new(Duration::from_secs(30)));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let cache = Arc::clone(&cache);
+        let fetches = Arc::clone(&fetches);
+        tasks.push(tokio::spawn(async move {
+            cache
+                .get(|| async {
+                    fetches.fetch_add(1, Ordering::SeqCst);
+                    // Long enough for every other caller to queue behind it.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Err::<FreshToken<String>, _>(payments_core::Error::Authentication {
+                        operation: payments_core::Operation::authentication("demo", "login"),
+                        message: "invalid_grant: bad credentials".to_owned(),
+                    })
+                })
+                .await
+                .map(|lease| (*lease).clone())
+        }));
+    }
+    for task in tasks {
+        let error = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(&error, payments_core::Error::Authentication { message, .. } if message.contains("bad credentials")),
+            "{error:?}"
+        );
+    }
+    // One refused LOGIN for 50 callers, not 50 (an account lockout).
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // A caller arriving after the failure tries again.
+    let lease = cache
+        .get(|| async { Ok::<_, payments_core::Error>(fresh("t2", 60)) })
+        .await
+        .unwrap();
+    assert_eq!(*lease, "t2");
+}
