@@ -358,3 +358,62 @@ async fn reads_are_retried_through_transient_gateway_errors() {
     assert_eq!(client.balance().await.unwrap().available, yer("0"));
     assert_eq!(sandbox.faults().injected().len(), 1);
 }
+
+/// A provider "system error" code after the cash-out was booked is not a
+/// decline: the lookups find the booking.
+#[tokio::test]
+async fn a_system_error_code_after_the_booking_is_settled_by_lookup_not_declined() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("300"), &mobile());
+    sandbox.faults().inject(
+        "cash_out",
+        Fault::commit_then(
+            200,
+            "application/json",
+            r#"{"responseStatus":{"systemStatus":"-1","systemStatusDesc":"System error","systemStatusDescNative":"خطأ في النظام"},"responseBody":null}"#,
+        ),
+    );
+    let receipt = client
+        .collect(voucher.as_str(), "771234567", yer("300"))
+        .await
+        .unwrap();
+    assert!(receipt.settled_by_lookup);
+    assert_eq!(sandbox.cash_outs().len(), 1);
+    assert_eq!(sandbox.counts().cash_out_requests, 1);
+}
+
+/// A refused cash-out (an undocumented code) is settled by the lookup's
+/// FAILED: a decline the provider proved.
+#[tokio::test]
+async fn a_refused_cash_out_is_a_decline_once_the_lookup_says_failed() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("300"), &mobile());
+    let checked = client
+        .check_voucher(jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("300")).unwrap())
+        .await
+        .unwrap();
+    assert!(sandbox.cancel_voucher(&voucher));
+    let error = client.redeem(&checked).await.unwrap_err();
+    assert_eq!(error.decline().unwrap().code, "FAILED", "{error:?}");
+    assert!(sandbox.cash_outs().is_empty());
+}
+
+/// A slow provider answers the cash-out PENDING and its lookups PENDING for
+/// a while: the receipt comes from the lookup that says SUCCESS.
+#[tokio::test]
+async fn a_slow_cash_out_answered_pending_is_settled_by_the_lookups() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("700"), &mobile());
+    sandbox.slow_next_cash_out(3);
+    let receipt = client
+        .collect(voucher.as_str(), "771234567", yer("700"))
+        .await
+        .unwrap();
+    assert!(receipt.settled_by_lookup, "PENDING is not a receipt");
+    assert!(sandbox.counts().status_lookups >= 4);
+    assert_eq!(sandbox.cash_outs().len(), 1);
+    assert_eq!(sandbox.counts().cash_out_requests, 1);
+}

@@ -13,6 +13,7 @@ use jawali::{
     CashOut, JawaliClient, JawaliConfig, MobileNumber, TransactionState, VoucherCode, VoucherState,
 };
 use payments_core::clock::ManualClock;
+use payments_core::testkit::{assert_no_secret, error_texts};
 use payments_core::http::RetryPolicy;
 use payments_core::reference::{MerchantReference, SequentialReferences};
 use payments_core::{BaseUrl, Currency, DeclineKind, Environment, Error, Money, SecretString};
@@ -869,4 +870,71 @@ async fn client_date_can_be_written_as_compact_yemen_time() {
             .unwrap();
     client.authenticate_wallet().await.unwrap();
     auth.assert_async().await;
+}
+
+/// A cash-out answered with its own status: PENDING is not a receipt, FAILED
+/// is a decline of the cash-out.
+#[tokio::test]
+async fn the_cash_out_answers_own_status_is_read() {
+    for (status, expect_unknown) in [("PENDING", true), ("PROCESSING", true), ("FAILED", false)] {
+        let server = MockServer::start_async().await;
+        let (_login, _auth) = tokens(&server).await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path("/paygate/v1/ws/callWS")
+                    .body_includes("PAYAG.ECOMMCASHOUT");
+                then.status(200).json_body(success(json!({
+                    "amount": 1500, "refId": "order-1", "currency": "YER", "status": status
+                })));
+            })
+            .await;
+        let request = CashOut {
+            voucher: voucher(),
+            customer_mobile: mobile(),
+            amount: yer("1500"),
+            reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
+            purpose: None,
+        };
+        let error = client(&server).cash_out(&request).await.unwrap_err();
+        if expect_unknown {
+            assert!(
+                matches!(&error, Error::OutcomeUnknown { reference: Some(r), .. } if r == "order-1"),
+                "{status}: {error:?}"
+            );
+        } else {
+            assert_eq!(error.decline().unwrap().code, "FAILED", "{error:?}");
+        }
+    }
+}
+
+/// A garbled wallet-authentication answer may hold the wallet token: the
+/// error keeps no excerpt of it, not even in serde's detail.
+#[tokio::test]
+async fn a_garbled_wallet_authentication_answer_does_not_leak_its_token() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/paygate/oauth/token");
+            then.status(200).json_body(json!({"access_token": "AT1", "expires_in": 3600}));
+        })
+        .await;
+    for garbled in [
+        r#"{"responseStatus": {"systemStatus": "0"}, "responseBody": {"access_token": "WT-SECRET-123"#,
+        r#"{"responseStatus": {"systemStatus": 0.5e}, "responseBody": {"access_token": "WT-SECRET-123"}}"#,
+        r#"{"responseStatus": "WT-SECRET-123", "responseBody": {"access_token": "WT-SECRET-123"}}"#,
+    ] {
+        let mut mock = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path("/paygate/v1/ws/callWS")
+                    .body_includes("WALLETAUTHENTICATION");
+                then.status(200).body(garbled);
+            })
+            .await;
+        let error = client(&server).authenticate_wallet().await.unwrap_err();
+        assert!(matches!(error, Error::UndecodableResponse { .. }), "{error:?}");
+        assert_no_secret(&error_texts(&error), &["WT-SECRET-123"]);
+        mock.delete_async().await;
+    }
 }

@@ -39,6 +39,16 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// [`Fault::CommitThenAnswer`]: process, then answer `status` with
+    /// `body` of `content_type`.
+    pub fn commit_then(status: u16, content_type: &'static str, body: impl Into<bytes::Bytes>) -> Fault {
+        Fault::CommitThenAnswer {
+            status,
+            content_type,
+            body: body.into(),
+        }
+    }
+
     /// Whether the simulated provider processes the request under this fault.
     pub fn commits(&self) -> bool {
         matches!(
