@@ -1,0 +1,206 @@
+//! The gateway and its postback inbox: what is final, what is not, and
+//! that no path answers `Completed` for an amount the merchant did not ask.
+#![cfg(feature = "sandbox")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paykassma::postback::{PostbackSigner, PostbackStatus, PostbackVerifier};
+use paykassma::sandbox::{PaykassmaSandbox, PostbackQuirks, SandboxOptions, serve_inbox};
+use paykassma::{DepositOrder, Label, PaykassmaGateway, PostbackInbox, WalletType};
+use payments_core::http::RetryPolicy;
+use payments_core::sandbox::{Fault, SandboxServer};
+use payments_core::{Currency, Error, Money, PaymentStatus, pay};
+use serde_json::json;
+
+fn mmk(amount: &str) -> Money {
+    Money::parse(amount, Currency::MMK).unwrap()
+}
+
+struct World {
+    sandbox: PaykassmaSandbox,
+    gateway: PaykassmaGateway,
+    _endpoint: SandboxServer,
+}
+
+async fn world() -> World {
+    let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
+        PaykassmaSandbox::postback_keys(),
+    )));
+    let endpoint = serve_inbox(Arc::clone(&inbox)).await.unwrap();
+    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
+        postback_url: Some(endpoint.base_url().join("postbacks").unwrap()),
+        postback_retry_interval: Duration::from_millis(20),
+        slow_check: Duration::from_millis(100),
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut config = sandbox.config();
+    config.http.timeouts.total = Duration::from_millis(300);
+    let client = paykassma::PaykassmaClient::new(config).unwrap();
+    let gateway = PaykassmaGateway::new(client, inbox, Duration::from_secs(2)).with_settle_policy(
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            jitter: false,
+        },
+    );
+    World {
+        sandbox,
+        gateway,
+        _endpoint: endpoint,
+    }
+}
+
+impl World {
+    /// The customer pays `paid` (with `quirks`); the order says `ordered`.
+    async fn order(&self, ordered: &str, paid: &str, slow: bool, quirks: PostbackQuirks) -> DepositOrder {
+        let label = Label::new("user-55").unwrap();
+        let wallet = self
+            .gateway
+            .client()
+            .create_deposit(&label, Currency::MMK, None)
+            .await
+            .unwrap()
+            .identifier
+            .unwrap();
+        let key1 = self.sandbox.customer_pays_with(&wallet, mmk(paid), slow, quirks);
+        DepositOrder {
+            label,
+            wallet_type: WalletType::WAVEPAY,
+            key1,
+            amount: mmk(ordered),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deposit_credited_with_another_amount_is_an_integrity_mismatch_not_completed() {
+    for slow in [false, true] {
+        let w = world().await;
+        let order = w.order("500", "6000", slow, PostbackQuirks::NONE).await;
+        let error = pay(&w.gateway, order).await.unwrap_err();
+        match &error {
+            Error::IntegrityMismatch {
+                field,
+                expected,
+                actual,
+                ..
+            } => {
+                assert_eq!(field, "amount");
+                assert!(expected.contains("500"), "{expected}");
+                assert!(actual.contains("6000"), "{actual}");
+            }
+            other => panic!("slow={slow}: {other:?}"),
+        }
+        assert_eq!(w.sandbox.credited().len(), 1, "it was credited: a person looks");
+    }
+}
+
+#[tokio::test]
+async fn any_fail_to_a_repeated_activation_stays_unknown_until_the_postback_settles_it() {
+    let w = world().await;
+    // The postback is late, so reconciliation repeats the activation first.
+    let order = w
+        .order("500", "500", false, PostbackQuirks::new(Duration::from_millis(400), false, false))
+        .await;
+    w.sandbox.faults().inject("activate", Fault::DropAfterCommit);
+    // The repeat is refused with words that say nothing of duplicates.
+    w.sandbox.faults().inject(
+        "activate",
+        Fault::commit_then(200, "application/json", r#"{"status":"fail","message":"Error 17"}"#),
+    );
+    let outcome = pay(&w.gateway, order).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(outcome.amount, Some(mmk("500")));
+    assert_eq!(w.sandbox.credited().len(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_postback_before_the_final_one_is_not_read_as_final() {
+    let w = world().await;
+    let order = w
+        .order("750", "750", true, PostbackQuirks::new(Duration::ZERO, true, true))
+        .await;
+    let outcome = pay(&w.gateway, order).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed, "{outcome:?}");
+    let record = w.gateway.inbox().record(outcome.reference.as_str()).unwrap();
+    assert_eq!(record.current.status, PostbackStatus::Success);
+    assert!(record.conflict.is_none());
+    assert!(record.deliveries.len() >= 2, "{record:?}");
+}
+
+fn signed(fields: serde_json::Value) -> String {
+    PostbackSigner::new(PaykassmaSandbox::postback_keys())
+        .sign_flat(&fields)
+        .unwrap()
+}
+
+fn postback(id: Option<&str>, status: &str) -> String {
+    let mut fields = json!({
+        "transaction_id": 7, "wallet_type": "wavepay", "direction": "ingoing",
+        "status": status, "amount": 500, "currency_code": "MMK", "label": "user-55"
+    });
+    if let Some(id) = id {
+        fields["custom_transaction_id"] = json!(id);
+    }
+    signed(fields)
+}
+
+fn inbox() -> PostbackInbox {
+    PostbackInbox::new(PostbackVerifier::new(PaykassmaSandbox::postback_keys()))
+}
+
+#[tokio::test]
+async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pending_one() {
+    let inbox = inbox();
+    assert!(inbox.receive(postback(Some("d-1"), "pending").as_bytes()).new);
+    assert!(!inbox.get("d-1").unwrap().status.is_final(), "pending is not final");
+    // Not final yet: a waiter gets the record only when it times out.
+    let waited = inbox.wait_for("d-1", Duration::from_millis(30)).await.unwrap();
+    assert!(!waited.current.status.is_final());
+    let reply = inbox.receive(postback(Some("d-1"), "success").as_bytes());
+    assert_eq!((reply.status, reply.new, reply.alarm.clone()), (200, true, None));
+    assert_eq!(inbox.get("d-1").unwrap().status, PostbackStatus::Success);
+    // A redelivery is acknowledged and changes nothing; a late pending neither.
+    let again = inbox.receive(postback(Some("d-1"), "success").as_bytes());
+    assert_eq!((again.status, again.new), (200, false));
+    let late = inbox.receive(postback(Some("d-1"), "pending").as_bytes());
+    assert_eq!((late.status, late.new), (200, false));
+    assert_eq!(inbox.get("d-1").unwrap().status, PostbackStatus::Success);
+    assert_eq!(inbox.record("d-1").unwrap().deliveries.len(), 2);
+}
+
+#[tokio::test]
+async fn an_unknown_status_is_never_final() {
+    let inbox = inbox();
+    inbox.receive(postback(Some("d-2"), "in_review").as_bytes());
+    let tx = inbox.get("d-2").unwrap();
+    assert_eq!(tx.status, PostbackStatus::Other("in_review".into()));
+    assert!(!tx.status.is_final());
+    assert!(!tx.status.is_success());
+}
+
+#[tokio::test]
+async fn contradicting_final_statuses_raise_an_alarm_and_are_never_settled_silently() {
+    let inbox = inbox();
+    inbox.receive(postback(Some("d-3"), "success").as_bytes());
+    let reply = inbox.receive(postback(Some("d-3"), "failed").as_bytes());
+    assert_eq!(reply.status, 200, "acknowledged: redelivery would change nothing");
+    assert!(reply.alarm.unwrap().contains("d-3"));
+    let record = inbox.record("d-3").unwrap();
+    assert_eq!(record.current.status, PostbackStatus::Success);
+    assert_eq!(record.conflict.unwrap().status, PostbackStatus::Failed);
+}
+
+#[tokio::test]
+async fn a_postback_without_custom_transaction_id_is_kept_not_dropped() {
+    let inbox = inbox();
+    let reply = inbox.receive(postback(None, "success").as_bytes());
+    assert_eq!((reply.status, reply.new), (200, true));
+    assert_eq!(inbox.unmatched().len(), 1);
+    assert!(!inbox.receive(postback(None, "success").as_bytes()).new);
+    assert_eq!(inbox.unmatched().len(), 1);
+}
