@@ -10,8 +10,10 @@
 //! `PAYKASSMA_POSTBACK_PRIVATE_KEY` (the sandbox's keys when both are unset).
 //! A valid postback is answered HTTP 200 `{"status":"ok"}` — a repeat too,
 //! reported as a duplicate, since Paykassma retries until it sees that
-//! answer. A bad signature or malformed body gets a 4xx JSON error. One
-//! printed line per event.
+//! answer. Only a `success` postback credits, once per
+//! `custom_transaction_id`; other statuses and postbacks without an id are
+//! acknowledged and credit nothing. A bad signature or malformed body gets
+//! a 4xx JSON error, a body over 64 KiB a 413. One printed line per event.
 #![allow(clippy::print_stdout)]
 
 use std::collections::HashSet;
@@ -23,7 +25,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::Parser;
 use examples::{env, fail};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use paykassma::postback::{ACK_BODY, PostbackKeys, PostbackVerifier};
@@ -41,6 +43,9 @@ struct Args {
     self_test: bool,
 }
 
+/// The largest postback body read (64 KiB).
+const MAX_BODY: usize = 64 * 1024;
+
 /// What the endpoint has seen.
 struct Endpoint {
     verifier: PostbackVerifier,
@@ -53,22 +58,36 @@ impl Endpoint {
         match self.verifier.verify(body) {
             Ok(postback) => {
                 for tx in &postback.transactions {
-                    let id = tx.custom_transaction_id.clone().unwrap_or_default();
                     let amount = tx.amount.map_or_else(|| "-".to_owned(), |a| a.to_string());
+                    let Some(id) = tx.custom_transaction_id.clone() else {
+                        println!(
+                            "postback     : {:?} {amount} without custom_transaction_id: kept for manual matching, not credited",
+                            tx.status
+                        );
+                        self.record("unmatched");
+                        continue;
+                    };
+                    // Only a success credits anyone; pending, failed and
+                    // statuses this SDK does not know credit nothing.
+                    if !tx.status.is_success() {
+                        println!(
+                            "postback     : {:?} {amount} for {id}: not credited",
+                            tx.status
+                        );
+                        self.record("not credited");
+                        continue;
+                    }
                     if self
                         .credited
                         .lock()
                         .map(|mut c| c.insert(id.clone()))
                         .unwrap_or(false)
                     {
-                        println!(
-                            "postback     : {:?} {amount} for {id}: credit it",
-                            tx.status
-                        );
-                        self.record("new");
+                        println!("postback     : success {amount} for {id}: credit it, once");
+                        self.record("credited");
                     } else {
                         println!(
-                            "postback     : duplicate of {id}: already handled, acknowledged again"
+                            "postback     : duplicate of {id}: already credited, acknowledged again"
                         );
                         self.record("duplicate");
                     }
@@ -166,8 +185,17 @@ async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
                             r#"{"status":"error","message":"POST only"}"#.to_owned(),
                         )
                     } else {
-                        match request.into_body().collect().await {
+                        // A postback is a few hundred bytes: anything larger
+                        // is refused before it is read into memory.
+                        match Limited::new(request.into_body(), MAX_BODY).collect().await {
                             Ok(body) => endpoint.handle(&body.to_bytes()),
+                            Err(error) if error.is::<LengthLimitError>() => {
+                                endpoint.record("too large");
+                                (
+                                    413,
+                                    r#"{"status":"error","message":"body too large"}"#.to_owned(),
+                                )
+                            }
                             Err(_) => (
                                 400,
                                 r#"{"status":"error","message":"unreadable body"}"#.to_owned(),
@@ -231,6 +259,22 @@ async fn self_test(
         "status": "success", "amount": 500, "currency_code": "MMK", "custom_transaction_id": reference.as_str(), "label": "self-test"
     }))?;
     let http = reqwest::Client::new();
+    let pending = paykassma::postback::PostbackSigner::new(PaykassmaSandbox::postback_keys())
+        .sign_flat(&serde_json::json!({
+            "status": "pending", "amount": 700, "currency_code": "MMK", "custom_transaction_id": "other-deposit", "label": "self-test"
+        }))?;
+    let pending = http
+        .post(url.clone())
+        .body(pending)
+        .send()
+        .await?
+        .status();
+    let oversized = http
+        .post(url.clone())
+        .body(vec![b' '; MAX_BODY + 1])
+        .send()
+        .await?
+        .status();
     let duplicate = http
         .post(url.clone())
         .body(body.clone())
@@ -249,9 +293,21 @@ async fn self_test(
         .map(|e| e.clone())
         .unwrap_or_default();
     println!(
-        "self-test    : events {events:?}; duplicate answered {duplicate}, tampered answered {tampered}"
+        "self-test    : events {events:?}; pending answered {pending}, oversized answered {oversized}, duplicate answered {duplicate}, tampered answered {tampered}"
     );
-    if events == ["new", "duplicate", "refused"] && duplicate == 200 && tampered == 401 {
+    if events
+        == [
+            "credited",
+            "not credited",
+            "too large",
+            "duplicate",
+            "refused",
+        ]
+        && pending == 200
+        && oversized == 413
+        && duplicate == 200
+        && tampered == 401
+    {
         Ok(())
     } else {
         Err("the endpoint did not behave as expected".into())
