@@ -26,6 +26,12 @@ async fn world(balance: &str, limit: &str) -> World {
     sandbox.add_wallet(&wallet(), tl(balance), tl(limit));
     let mut config = sandbox.config();
     config.http.timeouts.total = Duration::from_millis(500);
+    config.settle = payments_core::http::RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        jitter: false,
+    };
     let client =
         QrWalletClient::with_parts(config, None, std::sync::Arc::new(sandbox.clock().clone()))
             .unwrap();
@@ -246,4 +252,54 @@ async fn a_revoked_token_is_renewed_transparently() {
         (w.sandbox.counts().tokens, w.sandbox.counts().unauthorized),
         (2, 1)
     );
+}
+
+/// A "system error" code after the debit is not a decline: the repeat of
+/// Complete answers 301, and the payment is completed, once.
+#[tokio::test]
+async fn an_undocumented_code_after_the_debit_is_settled_as_completed_not_declined() {
+    let w = world("100", "1250").await;
+    w.sandbox.faults().inject(
+        "complete",
+        Fault::commit_then(
+            200,
+            "application/json",
+            r#"{"status":1,"code":"999","message":"Sistem hatası","payload":null}"#,
+        ),
+    );
+    let order = tr_qr_wallet::QrPayment {
+        wallet: wallet(),
+        qr_code: w.qr("25").await,
+        kind: QrCodeType::Default,
+    };
+    let outcome = payments_core::pay(&w.client, order).await.unwrap();
+    assert_eq!(outcome.status, payments_core::PaymentStatus::Completed);
+    assert_eq!(w.sandbox.debits().len(), 1);
+    assert_eq!(w.sandbox.balance(&wallet()), Some(tl("75")));
+}
+
+/// A repeat that meets an expired session proves nothing about the first
+/// Complete: the payment stays unknown, never "failed".
+#[tokio::test]
+async fn a_repeat_answered_session_expired_leaves_the_payment_unknown() {
+    let w = world("100", "1250").await;
+    let session = w
+        .client
+        .begin(&wallet(), &w.qr("20").await, QrCodeType::Default)
+        .await
+        .unwrap();
+    w.sandbox.faults().inject("complete", Fault::DropBeforeCommit);
+    let first = w.client.complete(&session).await.unwrap_err();
+    assert!(!first.outcome_known(), "{first:?}");
+    w.sandbox.clock().advance(Duration::from_secs(3600));
+    let error = w.client.settle(&session).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { .. }),
+        "session expired is no proof: {error:?}"
+    );
+    assert!(
+        error.to_string().contains("340"),
+        "the last answer is named: {error}"
+    );
+    assert!(w.sandbox.debits().is_empty());
 }

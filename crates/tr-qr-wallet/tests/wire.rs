@@ -507,3 +507,15 @@ fn bad_input_is_refused_before_anything_is_sent() {
         .unwrap_err();
     assert!(matches!(error, Error::InvalidInput { ref field, .. } if field == "amount"));
 }
+
+/// The token endpoint carries the client secret: plain http is refused
+/// there as for the API (loopback aside), before anything is sent.
+#[tokio::test]
+async fn a_plain_http_token_url_off_loopback_is_a_configuration_error() {
+    let server = MockServer::start_async().await;
+    let mut config = config(&server);
+    config.token_url = url::Url::parse("http://identity.example.com/connect/token").unwrap();
+    let error = QrWalletClient::with_parts(config, None, Arc::new(clock())).unwrap_err();
+    assert!(matches!(error, Error::Configuration { .. }), "{error:?}");
+    assert!(error.to_string().contains("token_url"), "{error}");
+}
