@@ -420,3 +420,101 @@ async fn bad_input_is_refused_before_sending() {
     ));
     assert_eq!(any.calls_async().await, 0);
 }
+
+fn kzt(amount: &str) -> Money {
+    Money::parse(amount, Currency::KZT).unwrap()
+}
+
+/// Allpay's terminal-payment rule: anything but a final status is PENDING —
+/// an HTTP 500 `soap:Server` Fault included. The identical request is
+/// repeated, and the drive ends on the final status.
+#[tokio::test]
+async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_repeated() {
+    let server = MockServer::start_async().await;
+    let completed = format!(
+        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>0</status></header><terminalPaymentTransactionStatus>COMPLETED</terminalPaymentTransactionStatus></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
+    );
+    let mut faulting = server
+        .mock_async(|when, then| {
+            when.path(CASH_IN).header("soapaction", "createCashInPayment");
+            then.status(500)
+                .body(fault("soap:Server", "Internal error", "<detail><developerMessage>db timeout</developerMessage></detail>"));
+        })
+        .await;
+    let client = unverified(&server);
+    let payment = CashIn {
+        to_user: user(),
+        amount: kzt("1500"),
+        guid: client.new_guid().unwrap(),
+    };
+    // Every answer a Fault: the schedule runs out, and the payment is
+    // unknown — carrying the last fault — never declined.
+    let error = client.drive_cash_in_payment(&payment).await.unwrap_err();
+    match &error {
+        Error::OutcomeUnknown {
+            reference, reason, ..
+        } => {
+            assert_eq!(reference.as_deref(), Some(payment.guid.as_str()));
+            assert!(reason.contains("soap:Server") && reason.contains("db timeout"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(faulting.calls_async().await, 3, "the whole schedule");
+    faulting.delete_async().await;
+    // Allpay is back: the same request (same GUID) settles it.
+    let done = server
+        .mock_async(|when, then| {
+            when.path(CASH_IN).body_includes(payment.guid.as_str());
+            then.status(200).body(completed.clone());
+        })
+        .await;
+    let settled = client.drive_cash_in_payment(&payment).await.unwrap();
+    assert_eq!(settled.status, TerminalStatus::Completed);
+    done.assert_async().await;
+}
+
+/// A header status other than 0 to a money-moving call is not documented as
+/// a refusal: unknown, not declined.
+#[tokio::test]
+async fn a_header_status_other_than_zero_to_a_money_moving_call_is_unknown() {
+    let server = MockServer::start_async().await;
+    let answer = format!(
+        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>17</status><developerMessage>SYSTEM</developerMessage></header><terminalPaymentTransactionStatus>DECLINED</terminalPaymentTransactionStatus></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
+    );
+    server
+        .mock_async(|when, then| {
+            when.path(CASH_IN);
+            then.status(200).body(answer.clone());
+        })
+        .await;
+    let client = unverified(&server);
+    let payment = CashIn {
+        to_user: user(),
+        amount: kzt("1500"),
+        guid: client.new_guid().unwrap(),
+    };
+    let error = client.create_cash_in_payment(&payment).await.unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    assert_eq!(error.provider_decline().unwrap().code, "17");
+}
+
+/// An unsigned Fault to a two-phase money-moving call (a balancer, a
+/// crashed handler) is not Allpay's word: unknown.
+#[tokio::test]
+async fn an_unsigned_fault_to_a_two_phase_call_is_unknown_with_verification_on() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(TM);
+            then.status(500).body(fault("soap:Server", "Internal error", ""));
+        })
+        .await;
+    let client = AllpayClient::new(config(&server)).unwrap();
+    let payment = CashIn {
+        to_user: user(),
+        amount: kzt("100"),
+        guid: client.new_guid().unwrap(),
+    };
+    let error = client.create_cash_in_transaction(&payment).await.unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+}
