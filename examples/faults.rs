@@ -1,13 +1,16 @@
-//! The money-safety campaign (`cargo xtask faults`): payments with random
-//! faults through every provider, each driven to a final state by the SDK's
-//! reconciliation, the sandbox ledger compared with what the merchant was told.
+//! The money-safety campaign (`cargo xtask faults`): payments through every
+//! provider under a realistic fault model (faults on every call, not only
+//! the commit; see `examples::campaign`), each settled by the SDK's own
+//! reconciliation and, when left unknown, by a later settle call — then
+//! the sandbox ledger compared with what the merchant was told.
 //!
 //! ```text
-//! cargo run --example faults -- --operations 500 --seed 42
+//! cargo run --example faults -- --operations 2000 --seed 42
 //! ```
 //!
-//! Exits non-zero if any payment was doubled, lost, falsely completed or
-//! left unsettled; the seed replays a run exactly.
+//! Exits non-zero if any payment was doubled, lost, falsely completed,
+//! falsely failed or left unsettled; the seed fixes the fault model's draws
+//! (payments run concurrently, so not the exact interleaving).
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -19,7 +22,7 @@ use examples::campaign;
 #[command(about = "The money-safety campaign")]
 struct Args {
     /// Payments per provider.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 2000)]
     operations: usize,
     /// The seed of the faults (random when absent; printed either way).
     #[arg(long)]

@@ -1,12 +1,38 @@
-//! The money-safety campaign: many money-moving payments per provider
-//! against its sandbox, with seeded random faults on the committing call
-//! (a delay past the client's timeout, a drop before or after the commit, an
-//! HTTP 5xx, a malformed body, expired tokens), each driven to a final state
-//! by the SDK's own reconciliation — then the sandbox's ledger is compared
+//! The money-safety campaign: many payments per provider against its
+//! sandbox under a realistic fault model, then the sandbox's ledger compared
 //! with what the merchant was told.
+//!
+//! **The fault model.** Seeded random faults hit *any* call — prepare,
+//! commit, every reconciliation call, token fetches — of every payment:
+//!
+//! - before processing: a dropped connection, HTTP 500 and 503 error pages;
+//! - after processing (the provider booked it): a delay past the client's
+//!   timeout, a dropped connection, a truncated answer, HTTP 500 and 502
+//!   error pages, a 200 HTML page, and the provider's own "system error"
+//!   answer (Jawali `systemStatus -1`, Sipay code 999, an unsigned Allpay
+//!   500 `soap:Server` Fault, a Paykassma status nobody documented);
+//!
+//! and per payment, drawn from the same seed: slow commits (Jawali: the
+//! cash-out answered PENDING and its lookups PENDING for a while), revoked
+//! tokens (the token endpoint is as faulty as the rest), Paykassma
+//! postbacks late, preceded by a `pending` one, repeated, or refused by the
+//! merchant's endpoint and redelivered, and deposits credited with another
+//! amount than ordered.
+//!
+//! **The measure.** Every payment is prepared, then committed once and
+//! settled by [`commit_and_settle`]; the payments it leaves unknown are
+//! settled by a later [`settle`] once the faults stop. Then, against the
+//! sandbox's ledger: double charges, lost payments (booked, never told
+//! completed), false completions (told completed, never booked), false
+//! failures (told failed or declined, but booked) and payments still
+//! unsettled after the later settle must all be 0.
+//!
+//! Payments run concurrently, so which payment a random fault hits depends
+//! on scheduling: the seed fixes the fault model and the draws, not the
+//! exact interleaving.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use allpay_soap::sandbox::{AllpaySandbox, SandboxOptions as AllpayOptions};
@@ -14,129 +40,181 @@ use allpay_soap::{AllpayClient, CashInOrder, UserName};
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherPayment};
 use paykassma::postback::PostbackVerifier;
-use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions as PaykassmaOptions, serve_inbox};
+use paykassma::sandbox::{
+    PaykassmaSandbox, PostbackQuirks, SandboxOptions as PaykassmaOptions, serve_inbox,
+};
 use paykassma::{
     DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
 };
+use payments_core::gateway::{commit_and_settle, settle};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::{Fault, Faults};
-use payments_core::{Currency, Gateway, Money, PaymentStatus, Result, pay};
+use payments_core::{Currency, Error, Gateway, Money, PaymentOutcome, PaymentStatus, Result};
 use tr_qr_wallet::sandbox::QrWalletSandbox;
 use tr_qr_wallet::{QrCodeType, QrPayment, QrWalletClient, WalletNumber};
 
 /// The client's total timeout in the campaign; delays go past it.
 const TIMEOUT: Duration = Duration::from_millis(250);
 const DELAY: Duration = Duration::from_millis(400);
+/// Random faults per thousand requests, on every operation.
+const PER_MILLE: u32 = 80;
+/// Payments in flight at once, per provider.
+const CONCURRENCY: usize = 16;
 
 /// What the campaign found for one provider.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// The provider.
     pub provider: &'static str,
-    /// Money-moving payments run.
+    /// Payments run.
     pub operations: usize,
-    /// Faults injected.
-    pub faults: usize,
-    /// Payments whose commit answer was lost or unreadable (an unknown outcome).
-    pub unknown_outcomes: usize,
-    /// Of those, settled to a final state by reconciliation.
-    pub reconciled: usize,
+    /// Faults injected, by kind (random ones by fault, scripted ones by name).
+    pub faults: BTreeMap<String, usize>,
+    /// Payments the provider completed, as the merchant was finally told.
+    pub completed: usize,
+    /// Payments refused before the commit (prepare failed): nothing could move.
+    pub refused: usize,
+    /// Payments that failed after the commit in a way the provider proved.
+    pub failed: usize,
+    /// Payments booked on other terms than ordered (integrity mismatch), told so.
+    pub mismatches: usize,
+    /// Payments left unknown by the first `pay` (settled later, or not).
+    pub unknown_before_settle: usize,
     /// Payments booked more than once by the provider. Must be 0.
     pub double_charges: usize,
-    /// Payments the provider booked that the merchant was not told completed. Must be 0.
+    /// Payments the provider booked that the merchant was never told
+    /// completed (nor booked on other terms). Must be 0.
     pub lost_payments: usize,
     /// Payments the merchant was told completed that the provider never booked. Must be 0.
     pub false_completions: usize,
-    /// Payments not driven to a final state.
+    /// Payments the merchant was told failed or declined that the provider
+    /// booked — the merchant would ask the customer to pay again. Must be 0.
+    pub false_failures: usize,
+    /// Payments still unknown after the later settle call. Must be 0.
     pub unsettled: usize,
 }
 
 impl Report {
-    /// Whether no money was doubled, lost or invented, and everything settled.
+    /// Whether no money was doubled, lost, invented or falsely failed, and
+    /// every payment settled.
     pub fn is_clean(&self) -> bool {
         self.double_charges == 0
             && self.lost_payments == 0
             && self.false_completions == 0
+            && self.false_failures == 0
             && self.unsettled == 0
     }
-}
 
-/// One fault drawn for one payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Drawn {
-    None,
-    Fault(FaultKind),
-    TokensExpire,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FaultKind {
-    Delay,
-    DropAfterCommit,
-    DropBeforeCommit,
-    Http5xx,
-    Malformed,
-}
-
-impl FaultKind {
-    fn fault(self) -> Fault {
-        match self {
-            FaultKind::Delay => Fault::Delay(DELAY),
-            FaultKind::DropAfterCommit => Fault::DropAfterCommit,
-            FaultKind::DropBeforeCommit => Fault::DropBeforeCommit,
-            FaultKind::Http5xx => Fault::Status(503),
-            FaultKind::Malformed => Fault::MalformedBody,
-        }
+    /// Every fault injected.
+    pub fn total_faults(&self) -> usize {
+        self.faults.values().sum()
     }
 }
 
-fn draw(rng: &mut fastrand::Rng, tokens: bool) -> Drawn {
-    let kinds = [
-        FaultKind::Delay,
-        FaultKind::DropAfterCommit,
-        FaultKind::DropBeforeCommit,
-        FaultKind::Http5xx,
-        FaultKind::Malformed,
-    ];
-    match rng.u32(0..100) {
-        0..=59 => Drawn::None,
-        60..=67 if tokens => Drawn::TokensExpire,
-        roll => Drawn::Fault(
-            kinds
-                .get((roll as usize) % kinds.len())
-                .copied()
-                .unwrap_or(FaultKind::DropAfterCommit),
-        ),
+/// What the merchant was told about one payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Told {
+    Completed,
+    /// Failed, cancelled, expired or declined: "money did not move".
+    Failed,
+    /// Booked on other terms: a person looks.
+    Mismatch,
+    Unknown,
+}
+
+fn told(result: &Result<PaymentOutcome>) -> Told {
+    match result {
+        Ok(outcome) if outcome.status == PaymentStatus::Completed => Told::Completed,
+        Ok(outcome) if outcome.status.is_final() => Told::Failed,
+        Ok(_) | Err(Error::OutcomeUnknown { .. }) => Told::Unknown,
+        Err(Error::IntegrityMismatch { .. }) => Told::Mismatch,
+        Err(_) => Told::Failed,
     }
 }
 
-/// What happened to one payment, as the merchant saw it.
+/// One payment's story.
 struct Seen {
-    reference: String,
-    completed: bool,
-    settled: bool,
-    faulted: bool,
+    /// `None`: refused at prepare, nothing could move.
+    reference: Option<String>,
+    first: Told,
+    last: Told,
 }
 
-async fn run_one<G: Gateway>(gateway: &G, order: G::Order, faulted: bool) -> Seen {
-    match pay(gateway, order).await {
-        Ok(outcome) => Seen {
-            reference: outcome.reference.to_string(),
-            completed: outcome.status == PaymentStatus::Completed,
-            settled: outcome.status.is_final(),
-            faulted,
-        },
-        Err(error) => Seen {
-            reference: match &error {
-                payments_core::Error::OutcomeUnknown { reference, .. } => {
-                    reference.clone().unwrap_or_default()
-                }
-                _ => String::new(),
-            },
-            completed: false,
-            settled: error.outcome_known(),
-            faulted,
-        },
+/// Prepares and pays every order, `CONCURRENCY` at a time; `before` runs
+/// before each payment (token revocations). Then settles, once the faults
+/// have stopped (`stop_faults`), every payment left unknown.
+async fn run_payments<G, B>(
+    gateway: Arc<G>,
+    orders: Vec<G::Order>,
+    before: B,
+    stop_faults: impl FnOnce(),
+) -> Vec<Seen>
+where
+    G: Gateway + 'static,
+    G::Order: Send + 'static,
+    G::Prepared: Send + 'static,
+    B: Fn(usize) + Send + Sync + 'static,
+{
+    type Slot<P> = (Seen, Option<P>);
+    let queue = Arc::new(Mutex::new(
+        orders.into_iter().enumerate().collect::<VecDeque<_>>(),
+    ));
+    let before = Arc::new(before);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (queue, gateway, before) = (Arc::clone(&queue), Arc::clone(&gateway), Arc::clone(&before));
+        workers.spawn(async move {
+            let mut done: Vec<(usize, Slot<G::Prepared>)> = Vec::new();
+            loop {
+                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                let Some((index, order)) = next else { break };
+                before(index);
+                let prepared = match gateway.prepare(order).await {
+                    Ok(prepared) => prepared,
+                    Err(_) => {
+                        let seen = Seen { reference: None, first: Told::Failed, last: Told::Failed };
+                        done.push((index, (seen, None)));
+                        continue;
+                    }
+                };
+                let reference = gateway.reference(&prepared).to_string();
+                let first = told(&commit_and_settle(gateway.as_ref(), &prepared).await);
+                let seen = Seen { reference: Some(reference), first, last: first };
+                done.push((index, (seen, Some(prepared))));
+            }
+            done
+        });
+    }
+    let mut slots: Vec<(usize, Slot<G::Prepared>)> = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        slots.extend(done.unwrap_or_default());
+    }
+    slots.sort_by_key(|(index, _)| *index);
+    // The faults stop; the merchant's later settle call (a sweeper, a
+    // support person) settles what was left unknown.
+    stop_faults();
+    tokio::time::sleep(DELAY * 2).await;
+    let mut seen = Vec::with_capacity(slots.len());
+    for (_, (mut story, prepared)) in slots {
+        if let (Told::Unknown, Some(prepared)) = (story.first, &prepared) {
+            story.last = told(&settle(gateway.as_ref(), prepared).await);
+        }
+        seen.push(story);
+    }
+    seen
+}
+
+fn fault_name(fault: &Fault) -> String {
+    match fault {
+        Fault::Delay(_) => "delay past timeout (processed)".to_owned(),
+        Fault::Status(status) => format!("HTTP {status} (not processed)"),
+        Fault::MalformedBody => "truncated answer (processed)".to_owned(),
+        Fault::ReplaceBody(_) => "200 HTML page (processed)".to_owned(),
+        Fault::DropBeforeCommit => "drop (not processed)".to_owned(),
+        Fault::DropAfterCommit => "drop (processed)".to_owned(),
+        Fault::CommitThenStatus(status) => format!("HTTP {status} (processed)"),
+        Fault::CommitThenAnswer { .. } => "system error code (processed)".to_owned(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -144,36 +222,39 @@ fn compare(
     provider: &'static str,
     seen: &[Seen],
     ledger: &[String],
-    faults: &Faults,
-    token_expiries: usize,
+    faults: &[&Faults],
+    scripted: BTreeMap<String, usize>,
 ) -> Report {
     let mut booked: HashMap<&str, usize> = HashMap::new();
     for reference in ledger {
         *booked.entry(reference.as_str()).or_default() += 1;
     }
-    let told_completed: std::collections::HashSet<&str> = seen
-        .iter()
-        .filter(|s| s.completed)
-        .map(|s| s.reference.as_str())
-        .collect();
-    let injected = faults.injected().len() + token_expiries;
-    let unknown = seen.iter().filter(|s| s.faulted).count();
+    let is_booked = |s: &Seen| s.reference.as_deref().is_some_and(|r| booked.contains_key(r));
+    let mut by_kind = scripted;
+    for injected in faults.iter().flat_map(|f| f.injected()) {
+        *by_kind.entry(fault_name(&injected.fault)).or_default() += 1;
+    }
+    let count = |f: &dyn Fn(&Seen) -> bool| seen.iter().filter(|s| f(s)).count();
     Report {
         provider,
         operations: seen.len(),
-        faults: injected,
-        unknown_outcomes: unknown,
-        reconciled: seen.iter().filter(|s| s.faulted && s.settled).count(),
+        faults: by_kind,
+        completed: count(&|s| s.last == Told::Completed),
+        refused: count(&|s| s.reference.is_none()),
+        failed: count(&|s| s.reference.is_some() && s.last == Told::Failed),
+        mismatches: count(&|s| s.last == Told::Mismatch),
+        unknown_before_settle: count(&|s| s.first == Told::Unknown),
         double_charges: booked.values().filter(|n| **n > 1).count(),
-        lost_payments: booked
-            .keys()
-            .filter(|r| !told_completed.contains(*r))
-            .count(),
-        false_completions: told_completed
-            .iter()
-            .filter(|r| !booked.contains_key(*r))
-            .count(),
-        unsettled: seen.iter().filter(|s| !s.settled).count(),
+        lost_payments: count(&|s| {
+            is_booked(s) && !matches!(s.last, Told::Completed | Told::Mismatch)
+        }),
+        false_completions: count(&|s| {
+            (s.first == Told::Completed || s.last == Told::Completed) && !is_booked(s)
+        }),
+        false_failures: count(&|s| {
+            is_booked(s) && (s.first == Told::Failed || s.last == Told::Failed)
+        }),
+        unsettled: count(&|s| s.last == Told::Unknown),
     }
 }
 
@@ -184,14 +265,57 @@ fn amount(rng: &mut fastrand::Rng, currency: Currency) -> Result<Money> {
     )?)
 }
 
-/// Injects the drawn fault into the next `operation`; whether one was
-/// injected (every kind leaves the client not knowing the outcome).
-fn inject(faults: &Faults, operation: &str, drawn: Drawn) -> bool {
-    if let Drawn::Fault(kind) = drawn {
-        faults.inject(operation, kind.fault());
-        return true;
+/// The faults of every provider, and its own "system error after
+/// processing" answer.
+fn random_faults(faults: &Faults, seed: u64, system_error: Fault) {
+    faults.random(
+        seed,
+        PER_MILLE,
+        vec![
+            Fault::Delay(DELAY),
+            Fault::DropBeforeCommit,
+            Fault::DropAfterCommit,
+            Fault::Status(503),
+            Fault::Status(500),
+            Fault::MalformedBody,
+            Fault::CommitThenStatus(500),
+            Fault::CommitThenStatus(502),
+            Fault::ReplaceBody(bytes::Bytes::from_static(
+                b"<html><body><h1>Service Unavailable</h1></body></html>",
+            )),
+            system_error,
+        ],
+        None,
+    );
+}
+
+fn settle_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 6,
+        initial_backoff: Duration::from_millis(40),
+        max_backoff: Duration::from_millis(200),
+        jitter: false,
     }
-    false
+}
+
+/// How long an outage lasts: this many requests of the operation fail.
+const OUTAGE: u32 = 12;
+
+/// Draws whether a payment starts an outage of its provider's
+/// reconciliation (lookups, repeats, postback endpoint) or token endpoint.
+fn outage(rng: &mut fastrand::Rng, scripted: &mut BTreeMap<String, usize>, kind: &str) -> bool {
+    // Token outages hit every payment in flight: rarer.
+    let percent = if kind.starts_with("token") { 1 } else { 4 };
+    let hit = rng.u32(0..100) < percent;
+    if hit {
+        tally(scripted, kind);
+    }
+    hit
+}
+
+/// Counts a scripted fault kind.
+fn tally(scripted: &mut BTreeMap<String, usize>, kind: &str) {
+    *scripted.entry(kind.to_owned()).or_default() += 1;
 }
 
 /// Jawali: voucher cash-outs.
@@ -200,49 +324,76 @@ fn inject(faults: &Faults, operation: &str, drawn: Drawn) -> bool {
 ///
 /// When a sandbox or client cannot be set up.
 pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
-    let sandbox = JawaliSandbox::start()
-        .await
-        .map_err(payments_core::Error::configuration)?;
+    let sandbox = Arc::new(
+        JawaliSandbox::start()
+            .await
+            .map_err(payments_core::Error::configuration)?,
+    );
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
-    let settle = RetryPolicy {
-        max_attempts: 6,
-        initial_backoff: Duration::from_millis(40),
-        max_backoff: Duration::from_millis(200),
-        jitter: false,
-    };
     let client = JawaliClient::builder(config)
-        .settle_policy(settle)
+        .settle_policy(settle_policy())
         .build()?;
     let mobile = MobileNumber::new("771234567")?;
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut seen = Vec::new();
-    let mut expiries = 0;
+    let mut orders = Vec::with_capacity(operations);
+    let mut revoke = Vec::with_capacity(operations);
+    let mut outages = Vec::with_capacity(operations);
+    let mut scripted = BTreeMap::new();
     for _ in 0..operations {
+        outages.push((
+            outage(&mut rng, &mut scripted, "status lookups failing for a while"),
+            outage(&mut rng, &mut scripted, "token endpoint failing for a while"),
+        ));
         let price = amount(&mut rng, Currency::YER)?;
         let voucher = sandbox.create_voucher(price, &mobile);
-        let drawn = draw(&mut rng, true);
-        if drawn == Drawn::TokensExpire {
-            sandbox.revoke_access_tokens();
-            expiries += 1;
+        orders.push(VoucherPayment::new(voucher.as_str(), mobile.as_str(), price)?);
+        match rng.u32(0..100) {
+            0..=4 => {
+                sandbox.slow_next_cash_out(rng.u32(1..5));
+                tally(&mut scripted, "slow commit (PENDING lookups)");
+                revoke.push(false);
+            }
+            5..=9 => {
+                tally(&mut scripted, "tokens revoked");
+                revoke.push(true);
+            }
+            _ => revoke.push(false),
         }
-        let faulted = inject(sandbox.faults(), "cash_out", drawn);
-        let order = VoucherPayment::new(voucher.as_str(), mobile.as_str(), price)?;
-        seen.push(run_one(&client, order, faulted).await);
     }
-    tokio::time::sleep(DELAY * 2).await; // let delayed commits land before counting
-    let ledger: Vec<String> = sandbox
-        .cash_outs()
-        .into_iter()
-        .map(|c| c.reference)
-        .collect();
-    Ok(compare(
-        "jawali",
-        &seen,
-        &ledger,
+    random_faults(
         sandbox.faults(),
-        expiries,
-    ))
+        seed,
+        Fault::commit_then(
+            200,
+            "application/json",
+            r#"{"responseStatus":{"systemStatus":"-1","systemStatusDesc":"System error","systemStatusDescNative":"خطأ في النظام"},"responseBody":null}"#,
+        ),
+    );
+    let before_sandbox = Arc::clone(&sandbox);
+    let seen = run_payments(
+        Arc::new(client),
+        orders,
+        move |index| {
+            let faults = before_sandbox.faults();
+            if let Some((lookups, tokens)) = outages.get(index).copied() {
+                if lookups {
+                    faults.inject_times(Some("check_status".into()), Fault::Status(503), OUTAGE);
+                }
+                if tokens {
+                    before_sandbox.revoke_access_tokens();
+                    faults.inject_times(Some("login".into()), Fault::Status(503), OUTAGE / 3);
+                }
+            }
+            if revoke.get(index).copied().unwrap_or(false) {
+                before_sandbox.revoke_access_tokens();
+            }
+        },
+        || sandbox.faults().clear(),
+    )
+    .await;
+    let ledger: Vec<String> = sandbox.cash_outs().into_iter().map(|c| c.reference).collect();
+    Ok(compare("jawali", &seen, &ledger, &[sandbox.faults()], scripted))
 }
 
 /// Paykassma: deposits activated with the user's transaction number.
@@ -260,18 +411,29 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
     let options = PaykassmaOptions {
         postback_url: Some(endpoint.base_url().join("postbacks")?),
         postback_retry_interval: Duration::from_millis(20),
+        postback_max_attempts: 1000,
+        slow_check: Duration::from_millis(150),
         ..PaykassmaOptions::default()
     };
+    let endpoint = Arc::new(endpoint);
     let sandbox = PaykassmaSandbox::start_with(options)
         .await
         .map_err(payments_core::Error::configuration)?;
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
     let client = PaykassmaClient::new(config)?;
-    let gateway = PaykassmaGateway::new(client.clone(), inbox, Duration::from_secs(3));
+    let gateway = PaykassmaGateway::new(client.clone(), inbox, Duration::from_secs(2))
+        .with_settle_policy(settle_policy());
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut seen = Vec::new();
+    let mut orders = Vec::with_capacity(operations);
+    let mut outages = Vec::with_capacity(operations);
+    let mut scripted = BTreeMap::new();
     for n in 0..operations {
+        outages.push(outage(
+            &mut rng,
+            &mut scripted,
+            "merchant's postback endpoint down for a while",
+        ));
         let label = Label::new(format!("user-{n}"))?;
         let price = amount(&mut rng, Currency::MMK)?;
         let wallet = client
@@ -279,24 +441,92 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
             .await?
             .identifier
             .unwrap_or_default();
-        let key1 = sandbox.customer_pays(&wallet, price);
-        let faulted = inject(sandbox.faults(), "activate", draw(&mut rng, false));
-        let order = DepositOrder {
+        let roll = rng.u32(0..100);
+        let paid = if roll < 3 {
+            tally(&mut scripted, "credited amount differs");
+            price.checked_add(Money::from_minor_units(100, Currency::MMK)?)?
+        } else {
+            price
+        };
+        let slow = rng.u32(0..100) < 15;
+        if slow {
+            tally(&mut scripted, "slow check (pending, then postback)");
+        }
+        let delay = if rng.u32(0..100) < 10 {
+            tally(&mut scripted, "postback late");
+            Duration::from_millis(rng.u64(50..400))
+        } else {
+            Duration::ZERO
+        };
+        let pending_first = rng.u32(0..100) < 10;
+        if pending_first {
+            tally(&mut scripted, "postback pending before final");
+        }
+        let repeat = rng.u32(0..100) < 10;
+        if repeat {
+            tally(&mut scripted, "postback repeated");
+        }
+        let key1 = sandbox.customer_pays_with(
+            &wallet,
+            paid,
+            slow,
+            PostbackQuirks::new(delay, pending_first, repeat),
+        );
+        orders.push(DepositOrder {
             label,
             wallet_type: WalletType::WAVEPAY,
             key1,
             amount: price,
-        };
-        seen.push(run_one(&gateway, order, faulted).await);
+        });
     }
-    tokio::time::sleep(DELAY * 2).await;
+    random_faults(
+        sandbox.faults(),
+        seed,
+        Fault::commit_then(
+            200,
+            "application/json",
+            r#"{"status":"error","message":"Internal server error"}"#,
+        ),
+    );
+    // The merchant's own endpoint fails now and then: postbacks arrive only
+    // after a redelivery.
+    endpoint.faults().random(
+        seed.wrapping_add(17),
+        100,
+        vec![Fault::Status(503), Fault::DropBeforeCommit],
+        None,
+    );
+    let before_endpoint = Arc::clone(&endpoint);
+    let seen = run_payments(
+        Arc::new(gateway),
+        orders,
+        move |index| {
+            if outages.get(index).copied().unwrap_or(false) {
+                before_endpoint.faults().inject_times(
+                    Some("postback".into()),
+                    Fault::Status(503),
+                    OUTAGE * 10,
+                );
+            }
+        },
+        || {
+            sandbox.faults().clear();
+            endpoint.faults().clear();
+        },
+    )
+    .await;
     let ledger: Vec<String> = sandbox
         .credited()
         .into_iter()
         .map(|c| c.custom_transaction_id)
         .collect();
-    drop(endpoint);
-    Ok(compare("paykassma", &seen, &ledger, sandbox.faults(), 0))
+    Ok(compare(
+        "paykassma",
+        &seen,
+        &ledger,
+        &[sandbox.faults(), endpoint.faults()],
+        scripted,
+    ))
 }
 
 /// Sipay wallet: QR payments.
@@ -305,9 +535,11 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
 ///
 /// When a sandbox or client cannot be set up.
 pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
-    let sandbox = QrWalletSandbox::start()
-        .await
-        .map_err(payments_core::Error::configuration)?;
+    let sandbox = Arc::new(
+        QrWalletSandbox::start()
+            .await
+            .map_err(payments_core::Error::configuration)?,
+    );
     let wallet = WalletNumber::new("1011179271")?;
     sandbox.add_wallet(
         &wallet,
@@ -316,39 +548,71 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
     );
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
+    config.settle = settle_policy();
     let client = QrWalletClient::with_parts(config, None, Arc::new(sandbox.clock().clone()))?;
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut seen = Vec::new();
-    let mut expiries = 0;
+    let mut orders = Vec::with_capacity(operations);
+    let mut revoke = Vec::with_capacity(operations);
+    let mut outages = Vec::with_capacity(operations);
+    let mut scripted = BTreeMap::new();
     for _ in 0..operations {
+        outages.push((
+            outage(&mut rng, &mut scripted, "Complete failing for a while"),
+            outage(&mut rng, &mut scripted, "token endpoint failing for a while"),
+        ));
         let qr = sandbox.pos_creates_qr(amount(&mut rng, Currency::TRY)?);
-        let drawn = draw(&mut rng, true);
-        if drawn == Drawn::TokensExpire {
-            sandbox.revoke_tokens();
-            expiries += 1;
-        }
-        let faulted = inject(sandbox.faults(), "complete", drawn);
-        let order = QrPayment {
+        orders.push(QrPayment {
             wallet: wallet.clone(),
             qr_code: qr,
             kind: QrCodeType::Default,
-        };
-        seen.push(run_one(&client, order, faulted).await);
+        });
+        let revoked = rng.u32(0..100) < 8;
+        if revoked {
+            tally(&mut scripted, "tokens revoked");
+        }
+        revoke.push(revoked);
     }
-    tokio::time::sleep(DELAY * 2).await;
+    random_faults(
+        sandbox.faults(),
+        seed,
+        Fault::commit_then(
+            200,
+            "application/json",
+            r#"{"status":1,"code":"999","message":"Sistem hatası","payload":null}"#,
+        ),
+    );
+    let before_sandbox = Arc::clone(&sandbox);
+    let seen = run_payments(
+        Arc::new(client),
+        orders,
+        move |index| {
+            let faults = before_sandbox.faults();
+            if let Some((completes, tokens)) = outages.get(index).copied() {
+                if completes {
+                    faults.inject_times(Some("complete".into()), Fault::Status(503), OUTAGE);
+                }
+                if tokens {
+                    before_sandbox.revoke_tokens();
+                    faults.inject_times(Some("token".into()), Fault::Status(503), OUTAGE / 3);
+                }
+            }
+            if revoke.get(index).copied().unwrap_or(false) {
+                before_sandbox.revoke_tokens();
+            }
+        },
+        || sandbox.faults().clear(),
+    )
+    .await;
     let ledger: Vec<String> = sandbox
         .debits()
         .into_iter()
         .map(|d| d.correlation_id)
         .collect();
-    Ok(compare(
-        "tr-qr-wallet",
-        &seen,
-        &ledger,
-        sandbox.faults(),
-        expiries,
-    ))
+    Ok(compare("tr-qr-wallet", &seen, &ledger, &[sandbox.faults()], scripted))
 }
+
+/// An unsigned SOAP 1.1 Fault, as a balancer or a crashed handler answers.
+const ALLPAY_SERVER_FAULT: &str = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>Internal server error</faultstring><detail><developerMessage>database timeout</developerMessage></detail></soap:Fault></soap:Body></soap:Envelope>"#;
 
 /// Allpay: terminal cash-ins.
 ///
@@ -357,16 +621,19 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
 /// When a sandbox or client cannot be set up.
 pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let options = AllpayOptions {
-        agent_balance: Money::parse("100000000", Currency::KZT)?,
+        agent_balance: Money::parse("100000000000", Currency::KZT)?,
+        pending_polls: 1,
         ..AllpayOptions::default()
     };
-    let sandbox = AllpaySandbox::start_with(options)
-        .await
-        .map_err(payments_core::Error::configuration)?;
+    let sandbox = Arc::new(
+        AllpaySandbox::start_with(options)
+            .await
+            .map_err(payments_core::Error::configuration)?,
+    );
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
     config.terminal_schedule = RetryPolicy {
-        max_attempts: 10,
+        max_attempts: 8,
         initial_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(100),
         jitter: false,
@@ -374,22 +641,40 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let client = AllpayClient::new(config)?;
     let user = UserName::new("77011234567")?;
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut seen = Vec::new();
+    let mut orders = Vec::with_capacity(operations);
+    let mut outages = Vec::with_capacity(operations);
+    let mut scripted = BTreeMap::new();
     for _ in 0..operations {
-        let faulted = inject(
-            sandbox.faults(),
-            "createCashInPayment",
-            draw(&mut rng, false),
-        );
-        let order = CashInOrder {
+        outages.push(outage(&mut rng, &mut scripted, "500 Faults to the pay call for a while"));
+        orders.push(CashInOrder {
             to_user: user.clone(),
             amount: amount(&mut rng, Currency::KZT)?,
-        };
-        seen.push(run_one(&client, order, faulted).await);
+        });
     }
-    tokio::time::sleep(DELAY * 2).await;
+    random_faults(
+        sandbox.faults(),
+        seed,
+        Fault::commit_then(500, "text/xml; charset=utf-8", ALLPAY_SERVER_FAULT),
+    );
+    let before_sandbox = Arc::clone(&sandbox);
+    let seen = run_payments(
+        Arc::new(client),
+        orders,
+        move |index| {
+            if outages.get(index).copied().unwrap_or(false) {
+                before_sandbox.faults().inject_times(
+                    Some("createCashInPayment".into()),
+                    Fault::commit_then(500, "text/xml; charset=utf-8", ALLPAY_SERVER_FAULT),
+                    OUTAGE,
+                );
+            }
+        },
+        || sandbox.faults().clear(),
+    )
+    .await;
     let ledger: Vec<String> = sandbox.cashed_in().into_iter().map(|c| c.guid).collect();
-    Ok(compare("allpay", &seen, &ledger, sandbox.faults(), 0))
+    scripted.insert("first answer PENDING (every payment)".to_owned(), operations);
+    Ok(compare("allpay", &seen, &ledger, &[sandbox.faults()], scripted))
 }
 
 /// The whole campaign: `operations` payments per provider, faults from `seed`.
@@ -406,33 +691,50 @@ pub async fn run(operations: usize, seed: u64) -> Result<Vec<Report>> {
     ])
 }
 
-/// The table `cargo xtask faults` prints.
+/// The table `cargo xtask faults` prints: the outcome columns per provider,
+/// then the faults injected per provider and kind.
 pub fn table(reports: &[Report], seed: u64) -> String {
     let mut out = format!(
-        "seed {seed}\n{:<13} {:>10} {:>7} {:>8} {:>10} {:>14} {:>13} {:>17} {:>9}\n",
+        "seed {seed}\n{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9}\n",
         "provider",
-        "operations",
+        "payments",
         "faults",
-        "unknown",
-        "reconciled",
-        "double charges",
-        "lost payments",
-        "false completions",
+        "completed",
+        "refused",
+        "failed",
+        "mismatches",
+        "unknown->settled",
+        "double",
+        "lost",
+        "false+",
+        "false-",
         "unsettled"
     );
     for r in reports {
         out.push_str(&format!(
-            "{:<13} {:>10} {:>7} {:>8} {:>10} {:>14} {:>13} {:>17} {:>9}\n",
+            "{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9}\n",
             r.provider,
             r.operations,
-            r.faults,
-            r.unknown_outcomes,
-            r.reconciled,
+            r.total_faults(),
+            r.completed,
+            r.refused,
+            r.failed,
+            r.mismatches,
+            format!("{}->{}", r.unknown_before_settle, r.unknown_before_settle - r.unsettled.min(r.unknown_before_settle)),
             r.double_charges,
             r.lost_payments,
             r.false_completions,
+            r.false_failures,
             r.unsettled
         ));
+    }
+    out.push_str("(refused: before the commit, nothing moved; unknown->settled: left unknown by pay, then settled by the later settle call; double: double charges; lost: booked, never told completed; false+: false completions; false-: false failures, told failed while booked)\n");
+    for r in reports {
+        out.push_str(&format!("{} faults:", r.provider));
+        for (kind, n) in &r.faults {
+            out.push_str(&format!(" {kind} {n};"));
+        }
+        out.push('\n');
     }
     out
 }

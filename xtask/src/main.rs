@@ -8,7 +8,7 @@
 //! - `cargo xtask codegen [--check]` — regenerates the Allpay SOAP bindings
 //!   from the crate's WSDL (`--check`: fails if they are out of date).
 //! - `cargo xtask faults [--operations N] [--seed S]` — the money-safety
-//!   campaign: N (500) payments per provider with random faults, the
+//!   campaign: N (2000) payments per provider with random faults, the
 //!   sandbox ledgers compared with the merchant's results.
 //! - `cargo xtask referee` — validates every Allpay request snapshot against
 //!   the crate's XSD with lxml and parses it with zeep (a virtualenv under `target/`).
@@ -209,7 +209,7 @@ fn deps() -> Result {
 }
 
 /// The money-safety campaign: the `faults` example (the debug build the
-/// test suite already made: about two minutes for 2,000 payments).
+/// test suite already made), 2,000 payments per provider by default.
 fn faults(args: &[String]) -> Result {
     let mut command = vec!["run", "--quiet", "--example", "faults", "--"];
     command.extend(args.iter().map(String::as_str));
