@@ -65,6 +65,27 @@
 //! settled without a second cash-in. Two-phase transactions are found again
 //! by GUID; completing a completed transaction answers it again.
 //!
+//! Which answers are final (source: Allpay's `TerminalPayment.md`, in
+//! `providers/NOTES.md`: *"in any other case — we could not be reached, our
+//! balancer answered 500 for whatever reason — treat the answer as
+//! PENDING"*):
+//!
+//! - `createCashInPayment`: only `COMPLETED` or `DECLINED` in an answer whose
+//!   signature verified. A Fault — signed or not, HTTP 500 or 200, "Sign
+//!   Error" included —, a header `status` other than 0, an HTML page, a 5xx,
+//!   a timeout, an answer that does not verify: PENDING. The drive repeats
+//!   the identical request on [`AllpayConfig::terminal_schedule`]; when it
+//!   runs out the answer is [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown)
+//!   carrying the last Fault's code, text and detail.
+//! - The two-phase operations (`createCashInTransaction`,
+//!   `completeTransaction`, `declineTransaction`) — our choice, where Allpay
+//!   is silent: a Fault that is Allpay's verified word (signed, or
+//!   verification turned off) is a decline, as Allpay documents business
+//!   errors as Faults; an *unsigned* Fault (a balancer, a crashed handler)
+//!   and a header `status` other than 0 (Allpay documents no values but 0)
+//!   are unknown — repeat the same request (same GUID) to settle it;
+//!   "Sign Error" stays an authentication error (a documented refusal).
+//!
 //! # Features
 //!
 //! - `sandbox`: [`sandbox::AllpaySandbox`], a simulator that checks request

@@ -79,6 +79,24 @@
 //! `PENDING` (it never arrived; the provider refuses a `refId` it has seen,
 //! and a voucher is cashed out once).
 //!
+//! Which answers are final (sources: the seed and `providers/NOTES.md`;
+//! Jawali documents **no** error code):
+//!
+//! - a cash-out answered `systemStatus "0"` whose own `status` is absent or
+//!   a success (`ACCEPTED`, `SUCCESS`, …): collected; `FAILED` (or
+//!   `REJECTED`, …): declined;
+//! - a cash-out answered `PENDING` or a status this SDK does not know, and
+//!   *any* non-zero `systemStatus` — none is documented as "refused before
+//!   processing", and a "system error" may follow the debit — is unknown:
+//!   settled by lookups ([`Error::provider_decline`](payments_core::Error::provider_decline)
+//!   keeps the code for diagnosis);
+//! - a status lookup's `SUCCESS` (amount checked) or `FAILED` is final;
+//!   "no such `refId`" is final only together with a voucher that can no
+//!   longer be cashed out (expired, cancelled, rejected);
+//! - a lookup that fails (HTTP 5xx, a timeout, a garbled answer, a refused
+//!   LOGIN) proves nothing: the next lookup is tried, and when the settle
+//!   policy runs out the payment is unknown — never the lookup's error.
+//!
 //! # Features
 //!
 //! - `sandbox`: [`sandbox::JawaliSandbox`], a stateful simulator of the

@@ -61,6 +61,26 @@
 //! - The `secret` never appears in errors, logs or `Debug` output.
 //! - Create moves no money and may be retried as a read; activate is never
 //!   retried — its unknown outcome is settled by the postback.
+//! - A `fail` carries only a message: no decline kind is guessed from its
+//!   words ([`DeclineKind::Other`](payments_core::DeclineKind::Other)).
+//!
+//! # Which answers are final
+//!
+//! Sources: the seed's four activation answers; the postback contract in
+//! `providers/NOTES.md`. [`PaykassmaGateway`] holds payments to it:
+//!
+//! - activation `ok` with `deposit_amount` equal to the order: completed;
+//!   with another amount (the seed's own example: 500 asked, 6000 credited):
+//!   an [`IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
+//!   carrying both — never `Completed` for an amount the merchant did not ask;
+//! - `fail` to the *first* activation: declined;
+//! - a postback `success` (amount and currency checked the same way),
+//!   `failed`, `rejected`, `cancelled`: final; two contradicting final
+//!   postbacks: an integrity mismatch, and an alarm in [`InboxReply`];
+//! - not final: `pending`, `possible_transaction_created`, a postback status
+//!   this SDK does not know, and **any** answer to a *repeated* activation
+//!   (a `fail` included: the id may be taken because the first one
+//!   arrived) — only a postback settles those.
 //!
 //! # Features
 //!

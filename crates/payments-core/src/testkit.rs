@@ -140,7 +140,7 @@ pub mod conformance {
     //! failing (HTTP 500 and 503, a timeout, a dropped connection, a garbled
     //! answer, the token endpoint failing) after an unknown commit ends the
     //! payment in [`Error::OutcomeUnknown`] — never a known failure — and a
-    //! later [`settle`](crate::gateway::settle) settles it, booked once;
+    //! later [`settle`] settles it, booked once;
     //! malformed answers (HTML, empty,
     //! truncated, oversized) are typed errors; tokens are renewed after
     //! expiry and after a refusal, once for 100 concurrent calls; and no

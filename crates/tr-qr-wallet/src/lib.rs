@@ -67,6 +67,21 @@
 //! repeat, so the repeat either completes an unprocessed payment or proves
 //! the first one paid — it never debits twice.
 //!
+//! Which answers to Complete are final (source: Sipay's code table in
+//! `providers/NOTES.md`: 100 success, 300 wallet not found, 301 duplicate,
+//! 310 limit, 311 balance):
+//!
+//! - success (amount checked): completed;
+//! - 300, 310, 311: declined — the wallet refused the debit;
+//! - 301 to the first Complete, any other code (a generic or undocumented
+//!   error may follow the debit), 5xx, a timeout, a garbled answer: unknown,
+//!   settled by [`QrWalletClient::settle`] on [`QrWalletConfig::settle`];
+//! - to settle's repeat: success (completed now), 301 (completed earlier),
+//!   300/310/311 (our reading: the wallet evaluated the debit again, which
+//!   it does only for a session it has not completed) are final; anything
+//!   else — a session that expired, "not found", a generic error — proves
+//!   nothing and stays unknown.
+//!
 //! # Features
 //!
 //! - `sandbox`: [`sandbox::QrWalletSandbox`], a simulator of the identity
