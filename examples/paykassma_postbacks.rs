@@ -263,12 +263,7 @@ async fn self_test(
         .sign_flat(&serde_json::json!({
             "status": "pending", "amount": 700, "currency_code": "MMK", "custom_transaction_id": "other-deposit", "label": "self-test"
         }))?;
-    let pending = http
-        .post(url.clone())
-        .body(pending)
-        .send()
-        .await?
-        .status();
+    let pending = http.post(url.clone()).body(pending).send().await?.status();
     let oversized = http
         .post(url.clone())
         .body(vec![b' '; MAX_BODY + 1])

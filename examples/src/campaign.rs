@@ -162,24 +162,39 @@ where
     let before = Arc::new(before);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..CONCURRENCY {
-        let (queue, gateway, before) = (Arc::clone(&queue), Arc::clone(&gateway), Arc::clone(&before));
+        let (queue, gateway, before) = (
+            Arc::clone(&queue),
+            Arc::clone(&gateway),
+            Arc::clone(&before),
+        );
         workers.spawn(async move {
             let mut done: Vec<(usize, Slot<G::Prepared>)> = Vec::new();
             loop {
-                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop_front();
                 let Some((index, order)) = next else { break };
                 before(index);
                 let prepared = match gateway.prepare(order).await {
                     Ok(prepared) => prepared,
                     Err(_) => {
-                        let seen = Seen { reference: None, first: Told::Failed, last: Told::Failed };
+                        let seen = Seen {
+                            reference: None,
+                            first: Told::Failed,
+                            last: Told::Failed,
+                        };
                         done.push((index, (seen, None)));
                         continue;
                     }
                 };
                 let reference = gateway.reference(&prepared).to_string();
                 let first = told(&commit_and_settle(gateway.as_ref(), &prepared).await);
-                let seen = Seen { reference: Some(reference), first, last: first };
+                let seen = Seen {
+                    reference: Some(reference),
+                    first,
+                    last: first,
+                };
                 done.push((index, (seen, Some(prepared))));
             }
             done
@@ -229,7 +244,11 @@ fn compare(
     for reference in ledger {
         *booked.entry(reference.as_str()).or_default() += 1;
     }
-    let is_booked = |s: &Seen| s.reference.as_deref().is_some_and(|r| booked.contains_key(r));
+    let is_booked = |s: &Seen| {
+        s.reference
+            .as_deref()
+            .is_some_and(|r| booked.contains_key(r))
+    };
     let mut by_kind = scripted;
     for injected in faults.iter().flat_map(|f| f.injected()) {
         *by_kind.entry(fault_name(&injected.fault)).or_default() += 1;
@@ -342,12 +361,24 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
     let mut scripted = BTreeMap::new();
     for _ in 0..operations {
         outages.push((
-            outage(&mut rng, &mut scripted, "status lookups failing for a while"),
-            outage(&mut rng, &mut scripted, "token endpoint failing for a while"),
+            outage(
+                &mut rng,
+                &mut scripted,
+                "status lookups failing for a while",
+            ),
+            outage(
+                &mut rng,
+                &mut scripted,
+                "token endpoint failing for a while",
+            ),
         ));
         let price = amount(&mut rng, Currency::YER)?;
         let voucher = sandbox.create_voucher(price, &mobile);
-        orders.push(VoucherPayment::new(voucher.as_str(), mobile.as_str(), price)?);
+        orders.push(VoucherPayment::new(
+            voucher.as_str(),
+            mobile.as_str(),
+            price,
+        )?);
         match rng.u32(0..100) {
             0..=4 => {
                 sandbox.slow_next_cash_out(rng.u32(1..5));
@@ -392,8 +423,18 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
         || sandbox.faults().clear(),
     )
     .await;
-    let ledger: Vec<String> = sandbox.cash_outs().into_iter().map(|c| c.reference).collect();
-    Ok(compare("jawali", &seen, &ledger, &[sandbox.faults()], scripted))
+    let ledger: Vec<String> = sandbox
+        .cash_outs()
+        .into_iter()
+        .map(|c| c.reference)
+        .collect();
+    Ok(compare(
+        "jawali",
+        &seen,
+        &ledger,
+        &[sandbox.faults()],
+        scripted,
+    ))
 }
 
 /// Paykassma: deposits activated with the user's transaction number.
@@ -558,7 +599,11 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
     for _ in 0..operations {
         outages.push((
             outage(&mut rng, &mut scripted, "Complete failing for a while"),
-            outage(&mut rng, &mut scripted, "token endpoint failing for a while"),
+            outage(
+                &mut rng,
+                &mut scripted,
+                "token endpoint failing for a while",
+            ),
         ));
         let qr = sandbox.pos_creates_qr(amount(&mut rng, Currency::TRY)?);
         orders.push(QrPayment {
@@ -608,7 +653,13 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
         .into_iter()
         .map(|d| d.correlation_id)
         .collect();
-    Ok(compare("tr-qr-wallet", &seen, &ledger, &[sandbox.faults()], scripted))
+    Ok(compare(
+        "tr-qr-wallet",
+        &seen,
+        &ledger,
+        &[sandbox.faults()],
+        scripted,
+    ))
 }
 
 /// An unsigned SOAP 1.1 Fault, as a balancer or a crashed handler answers.
@@ -623,7 +674,6 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let options = AllpayOptions {
         agent_balance: Money::parse("100000000000", Currency::KZT)?,
         pending_polls: 1,
-        ..AllpayOptions::default()
     };
     let sandbox = Arc::new(
         AllpaySandbox::start_with(options)
@@ -645,7 +695,11 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let mut outages = Vec::with_capacity(operations);
     let mut scripted = BTreeMap::new();
     for _ in 0..operations {
-        outages.push(outage(&mut rng, &mut scripted, "500 Faults to the pay call for a while"));
+        outages.push(outage(
+            &mut rng,
+            &mut scripted,
+            "500 Faults to the pay call for a while",
+        ));
         orders.push(CashInOrder {
             to_user: user.clone(),
             amount: amount(&mut rng, Currency::KZT)?,
@@ -673,8 +727,17 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     )
     .await;
     let ledger: Vec<String> = sandbox.cashed_in().into_iter().map(|c| c.guid).collect();
-    scripted.insert("first answer PENDING (every payment)".to_owned(), operations);
-    Ok(compare("allpay", &seen, &ledger, &[sandbox.faults()], scripted))
+    scripted.insert(
+        "first answer PENDING (every payment)".to_owned(),
+        operations,
+    );
+    Ok(compare(
+        "allpay",
+        &seen,
+        &ledger,
+        &[sandbox.faults()],
+        scripted,
+    ))
 }
 
 /// The whole campaign: `operations` payments per provider, faults from `seed`.
@@ -720,7 +783,11 @@ pub fn table(reports: &[Report], seed: u64) -> String {
             r.refused,
             r.failed,
             r.mismatches,
-            format!("{}->{}", r.unknown_before_settle, r.unknown_before_settle - r.unsettled.min(r.unknown_before_settle)),
+            format!(
+                "{}->{}",
+                r.unknown_before_settle,
+                r.unknown_before_settle - r.unsettled.min(r.unknown_before_settle)
+            ),
             r.double_charges,
             r.lost_payments,
             r.false_completions,

@@ -434,11 +434,15 @@ async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_re
     let completed = format!(
         r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>0</status></header><terminalPaymentTransactionStatus>COMPLETED</terminalPaymentTransactionStatus></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
     );
-    let mut faulting = server
+    let faulting = server
         .mock_async(|when, then| {
-            when.path(CASH_IN).header("soapaction", "createCashInPayment");
-            then.status(500)
-                .body(fault("soap:Server", "Internal error", "<detail><developerMessage>db timeout</developerMessage></detail>"));
+            when.path(CASH_IN)
+                .header("soapaction", "createCashInPayment");
+            then.status(500).body(fault(
+                "soap:Server",
+                "Internal error",
+                "<detail><developerMessage>db timeout</developerMessage></detail>",
+            ));
         })
         .await;
     let client = unverified(&server);
@@ -455,7 +459,10 @@ async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_re
             reference, reason, ..
         } => {
             assert_eq!(reference.as_deref(), Some(payment.guid.as_str()));
-            assert!(reason.contains("soap:Server") && reason.contains("db timeout"), "{reason}");
+            assert!(
+                reason.contains("soap:Server") && reason.contains("db timeout"),
+                "{reason}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -506,7 +513,8 @@ async fn an_unsigned_fault_to_a_two_phase_call_is_unknown_with_verification_on()
     server
         .mock_async(|when, then| {
             when.path(TM);
-            then.status(500).body(fault("soap:Server", "Internal error", ""));
+            then.status(500)
+                .body(fault("soap:Server", "Internal error", ""));
         })
         .await;
     let client = AllpayClient::new(config(&server)).unwrap();
@@ -515,6 +523,9 @@ async fn an_unsigned_fault_to_a_two_phase_call_is_unknown_with_verification_on()
         amount: kzt("100"),
         guid: client.new_guid().unwrap(),
     };
-    let error = client.create_cash_in_transaction(&payment).await.unwrap_err();
+    let error = client
+        .create_cash_in_transaction(&payment)
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
 }

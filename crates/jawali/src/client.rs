@@ -288,16 +288,16 @@ impl JawaliClient {
                 continue;
             }
             // A garbled answer may still hold the wallet token: withhold it.
-            let envelope = self
-                .envelope(operation, None, &response)
-                .map_err(|error| match error {
-                    // serde's text may quote the token: not even the detail is kept.
-                    Error::UndecodableResponse { .. } => credential_undecodable_detail(
-                        operation,
-                        "the wallet-authentication answer is not the expected JSON envelope",
-                    ),
-                    other => other,
-                })?;
+            let envelope =
+                self.envelope(operation, None, &response)
+                    .map_err(|error| match error {
+                        // serde's text may quote the token: not even the detail is kept.
+                        Error::UndecodableResponse { .. } => credential_undecodable_detail(
+                            operation,
+                            "the wallet-authentication answer is not the expected JSON envelope",
+                        ),
+                        other => other,
+                    })?;
             if !envelope.status.is_success() {
                 return Err(decline(operation, &envelope.status));
             }
@@ -561,7 +561,7 @@ impl JawaliClient {
                 return Err(Error::Declined {
                     operation,
                     decline: Decline::new(
-                        answer.status.clone().unwrap_or_default(),
+                        answer.status.unwrap_or_default(),
                         payments_core::DeclineKind::Other,
                         "the cash-out answer says it failed",
                     ),

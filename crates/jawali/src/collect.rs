@@ -327,9 +327,7 @@ impl JawaliClient {
                     ),
                 }))
             }
-            state => Attempt::waiting(format!(
-                "voucher {state}, no operation with this refId yet"
-            )),
+            state => Attempt::waiting(format!("voucher {state}, no operation with this refId yet")),
         }
     }
 

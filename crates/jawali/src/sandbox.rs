@@ -808,7 +808,11 @@ impl Simulator {
             issuer_ref: issuer_reference,
             currency: amount.currency().code(),
             balance: number(balance),
-            status: if slow.is_some() { "PENDING" } else { "ACCEPTED" },
+            status: if slow.is_some() {
+                "PENDING"
+            } else {
+                "ACCEPTED"
+            },
         })
     }
 

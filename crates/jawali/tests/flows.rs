@@ -391,7 +391,9 @@ async fn a_refused_cash_out_is_a_decline_once_the_lookup_says_failed() {
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("300"), &mobile());
     let checked = client
-        .check_voucher(jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("300")).unwrap())
+        .check_voucher(
+            jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("300")).unwrap(),
+        )
         .await
         .unwrap();
     assert!(sandbox.cancel_voucher(&voucher));

@@ -13,9 +13,9 @@ use jawali::{
     CashOut, JawaliClient, JawaliConfig, MobileNumber, TransactionState, VoucherCode, VoucherState,
 };
 use payments_core::clock::ManualClock;
-use payments_core::testkit::{assert_no_secret, error_texts};
 use payments_core::http::RetryPolicy;
 use payments_core::reference::{MerchantReference, SequentialReferences};
+use payments_core::testkit::{assert_no_secret, error_texts};
 use payments_core::{BaseUrl, Currency, DeclineKind, Environment, Error, Money, SecretString};
 use serde_json::{Value, json};
 
@@ -916,7 +916,8 @@ async fn a_garbled_wallet_authentication_answer_does_not_leak_its_token() {
     server
         .mock_async(|when, then| {
             when.method(POST).path("/paygate/oauth/token");
-            then.status(200).json_body(json!({"access_token": "AT1", "expires_in": 3600}));
+            then.status(200)
+                .json_body(json!({"access_token": "AT1", "expires_in": 3600}));
         })
         .await;
     for garbled in [
@@ -924,7 +925,7 @@ async fn a_garbled_wallet_authentication_answer_does_not_leak_its_token() {
         r#"{"responseStatus": {"systemStatus": 0.5e}, "responseBody": {"access_token": "WT-SECRET-123"}}"#,
         r#"{"responseStatus": "WT-SECRET-123", "responseBody": {"access_token": "WT-SECRET-123"}}"#,
     ] {
-        let mut mock = server
+        let mock = server
             .mock_async(|when, then| {
                 when.method(POST)
                     .path("/paygate/v1/ws/callWS")
@@ -933,7 +934,10 @@ async fn a_garbled_wallet_authentication_answer_does_not_leak_its_token() {
             })
             .await;
         let error = client(&server).authenticate_wallet().await.unwrap_err();
-        assert!(matches!(error, Error::UndecodableResponse { .. }), "{error:?}");
+        assert!(
+            matches!(error, Error::UndecodableResponse { .. }),
+            "{error:?}"
+        );
         assert_no_secret(&error_texts(&error), &["WT-SECRET-123"]);
         mock.delete_async().await;
     }

@@ -56,7 +56,13 @@ async fn world() -> World {
 
 impl World {
     /// The customer pays `paid` (with `quirks`); the order says `ordered`.
-    async fn order(&self, ordered: &str, paid: &str, slow: bool, quirks: PostbackQuirks) -> DepositOrder {
+    async fn order(
+        &self,
+        ordered: &str,
+        paid: &str,
+        slow: bool,
+        quirks: PostbackQuirks,
+    ) -> DepositOrder {
         let label = Label::new("user-55").unwrap();
         let wallet = self
             .gateway
@@ -66,7 +72,9 @@ impl World {
             .unwrap()
             .identifier
             .unwrap();
-        let key1 = self.sandbox.customer_pays_with(&wallet, mmk(paid), slow, quirks);
+        let key1 = self
+            .sandbox
+            .customer_pays_with(&wallet, mmk(paid), slow, quirks);
         DepositOrder {
             label,
             wallet_type: WalletType::WAVEPAY,
@@ -95,7 +103,11 @@ async fn a_deposit_credited_with_another_amount_is_an_integrity_mismatch_not_com
             }
             other => panic!("slow={slow}: {other:?}"),
         }
-        assert_eq!(w.sandbox.credited().len(), 1, "it was credited: a person looks");
+        assert_eq!(
+            w.sandbox.credited().len(),
+            1,
+            "it was credited: a person looks"
+        );
     }
 }
 
@@ -104,13 +116,24 @@ async fn any_fail_to_a_repeated_activation_stays_unknown_until_the_postback_sett
     let w = world().await;
     // The postback is late, so reconciliation repeats the activation first.
     let order = w
-        .order("500", "500", false, PostbackQuirks::new(Duration::from_millis(400), false, false))
+        .order(
+            "500",
+            "500",
+            false,
+            PostbackQuirks::new(Duration::from_millis(400), false, false),
+        )
         .await;
-    w.sandbox.faults().inject("activate", Fault::DropAfterCommit);
+    w.sandbox
+        .faults()
+        .inject("activate", Fault::DropAfterCommit);
     // The repeat is refused with words that say nothing of duplicates.
     w.sandbox.faults().inject(
         "activate",
-        Fault::commit_then(200, "application/json", r#"{"status":"fail","message":"Error 17"}"#),
+        Fault::commit_then(
+            200,
+            "application/json",
+            r#"{"status":"fail","message":"Error 17"}"#,
+        ),
     );
     let outcome = pay(&w.gateway, order).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
@@ -122,19 +145,28 @@ async fn any_fail_to_a_repeated_activation_stays_unknown_until_the_postback_sett
 async fn a_pending_postback_before_the_final_one_is_not_read_as_final() {
     let w = world().await;
     let order = w
-        .order("750", "750", true, PostbackQuirks::new(Duration::ZERO, true, true))
+        .order(
+            "750",
+            "750",
+            true,
+            PostbackQuirks::new(Duration::ZERO, true, true),
+        )
         .await;
     let outcome = pay(&w.gateway, order).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed, "{outcome:?}");
-    let record = w.gateway.inbox().record(outcome.reference.as_str()).unwrap();
+    let record = w
+        .gateway
+        .inbox()
+        .record(outcome.reference.as_str())
+        .unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert!(record.conflict.is_none());
     assert!(record.deliveries.len() >= 2, "{record:?}");
 }
 
-fn signed(fields: serde_json::Value) -> String {
+fn signed(fields: &serde_json::Value) -> String {
     PostbackSigner::new(PaykassmaSandbox::postback_keys())
-        .sign_flat(&fields)
+        .sign_flat(fields)
         .unwrap()
 }
 
@@ -146,7 +178,7 @@ fn postback(id: Option<&str>, status: &str) -> String {
     if let Some(id) = id {
         fields["custom_transaction_id"] = json!(id);
     }
-    signed(fields)
+    signed(&fields)
 }
 
 fn inbox() -> PostbackInbox {
@@ -156,13 +188,26 @@ fn inbox() -> PostbackInbox {
 #[tokio::test]
 async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pending_one() {
     let inbox = inbox();
-    assert!(inbox.receive(postback(Some("d-1"), "pending").as_bytes()).new);
-    assert!(!inbox.get("d-1").unwrap().status.is_final(), "pending is not final");
+    assert!(
+        inbox
+            .receive(postback(Some("d-1"), "pending").as_bytes())
+            .new
+    );
+    assert!(
+        !inbox.get("d-1").unwrap().status.is_final(),
+        "pending is not final"
+    );
     // Not final yet: a waiter gets the record only when it times out.
-    let waited = inbox.wait_for("d-1", Duration::from_millis(30)).await.unwrap();
+    let waited = inbox
+        .wait_for("d-1", Duration::from_millis(30))
+        .await
+        .unwrap();
     assert!(!waited.current.status.is_final());
     let reply = inbox.receive(postback(Some("d-1"), "success").as_bytes());
-    assert_eq!((reply.status, reply.new, reply.alarm.clone()), (200, true, None));
+    assert_eq!(
+        (reply.status, reply.new, reply.alarm),
+        (200, true, None)
+    );
     assert_eq!(inbox.get("d-1").unwrap().status, PostbackStatus::Success);
     // A redelivery is acknowledged and changes nothing; a late pending neither.
     let again = inbox.receive(postback(Some("d-1"), "success").as_bytes());
@@ -188,7 +233,10 @@ async fn contradicting_final_statuses_raise_an_alarm_and_are_never_settled_silen
     let inbox = inbox();
     inbox.receive(postback(Some("d-3"), "success").as_bytes());
     let reply = inbox.receive(postback(Some("d-3"), "failed").as_bytes());
-    assert_eq!(reply.status, 200, "acknowledged: redelivery would change nothing");
+    assert_eq!(
+        reply.status, 200,
+        "acknowledged: redelivery would change nothing"
+    );
     assert!(reply.alarm.unwrap().contains("d-3"));
     let record = inbox.record("d-3").unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);

@@ -338,7 +338,9 @@ impl Error {
             Error::OutcomeUnknown {
                 source: Some(source),
                 ..
-            } => source.downcast_ref::<Error>().and_then(Error::provider_decline),
+            } => source
+                .downcast_ref::<Error>()
+                .and_then(Error::provider_decline),
             _ => None,
         }
     }

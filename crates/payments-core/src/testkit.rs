@@ -348,7 +348,8 @@ pub mod conformance {
                 .await
                 .unwrap_or_else(|e| panic!("conformance: prepare: {e}"));
             let reference = h.gateway().reference(&prepared).to_string();
-            h.faults().inject(h.commit_operation(), Fault::DropAfterCommit);
+            h.faults()
+                .inject(h.commit_operation(), Fault::DropAfterCommit);
             match &fault {
                 Some(fault) => {
                     for operation in h.reconcile_operations() {

@@ -10,10 +10,10 @@
 //! locks an account after a few failed logins is never hammered into it.
 //! The next caller that arrives *after* the failure tries again.
 
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
-use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -190,10 +190,7 @@ impl<T: Clone> TokenCache<T> {
         {
             let state = self.lock();
             if state.fetches != seen
-                && let Some(failure) = state
-                    .failure
-                    .as_ref()
-                    .and_then(|f| f.downcast_ref::<E>())
+                && let Some(failure) = state.failure.as_ref().and_then(|f| f.downcast_ref::<E>())
             {
                 return Err(failure.share());
             }
@@ -207,10 +204,8 @@ impl<T: Clone> TokenCache<T> {
                 return Err(error);
             }
         };
-        let refresh_at = saturating_add(
-            self.clock.now(),
-            fresh.expires_in.saturating_sub(self.skew),
-        );
+        let refresh_at =
+            saturating_add(self.clock.now(), fresh.expires_in.saturating_sub(self.skew));
         let mut state = self.lock();
         state.fetches += 1;
         state.failure = None;

@@ -50,7 +50,10 @@ impl Fake {
         }
     }
 
-    fn scripted(behaviour: CommitBehaviour, script: Vec<payments_core::Result<PaymentOutcome>>) -> Self {
+    fn scripted(
+        behaviour: CommitBehaviour,
+        script: Vec<payments_core::Result<PaymentOutcome>>,
+    ) -> Self {
         let fake = Self::new(behaviour);
         *fake.script.lock().unwrap() = script.into();
         fake
@@ -275,13 +278,19 @@ async fn a_failing_reconciliation_call_ends_in_outcome_unknown_never_in_its_own_
                 reference, source, ..
             } => {
                 assert_eq!(reference.as_deref(), Some("order-1"), "{text}");
-                let source = source.as_ref().expect("the last error is kept as the source");
+                let source = source
+                    .as_ref()
+                    .expect("the last error is kept as the source");
                 assert_eq!(source.to_string(), text);
             }
             other => panic!("{text} became {other:?}"),
         }
         assert!(!error.outcome_known());
-        assert_eq!(fake.commits.load(Ordering::SeqCst), 1, "never committed twice");
+        assert_eq!(
+            fake.commits.load(Ordering::SeqCst),
+            1,
+            "never committed twice"
+        );
     }
 }
 
@@ -353,9 +362,14 @@ async fn only_a_known_failure_lets_a_checkout_refuse_and_a_new_payment_start() {
 
 #[tokio::test]
 async fn settle_is_the_later_call_that_settles_an_unknown_outcome() {
-    let fake = Fake::scripted(CommitBehaviour::BookThenLoseAnswer, vec![Err(lookup_http_500())]);
+    let fake = Fake::scripted(
+        CommitBehaviour::BookThenLoseAnswer,
+        vec![Err(lookup_http_500())],
+    );
     let prepared = fake.prepare(ten()).await.unwrap();
-    let first = payments_core::commit_and_settle(&fake, &prepared).await.unwrap_err();
+    let first = payments_core::commit_and_settle(&fake, &prepared)
+        .await
+        .unwrap_err();
     assert!(matches!(first, Error::OutcomeUnknown { .. }));
     let settled = settle(&fake, &prepared).await.unwrap();
     assert_eq!(settled.status, PaymentStatus::Completed);

@@ -137,6 +137,10 @@ fn tokens_learned_at_run_time_are_scrubbed_by_every_clone() {
     for n in 0..payments_core::secret::LEARNED_TOKENS {
         scrubber.learn(&format!("later-token-{n:04}"));
     }
-    assert!(scrubber.scrub("eyJhbGciOi.wallet+token/1").contains("eyJhbGciOi"));
+    assert!(
+        scrubber
+            .scrub("eyJhbGciOi.wallet+token/1")
+            .contains("eyJhbGciOi")
+    );
     assert!(!scrubber.scrub("later-token-0001").contains("later-token"));
 }

@@ -64,9 +64,8 @@ impl QrWalletClient {
     ) -> Result<Self> {
         // The token endpoint carries the client secret: the same https
         // (or loopback http) rule as every other URL.
-        BaseUrl::endpoint(config.token_url.as_str()).map_err(|e| {
-            Error::configuration(format_args!("token_url: {e}"))
-        })?;
+        BaseUrl::endpoint(config.token_url.as_str())
+            .map_err(|e| Error::configuration(format_args!("token_url: {e}")))?;
         let scrubber = Scrubber::new().with(&config.client_secret);
         let user_agent = payments_core::user_agent!();
         let http = match http_client {
@@ -309,44 +308,51 @@ impl QrWalletClient {
     /// [`Error::OutcomeUnknown`] (call `settle` again later).
     pub async fn settle(&self, session: &QrSession) -> Result<Settlement> {
         let sale = session.sale.decoded().ok_or_else(unreadable_sale)?;
-        let reference = MerchantReference::new(session.correlation_id.as_str(), &CORRELATION_RULES)?;
-        settle_by(&self.inner.config.settle, COMPLETE, &reference, None, |_| async {
-            match self.send_complete(session).await {
-                Ok((payload, response)) => {
-                    let receipt = match receipt_from_wire(payload) {
-                        Ok(receipt) => receipt,
-                        Err(e) => {
-                            return Attempt::failed(
-                                self.inner.http.undecodable(COMPLETE, e, &response, None),
-                            );
+        let reference =
+            MerchantReference::new(session.correlation_id.as_str(), &CORRELATION_RULES)?;
+        settle_by(
+            &self.inner.config.settle,
+            COMPLETE,
+            &reference,
+            None,
+            |_| async {
+                match self.send_complete(session).await {
+                    Ok((payload, response)) => {
+                        let receipt = match receipt_from_wire(payload) {
+                            Ok(receipt) => receipt,
+                            Err(e) => {
+                                return Attempt::failed(
+                                    self.inner.http.undecodable(COMPLETE, e, &response, None),
+                                );
+                            }
+                        };
+                        if receipt.charged != sale.amount {
+                            return Attempt::Settled(Err(Error::IntegrityMismatch {
+                                operation: COMPLETE,
+                                field: "charged_amount".into(),
+                                expected: sale.amount.to_string(),
+                                actual: receipt.charged.to_string(),
+                            }));
                         }
-                    };
-                    if receipt.charged != sale.amount {
-                        return Attempt::Settled(Err(Error::IntegrityMismatch {
-                            operation: COMPLETE,
-                            field: "charged_amount".into(),
-                            expected: sale.amount.to_string(),
-                            actual: receipt.charged.to_string(),
-                        }));
+                        Attempt::Settled(Ok(Settlement::Completed(Box::new(receipt))))
                     }
-                    Attempt::Settled(Ok(Settlement::Completed(Box::new(receipt))))
+                    Err(Error::OutcomeUnknown {
+                        source: Some(source),
+                        ..
+                    }) if source
+                        .downcast_ref::<Error>()
+                        .and_then(Error::decline)
+                        .is_some_and(|d| WalletCode::of(d) == WalletCode::Duplicate) =>
+                    {
+                        Attempt::Settled(Ok(Settlement::CompletedEarlier {
+                            correlation_id: session.correlation_id.clone(),
+                        }))
+                    }
+                    Err(error @ Error::Declined { .. }) => Attempt::Settled(Err(error)),
+                    Err(error) => Attempt::failed(error),
                 }
-                Err(Error::OutcomeUnknown {
-                    source: Some(source),
-                    ..
-                }) if source
-                    .downcast_ref::<Error>()
-                    .and_then(Error::decline)
-                    .is_some_and(|d| WalletCode::of(d) == WalletCode::Duplicate) =>
-                {
-                    Attempt::Settled(Ok(Settlement::CompletedEarlier {
-                        correlation_id: session.correlation_id.clone(),
-                    }))
-                }
-                Err(error @ Error::Declined { .. }) => Attempt::Settled(Err(error)),
-                Err(error) => Attempt::failed(error),
-            }
-        })
+            },
+        )
         .await
     }
 

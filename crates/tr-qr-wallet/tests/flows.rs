@@ -288,7 +288,9 @@ async fn a_repeat_answered_session_expired_leaves_the_payment_unknown() {
         .begin(&wallet(), &w.qr("20").await, QrCodeType::Default)
         .await
         .unwrap();
-    w.sandbox.faults().inject("complete", Fault::DropBeforeCommit);
+    w.sandbox
+        .faults()
+        .inject("complete", Fault::DropBeforeCommit);
     let first = w.client.complete(&session).await.unwrap_err();
     assert!(!first.outcome_known(), "{first:?}");
     w.sandbox.clock().advance(Duration::from_secs(3600));

@@ -41,7 +41,11 @@ pub enum Fault {
 impl Fault {
     /// [`Fault::CommitThenAnswer`]: process, then answer `status` with
     /// `body` of `content_type`.
-    pub fn commit_then(status: u16, content_type: &'static str, body: impl Into<bytes::Bytes>) -> Fault {
+    pub fn commit_then(
+        status: u16,
+        content_type: &'static str,
+        body: impl Into<bytes::Bytes>,
+    ) -> Fault {
         Fault::CommitThenAnswer {
             status,
             content_type,
