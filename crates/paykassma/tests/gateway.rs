@@ -204,10 +204,7 @@ async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pend
         .unwrap();
     assert!(!waited.current.status.is_final());
     let reply = inbox.receive(postback(Some("d-1"), "success").as_bytes());
-    assert_eq!(
-        (reply.status, reply.new, reply.alarm),
-        (200, true, None)
-    );
+    assert_eq!((reply.status, reply.new, reply.alarm), (200, true, None));
     assert_eq!(inbox.get("d-1").unwrap().status, PostbackStatus::Success);
     // A redelivery is acknowledged and changes nothing; a late pending neither.
     let again = inbox.receive(postback(Some("d-1"), "success").as_bytes());
