@@ -222,11 +222,12 @@ impl AllpayClient {
     /// Sends a prepared request and reads its answer.
     pub(crate) async fn send<A: Answer>(&self, prepared: &Prepared) -> Result<A::Response> {
         let operation = prepared.operation;
+        // Quoted, as SOAP 1.1 §6.1.1 and WS-I Basic Profile R1109 require:
+        // JAX-WS servers match the quoted form.
+        let action = HeaderValue::try_from(format!("\"{}\"", prepared.action))
+            .map_err(|_| Error::configuration("SOAPAction is not a header value"))?;
         let request = Request::post(prepared.url.clone())
-            .header(
-                http::HeaderName::from_static("soapaction"),
-                HeaderValue::from_static(prepared.action),
-            )
+            .header(http::HeaderName::from_static("soapaction"), action)
             .body(
                 HeaderValue::from_static("text/xml; charset=utf-8"),
                 prepared.xml.clone(),

@@ -32,7 +32,7 @@
 //! # Wire contract
 //!
 //! - SOAP 1.1 (`soapenv`), the operation element in the service namespace
-//!   (`ns`), its children unqualified; `SOAPAction` is the operation name;
+//!   (`ns`), its children unqualified; `SOAPAction` is the operation name, quoted (`"createCashInPayment"`, SOAP 1.1 §6.1.1, WS-I BP R1109);
 //!   `Content-Type: text/xml; charset=utf-8`. The bindings in [`generated`]
 //!   come from the crate's own `wsdl/` (reconstructed from Allpay's public
 //!   documentation, not Allpay's published WSDL) by `cargo xtask codegen`.

@@ -114,7 +114,7 @@ async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
             .mock_async(|when, then| {
                 when.method(POST)
                     .path(path)
-                    .header("soapaction", action)
+                    .header("soapaction", format!("\"{action}\""))
                     .header("content-type", "text/xml; charset=utf-8")
                     .body(expected);
                 then.status(200)

@@ -66,7 +66,7 @@ async fn check_user_sends_soap_action_content_type_and_a_signed_envelope() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path(CASH_IN)
-                .header("soapaction", "checkUser")
+                .header("soapaction", "\"checkUser\"")
                 .header("content-type", "text/xml; charset=utf-8")
                 .body_includes(r#"<certificateNumber xmlns="https://allpay.kz">1001</certificateNumber>"#)
                 .body_includes(r#"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">"#)
@@ -242,7 +242,7 @@ async fn unknown_status_values_are_kept() {
     server
         .mock_async(|when, then| {
             when.path(CASH_IN)
-                .header("soapaction", "createCashInPayment");
+                .header("soapaction", "\"createCashInPayment\"");
             then.status(200).body(answer.clone());
         })
         .await;
@@ -340,7 +340,7 @@ async fn two_phase_answers_are_parsed_into_money() {
         server
             .mock_async(|when, then| {
                 when.path(TM)
-                    .header("soapaction", action)
+                    .header("soapaction", format!("\"{action}\""))
                     .body_includes("<transactionId>5001</transactionId>");
                 then.status(200).body(answer(op, status));
             })
@@ -437,7 +437,7 @@ async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_re
     let faulting = server
         .mock_async(|when, then| {
             when.path(CASH_IN)
-                .header("soapaction", "createCashInPayment");
+                .header("soapaction", "\"createCashInPayment\"");
             then.status(500).body(fault(
                 "soap:Server",
                 "Internal error",

@@ -137,8 +137,7 @@ impl JawaliClientBuilder {
     pub fn build(self) -> Result<JawaliClient> {
         let config = self.config;
         let base: BaseUrl = config.environment.resolve(TEST_BASE_URL, None)?;
-        let token_url = base.join("paygate/oauth/token")?;
-        let ws_url = base.join("paygate/v1/ws/callWS")?;
+        let (token_url, ws_url) = endpoints(&base)?;
         let scrubber = Scrubber::new()
             .with(&config.password)
             .with(&config.wallet_password)
@@ -749,6 +748,26 @@ impl fmt::Debug for JawaliClient {
             .field("wallet_token", &self.inner.wallet)
             .finish_non_exhaustive()
     }
+}
+
+/// The LOGIN and callWS URLs under `base`. Public integrations configure
+/// the base both as `https://host:9493` and as `https://host:9493/paygate`:
+/// both are accepted, and `/paygate` is never doubled.
+pub(crate) fn endpoints(base: &BaseUrl) -> Result<(url::Url, url::Url)> {
+    let prefix = if base
+        .as_url()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/paygate")
+    {
+        ""
+    } else {
+        "paygate/"
+    };
+    Ok((
+        base.join(&format!("{prefix}oauth/token"))?,
+        base.join(&format!("{prefix}v1/ws/callWS"))?,
+    ))
 }
 
 /// The `LOGIN` request: an OAuth2 password grant, form-encoded.

@@ -182,7 +182,9 @@ impl QrWalletClient {
             }
             let envelope: Envelope<P> = self.inner.http.decode_json(operation, &response)?;
             let code = envelope.code.clone().unwrap_or_default();
-            if envelope.status.trim() != "0" || code.trim() != "100" {
+            // Success is `status` 0 with code "100" — or "0": the seed's
+            // Complete table says "0" while both its examples show "100".
+            if envelope.status.trim() != "0" || !matches!(code.trim(), "100" | "0") {
                 let decline = decline(
                     operation,
                     &code,

@@ -67,6 +67,10 @@
 //! repeat, so the repeat either completes an unprocessed payment or proves
 //! the first one paid — it never debits twice.
 //!
+//! Success is `status` 0 with `code` "100" or "0": the seed's Complete
+//! table says "0" on success while both of its examples show "100", so
+//! both are read as success; any other code is not.
+//!
 //! Which answers to Complete are final (source: Sipay's code table in
 //! `providers/NOTES.md`: 100 success, 300 wallet not found, 301 duplicate,
 //! 310 limit, 311 balance):

@@ -519,3 +519,23 @@ async fn a_plain_http_token_url_off_loopback_is_a_configuration_error() {
     assert!(matches!(error, Error::Configuration { .. }), "{error:?}");
     assert!(error.to_string().contains("token_url"), "{error}");
 }
+
+/// The seed's Complete table says `code` "0" on success, its examples "100":
+/// with `status` 0, both are success; another code is not.
+#[tokio::test]
+async fn complete_success_is_code_100_or_0() {
+    for (code, success) in [("100", true), ("0", true), ("00", false), ("1000", false)] {
+        let server = MockServer::start_async().await;
+        let (client, session) = begun(&server, &clock()).await;
+        let mut answer = receipt("0.13");
+        answer["code"] = json!(code);
+        server
+            .mock_async(|when, then| {
+                when.path("/v1/Transaction/Complete3rdPartyQRCodePayment");
+                then.status(200).json_body(answer.clone());
+            })
+            .await;
+        let result = client.complete(&session).await;
+        assert_eq!(result.is_ok(), success, "{code}: {result:?}");
+    }
+}
