@@ -20,8 +20,8 @@ use crate::config::{AllpayConfig, GuidFormat, ResponseVerification};
 use crate::dsig::{self, SignatureError};
 use crate::generated::{self as g, cash_in, transaction_management as tm};
 use crate::model::{
-    BRACED_GUID_RULES, CashIn, PLAIN_GUID_RULES, TerminalPayment, TerminalStatus, Transaction,
-    TransactionStatus, UserInfo, UserName,
+    AgentBalance, BRACED_GUID_RULES, CashIn, CashOut, PLAIN_GUID_RULES, TerminalPayment,
+    TerminalStatus, Transaction, TransactionStatus, UserInfo, UserName,
 };
 use crate::soap::{self, Fault};
 
@@ -32,6 +32,8 @@ const CHECK_USER_CASH_IN: Operation = Operation::read(PROVIDER, "check_user_and_
 const CASH_IN_PAYMENT: Operation = Operation::money_moving(PROVIDER, "create_cash_in_payment");
 const CASH_IN_TRANSACTION: Operation =
     Operation::money_moving(PROVIDER, "create_cash_in_transaction");
+const CASH_OUT_TRANSACTION: Operation =
+    Operation::money_moving(PROVIDER, "create_cash_out_transaction");
 const COMPLETE: Operation = Operation::money_moving(PROVIDER, "complete_transaction");
 const DECLINE: Operation = Operation::money_moving(PROVIDER, "decline_transaction");
 const BALANCE: Operation = Operation::read(PROVIDER, "available_balance");
@@ -64,6 +66,7 @@ answers! {
     cash_in::CheckUserAndValidateCashInResponseBody => cash_in::CheckUserAndValidateCashInResponse,
     cash_in::CreateCashInPaymentResponseBody => cash_in::CreateCashInPaymentResponse,
     tm::CreateCashInTransactionResponseBody => tm::CreateCashInTransactionResponse,
+    tm::CreateCashOutTransactionResponseBody => tm::CreateCashOutTransactionResponse,
     tm::CompleteTransactionResponseBody => tm::CompleteTransactionResponse,
     tm::DeclineTransactionResponseBody => tm::DeclineTransactionResponse,
     tm::AvailableBalanceResponseBody => tm::AvailableBalanceResponse,
@@ -317,17 +320,17 @@ impl AllpayClient {
     ///
     /// Transport, signature and decoding errors.
     pub async fn echo(&self, message: &str) -> Result<String> {
+        // Allpay declares `String echo(@WebParam(name = "Echo") String echo)`:
+        // `<ns:echo><Echo>…</Echo></ns:echo>`, answered `<return>…</return>`.
         let body = cash_in::EchoBody {
             operation: cash_in::Echo {
-                request: g::EchoRequest {
-                    message: message.to_owned(),
-                },
+                request: message.to_owned(),
             },
         };
         let prepared = self.prepare(ECHO, false, "echo", body, None)?;
         let answer: cash_in::EchoResponse =
             self.send::<cash_in::EchoResponseBody>(&prepared).await?;
-        Ok(answer.result.message)
+        Ok(answer.result)
     }
 
     /// `checkUser`: the customer, or `None` when there is no such customer
@@ -386,17 +389,20 @@ impl AllpayClient {
     }
 
     fn check_cash_in(&self, payment: &CashIn) -> Result<()> {
-        if payment.amount.currency() != Currency::KZT {
+        self.check_amount_and_guid(payment.amount, &payment.guid)
+    }
+
+    fn check_amount_and_guid(&self, amount: Money, guid: &MerchantReference) -> Result<()> {
+        if amount.currency() != Currency::KZT {
             return Err(Error::invalid(
                 "amount",
-                format_args!("must be in KZT, not {}", payment.amount.currency()),
+                format_args!("must be in KZT, not {}", amount.currency()),
             ));
         }
-        payment
-            .amount
+        amount
             .require_positive()
             .map_err(|e| Error::invalid_money("amount", &e))?;
-        MerchantReference::new(payment.guid.as_str(), self.guid_rules())?;
+        MerchantReference::new(guid.as_str(), self.guid_rules())?;
         Ok(())
     }
 
@@ -630,13 +636,70 @@ impl AllpayClient {
             .await
     }
 
-    /// `availableBalance`: the agent's available balance.
+    /// `createCashOutTransaction` (TransactionManagement/1.1, Allpay's
+    /// published `cashOutRequest`): phase one of a cash-out — the money is
+    /// taken from the customer's wallet `from_user` (authorised by the code
+    /// on their device) and *blocked*; the transaction is `PENDING` until
+    /// [`complete_transaction`](Self::complete_transaction) moves it to the
+    /// agent or [`decline_transaction`](Self::decline_transaction) releases
+    /// it. A repeat with the same GUID returns the existing transaction, so
+    /// an unknown outcome is settled by sending the same `CashOut` again.
     ///
     /// # Errors
     ///
-    /// A decline; transport, signature and decoding errors (a balance that
-    /// is not a KZT decimal).
-    pub async fn available_balance(&self) -> Result<Money> {
+    /// Invalid input (not KZT, zero, a malformed GUID or token); a verified
+    /// Fault (a decline); [`Error::OutcomeUnknown`] (an unsigned Fault, a
+    /// header status other than 0, 5xx, a timeout: repeat the same request);
+    /// [`Error::IntegrityMismatch`] when the answer's amount differs.
+    pub async fn create_cash_out_transaction(&self, cash_out: &CashOut) -> Result<Transaction> {
+        let prepared = self.prepare_cash_out(cash_out)?;
+        let answer = self
+            .send::<tm::CreateCashOutTransactionResponseBody>(&prepared)
+            .await?
+            .result;
+        header_final(CASH_OUT_TRANSACTION, cash_out.guid.as_str(), &answer.header)?;
+        let transaction = transaction(CASH_OUT_TRANSACTION, answer.transaction_info)?;
+        if transaction.amount != cash_out.amount {
+            return Err(Error::IntegrityMismatch {
+                operation: CASH_OUT_TRANSACTION,
+                field: "amount".into(),
+                expected: cash_out.amount.to_string(),
+                actual: transaction.amount.to_string(),
+            });
+        }
+        Ok(transaction)
+    }
+
+    pub(crate) fn prepare_cash_out(&self, cash_out: &CashOut) -> Result<Prepared> {
+        self.check_amount_and_guid(cash_out.amount, &cash_out.guid)?;
+        let body = tm::CreateCashOutTransactionBody {
+            operation: tm::CreateCashOutTransaction {
+                request: g::CashOutRequest {
+                    header: self.header(),
+                    from_user_name: cash_out.from_user.as_str().to_owned(),
+                    amount: cash_out.amount.to_json_number().as_str().to_owned(),
+                    guid: cash_out.guid.as_str().to_owned(),
+                    token: cash_out.token.as_str().to_owned(),
+                },
+            },
+        };
+        self.prepare(
+            CASH_OUT_TRANSACTION,
+            true,
+            "createCashOutTransaction",
+            body,
+            Some(cash_out.guid.as_str()),
+        )
+    }
+
+    /// `availableBalance`: the agent's available balance. Allpay's schema
+    /// types it as a string: the text is kept, and
+    /// [`AgentBalance::amount`] is set only when it is exactly a KZT decimal.
+    ///
+    /// # Errors
+    ///
+    /// A decline; transport, signature and decoding errors.
+    pub async fn available_balance(&self) -> Result<AgentBalance> {
         let body = tm::AvailableBalanceBody {
             operation: tm::AvailableBalance {
                 request: g::AvailableBalanceRequest {
@@ -650,11 +713,9 @@ impl AllpayClient {
             .await?
             .result;
         header_ok(BALANCE, &answer.header)?;
-        money(
-            BALANCE,
-            "agentBalanceResponse",
-            &answer.agent_balance_response,
-        )
+        let text = answer.agent_balance_response;
+        let amount = money(BALANCE, "agentBalanceResponse", &text).ok();
+        Ok(AgentBalance { text, amount })
     }
 }
 
@@ -849,9 +910,7 @@ mod request_snapshots {
         let user = UserName::new("77011234567").unwrap();
         let echo = cash_in::EchoBody {
             operation: cash_in::Echo {
-                request: g::EchoRequest {
-                    message: "ping".into(),
-                },
+                request: "ping".into(),
             },
         };
         check(
@@ -913,6 +972,16 @@ mod request_snapshots {
                     None,
                 )
                 .unwrap(),
+        );
+        let cash_out = CashOut {
+            from_user: user.clone(),
+            amount: payment.amount,
+            guid: payment.guid.clone(),
+            token: crate::model::CashOutToken::new("482913").unwrap(),
+        };
+        check(
+            "request_create_cash_out_transaction",
+            &client.prepare_cash_out(&cash_out).unwrap(),
         );
         let action = || g::TransactionActionRequest {
             header: header(),

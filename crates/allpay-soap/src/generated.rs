@@ -194,6 +194,26 @@ pub struct CashInRequest {
     pub value_date: Option<String>,
 }
 
+/// `cashOutRequest`.
+#[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
+pub struct CashOutRequest {
+    /// `header`.
+    #[yaserde(rename = "header")]
+    pub header: RequestHeader,
+    /// `fromUserName`.
+    #[yaserde(rename = "fromUserName")]
+    pub from_user_name: String,
+    /// `amount`.
+    #[yaserde(rename = "amount")]
+    pub amount: String,
+    /// `GUID`.
+    #[yaserde(rename = "GUID")]
+    pub guid: String,
+    /// `token`.
+    #[yaserde(rename = "token")]
+    pub token: String,
+}
+
 /// `terminalPaymentResponse`.
 #[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
 pub struct TerminalPaymentResponse {
@@ -252,22 +272,6 @@ pub struct AvailableBalanceResponse {
     pub agent_balance_response: String,
 }
 
-/// `echoRequest`.
-#[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
-pub struct EchoRequest {
-    /// `message`.
-    #[yaserde(rename = "message")]
-    pub message: String,
-}
-
-/// `echoResponse`.
-#[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
-pub struct EchoResponse {
-    /// `message`.
-    #[yaserde(rename = "message")]
-    pub message: String,
-}
-
 /// The `CashInTransactionManagement/1.1` service.
 pub mod cash_in {
     use yaserde::{YaDeserialize, YaSerialize};
@@ -289,7 +293,7 @@ pub mod cash_in {
     pub struct Echo {
         /// `Echo`.
         #[yaserde(rename = "Echo")]
-        pub request: super::EchoRequest,
+        pub request: String,
     }
 
     /// The `echoResponse` element.
@@ -298,7 +302,7 @@ pub mod cash_in {
     pub struct EchoResponse {
         /// `return`.
         #[yaserde(rename = "return")]
-        pub result: super::EchoResponse,
+        pub result: String,
     }
 
     /// A SOAP Body carrying `echo`.
@@ -457,6 +461,7 @@ pub mod transaction_management {
         ("checkUser", "checkUser"),
         ("checkUserAndValidateCashIn", "checkUserAndValidateCashIn"),
         ("createCashInTransaction", "createCashInTransaction"),
+        ("createCashOutTransaction", "createCashOutTransaction"),
         ("completeTransaction", "completeTransaction"),
         ("declineTransaction", "declineTransaction"),
         ("availableBalance", "availableBalance"),
@@ -468,7 +473,7 @@ pub mod transaction_management {
     pub struct Echo {
         /// `Echo`.
         #[yaserde(rename = "Echo")]
-        pub request: super::EchoRequest,
+        pub request: String,
     }
 
     /// The `echoResponse` element.
@@ -477,7 +482,7 @@ pub mod transaction_management {
     pub struct EchoResponse {
         /// `return`.
         #[yaserde(rename = "return")]
-        pub result: super::EchoResponse,
+        pub result: String,
     }
 
     /// A SOAP Body carrying `echo`.
@@ -617,6 +622,46 @@ pub mod transaction_management {
         /// The response element.
         #[yaserde(rename = "createCashInTransactionResponse", prefix = "ns")]
         pub response: Option<CreateCashInTransactionResponse>,
+        /// A SOAP Fault.
+        #[yaserde(rename = "Fault", prefix = "soapenv")]
+        pub fault: Option<crate::soap::Fault>,
+    }
+
+    /// The `createCashOutTransaction` request element.
+    #[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
+    #[yaserde(rename = "createCashOutTransaction", prefix = "ns", namespaces = { "ns" = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1" })]
+    pub struct CreateCashOutTransaction {
+        /// `CashOutRequest`.
+        #[yaserde(rename = "CashOutRequest")]
+        pub request: super::CashOutRequest,
+    }
+
+    /// The `createCashOutTransactionResponse` element.
+    #[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
+    #[yaserde(rename = "createCashOutTransactionResponse", prefix = "ns", namespaces = { "ns" = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1" })]
+    pub struct CreateCashOutTransactionResponse {
+        /// `return`.
+        #[yaserde(rename = "return")]
+        pub result: super::TransactionResponse,
+    }
+
+    /// A SOAP Body carrying `createCashOutTransaction`.
+    #[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
+    pub struct CreateCashOutTransactionBody {
+        /// The operation element.
+        #[yaserde(rename = "createCashOutTransaction", prefix = "ns", namespaces = { "ns" = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1" })]
+        pub operation: CreateCashOutTransaction,
+    }
+
+    /// A SOAP Body answering `createCashOutTransaction`: the response or a Fault. (yaserde
+    /// matches optional children by namespace when the namespaces are
+    /// declared here, on the parent.)
+    #[derive(Debug, Clone, Default, PartialEq, YaSerialize, YaDeserialize)]
+    #[yaserde(namespaces = { "ns" = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1", "soapenv" = "http://schemas.xmlsoap.org/soap/envelope/" })]
+    pub struct CreateCashOutTransactionResponseBody {
+        /// The response element.
+        #[yaserde(rename = "createCashOutTransactionResponse", prefix = "ns")]
+        pub response: Option<CreateCashOutTransactionResponse>,
         /// A SOAP Fault.
         #[yaserde(rename = "Fault", prefix = "soapenv")]
         pub fault: Option<crate::soap::Fault>,

@@ -45,8 +45,25 @@
 //! - Faults: Allpay's "Sign Error" Fault is an
 //!   [`Authentication`](payments_core::Error::Authentication) error; any other
 //!   is a [`Decline`](payments_core::Decline) with `faultcode`, the detail's
-//!   `developerMessage` (and `stackHash`) and its `userMessage` for customers.
-//!   A header `status` other than 0 is a decline too.
+//!   `developerMessage` (and `stackHash`) and its `userMessage` for customers
+//!   — on a read. On a money-moving call, see *Money safety* below. A header
+//!   `status` other than 0 is a decline of a read, and unknown on a
+//!   money-moving call.
+//! - Operations beyond the seed, as Allpay's service declares them: `echo`
+//!   is `String echo(@WebParam(name = "Echo") String)` —
+//!   `<ns:echo><Echo>ping</Echo></ns:echo>`, answered
+//!   `<return>ping</return>`; `createCashOutTransaction` takes Allpay's
+//!   published `cashOutRequest` (`header`, `fromUserName`, `amount`, `GUID`,
+//!   the six-digit `token` from the customer's device) and answers a
+//!   `transactionInfo` like the cash-in; `agentBalanceResponse` is an
+//!   `xs:string`, kept as text ([`AgentBalance`]).
+//! - Compared with Allpay's published XSDs, the crate's schema is more
+//!   lenient in what it reads: the published schema *requires*
+//!   `userMessage`, `developerMessage` and `timestamp` in every response
+//!   header and `commission` / `commissionTo` in `transactionInfo`; the crate
+//!   reads them when present and accepts answers without them (both forms
+//!   are tested), since a missing message must not turn a booked payment
+//!   into an undecodable answer. Requests follow the published schema.
 //! - **Signatures** ([`dsig`]): every request carries
 //!   `<certificateNumber xmlns="https://allpay.kz">` and an enveloped XML-DSig
 //!   in the Header (exclusive C14N with comments over `SignedInfo`, SHA-1,
@@ -121,8 +138,8 @@ pub use client::{AllpayClient, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 pub use config::{AllpayConfig, GuidFormat, Lang, ResponseVerification};
 pub use gateway::{CAPABILITIES, CashInOrder, CheckedCashIn};
 pub use model::{
-    BRACED_GUID_RULES, CashIn, PLAIN_GUID_RULES, TerminalPayment, TerminalStatus, Transaction,
-    TransactionStatus, UserInfo, UserName,
+    AgentBalance, BRACED_GUID_RULES, CashIn, CashOut, CashOutToken, PLAIN_GUID_RULES,
+    TerminalPayment, TerminalStatus, Transaction, TransactionStatus, UserInfo, UserName,
 };
 
 /// The README's code, compiled and run as a doctest.

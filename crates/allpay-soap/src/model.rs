@@ -97,6 +97,67 @@ pub struct CashIn {
     pub guid: MerchantReference,
 }
 
+/// The code a customer's device shows to authorise a cash-out (`token`:
+/// six digits, Allpay's `OnlineTransactionCommons.xsd`). It authorises
+/// taking money from the customer: kept out of `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CashOutToken(String);
+
+impl CashOutToken {
+    /// Validates a token: exactly six ASCII digits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for field `token`.
+    pub fn new(token: &str) -> Result<Self, Error> {
+        let token = token.trim();
+        if token.len() != 6 || !token.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid("token", "must be exactly 6 digits"));
+        }
+        Ok(CashOutToken(token.to_owned()))
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CashOutToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CashOutToken([REDACTED])")
+    }
+}
+
+/// A cash-out (`createCashOutTransaction`): money taken from a customer's
+/// wallet to the agent, authorised by the code on the customer's device.
+/// Phase one only blocks it; [`complete_transaction`](crate::AllpayClient::complete_transaction)
+/// moves it, [`decline_transaction`](crate::AllpayClient::decline_transaction) releases it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashOut {
+    /// The customer's login (`fromUserName`).
+    pub from_user: UserName,
+    /// The amount, in KZT.
+    pub amount: Money,
+    /// The merchant's unique id (`GUID`): a repeat finds the same transaction.
+    pub guid: MerchantReference,
+    /// The customer's authorisation code.
+    pub token: CashOutToken,
+}
+
+/// The agent's balance as `availableBalance` answers it. Allpay's schema
+/// types `agentBalanceResponse` as a string (`xs:string`): the text is kept
+/// as sent, and read as money only when it is exactly a KZT decimal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AgentBalance {
+    /// `agentBalanceResponse`, as sent.
+    pub text: String,
+    /// The balance, when the text is exactly a non-negative decimal with at
+    /// most two places.
+    pub amount: Option<Money>,
+}
+
 /// A terminal payment's status (`terminalPaymentTransactionStatus`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime};
 use allpay_soap::dsig::{SigningKey, VerifyingKey};
 use allpay_soap::sandbox::{ALLPAY_PUBLIC_KEY, MERCHANT_PRIVATE_KEY};
 use allpay_soap::{
-    AllpayClient, AllpayConfig, CashIn, TerminalStatus, TransactionStatus, UserName,
+    AllpayClient, AllpayConfig, CashIn, CashOut, CashOutToken, TerminalStatus, TransactionStatus,
+    UserName,
 };
 use httpmock::prelude::*;
 use payments_core::clock::ManualClock;
@@ -54,7 +55,10 @@ async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
             CASH_IN,
             "echo",
             "echo",
-            answer(CI_NS, "echo", "<message>ping</message>"),
+            // Allpay's `String echo(String)`: the text itself in `return`.
+            format!(
+                r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ns:echoResponse xmlns:ns="{CI_NS}"><return>ping</return></ns:echoResponse></soapenv:Body></soapenv:Envelope>"#
+            ),
         ),
         (
             CASH_IN,
@@ -85,6 +89,12 @@ async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
             "createCashInTransaction",
             "create_cash_in_transaction",
             answer(TM_NS, "createCashInTransaction", &info("PENDING")),
+        ),
+        (
+            TM,
+            "createCashOutTransaction",
+            "create_cash_out_transaction",
+            answer(TM_NS, "createCashOutTransaction", &info("PENDING")),
         ),
         (
             TM,
@@ -189,9 +199,24 @@ async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
             .status,
         TransactionStatus::Declined
     );
+    let cash_out = CashOut {
+        from_user: user.clone(),
+        amount: payment.amount,
+        guid: payment.guid.clone(),
+        token: CashOutToken::new("482913").unwrap(),
+    };
     assert_eq!(
-        client.available_balance().await.unwrap(),
-        Money::parse("1000000", Currency::KZT).unwrap()
+        client
+            .create_cash_out_transaction(&cash_out)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Pending
+    );
+    let balance = client.available_balance().await.unwrap();
+    assert_eq!(
+        balance.amount,
+        Some(Money::parse("1000000", Currency::KZT).unwrap())
     );
     for mock in mocks {
         mock.assert_async().await;

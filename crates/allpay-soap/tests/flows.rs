@@ -60,7 +60,9 @@ async fn echo_and_check_users_round_trip_signed() {
             .unwrap(),
         None
     );
-    assert_eq!(client.available_balance().await.unwrap(), kzt("1000000"));
+    let balance = client.available_balance().await.unwrap();
+    assert_eq!(balance.amount, Some(kzt("1000000")));
+    assert_eq!(balance.text, "1000000.00");
 }
 
 #[tokio::test]
@@ -283,4 +285,121 @@ async fn customers_added_to_the_sandbox_can_be_paid() {
         .await
         .unwrap();
     assert_eq!(done.status, TerminalStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_cash_out_blocks_the_customers_money_then_moves_or_releases_it() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let user = "77011234567";
+    let start = sandbox.wallet_balance(user).unwrap();
+    let agent = sandbox.agent_balance();
+    let cash_out = |token: &str, amount: &str| allpay_soap::CashOut {
+        from_user: UserName::new(user).unwrap(),
+        amount: kzt(amount),
+        guid: client.new_guid().unwrap(),
+        token: allpay_soap::CashOutToken::new(token).unwrap(),
+    };
+
+    // Completed: blocked, then moved to the agent, once.
+    let first = cash_out(&sandbox.cash_out_token(user), "2500");
+    let created = client.create_cash_out_transaction(&first).await.unwrap();
+    assert_eq!(created.status, TransactionStatus::Pending);
+    assert_eq!(
+        sandbox.wallet_balance(user),
+        Some(start.checked_sub(kzt("2500")).unwrap())
+    );
+    // A lost answer is settled by the same request: the same transaction.
+    let again = client.create_cash_out_transaction(&first).await.unwrap();
+    assert_eq!(again.transaction_id, created.transaction_id);
+    let done = client
+        .complete_transaction(&first.guid, created.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(done.status, TransactionStatus::Completed);
+    assert_eq!(
+        sandbox.agent_balance(),
+        agent.checked_add(kzt("2500")).unwrap()
+    );
+    assert_eq!(sandbox.cashed_out().len(), 1);
+
+    // Declined: the blocked money goes back to the customer.
+    let second = cash_out(&sandbox.cash_out_token(user), "100");
+    let created = client.create_cash_out_transaction(&second).await.unwrap();
+    client
+        .decline_transaction(&second.guid, created.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        sandbox.wallet_balance(user),
+        Some(start.checked_sub(kzt("2500")).unwrap())
+    );
+    assert_eq!(sandbox.cashed_out().len(), 1);
+
+    // A wrong code is Allpay's verified refusal: a decline, nothing blocked.
+    let error = client
+        .create_cash_out_transaction(&cash_out("000000", "100"))
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .decline()
+            .unwrap()
+            .message
+            .starts_with("INVALID_TOKEN"),
+        "{error:?}"
+    );
+    assert_eq!(
+        sandbox.wallet_balance(user),
+        Some(start.checked_sub(kzt("2500")).unwrap())
+    );
+}
+
+#[test]
+fn a_cash_out_token_is_six_digits_and_never_printed() {
+    assert!(allpay_soap::CashOutToken::new("12345").is_err());
+    assert!(allpay_soap::CashOutToken::new("12345a").is_err());
+    let token = allpay_soap::CashOutToken::new(" 482913 ").unwrap();
+    assert_eq!(token.as_str(), "482913");
+    assert!(!format!("{token:?}").contains("482913"));
+}
+
+/// Allpay's key handed out as an X.509 certificate (as Java shops do)
+/// verifies Allpay's answers like the bare public key.
+#[tokio::test]
+async fn allpays_key_may_be_given_as_an_x509_certificate() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let certificate = include_str!("fixtures/sb-allpay.cert.pem");
+    let mut config = sandbox.config();
+    config.verification = allpay_soap::ResponseVerification::Required(
+        allpay_soap::dsig::VerifyingKey::from_pem(certificate).unwrap(),
+    );
+    let client = AllpayClient::new(config).unwrap();
+    assert!(
+        client
+            .check_user(&UserName::new("77011234567").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A certificate for another key does not verify them.
+    let mut config = sandbox.config();
+    config.verification = allpay_soap::ResponseVerification::Required(
+        allpay_soap::dsig::VerifyingKey::from_pem(include_str!("fixtures/other.cert.pem")).unwrap(),
+    );
+    let error = AllpayClient::new(config)
+        .unwrap()
+        .check_user(&UserName::new("77011234567").unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "signature"),
+        "{error:?}"
+    );
+    assert!(
+        allpay_soap::dsig::VerifyingKey::from_pem(
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+        )
+        .is_err()
+    );
 }

@@ -15,6 +15,7 @@ use payments_core::{BaseUrl, Currency, Error, Money};
 
 const CASH_IN: &str = "/allpay-public-soap/cash-in-transaction-management/v1.1";
 const TM: &str = "/allpay-public-soap/transaction-management/v1.1";
+const TM_NS: &str = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1";
 const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
 
 fn config(server: &MockServer) -> AllpayConfig {
@@ -528,4 +529,61 @@ async fn an_unsigned_fault_to_a_two_phase_call_is_unknown_with_verification_on()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+}
+
+/// `agentBalanceResponse` is an `xs:string` in Allpay's schema: the text is
+/// kept, and read as money only when it is exactly a KZT decimal.
+#[tokio::test]
+async fn the_agent_balance_keeps_its_text_and_is_money_only_when_exact() {
+    for (text, amount) in [
+        ("1500.50", Some("1500.50")),
+        ("0", Some("0")),
+        ("1 000 000,00", None),
+        ("1500.505", None),
+        ("1.5E3", None),
+        ("KZT 1500", None),
+    ] {
+        let server = MockServer::start_async().await;
+        let answer = format!(
+            r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:availableBalanceResponse xmlns:n="{TM_NS}"><return><header><status>0</status></header><agentBalanceResponse>{text}</agentBalanceResponse></return></n:availableBalanceResponse></S:Body></S:Envelope>"#
+        );
+        server
+            .mock_async(|when, then| {
+                when.path(TM).header("soapaction", "\"availableBalance\"");
+                then.status(200).body(answer.clone());
+            })
+            .await;
+        let balance = unverified(&server).available_balance().await.unwrap();
+        assert_eq!(balance.text, text);
+        assert_eq!(balance.amount, amount.map(kzt), "{text}");
+    }
+}
+
+/// The published schema requires the header's messages and timestamp and the
+/// commissions; the crate reads answers with them and without them.
+#[tokio::test]
+async fn answers_with_and_without_the_published_required_fields_are_read() {
+    let full = "<header><userMessage>Операция выполнена</userMessage><developerMessage>OK</developerMessage><status>0</status><timestamp>2026-11-23T10:00:00+05:00</timestamp></header><transactionInfo><GUID>g</GUID><amount>100</amount><transactionId>7</transactionId><transactionStatus>PENDING</transactionStatus><commission>1.50</commission><commissionTo>0.25</commissionTo></transactionInfo>";
+    let lean = "<header><status>0</status></header><transactionInfo><GUID>g</GUID><amount>100</amount><transactionId>7</transactionId><transactionStatus>PENDING</transactionStatus></transactionInfo>";
+    for (inner, commission) in [(full, Some("1.50")), (lean, None)] {
+        let server = MockServer::start_async().await;
+        let answer = format!(
+            r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInTransactionResponse xmlns:n="{TM_NS}"><return>{inner}</return></n:createCashInTransactionResponse></S:Body></S:Envelope>"#
+        );
+        server
+            .mock_async(|when, then| {
+                when.path(TM);
+                then.status(200).body(answer.clone());
+            })
+            .await;
+        let client = unverified(&server);
+        let payment = CashIn {
+            to_user: user(),
+            amount: kzt("100"),
+            guid: client.new_guid().unwrap(),
+        };
+        let transaction = client.create_cash_in_transaction(&payment).await.unwrap();
+        assert_eq!(transaction.transaction_id, 7);
+        assert_eq!(transaction.commission, commission.map(kzt));
+    }
 }

@@ -952,14 +952,18 @@ async fn a_base_url_ending_in_paygate_is_not_doubled() {
         let login = server
             .mock_async(|when, then| {
                 when.method(POST).path("/paygate/oauth/token");
-                then.status(200).json_body(json!({"access_token": "AT1", "expires_in": 3600}));
+                then.status(200)
+                    .json_body(json!({"access_token": "AT1", "expires_in": 3600}));
             })
             .await;
         let mut config = config(&server);
         config.environment =
             Environment::Custom(BaseUrl::parse(&format!("{}{suffix}", server.base_url())).unwrap());
         let client = JawaliClient::builder(config).build().unwrap();
-        client.login().await.unwrap_or_else(|e| panic!("{suffix}: {e}"));
+        client
+            .login()
+            .await
+            .unwrap_or_else(|e| panic!("{suffix}: {e}"));
         login.assert_async().await;
     }
 }

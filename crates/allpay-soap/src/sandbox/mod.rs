@@ -99,9 +99,23 @@ struct Terminal {
 
 struct TwoPhase {
     id: i64,
+    /// The customer: receiving a cash-in, or paying a cash-out.
     to_user: String,
     amount: Money,
     status: &'static str,
+    /// A cash-out (money from the customer) rather than a cash-in.
+    cash_out: bool,
+}
+
+/// Money the sandbox moved from a customer to the agent (a completed cash-out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashedOut {
+    /// The GUID.
+    pub guid: String,
+    /// The customer.
+    pub from_user: String,
+    /// The amount.
+    pub amount: Money,
 }
 
 #[derive(Default)]
@@ -112,6 +126,11 @@ struct State {
     terminal: HashMap<String, Terminal>,
     transactions: HashMap<String, TwoPhase>,
     cashed_in: Vec<CashedIn>,
+    /// Customers' wallet balances, for cash-outs.
+    wallets: HashMap<String, Decimal>,
+    /// The code each customer's device shows for a cash-out.
+    tokens: HashMap<String, String>,
+    cashed_out: Vec<CashedOut>,
     next_id: i64,
     requests: usize,
 }
@@ -165,6 +184,9 @@ impl AllpaySandbox {
                 patronymic: None,
             },
         );
+        state
+            .wallets
+            .insert("77011234567".to_owned(), Decimal::from(500_000));
         let shared = Arc::new(Shared {
             merchant: VerifyingKey::from_pem(MERCHANT_PUBLIC_KEY).map_err(|e| key_error(&e))?,
             allpay: SigningKey::from_pem(ALLPAY_PRIVATE_KEY).map_err(|e| key_error(&e))?,
@@ -226,6 +248,28 @@ impl AllpaySandbox {
     /// Every cash-in that reached a customer, in order.
     pub fn cashed_in(&self) -> Vec<CashedIn> {
         self.shared.lock().cashed_in.clone()
+    }
+
+    /// Every completed cash-out, in order.
+    pub fn cashed_out(&self) -> Vec<CashedOut> {
+        self.shared.lock().cashed_out.clone()
+    }
+
+    /// Plays the customer `user` opening a cash-out in their app: the
+    /// six-digit code their device shows, which a cash-out must carry.
+    pub fn cash_out_token(&self, user: &str) -> String {
+        let mut state = self.shared.lock();
+        let token = format!("{:06}", (state.next_id * 7919 + 104_729) % 1_000_000);
+        state.next_id += 1;
+        state.tokens.insert(user.to_owned(), token.clone());
+        token
+    }
+
+    /// A customer's wallet balance (`77011234567` starts with 500 000 KZT).
+    pub fn wallet_balance(&self, user: &str) -> Option<Money> {
+        let state = self.shared.lock();
+        let balance = state.wallets.get(user)?;
+        Money::new(*balance, Currency::KZT).ok()
     }
 
     /// Requests received (signature failures included).
@@ -426,9 +470,7 @@ impl Simulator {
                 200,
                 cash_in::EchoResponseBody {
                     response: Some(cash_in::EchoResponse {
-                        result: g::EchoResponse {
-                            message: Self::field(call, "message").to_owned(),
-                        },
+                        result: Self::field(call, "Echo").to_owned(),
                     }),
                     fault: None,
                 },
@@ -472,6 +514,7 @@ impl Simulator {
             }
             "createCashInPayment" => self.terminal(call),
             "createCashInTransaction" => self.create_transaction(call),
+            "createCashOutTransaction" => self.create_cash_out(call),
             "completeTransaction" | "declineTransaction" => self.transaction_action(call),
             "availableBalance" => {
                 let available = self.0.lock().available;
@@ -599,6 +642,14 @@ impl Simulator {
                     fault: None,
                 },
             ),
+            "createCashOutTransaction" => self.signed(
+                Some(call),
+                200,
+                tm::CreateCashOutTransactionResponseBody {
+                    response: Some(tm::CreateCashOutTransactionResponse { result }),
+                    fault: None,
+                },
+            ),
             "completeTransaction" => self.signed(
                 Some(call),
                 200,
@@ -661,6 +712,72 @@ impl Simulator {
             to_user,
             amount: requested,
             status: "PENDING",
+            cash_out: false,
+        };
+        let info = Self::info(&guid, &transaction);
+        state.transactions.insert(guid, transaction);
+        drop(state);
+        self.transaction_answer(call, info)
+    }
+
+    /// A cash-out: the customer's money, authorised by their device's code,
+    /// is blocked until the transaction is completed or declined.
+    fn create_cash_out(&self, call: &Call) -> SandboxResponse {
+        let guid = Self::field(call, "GUID").to_owned();
+        let from_user = Self::field(call, "fromUserName").to_owned();
+        let Some(requested) = Self::parse_amount(call) else {
+            return self.fault(
+                Some(call),
+                "soap:Client",
+                "Invalid amount",
+                "Неверная сумма",
+            );
+        };
+        let mut state = self.0.lock();
+        if let Some(existing) = state.transactions.get(&guid) {
+            let info = Self::info(&guid, existing);
+            drop(state);
+            return self.transaction_answer(call, info);
+        }
+        let Some(balance) = state.wallets.get(&from_user).copied() else {
+            drop(state);
+            return self.fault(
+                Some(call),
+                "soap:Server",
+                "USER_NOT_FOUND",
+                "Пользователь не найден",
+            );
+        };
+        if state.tokens.get(&from_user).map(String::as_str) != Some(Self::field(call, "token")) {
+            drop(state);
+            return self.fault(
+                Some(call),
+                "soap:Client",
+                "INVALID_TOKEN",
+                "Неверный код подтверждения",
+            );
+        }
+        if balance < requested.amount() {
+            drop(state);
+            return self.fault(
+                Some(call),
+                "soap:Server",
+                "INSUFFICIENT_FUNDS",
+                "Недостаточно средств",
+            );
+        }
+        // A code authorises one cash-out.
+        state.tokens.remove(&from_user);
+        state
+            .wallets
+            .insert(from_user.clone(), balance - requested.amount());
+        state.next_id += 1;
+        let transaction = TwoPhase {
+            id: state.next_id,
+            to_user: from_user,
+            amount: requested,
+            status: "PENDING",
+            cash_out: true,
         };
         let info = Self::info(&guid, &transaction);
         state.transactions.insert(guid, transaction);
@@ -684,17 +801,29 @@ impl Simulator {
                 "Транзакция не найдена",
             );
         };
-        let (status, amount, to_user) = (
+        let (status, amount, user, cash_out) = (
             transaction.status,
             transaction.amount,
             transaction.to_user.clone(),
+            transaction.cash_out,
         );
         match (status, complete) {
+            ("PENDING", true) if cash_out => {
+                state.available += amount.amount();
+                state.cashed_out.push(CashedOut {
+                    guid: guid.clone(),
+                    from_user: user,
+                    amount,
+                });
+            }
+            ("PENDING", false) if cash_out => {
+                *state.wallets.entry(user).or_default() += amount.amount();
+            }
             ("PENDING", true) => {
                 state.blocked -= amount.amount();
                 state.cashed_in.push(CashedIn {
                     guid: guid.clone(),
-                    to_user,
+                    to_user: user,
                     amount,
                 });
             }

@@ -1,0 +1,35 @@
+//! Allpay's public key as an X.509 certificate: read, and every malformed
+//! certificate refused — promptly (a PEM reader that loops on a truncated
+//! certificate would hang the merchant's start-up).
+
+use allpay_soap::dsig::VerifyingKey;
+
+const CERTIFICATE: &str = include_str!("fixtures/sb-allpay.cert.pem");
+
+#[test]
+fn a_certificate_is_read_like_a_public_key() {
+    VerifyingKey::from_pem(CERTIFICATE).unwrap();
+    VerifyingKey::from_pem(&format!("\n  {CERTIFICATE}\n")).unwrap();
+}
+
+#[test]
+fn every_truncation_of_a_certificate_is_refused() {
+    let body: String = CERTIFICATE
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    for cut in (0..body.len()).step_by(7) {
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----",
+            &body[..cut]
+        );
+        assert!(VerifyingKey::from_pem(&pem).is_err(), "cut at {cut}");
+    }
+    for broken in [
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----",
+        "-----BEGIN CERTIFICATE-----\nMIIB",
+    ] {
+        assert!(VerifyingKey::from_pem(broken).is_err(), "{broken}");
+    }
+}
