@@ -974,7 +974,7 @@ mod request_snapshots {
                 .unwrap(),
         );
         let cash_out = CashOut {
-            from_user: user.clone(),
+            from_user: user,
             amount: payment.amount,
             guid: payment.guid.clone(),
             token: crate::model::CashOutToken::new("482913").unwrap(),
