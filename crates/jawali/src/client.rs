@@ -16,7 +16,6 @@ use payments_core::{
     SecretString,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use time::macros::{format_description, offset};
 
@@ -686,6 +685,7 @@ impl JawaliClient {
             .transactions
             .into_iter()
             .map(|line| {
+                let line: wire::StatementLine = self.parse_raw(operation, line.get())?;
                 let currency = parse_currency(operation, &line.currency)?;
                 Ok(StatementEntry {
                     reference: line.ref_id,
@@ -721,13 +721,21 @@ impl JawaliClient {
         })
     }
 
-    fn parse_body<T: DeserializeOwned>(
+    fn parse_body<T: wire::Spelled>(
         &self,
         operation: payments_core::Operation,
         envelope: &ResponseEnvelope,
     ) -> Result<T> {
         let raw = envelope.body.as_ref().map_or("null", |b| b.get());
-        serde_json::from_str(raw).map_err(|e| Error::UndecodableResponse {
+        self.parse_raw(operation, raw)
+    }
+
+    fn parse_raw<T: wire::Spelled>(
+        &self,
+        operation: payments_core::Operation,
+        raw: &str,
+    ) -> Result<T> {
+        wire::decode(raw).map_err(|e| Error::UndecodableResponse {
             operation,
             detail: format!("responseBody is not the expected shape: {e}"),
             raw: self.inner.http.scrubber().excerpt(raw.as_bytes()),

@@ -34,6 +34,9 @@
 //! the wire format; this crate implements the contract public integrations
 //! agree on:
 //!
+//! - The base URL may be configured with or without `/paygate`
+//!   (`https://host:9493` or `https://host:9493/paygate`, as public
+//!   integrations do); it is never doubled.
 //! - `LOGIN`: `POST {base}/paygate/oauth/token`, form-encoded OAuth2
 //!   password grant (`client_id=restapp`, `client_secret=restapp`,
 //!   `scope=read` by default, see [`OAuthClient`]); `expires_in` defaults to
@@ -48,8 +51,12 @@
 //!   `systemStatusDesc` as message and the Arabic `systemStatusDescNative` as
 //!   the user message. The decline's [`kind`](payments_core::DeclineKind) is
 //!   read from the text (codes are not documented).
-//! - Response fields are read in both casings seen (`issuerRef`/`IssuerRef`,
-//!   `currency`/`Currency`); amounts as numbers or strings, exactly;
+//! - Response fields are read under every spelling seen, and an answer may
+//!   carry two of them: the first present (and not `null`) wins, in this
+//!   order — `status`, `state`, `Status`, `trxStatus`, `txnStatus`;
+//!   `amount`, `Amount`, `txnamount`; `currency`, `Currency`, `txncurrency`;
+//!   `issuerRef`, `IssuerRef`, `issuerTrxRef`; `balance`, `Balance`,
+//!   `availableBalance`; `refId`, `RefId`. Amounts as numbers or strings, exactly;
 //!   currencies as ISO codes (alphabetic or numeric); unknown fields are
 //!   ignored; unknown voucher states are kept ([`VoucherState::Unknown`]).
 //! - Cash-out amounts are written as exact JSON numbers from the decimal

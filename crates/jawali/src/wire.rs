@@ -9,8 +9,10 @@ use payments_core::wire::{
     optional_string_from_string_or_number, string_from_string_or_number,
 };
 use payments_core::{Decimal, DeclineKind, Operation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 
 /// The `callWS` services, with their wire names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,26 +316,59 @@ pub(crate) struct WalletAuthAnswer {
     pub(crate) expires_in: Option<u64>,
 }
 
+impl Spelled for WalletAuthAnswer {
+    const SPELLINGS: &'static [&'static [&'static str]] = &[
+        &["access_token", "accessToken"],
+        &["expires_in", "expiresIn"],
+    ];
+}
+
+/// An answer body whose fields arrive under more than one spelling.
+/// Integrations show `status` and `state`, `amount` and `txnamount`,
+/// `balance` and `availableBalance`, `IssuerRef` and `issuerRef` — sometimes
+/// two of them in one answer, which serde's `alias` refuses as a duplicate.
+/// So each field lists its accepted spellings in precedence order: the first
+/// one present (and not `null`) is read, under the first (canonical) name;
+/// the others are ignored. Values are read from the raw text, so amounts
+/// never pass through a binary float.
+pub(crate) trait Spelled: DeserializeOwned {
+    /// Per field: its spellings, the canonical one first, in precedence order.
+    const SPELLINGS: &'static [&'static [&'static str]];
+}
+
+/// Decodes `raw` (a JSON object) as `T`, one spelling per field.
+pub(crate) fn decode<T: Spelled>(raw: &str) -> Result<T, serde_json::Error> {
+    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw)?;
+    let mut canonical: BTreeMap<&str, &RawValue> = BTreeMap::new();
+    for group in T::SPELLINGS {
+        let chosen = group
+            .iter()
+            .filter_map(|name| fields.get(*name))
+            .find(|value| value.get().trim() != "null");
+        if let (Some(name), Some(value)) = (group.first(), chosen) {
+            canonical.insert(name, value);
+        }
+    }
+    for (name, value) in &fields {
+        if !T::SPELLINGS
+            .iter()
+            .any(|group| group.contains(&name.as_str()))
+        {
+            canonical.insert(name, value);
+        }
+    }
+    serde_json::from_str(&serde_json::to_string(&canonical)?)
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InquiryAnswer {
-    #[serde(
-        alias = "txnAmount",
-        deserialize_with = "decimal_from_number_or_string"
-    )]
+    #[serde(deserialize_with = "decimal_from_number_or_string")]
     pub(crate) txnamount: Decimal,
-    #[serde(
-        alias = "txnCurrency",
-        deserialize_with = "string_from_string_or_number"
-    )]
+    #[serde(deserialize_with = "string_from_string_or_number")]
     pub(crate) txncurrency: String,
-    #[serde(alias = "State")]
     pub(crate) state: String,
-    #[serde(
-        default,
-        alias = "IssuerTrxRef",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) issuer_trx_ref: Option<String>,
     #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) receiver_mobile: Option<String>,
@@ -343,141 +378,121 @@ pub(crate) struct InquiryAnswer {
     pub(crate) trx_date: Option<String>,
 }
 
+impl Spelled for InquiryAnswer {
+    const SPELLINGS: &'static [&'static [&'static str]] = &[
+        &["txnamount", "txnAmount"],
+        &["txncurrency", "txnCurrency"],
+        &["state", "State"],
+        &["issuerTrxRef", "IssuerTrxRef"],
+    ];
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CashOutAnswer {
-    #[serde(
-        default,
-        alias = "Amount",
-        deserialize_with = "optional_decimal_from_number_or_string"
-    )]
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
     pub(crate) amount: Option<Decimal>,
-    #[serde(
-        default,
-        alias = "Currency",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) currency: Option<String>,
-    #[serde(
-        default,
-        alias = "RefId",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) ref_id: Option<String>,
-    #[serde(
-        default,
-        alias = "IssuerRef",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) issuer_ref: Option<String>,
-    #[serde(
-        default,
-        alias = "Balance",
-        deserialize_with = "optional_decimal_from_number_or_string"
-    )]
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
     pub(crate) balance: Option<Decimal>,
     /// The operation's own state (`ACCEPTED`, `PENDING`, `FAILED`, …), when sent.
-    #[serde(
-        default,
-        alias = "Status",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) status: Option<String>,
+}
+
+impl Spelled for CashOutAnswer {
+    const SPELLINGS: &'static [&'static [&'static str]] = &[
+        &["amount", "Amount", "txnamount"],
+        &["currency", "Currency", "txncurrency"],
+        &["refId", "RefId"],
+        &["issuerRef", "IssuerRef", "issuerTrxRef"],
+        &["balance", "Balance", "availableBalance"],
+        &["status", "Status", "state"],
+    ];
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StatusAnswer {
-    #[serde(
-        alias = "state",
-        alias = "Status",
-        alias = "trxStatus",
-        alias = "txnStatus"
-    )]
     pub(crate) status: String,
-    #[serde(
-        default,
-        alias = "Amount",
-        alias = "txnamount",
-        deserialize_with = "optional_decimal_from_number_or_string"
-    )]
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
     pub(crate) amount: Option<Decimal>,
-    #[serde(
-        default,
-        alias = "Currency",
-        alias = "txncurrency",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) currency: Option<String>,
-    #[serde(
-        default,
-        alias = "IssuerRef",
-        alias = "issuerTrxRef",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) issuer_ref: Option<String>,
+}
+
+impl Spelled for StatusAnswer {
+    const SPELLINGS: &'static [&'static [&'static str]] = &[
+        &["status", "state", "Status", "trxStatus", "txnStatus"],
+        &["amount", "Amount", "txnamount"],
+        &["currency", "Currency", "txncurrency"],
+        &["issuerRef", "IssuerRef", "issuerTrxRef"],
+    ];
 }
 
 #[derive(Deserialize)]
 pub(crate) struct StatementAnswer {
-    #[serde(alias = "statement", alias = "items", alias = "Transactions")]
-    pub(crate) transactions: Vec<StatementLine>,
+    /// Each line is decoded on its own, with its own spellings.
+    pub(crate) transactions: Vec<Box<RawValue>>,
+}
+
+impl Spelled for StatementAnswer {
+    const SPELLINGS: &'static [&'static [&'static str]] =
+        &[&["transactions", "statement", "items", "Transactions"]];
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StatementLine {
-    #[serde(
-        default,
-        alias = "RefId",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) ref_id: Option<String>,
-    #[serde(
-        default,
-        alias = "IssuerRef",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) issuer_ref: Option<String>,
-    #[serde(
-        alias = "Amount",
-        alias = "txnamount",
-        deserialize_with = "decimal_from_number_or_string"
-    )]
+    #[serde(deserialize_with = "decimal_from_number_or_string")]
     pub(crate) amount: Decimal,
-    #[serde(
-        alias = "Currency",
-        alias = "txncurrency",
-        deserialize_with = "string_from_string_or_number"
-    )]
+    #[serde(deserialize_with = "string_from_string_or_number")]
     pub(crate) currency: String,
-    #[serde(default, alias = "type", alias = "trxType")]
+    #[serde(default)]
     pub(crate) description: Option<String>,
-    #[serde(
-        default,
-        alias = "date",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) trx_date: Option<String>,
-    #[serde(
-        default,
-        alias = "balanceAfter",
-        deserialize_with = "optional_decimal_from_number_or_string"
-    )]
+    #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
     pub(crate) balance: Option<Decimal>,
+}
+
+impl Spelled for StatementLine {
+    const SPELLINGS: &'static [&'static [&'static str]] = &[
+        &["refId", "RefId"],
+        &["issuerRef", "IssuerRef"],
+        &["amount", "Amount", "txnamount"],
+        &["currency", "Currency", "txncurrency"],
+        &["description", "type", "trxType"],
+        &["trxDate", "date"],
+        &["balance", "balanceAfter"],
+    ];
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BalanceAnswer {
-    #[serde(
-        alias = "Balance",
-        alias = "availableBalance",
-        deserialize_with = "decimal_from_number_or_string"
-    )]
+    #[serde(deserialize_with = "decimal_from_number_or_string")]
     pub(crate) balance: Decimal,
-    #[serde(alias = "Currency", deserialize_with = "string_from_string_or_number")]
+    #[serde(deserialize_with = "string_from_string_or_number")]
     pub(crate) currency: String,
+}
+
+impl Spelled for BalanceAnswer {
+    const SPELLINGS: &'static [&'static [&'static str]] = &[
+        &["balance", "Balance", "availableBalance"],
+        &["currency", "Currency"],
+    ];
 }
 
 #[cfg(test)]

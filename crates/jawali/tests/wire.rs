@@ -967,3 +967,46 @@ async fn a_base_url_ending_in_paygate_is_not_doubled() {
         login.assert_async().await;
     }
 }
+
+/// Answers carrying two accepted spellings of one field are read with the
+/// documented precedence, not refused as "duplicate field".
+#[tokio::test]
+async fn two_spellings_of_one_field_are_read_with_the_documented_precedence() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .body_includes("AGENTCHECKSTATUS");
+            then.status(200).json_body(success(json!({
+                "refId": "order-1", "status": "SUCCESS", "state": "PENDING",
+                "amount": null, "txnamount": "1500.50",
+                "currency": "YER", "Currency": "USD",
+                "issuerRef": "ISS-1", "IssuerRef": "ISS-2"
+            })));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/paygate/v1/ws/callWS")
+                .body_includes("AGENTBALANCEINQUIRY");
+            then.status(200).json_body(success(json!({
+                "balance": "25000.50", "availableBalance": 1, "Balance": 2, "currency": "YER"
+            })));
+        })
+        .await;
+    let client = client(&server);
+    let status = client
+        .check_status(&MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap())
+        .await
+        .unwrap();
+    // `status` before `state`; `currency` before `Currency`; a null
+    // `amount` gives way to the next spelling present, `txnamount`.
+    assert_eq!(status.state, TransactionState::Succeeded);
+    assert_eq!(status.amount, Some(yer("1500.5")));
+    assert_eq!(status.issuer_reference.unwrap().as_str(), "ISS-1");
+    let balance = client.balance().await.unwrap();
+    assert_eq!(balance.available, yer("25000.5"));
+}

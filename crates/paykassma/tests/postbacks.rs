@@ -270,3 +270,33 @@ fn the_signer_produces_what_the_independent_formula_expects() {
     assert!(signer.sign_flat(&serde_json::json!([1])).is_err());
     assert!(!format!("{signer:?} {:?}", verifier()).contains(PRIVATE));
 }
+
+/// A postback carrying both spellings of a field (`transaction_id` and `id`,
+/// `currency_code` and `currency`) verifies and is read with the preferred
+/// spelling first — serde's "duplicate field" would refuse it.
+#[test]
+fn both_spellings_of_a_field_are_read_with_the_preferred_one_first() {
+    let data = r#"{"id":1,"transaction_id":98765,"currency":"USD","currency_code":"MMK","status":"success","amount":500,"custom_transaction_id":"order-9"}"#;
+    let body = format!(
+        r#"{},"signature":"{}"}}"#,
+        data.strip_suffix('}').unwrap(),
+        independent_signature(ACCESS, PRIVATE, data)
+    );
+    let postback = verifier().verify(body.as_bytes()).unwrap();
+    let tx = &postback.transactions[0];
+    assert_eq!(tx.transaction_id.as_deref(), Some("98765"));
+    assert_eq!(tx.currency_code.as_deref(), Some("MMK"));
+    assert_eq!(tx.amount, Some(Money::parse("500", Currency::MMK).unwrap()));
+    // A null preferred spelling gives way to the other one.
+    let data = r#"{"transaction_id":null,"id":7,"currency_code":"MMK","status":"success","custom_transaction_id":"order-10"}"#;
+    let body = format!(
+        r#"{},"signature":"{}"}}"#,
+        data.strip_suffix('}').unwrap(),
+        independent_signature(ACCESS, PRIVATE, data)
+    );
+    let postback = verifier().verify(body.as_bytes()).unwrap();
+    assert_eq!(
+        postback.transactions[0].transaction_id.as_deref(),
+        Some("7")
+    );
+}

@@ -52,6 +52,10 @@
 //! re-escaped the PHP way, numbers kept as written), so a body re-indented by
 //! a proxy still verifies, while a signature computed over pretty-printed
 //! JSON does not. The comparison is constant-time.
+//!
+//! Fields seen under two spellings are read with a precedence, the first
+//! present and not `null` winning: `transaction_id` before `id`,
+//! `currency_code` before `currency` (a postback may carry both).
 
 mod php_json;
 
@@ -336,11 +340,7 @@ struct WireTransaction {
     status: Option<String>,
     #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     custom_transaction_id: Option<String>,
-    #[serde(
-        default,
-        alias = "id",
-        deserialize_with = "optional_string_from_string_or_number"
-    )]
+    #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     transaction_id: Option<String>,
     #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     label: Option<String>,
@@ -350,7 +350,7 @@ struct WireTransaction {
     direction: Option<String>,
     #[serde(default, deserialize_with = "optional_decimal_from_number_or_string")]
     amount: Option<Decimal>,
-    #[serde(default, alias = "currency")]
+    #[serde(default)]
     currency_code: Option<String>,
     #[serde(default)]
     created_at: Option<String>,
@@ -362,7 +362,7 @@ fn transaction(
     fields: serde_json::Map<String, serde_json::Value>,
 ) -> Result<PostbackTransaction, PostbackError> {
     let wire: WireTransaction =
-        serde_json::from_value(serde_json::Value::Object(fields.clone()))
+        serde_json::from_value(serde_json::Value::Object(canonical(&fields)))
             .map_err(|e| PostbackError::Malformed(format!("transaction fields: {e}")))?;
     let status = wire
         .status
@@ -393,6 +393,33 @@ fn transaction(
         activated_at: wire.activated_at.as_deref().map(parse_time).transpose()?,
         fields,
     })
+}
+
+/// Fields that arrive under two spellings, the preferred one first: both
+/// layouts have been seen with `transaction_id` or `id`, and `currency_code`
+/// or `currency` — sometimes both in one postback. The first present and not
+/// `null` is read; the signature covers the whole object either way.
+const SPELLINGS: &[&[&str]] = &[&["transaction_id", "id"], &["currency_code", "currency"]];
+
+/// `fields` with one spelling per field, under the preferred name.
+fn canonical(
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = fields.clone();
+    for group in SPELLINGS {
+        let chosen = group
+            .iter()
+            .filter_map(|name| fields.get(*name))
+            .find(|value| !value.is_null())
+            .cloned();
+        for name in *group {
+            out.remove(*name);
+        }
+        if let (Some(name), Some(value)) = (group.first(), chosen) {
+            out.insert((*name).to_owned(), value);
+        }
+    }
+    out
 }
 
 /// `2021-05-01 12:00:00` (+08:00), `2021-05-01T12:00:00`, or RFC 3339 with an offset.
