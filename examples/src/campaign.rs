@@ -142,10 +142,13 @@ struct Seen {
 
 /// Prepares and pays every order, `CONCURRENCY` at a time; `before` runs
 /// before each payment (token revocations). Then settles, once the faults
-/// have stopped (`stop_faults`), every payment left unknown.
+/// have stopped (`stop_faults`), every payment left unknown. `identity`
+/// names a payment as the sandbox's ledger does (the merchant reference;
+/// for Jawali the voucher, since a resend carries a fresh `refId`).
 async fn run_payments<G, B>(
     gateway: Arc<G>,
     orders: Vec<G::Order>,
+    identity: fn(&G, &G::Prepared) -> String,
     before: B,
     stop_faults: impl FnOnce(),
 ) -> Vec<Seen>
@@ -188,7 +191,7 @@ where
                         continue;
                     }
                 };
-                let reference = gateway.reference(&prepared).to_string();
+                let reference = identity(gateway.as_ref(), &prepared);
                 let first = told(&commit_and_settle(gateway.as_ref(), &prepared).await);
                 let seen = Seen {
                     reference: Some(reference),
@@ -217,6 +220,11 @@ where
         seen.push(story);
     }
     seen
+}
+
+/// A payment's identity in the ledger: its merchant reference.
+fn by_reference<G: Gateway>(gateway: &G, prepared: &G::Prepared) -> String {
+    gateway.reference(prepared).to_string()
 }
 
 fn fault_name(fault: &Fault) -> String {
@@ -405,6 +413,7 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(client),
         orders,
+        |_, checked: &jawali::CheckedVoucher| checked.payment.voucher.as_str().to_owned(),
         move |index| {
             let faults = before_sandbox.faults();
             if let Some((lookups, tokens)) = outages.get(index).copied() {
@@ -423,11 +432,8 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
         || sandbox.faults().clear(),
     )
     .await;
-    let ledger: Vec<String> = sandbox
-        .cash_outs()
-        .into_iter()
-        .map(|c| c.reference)
-        .collect();
+    // One payment is one voucher (a resend carries a fresh refId).
+    let ledger: Vec<String> = sandbox.cash_outs().into_iter().map(|c| c.voucher).collect();
     Ok(compare(
         "jawali",
         &seen,
@@ -541,6 +547,7 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(gateway),
         orders,
+        by_reference,
         move |index| {
             if outages.get(index).copied().unwrap_or(false) {
                 before_endpoint.faults().inject_times(
@@ -630,6 +637,7 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(client),
         orders,
+        by_reference,
         move |index| {
             let faults = before_sandbox.faults();
             if let Some((completes, tokens)) = outages.get(index).copied() {
@@ -714,6 +722,7 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(client),
         orders,
+        by_reference,
         move |index| {
             if outages.get(index).copied().unwrap_or(false) {
                 before_sandbox.faults().inject_times(

@@ -21,8 +21,8 @@ use time::macros::{format_description, offset};
 
 use crate::config::{ClientDateFormat, JawaliConfig, TEST_BASE_URL};
 use crate::model::{
-    Balance, CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, StatementEntry, TransactionState,
-    TransactionStatus, Voucher, VoucherCode, VoucherState,
+    Balance, CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, SentUnder, StatementEntry,
+    TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
 };
 use crate::wire::{self, LOGIN, ResponseEnvelope, Service, Signon};
 
@@ -372,14 +372,16 @@ impl JawaliClient {
         self.inner.http.decode_json(operation, response)
     }
 
-    /// Sends a merchant-domain `callWS` — the wallet credentials and
-    /// `fields` — and returns its answer's envelope (success or not),
-    /// renewing dead tokens once.
+    /// Sends a merchant-domain `callWS` — the wallet credentials and the
+    /// operation's fields — and returns its answer's envelope (success or
+    /// not), renewing dead tokens once. `fields` is asked for the fields of
+    /// every request sent, with the `refId` a money-moving one carries: a
+    /// request repeated after a refused token is a new request, with a
+    /// fresh `refId` ("unique, never repeated, in every request").
     async fn call<F: Serialize>(
         &self,
         service: Service,
-        reference: Option<&str>,
-        fields: &F,
+        mut fields: impl FnMut() -> Result<(F, Option<String>)>,
     ) -> Result<ResponseEnvelope> {
         let operation = service.operation();
         let mut session_renewed = false;
@@ -387,13 +389,15 @@ impl JawaliClient {
         loop {
             let access = self.access_token().await?;
             let wallet = self.wallet_token().await?;
+            let (fields, reference) = fields()?;
+            let reference = reference.as_deref();
             let body = wire::WalletCall {
                 credentials: wire::WalletCredentials {
                     agent_wallet: &self.inner.config.agent_wallet,
                     password: self.inner.config.wallet_password.expose_secret(),
                     access_token: wallet.expose_secret(),
                 },
-                fields,
+                fields: &fields,
             };
             let request = self.ws_request(service, &access, &body)?;
             let response = self
@@ -452,15 +456,19 @@ impl JawaliClient {
     ) -> Result<Voucher> {
         let service = Service::Inquiry;
         let operation = service.operation();
-        let reference = self.new_reference()?;
         let config = &self.inner.config;
-        let fields = wire::InquiryFields {
-            voucher: voucher.as_str(),
-            receiver_mobile: customer_mobile.as_str(),
-            ref_id: reference.as_str(),
-            purpose: &config.default_purpose,
-        };
-        let envelope = self.call(service, None, &fields).await?;
+        let envelope = self
+            .call(service, || {
+                let reference = self.new_reference()?;
+                let fields = wire::InquiryFields {
+                    voucher: voucher.as_str(),
+                    receiver_mobile: customer_mobile.as_str(),
+                    ref_id: reference.to_string().into(),
+                    purpose: &config.default_purpose,
+                };
+                Ok((fields, None))
+            })
+            .await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
@@ -492,6 +500,16 @@ impl JawaliClient {
     /// used), a decline, [`Error::OutcomeUnknown`],
     /// [`Error::IntegrityMismatch`], transport errors.
     pub async fn cash_out(&self, request: &CashOut) -> Result<CashOutReceipt> {
+        self.cash_out_logged(request, &SentUnder::default()).await
+    }
+
+    /// [`cash_out`](Self::cash_out), recording in `log` every `refId` the
+    /// cash-out is sent under.
+    pub(crate) async fn cash_out_logged(
+        &self,
+        request: &CashOut,
+        log: &SentUnder,
+    ) -> Result<CashOutReceipt> {
         request
             .amount
             .require_positive()
@@ -511,32 +529,59 @@ impl JawaliClient {
                 ),
             ));
         }
-        self.send_cash_out(request).await
+        self.send_cash_out(request, log).await
     }
 
-    /// Sends a cash-out, without the client's reuse check: for the
-    /// reconciliation's resend under the *same* `refId`, which the provider
-    /// refuses as a duplicate if the first one landed.
-    pub(crate) async fn send_cash_out(&self, request: &CashOut) -> Result<CashOutReceipt> {
+    /// A new `refId`, remembered as used by this client.
+    fn fresh_reference(&self) -> Result<MerchantReference> {
+        let reference = self.new_reference()?;
+        self.inner
+            .used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(reference.as_str());
+        Ok(reference)
+    }
+
+    /// Sends a cash-out, without the client's reuse check: its first request
+    /// carries `request.reference`, every repeat (after a refused token) a
+    /// fresh `refId`; each is appended to `log`. The receipt names the
+    /// `refId` that landed.
+    pub(crate) async fn send_cash_out(
+        &self,
+        request: &CashOut,
+        log: &SentUnder,
+    ) -> Result<CashOutReceipt> {
         let service = Service::CashOut;
         let operation = service.operation();
-        let reference = request.reference.as_str();
         let config = &self.inner.config;
         let purpose = request
             .purpose
             .as_deref()
             .unwrap_or(&config.default_purpose);
-        let fields = wire::CashOutFields {
-            inquiry: wire::InquiryFields {
-                voucher: request.voucher.as_str(),
-                receiver_mobile: request.customer_mobile.as_str(),
-                ref_id: reference,
-                purpose,
-            },
-            amount: request.amount.to_json_number(),
-            currency: request.amount.currency().code(),
-        };
-        let envelope = self.call(service, Some(reference), &fields).await?;
+        let mut first = Some(request.reference.clone());
+        let envelope = self
+            .call(service, || {
+                let reference = match first.take() {
+                    Some(reference) => reference,
+                    None => self.fresh_reference()?,
+                };
+                log.push(reference.clone());
+                let fields = wire::CashOutFields {
+                    inquiry: wire::InquiryFields {
+                        voucher: request.voucher.as_str(),
+                        receiver_mobile: request.customer_mobile.as_str(),
+                        ref_id: reference.to_string().into(),
+                        purpose,
+                    },
+                    amount: request.amount.to_json_number(),
+                    currency: request.amount.currency().code(),
+                };
+                Ok((fields, Some(reference.to_string())))
+            })
+            .await?;
+        let landed = log.last().unwrap_or_else(|| request.reference.clone());
+        let reference = landed.as_str();
         if !envelope.status.is_success() {
             // Jawali documents no code as "refused before processing": any
             // non-zero systemStatus to a cash-out may follow a booking (a
@@ -607,7 +652,7 @@ impl JawaliClient {
             .transpose()?;
         Ok(CashOutReceipt {
             amount,
-            reference: request.reference.clone(),
+            reference: landed,
             issuer_reference: answer.issuer_ref.map(ProviderReference::new),
             balance,
             settled_by_lookup: false,
@@ -623,10 +668,16 @@ impl JawaliClient {
     pub async fn check_status(&self, reference: &MerchantReference) -> Result<TransactionStatus> {
         let service = Service::CheckStatus;
         let operation = service.operation();
-        let fields = wire::CheckStatusFields {
-            ref_id: reference.as_str(),
-        };
-        let envelope = self.call(service, None, &fields).await?;
+        let envelope = self
+            .call(service, || {
+                Ok((
+                    wire::CheckStatusFields {
+                        ref_id: reference.as_str(),
+                    },
+                    None,
+                ))
+            })
+            .await?;
         if !envelope.status.is_success() {
             if envelope.status.says_not_found() {
                 return Ok(TransactionStatus {
@@ -672,11 +723,17 @@ impl JawaliClient {
             from.format(format).map_err(|e| Error::invalid("from", e))?,
             to.format(format).map_err(|e| Error::invalid("to", e))?,
         );
-        let fields = wire::StatementFields {
-            from_date: &from,
-            to_date: &to,
-        };
-        let envelope = self.call(service, None, &fields).await?;
+        let envelope = self
+            .call(service, || {
+                Ok((
+                    wire::StatementFields {
+                        from_date: &from,
+                        to_date: &to,
+                    },
+                    None,
+                ))
+            })
+            .await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
@@ -710,7 +767,7 @@ impl JawaliClient {
     pub async fn balance(&self) -> Result<Balance> {
         let service = Service::Balance;
         let operation = service.operation();
-        let envelope = self.call(service, None, &wire::NoFields {}).await?;
+        let envelope = self.call(service, || Ok((wire::NoFields {}, None))).await?;
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }

@@ -11,7 +11,7 @@ use payments_core::{
 use crate::JawaliClient;
 use crate::client::mismatch;
 use crate::model::{
-    CashOut, CashOutReceipt, MobileNumber, TransactionState, TransactionStatus, Voucher,
+    CashOut, CashOutReceipt, MobileNumber, SentUnder, TransactionState, TransactionStatus, Voucher,
     VoucherCode, VoucherState,
 };
 use crate::wire::Service;
@@ -55,8 +55,10 @@ pub struct CheckedVoucher {
     pub payment: VoucherPayment,
     /// The voucher as the inquiry described it (state `Pending`).
     pub voucher: Voucher,
-    /// The cash-out's `refId`, fixed now so an unknown outcome can be looked up.
+    /// The cash-out's first `refId`, fixed now: the payment's merchant reference.
     pub reference: MerchantReference,
+    /// Every `refId` the cash-out was sent under (the first, and each repeat's).
+    pub sent_under: SentUnder,
 }
 
 impl CheckedVoucher {
@@ -121,9 +123,11 @@ impl JawaliClient {
     /// A cash-out decline; [`Error::OutcomeUnknown`] if the lookups could not settle it.
     pub async fn redeem(&self, checked: &CheckedVoucher) -> Result<CashOutReceipt> {
         let cash_out = checked.cash_out();
-        match self.cash_out(&cash_out).await {
+        match self.cash_out_logged(&cash_out, &checked.sent_under).await {
             Ok(receipt) => Ok(receipt),
-            Err(error) if !error.outcome_known() => self.settle(&cash_out, error).await,
+            Err(error) if !error.outcome_known() => {
+                self.settle(&cash_out, &checked.sent_under, error).await
+            }
             Err(error) => Err(error),
         }
     }
@@ -197,32 +201,43 @@ impl JawaliClient {
             payment,
             voucher,
             reference,
+            sent_under: SentUnder::default(),
         })
     }
 
     /// Settles a cash-out whose outcome is unknown, on the client's settle
-    /// policy, one status lookup by `refId` per attempt:
+    /// policy. Each attempt looks up every `refId` the cash-out was sent
+    /// under (`log`; the request's own when it is empty):
     ///
-    /// - `SUCCESS` (amount checked) settles it as collected; `FAILED` as a
-    ///   decline of the cash-out — the provider's own word on it;
+    /// - one `SUCCESS` (amount checked) settles it as collected, under the
+    ///   `refId` that landed;
     /// - `PENDING` or a state this SDK does not know: the provider is still
     ///   at it, ask again;
-    /// - "no operation with this `refId`" on half the policy's lookups in a
-    ///   row (at least two): the voucher is
-    ///   inquired; still `PENDING`, the cash-out never landed and is sent
-    ///   again under the *same* `refId` (once) — that cannot move money
-    ///   twice: the provider refuses a `refId` it has seen, and a voucher is
-    ///   cashed out once; `EXPIRED`/`CANCELED`/`REJECTED`, it never can:
+    /// - `FAILED` for every `refId`: a decline of the cash-out — the
+    ///   provider's own word on it. `FAILED` for some and "no such `refId`"
+    ///   for others: a decline only once the voucher can no longer be cashed
+    ///   out (expired, cancelled, rejected); while it is `PENDING` or
+    ///   `ACCEPTED` a request may still be on its way, so ask again;
+    /// - "no such `refId`" for all of them, on half the policy's lookups in
+    ///   a row (at least two): the voucher is inquired; still `PENDING`, the
+    ///   cash-out never landed and is sent again **under a fresh `refId`**
+    ///   (once per settle call) — that cannot move money twice, as a voucher
+    ///   is cashed out once; `EXPIRED`/`CANCELED`/`REJECTED`, it never can:
     ///   a decline;
     /// - a lookup (or inquiry, or resend) that fails — HTTP 5xx, a timeout,
     ///   a garbled answer, a refused LOGIN — says nothing about the cash-out:
     ///   ask again.
     ///
-    /// When the policy runs out: [`Error::OutcomeUnknown`] with the `refId`
-    /// and the last failure — never a lookup's own error.
-    pub(crate) async fn settle(&self, cash_out: &CashOut, cause: Error) -> Result<CashOutReceipt> {
+    /// When the policy runs out: [`Error::OutcomeUnknown`] with the first
+    /// `refId` and the last failure — never a lookup's own error.
+    pub(crate) async fn settle(
+        &self,
+        cash_out: &CashOut,
+        log: &SentUnder,
+        cause: Error,
+    ) -> Result<CashOutReceipt> {
         let operation = Service::CashOut.operation();
-        tracing::warn!(provider = "jawali", reference = %cash_out.reference, error = %cause, "cash-out outcome unknown: settling by status");
+        tracing::warn!(provider = "jawali", reference = %cash_out.reference, sent_under = ?log, error = %cause, "cash-out outcome unknown: settling by status");
         let not_found = AtomicU32::new(0);
         let resent = AtomicBool::new(false);
         settle_by(
@@ -230,7 +245,7 @@ impl JawaliClient {
             operation,
             &cash_out.reference,
             Some(cause),
-            |_| self.settle_attempt(cash_out, &not_found, &resent),
+            |_| self.settle_attempt(cash_out, log, &not_found, &resent),
         )
         .await
     }
@@ -238,64 +253,101 @@ impl JawaliClient {
     async fn settle_attempt(
         &self,
         cash_out: &CashOut,
+        log: &SentUnder,
         not_found: &AtomicU32,
         resent: &AtomicBool,
     ) -> Attempt<CashOutReceipt> {
         let operation = Service::CashOut.operation();
-        let status = match self.check_status(&cash_out.reference).await {
-            Ok(status) => status,
-            Err(error) => return Attempt::failed(error),
-        };
-        match status.state {
-            TransactionState::Succeeded => {
-                if let Some(amount) = status.amount
-                    && amount != cash_out.amount
-                {
-                    return Attempt::Settled(Err(mismatch(
-                        operation,
-                        "amount",
-                        cash_out.amount,
-                        amount,
-                    )));
-                }
-                Attempt::Settled(Ok(CashOutReceipt {
-                    amount: cash_out.amount,
-                    reference: cash_out.reference.clone(),
-                    issuer_reference: status.issuer_reference,
-                    balance: None,
-                    settled_by_lookup: true,
-                }))
+        let mut references = log.all();
+        if references.is_empty() {
+            references.push(cash_out.reference.clone());
+        }
+        let mut statuses = Vec::with_capacity(references.len());
+        for reference in references.iter().rev() {
+            match self.check_status(reference).await {
+                Ok(status) => statuses.push(status),
+                Err(error) => return Attempt::failed(error),
             }
-            TransactionState::Failed => Attempt::Settled(Err(Error::Declined {
+        }
+        if let Some(landed) = statuses
+            .iter()
+            .find(|s| s.state == TransactionState::Succeeded)
+        {
+            if let Some(amount) = landed.amount
+                && amount != cash_out.amount
+            {
+                return Attempt::Settled(Err(mismatch(
+                    operation,
+                    "amount",
+                    cash_out.amount,
+                    amount,
+                )));
+            }
+            return Attempt::Settled(Ok(CashOutReceipt {
+                amount: cash_out.amount,
+                reference: landed.reference.clone(),
+                issuer_reference: landed.issuer_reference.clone(),
+                balance: None,
+                settled_by_lookup: true,
+            }));
+        }
+        if let Some(open) = statuses.iter().find(|s| {
+            matches!(
+                s.state,
+                TransactionState::Pending | TransactionState::Unknown(_)
+            )
+        }) {
+            not_found.store(0, Ordering::SeqCst);
+            return Attempt::waiting(format!("status {:?} for {}", open.state, open.reference));
+        }
+        let failed = statuses
+            .iter()
+            .filter(|s| s.state == TransactionState::Failed)
+            .count();
+        if failed == statuses.len() {
+            return Attempt::Settled(Err(Error::Declined {
                 operation,
                 decline: payments_core::Decline::new(
                     "FAILED",
                     payments_core::DeclineKind::Other,
                     "the cash-out failed (status lookup after an unknown outcome)",
                 ),
-            })),
-            TransactionState::NotFound => {
-                // Patience first: a cash-out still on its way (a slow
-                // network, a provider queue) is not "never landed" yet.
-                let needed = (self.settle_policy().max_attempts / 2).max(2);
-                let seen = not_found.fetch_add(1, Ordering::SeqCst) + 1;
-                if seen < needed || resent.load(Ordering::SeqCst) {
-                    return Attempt::waiting("no operation with this refId yet");
-                }
-                self.resend_if_never_landed(cash_out, resent).await
-            }
-            TransactionState::Pending | TransactionState::Unknown(_) => {
-                not_found.store(0, Ordering::SeqCst);
-                Attempt::waiting(format!("status {:?}", status.state))
-            }
+            }));
         }
+        if failed > 0 {
+            // Some requests failed, others are unknown to the provider: only
+            // a voucher that can no longer be cashed out proves none landed.
+            return match self
+                .inquire_voucher(&cash_out.voucher, &cash_out.customer_mobile)
+                .await
+            {
+                Ok(voucher) => match voucher.state {
+                    VoucherState::Expired | VoucherState::Canceled | VoucherState::Rejected => {
+                        Attempt::Settled(Err(never_paid(operation)))
+                    }
+                    state => Attempt::waiting(format!(
+                        "a request failed, another is unknown, voucher {state}"
+                    )),
+                },
+                Err(error) => Attempt::failed(error),
+            };
+        }
+        // Patience first: a cash-out still on its way (a slow network, a
+        // provider queue) is not "never landed" yet.
+        let needed = (self.settle_policy().max_attempts / 2).max(2);
+        let seen = not_found.fetch_add(1, Ordering::SeqCst) + 1;
+        if seen < needed || resent.load(Ordering::SeqCst) {
+            return Attempt::waiting("no operation with these refIds yet");
+        }
+        self.resend_if_never_landed(cash_out, log, resent).await
     }
 
     /// The cash-out is unknown to the provider: if the voucher is still
-    /// payable, it never landed — send it again, same `refId`, once.
+    /// payable, it never landed — send it again, under a fresh `refId`, once.
     async fn resend_if_never_landed(
         &self,
         cash_out: &CashOut,
+        log: &SentUnder,
         resent: &AtomicBool,
     ) -> Attempt<CashOutReceipt> {
         let operation = Service::CashOut.operation();
@@ -308,26 +360,28 @@ impl JawaliClient {
         };
         match voucher.state {
             VoucherState::Pending => {
-                tracing::info!(provider = "jawali", reference = %cash_out.reference, "cash-out never landed: resending under the same refId");
+                let again = match self.new_reference() {
+                    Ok(reference) => CashOut {
+                        reference,
+                        ..cash_out.clone()
+                    },
+                    Err(error) => return Attempt::failed(error),
+                };
+                tracing::info!(provider = "jawali", reference = %cash_out.reference, resent_as = %again.reference, "cash-out never landed: resending under a fresh refId");
                 resent.store(true, Ordering::SeqCst);
-                match self.send_cash_out(cash_out).await {
+                match self.cash_out_logged(&again, log).await {
                     Ok(receipt) => Attempt::Settled(Ok(receipt)),
-                    // A duplicate (the first one landed meanwhile), a refusal,
-                    // an unknown outcome: the next lookups settle it.
+                    // A refusal (the first one landed meanwhile), an unknown
+                    // outcome: the next lookups — of every refId — settle it.
                     Err(error) => Attempt::failed(error),
                 }
             }
             VoucherState::Expired | VoucherState::Canceled | VoucherState::Rejected => {
-                Attempt::Settled(Err(Error::Declined {
-                    operation,
-                    decline: payments_core::Decline::new(
-                        "NOT_PAID",
-                        payments_core::DeclineKind::Expired,
-                        "the cash-out never landed and the voucher can no longer be cashed out",
-                    ),
-                }))
+                Attempt::Settled(Err(never_paid(operation)))
             }
-            state => Attempt::waiting(format!("voucher {state}, no operation with this refId yet")),
+            state => Attempt::waiting(format!(
+                "voucher {state}, no operation with these refIds yet"
+            )),
         }
     }
 
@@ -346,6 +400,17 @@ impl JawaliClient {
                 detail: format!("provider state `{state}`"),
             },
         }
+    }
+}
+
+fn never_paid(operation: payments_core::Operation) -> Error {
+    Error::Declined {
+        operation,
+        decline: payments_core::Decline::new(
+            "NOT_PAID",
+            payments_core::DeclineKind::Expired,
+            "the cash-out never landed and the voucher can no longer be cashed out",
+        ),
     }
 }
 
@@ -377,7 +442,9 @@ impl Gateway for JawaliClient {
     }
 
     async fn commit(&self, prepared: &CheckedVoucher) -> Result<PaymentOutcome> {
-        let receipt = self.cash_out(&prepared.cash_out()).await?;
+        let receipt = self
+            .cash_out_logged(&prepared.cash_out(), &prepared.sent_under)
+            .await?;
         let outcome = PaymentOutcome::new(receipt.reference, PaymentStatus::Completed)
             .with_amount(receipt.amount);
         Ok(match receipt.issuer_reference {
@@ -393,7 +460,9 @@ impl Gateway for JawaliClient {
             reason: "reconciliation requested".to_owned(),
             source: None,
         };
-        let receipt = self.settle(&prepared.cash_out(), cause).await?;
+        let receipt = self
+            .settle(&prepared.cash_out(), &prepared.sent_under, cause)
+            .await?;
         let outcome = PaymentOutcome::new(receipt.reference, PaymentStatus::Completed)
             .with_amount(receipt.amount);
         Ok(match receipt.issuer_reference {

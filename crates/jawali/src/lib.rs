@@ -79,12 +79,19 @@
 //! HTTP 5xx or an unreadable answer after it was sent is an
 //! [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown) carrying
 //! its `refId`; [`JawaliClient::collect`] settles it by status lookups. A
-//! cash-out is sent again, always under the same `refId`, only when the
-//! provider *refused* it for a dead token (HTTP 401, or a status text saying
-//! the wallet token is invalid or expired: it was not processed), or when
-//! the lookups prove the `refId` unknown while the voucher is still
-//! `PENDING` (it never arrived; the provider refuses a `refId` it has seen,
-//! and a voucher is cashed out once).
+//! cash-out is sent again only when the provider *refused* it for a dead
+//! token (HTTP 401, or a status text saying the wallet token is invalid or
+//! expired: it was not processed), or when the lookups prove every `refId`
+//! it was sent under unknown while the voucher is still `PENDING` (it never
+//! arrived; a voucher is cashed out once).
+//!
+//! **`refId`s.** The seed says a `refId` is "unique, never repeated, in every
+//! request": every `callWS` request carries a fresh one, a repeat after a
+//! refused token included. A cash-out records every `refId` it was sent
+//! under ([`CheckedVoucher::sent_under`], [`SentUnder`]); its status lookups
+//! ask about each of them; a resend after "never landed" gets a fresh one;
+//! receipts name the `refId` that landed. `AGENTCHECKSTATUS` carries the
+//! `refId` *looked up*.
 //!
 //! Which answers are final (sources: the seed and `providers/NOTES.md`;
 //! Jawali documents **no** error code):
@@ -132,8 +139,8 @@ pub use client::{JawaliClient, JawaliClientBuilder};
 pub use collect::{CAPABILITIES, CheckedVoucher, VoucherPayment};
 pub use config::{ClientDateFormat, JawaliConfig, OAuthClient, TEST_BASE_URL};
 pub use model::{
-    Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, StatementEntry,
-    TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
+    Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, SentUnder,
+    StatementEntry, TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
 };
 
 /// The README's code, compiled and run as a doctest.

@@ -311,3 +311,51 @@ pub struct Balance {
     /// The available balance.
     pub available: Money,
 }
+
+/// Every `refId` one cash-out was sent under, in order: the first request's,
+/// then each repeat's (after a refused token, or a resend after the lookups
+/// proved it never landed) — every request carries a fresh `refId`. Shared
+/// by clones (the prepared payment and the requests made from it), so the
+/// status lookups that settle an unknown outcome ask about each of them.
+#[derive(Clone, Default)]
+pub struct SentUnder(std::sync::Arc<std::sync::Mutex<Vec<MerchantReference>>>);
+
+impl SentUnder {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<MerchantReference>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records a `refId` a request was sent under.
+    pub fn push(&self, reference: MerchantReference) {
+        let mut sent = self.lock();
+        if !sent.contains(&reference) {
+            sent.push(reference);
+        }
+    }
+
+    /// Every `refId`, oldest first.
+    pub fn all(&self) -> Vec<MerchantReference> {
+        self.lock().clone()
+    }
+
+    /// The latest `refId`.
+    pub fn last(&self) -> Option<MerchantReference> {
+        self.lock().last().cloned()
+    }
+}
+
+impl std::fmt::Debug for SentUnder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.lock().iter()).finish()
+    }
+}
+
+impl PartialEq for SentUnder {
+    fn eq(&self, other: &Self) -> bool {
+        self.all() == other.all()
+    }
+}
+
+impl Eq for SentUnder {}

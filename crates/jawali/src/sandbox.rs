@@ -630,6 +630,14 @@ impl Simulator {
             .get(&call.access_token)
             .is_some_and(|expiry| now < *expiry);
         if !wallet_token_ok {
+            // The request was received and refused: its refId is spent
+            // ("unique, never repeated, in every request"), so a repeat
+            // must come with a fresh one.
+            if let Some(reference) = call.ref_id.filter(|r| !r.is_empty())
+                && matches!(service, Service::Inquiry | Service::CashOut)
+            {
+                self.lock().used_references.insert(reference);
+            }
             return fail(
                 "-104",
                 "Invalid access token",

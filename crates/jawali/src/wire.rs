@@ -187,7 +187,8 @@ pub(crate) struct NoFields {}
 pub(crate) struct InquiryFields<'a> {
     pub(crate) voucher: &'a str,
     pub(crate) receiver_mobile: &'a str,
-    pub(crate) ref_id: &'a str,
+    /// Fresh for every request (repeats after a refused token included).
+    pub(crate) ref_id: std::borrow::Cow<'a, str>,
     pub(crate) purpose: &'a str,
 }
 
@@ -552,7 +553,7 @@ mod tests {
     const INQUIRY: InquiryFields<'static> = InquiryFields {
         voucher: "483920",
         receiver_mobile: "771234567",
-        ref_id: "ref-000001",
+        ref_id: std::borrow::Cow::Borrowed("ref-000001"),
         purpose: "Online purchase",
     };
 
@@ -565,7 +566,7 @@ mod tests {
     fn cash_out_request() {
         let fields = CashOutFields {
             inquiry: InquiryFields {
-                ref_id: "ref-000002",
+                ref_id: std::borrow::Cow::Borrowed("ref-000002"),
                 ..INQUIRY
             },
             amount: JsonNumber::new(Decimal::new(150050, 2), DecimalStyle::Normalized),

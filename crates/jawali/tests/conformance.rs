@@ -83,12 +83,18 @@ impl Harness for Jawali {
         self.sandbox.requests_served()
     }
 
+    /// Every cash-out of the voucher the cash-out `reference` was for: a
+    /// resend carries a fresh refId, so one payment is one voucher.
     fn booked(&self, reference: &str) -> usize {
-        self.sandbox
-            .cash_outs()
+        let cash_outs = self.sandbox.cash_outs();
+        let Some(voucher) = cash_outs
             .iter()
-            .filter(|c| c.reference == reference)
-            .count()
+            .find(|c| c.reference == reference)
+            .map(|c| c.voucher.clone())
+        else {
+            return 0;
+        };
+        cash_outs.iter().filter(|c| c.voucher == voucher).count()
     }
 
     fn bad_input(&self) -> Error {

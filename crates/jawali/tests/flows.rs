@@ -419,3 +419,27 @@ async fn a_slow_cash_out_answered_pending_is_settled_by_the_lookups() {
     assert_eq!(sandbox.cash_outs().len(), 1);
     assert_eq!(sandbox.counts().cash_out_requests, 1);
 }
+
+/// The sandbox spends a refId even on a request it refuses for a dead
+/// wallet token: the SDK's repeat must — and does — carry a fresh one.
+#[tokio::test]
+async fn a_payment_through_a_dead_wallet_token_uses_a_fresh_ref_id_for_the_repeat() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("450"), &mobile());
+    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("450")).unwrap();
+    let checked = client.check_voucher(order).await.unwrap();
+    sandbox.revoke_wallet_tokens();
+    let receipt = client.redeem(&checked).await.unwrap();
+    assert!(
+        !receipt.settled_by_lookup,
+        "a clean repeat, not a reconciliation"
+    );
+    assert_ne!(
+        receipt.reference, checked.reference,
+        "the repeat's fresh refId landed"
+    );
+    assert_eq!(checked.sent_under.all().len(), 2);
+    assert_eq!(sandbox.cash_outs().len(), 1);
+    assert_eq!(sandbox.cash_outs()[0].reference, receipt.reference.as_str());
+}

@@ -476,7 +476,8 @@ async fn an_expired_wallet_token_text_re_authenticates_the_wallet_and_repeats_on
         .mock_async(|when, then| {
             when.path("/paygate/v1/ws/callWS")
                 .body_includes("ECOMMERCEINQUIRY")
-                .body_includes(r#""accessToken":"WT1""#);
+                .body_includes(r#""accessToken":"WT1""#)
+                .body_includes(r#""refId":"ref-000001""#);
             then.status(200).json_body(failure(
                 "-104",
                 "Access token expired",
@@ -486,9 +487,11 @@ async fn an_expired_wallet_token_text_re_authenticates_the_wallet_and_repeats_on
         .await;
     let fresh = server
         .mock_async(|when, then| {
+            // A repeat is a new request: a fresh refId.
             when.path("/paygate/v1/ws/callWS")
                 .body_includes("ECOMMERCEINQUIRY")
-                .body_includes(r#""accessToken":"WT2""#);
+                .body_includes(r#""accessToken":"WT2""#)
+                .body_includes(r#""refId":"ref-000002""#);
             then.status(200)
                 .json_body(voucher_answer("PENDING", json!(1500), "YER"));
         })
@@ -1009,4 +1012,73 @@ async fn two_spellings_of_one_field_are_read_with_the_documented_precedence() {
     assert_eq!(status.issuer_reference.unwrap().as_str(), "ISS-1");
     let balance = client.balance().await.unwrap();
     assert_eq!(balance.available, yer("25000.5"));
+}
+
+/// A cash-out repeated after its wallet token was refused goes out under a
+/// fresh refId; the receipt names the refId that landed.
+#[tokio::test]
+async fn a_cash_out_repeated_after_a_refused_token_carries_a_fresh_ref_id() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200).json_body(json!({"access_token": "AT1"}));
+        })
+        .await;
+    let auth1 = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT1"})));
+        })
+        .await;
+    auth1.up_to_n_times_async(1).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT2"})));
+        })
+        .await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT")
+                .body_includes(r#""accessToken":"WT1""#)
+                .body_includes(r#""refId":"order-1""#);
+            then.status(200).json_body(failure(
+                "-104",
+                "Invalid access token",
+                "رمز الدخول غير صالح",
+            ));
+        })
+        .await;
+    let landed = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT")
+                .body_includes(r#""accessToken":"WT2""#)
+                .body_includes(r#""refId":"ref-000001""#);
+            then.status(200).json_body(success(
+                json!({"amount": 1500, "refId": "ref-000001", "currency": "YER"}),
+            ));
+        })
+        .await;
+    let request = CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer("1500"),
+        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
+        purpose: None,
+    };
+    let receipt = client(&server).cash_out(&request).await.unwrap();
+    assert_eq!(
+        receipt.reference.as_str(),
+        "ref-000001",
+        "the refId that landed"
+    );
+    refused.assert_async().await;
+    landed.assert_async().await;
 }
