@@ -403,3 +403,32 @@ async fn allpays_key_may_be_given_as_an_x509_certificate() {
         .is_err()
     );
 }
+
+/// The sandbox, like a JAX-WS server, does not understand an unquoted
+/// SOAPAction: what the client sends must be quoted.
+#[tokio::test]
+async fn the_sandbox_refuses_an_unquoted_soap_action() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    assert_eq!(client.echo("ping").await.unwrap(), "ping");
+    // A request as the client would sign it, sent with a bare SOAPAction.
+    let signed = allpay_soap::dsig::sign_envelope(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><certificateNumber xmlns="https://allpay.kz">1001</certificateNumber></soapenv:Header><soapenv:Body><ns:echo xmlns:ns="http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1"><Echo>ping</Echo></ns:echo></soapenv:Body></soapenv:Envelope>"#,
+        &SigningKey::from_pem(allpay_soap::sandbox::MERCHANT_PRIVATE_KEY).unwrap(),
+    )
+    .unwrap();
+    let url = sandbox.base_url().join(allpay_soap::CASH_IN_PATH).unwrap();
+    for (action, accepted) in [("echo", false), ("\"echo\"", true)] {
+        let answer = reqwest::Client::new()
+            .post(url.clone())
+            .header("soapaction", action)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(signed.xml.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let text = answer.text().await.unwrap();
+        assert_eq!(status == 200, accepted, "{action}: {status} {text}");
+    }
+}

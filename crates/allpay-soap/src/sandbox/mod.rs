@@ -344,6 +344,19 @@ impl SandboxHandler for Simulator {
                 );
             }
         };
+        // SOAP 1.1 §6.1.1 / WS-I R1109: the SOAPAction is a quoted string,
+        // and JAX-WS matches it quoted — an unquoted one is not understood.
+        let quoted = request
+            .header("soapaction")
+            .is_some_and(|a| a.len() >= 2 && a.starts_with('"') && a.ends_with('"'));
+        if !quoted {
+            return self.fault(
+                None,
+                "soap:Client",
+                "SOAPAction must be a quoted string",
+                "",
+            );
+        }
         let Some(call) = read_call(text, service, verified.digest_value) else {
             return self.fault(
                 None,
