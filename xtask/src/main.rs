@@ -10,11 +10,15 @@
 //! - `cargo xtask faults [--operations N] [--seed S]` — the money-safety
 //!   campaign: N (2000) payments per provider with random faults, the
 //!   sandbox ledgers compared with the merchant's results.
+//! - `cargo xtask dsig-fixtures` — envelopes signed by `xmlsec1` with a
+//!   throwaway key (only its public half kept), for the Allpay crate's
+//!   hermetic interop test (`tests/fixtures/xmlsec1/`).
 //! - `cargo xtask referee` — validates every Allpay request snapshot against
 //!   the crate's XSD with lxml and parses it with zeep (a virtualenv under `target/`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod codegen;
+mod dsig_fixtures;
 
 use std::env;
 use std::ffi::OsStr;
@@ -51,9 +55,10 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(&root(), args.iter().any(|a| a == "--check")),
         Some("referee") => referee(),
         Some("faults") => faults(&args[1..]),
+        Some("dsig-fixtures") => dsig_fixtures::generate(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S]>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures>"
             );
             return ExitCode::from(2);
         }

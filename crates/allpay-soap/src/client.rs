@@ -831,17 +831,23 @@ mod request_snapshots {
     use super::*;
     use crate::dsig::{SigningKey, VerifyingKey, verify_envelope};
 
-    const MERCHANT_KEY: &str = include_str!("sandbox/sb-merchant.pem");
-    const MERCHANT_PUBLIC: &str = include_str!("sandbox/sb-merchant.pub.pem");
-    const ALLPAY_PUBLIC: &str = include_str!("sandbox/sb-allpay.pub.pem");
+    fn merchant_key() -> &'static str {
+        &crate::sandbox_keys::keys().merchant.private_pem
+    }
+    fn merchant_public() -> &'static str {
+        &crate::sandbox_keys::keys().merchant.public_pem
+    }
+    fn allpay_public() -> &'static str {
+        &crate::sandbox_keys::keys().allpay.public_pem
+    }
 
     fn client() -> AllpayClient {
         let config = AllpayConfig::new(
             payments_core::BaseUrl::parse("https://allpay.example").unwrap(),
             "agent-7",
             "1001",
-            SigningKey::from_pem(MERCHANT_KEY).unwrap(),
-            VerifyingKey::from_pem(ALLPAY_PUBLIC).unwrap(),
+            SigningKey::from_pem(merchant_key()).unwrap(),
+            VerifyingKey::from_pem(allpay_public()).unwrap(),
         );
         let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
         AllpayClient::with_parts(
@@ -864,7 +870,7 @@ mod request_snapshots {
     fn check(name: &str, prepared: &Prepared) {
         let verified = verify_envelope(
             &prepared.xml,
-            &VerifyingKey::from_pem(MERCHANT_PUBLIC).unwrap(),
+            &VerifyingKey::from_pem(merchant_public()).unwrap(),
         )
         .unwrap();
         assert_eq!(verified.digest_value, prepared.digest);
@@ -888,7 +894,7 @@ mod request_snapshots {
             std::env::temp_dir().join(format!("allpay-snap-{}-{}", std::process::id(), xml.len()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("m.xml"), xml).unwrap();
-        std::fs::write(dir.join("k.pem"), MERCHANT_PUBLIC).unwrap();
+        std::fs::write(dir.join("k.pem"), merchant_public()).unwrap();
         let out = std::process::Command::new("xmlsec1")
             .args(["--verify", "--pubkey-pem"])
             .arg(dir.join("k.pem"))

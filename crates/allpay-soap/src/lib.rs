@@ -132,6 +132,8 @@ mod model;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
+#[cfg(any(test, feature = "sandbox"))]
+mod sandbox_keys;
 pub mod soap;
 
 pub use client::{AllpayClient, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};

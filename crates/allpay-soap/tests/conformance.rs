@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use allpay_soap::sandbox::{AllpaySandbox, MERCHANT_PRIVATE_KEY};
+use allpay_soap::sandbox::{AllpaySandbox, merchant_private_key};
 use allpay_soap::{AllpayClient, CashIn, CashInOrder, UserName};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::Faults;
@@ -128,7 +128,7 @@ impl Harness for Allpay {
 
     fn secrets(&self) -> Vec<String> {
         // A line of the private key's PEM body.
-        vec![MERCHANT_PRIVATE_KEY.lines().nth(1).unwrap().to_owned()]
+        vec![merchant_private_key().lines().nth(1).unwrap().to_owned()]
     }
 
     fn debug_texts(&self) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use allpay_soap::dsig::{SigningKey, VerifyingKey};
-use allpay_soap::sandbox::{ALLPAY_PUBLIC_KEY, MERCHANT_PRIVATE_KEY};
+use allpay_soap::sandbox::{allpay_public_key, merchant_private_key};
 use allpay_soap::{
     AllpayClient, AllpayConfig, CashIn, CashOut, CashOutToken, TerminalStatus, TransactionStatus,
     UserName,
@@ -139,8 +139,8 @@ async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
         BaseUrl::parse(&server.base_url()).unwrap(),
         "agent-7",
         "1001",
-        SigningKey::from_pem(MERCHANT_PRIVATE_KEY).unwrap(),
-        VerifyingKey::from_pem(ALLPAY_PUBLIC_KEY).unwrap(),
+        SigningKey::from_pem(merchant_private_key()).unwrap(),
+        VerifyingKey::from_pem(allpay_public_key()).unwrap(),
     )
     .disable_response_verification_insecure();
     let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));

@@ -263,7 +263,7 @@ async fn a_business_fault_carries_the_customer_facing_message() {
 async fn a_request_signed_with_the_wrong_key_gets_the_sign_error() {
     let sandbox = AllpaySandbox::start().await.unwrap();
     let mut config = sandbox.config();
-    config.signing_key = SigningKey::from_pem(allpay_soap::sandbox::ALLPAY_PRIVATE_KEY).unwrap();
+    config.signing_key = SigningKey::from_pem(allpay_soap::sandbox::allpay_private_key()).unwrap();
     let error = AllpayClient::new(config)
         .unwrap()
         .check_user(&UserName::new("77011234567").unwrap())
@@ -414,7 +414,7 @@ async fn the_sandbox_refuses_an_unquoted_soap_action() {
     // A request as the client would sign it, sent with a bare SOAPAction.
     let signed = allpay_soap::dsig::sign_envelope(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><certificateNumber xmlns="https://allpay.kz">1001</certificateNumber></soapenv:Header><soapenv:Body><ns:echo xmlns:ns="http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1"><Echo>ping</Echo></ns:echo></soapenv:Body></soapenv:Envelope>"#,
-        &SigningKey::from_pem(allpay_soap::sandbox::MERCHANT_PRIVATE_KEY).unwrap(),
+        &SigningKey::from_pem(allpay_soap::sandbox::merchant_private_key()).unwrap(),
     )
     .unwrap();
     let url = sandbox.base_url().join(allpay_soap::CASH_IN_PATH).unwrap();

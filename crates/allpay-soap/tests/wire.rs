@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use allpay_soap::dsig::{SigningKey, VerifyingKey, sign_envelope};
-use allpay_soap::sandbox::{ALLPAY_PRIVATE_KEY, ALLPAY_PUBLIC_KEY, MERCHANT_PRIVATE_KEY};
+use allpay_soap::sandbox::{allpay_private_key, allpay_public_key, merchant_private_key};
 use allpay_soap::{
     AllpayClient, AllpayConfig, CashIn, TerminalStatus, TransactionStatus, UserName,
 };
@@ -23,8 +23,8 @@ fn config(server: &MockServer) -> AllpayConfig {
         BaseUrl::parse(&server.base_url()).unwrap(),
         "agent-7",
         "1001",
-        SigningKey::from_pem(MERCHANT_PRIVATE_KEY).unwrap(),
-        VerifyingKey::from_pem(ALLPAY_PUBLIC_KEY).unwrap(),
+        SigningKey::from_pem(merchant_private_key()).unwrap(),
+        VerifyingKey::from_pem(allpay_public_key()).unwrap(),
     );
     config.http = HttpConfig {
         timeouts: Timeouts {
@@ -307,8 +307,11 @@ async fn a_signed_answer_for_another_request_fails_the_request_dsig_check() {
     let server = MockServer::start_async().await;
     let answer = check_user_answer("soapenv", "ns", "")
         .replace("<soapenv:Header/>", "<soapenv:Header><requestDsig xmlns=\"https://allpay.kz\">c29tZXRoaW5nIGVsc2U=</requestDsig></soapenv:Header>");
-    let signed =
-        sign_envelope(&answer, &SigningKey::from_pem(ALLPAY_PRIVATE_KEY).unwrap()).unwrap();
+    let signed = sign_envelope(
+        &answer,
+        &SigningKey::from_pem(allpay_private_key()).unwrap(),
+    )
+    .unwrap();
     server
         .mock_async(|when, then| {
             when.path(CASH_IN);

@@ -46,14 +46,28 @@ use crate::model::UserInfo;
 use crate::soap::{self, Fault};
 use crate::{CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 
-/// The sandbox merchant's private key (PKCS#1 PEM). Sandbox only.
-pub const MERCHANT_PRIVATE_KEY: &str = include_str!("sb-merchant.pem");
-/// The sandbox merchant's public key.
-pub const MERCHANT_PUBLIC_KEY: &str = include_str!("sb-merchant.pub.pem");
-/// The sandbox's own ("Allpay's") private key. Sandbox only.
-pub const ALLPAY_PRIVATE_KEY: &str = include_str!("sb-allpay.pem");
-/// The sandbox's ("Allpay's") public key, which verifies its answers.
-pub const ALLPAY_PUBLIC_KEY: &str = include_str!("sb-allpay.pub.pem");
+/// The sandbox merchant's private key (PKCS#8 PEM). Generated at run time
+/// from a fixed seed — the same key every run, shipped in no file: a test
+/// key, for the sandbox only.
+pub fn merchant_private_key() -> &'static str {
+    &crate::sandbox_keys::keys().merchant.private_pem
+}
+
+/// The sandbox merchant's public key (PEM), which the sandbox verifies requests with.
+pub fn merchant_public_key() -> &'static str {
+    &crate::sandbox_keys::keys().merchant.public_pem
+}
+
+/// The sandbox's own ("Allpay's") private key (PKCS#8 PEM), generated like
+/// [`merchant_private_key`]. Sandbox only.
+pub fn allpay_private_key() -> &'static str {
+    &crate::sandbox_keys::keys().allpay.private_pem
+}
+
+/// The sandbox's ("Allpay's") public key (PEM), which verifies its answers.
+pub fn allpay_public_key() -> &'static str {
+    &crate::sandbox_keys::keys().allpay.public_pem
+}
 /// The agent login the sandbox accepts as `requester`.
 pub const REQUESTER: &str = "sandbox-agent";
 /// The certificate number the sandbox expects.
@@ -188,8 +202,8 @@ impl AllpaySandbox {
             .wallets
             .insert("77011234567".to_owned(), Decimal::from(500_000));
         let shared = Arc::new(Shared {
-            merchant: VerifyingKey::from_pem(MERCHANT_PUBLIC_KEY).map_err(|e| key_error(&e))?,
-            allpay: SigningKey::from_pem(ALLPAY_PRIVATE_KEY).map_err(|e| key_error(&e))?,
+            merchant: VerifyingKey::from_pem(merchant_public_key()).map_err(|e| key_error(&e))?,
+            allpay: SigningKey::from_pem(allpay_private_key()).map_err(|e| key_error(&e))?,
             options,
             state: Mutex::new(state),
         });
@@ -206,15 +220,15 @@ impl AllpaySandbox {
     ///
     /// # Panics
     ///
-    /// Never: the sandbox's embedded keys are valid PEM.
+    /// Never: the sandbox's generated keys are valid PEM.
     #[allow(clippy::expect_used)]
     pub fn config(&self) -> AllpayConfig {
         AllpayConfig::new(
             self.base_url(),
             REQUESTER,
             CERTIFICATE_NUMBER,
-            SigningKey::from_pem(MERCHANT_PRIVATE_KEY).expect("embedded sandbox key"),
-            VerifyingKey::from_pem(ALLPAY_PUBLIC_KEY).expect("embedded sandbox key"),
+            SigningKey::from_pem(merchant_private_key()).expect("generated sandbox key"),
+            VerifyingKey::from_pem(allpay_public_key()).expect("generated sandbox key"),
         )
     }
 
