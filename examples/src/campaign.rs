@@ -317,12 +317,7 @@ fn random_faults(faults: &Faults, seed: u64, system_error: Fault) {
 }
 
 fn settle_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 6,
-        initial_backoff: Duration::from_millis(40),
-        max_backoff: Duration::from_millis(200),
-        jitter: false,
-    }
+    RetryPolicy::new(6, Duration::from_millis(40), Duration::from_millis(200))
 }
 
 /// How long an outage lasts: this many requests of the operation fail.
@@ -597,7 +592,9 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
     config.settle = settle_policy();
-    let client = QrWalletClient::with_parts(config, None, Arc::new(sandbox.clock().clone()))?;
+    let client = QrWalletClient::builder(config)
+        .clock(Arc::new(sandbox.clock().clone()))
+        .build()?;
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut orders = Vec::with_capacity(operations);
     let mut revoke = Vec::with_capacity(operations);
@@ -690,12 +687,8 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     );
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
-    config.terminal_schedule = RetryPolicy {
-        max_attempts: 8,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(100),
-        jitter: false,
-    };
+    config.terminal_schedule =
+        RetryPolicy::new(8, Duration::from_millis(5), Duration::from_millis(100));
     let client = AllpayClient::new(config)?;
     let user = UserName::new("77011234567")?;
     let mut rng = fastrand::Rng::with_seed(seed);

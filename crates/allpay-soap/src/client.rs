@@ -103,39 +103,55 @@ struct Inner {
     references: Arc<dyn ReferenceGenerator>,
 }
 
-impl AllpayClient {
-    /// A client on the system clock with random GUIDs.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn new(config: AllpayConfig) -> Result<Self> {
-        let format = match config.guid_format {
-            GuidFormat::Braced => UuidFormat::Braced,
-            GuidFormat::Plain => UuidFormat::Hyphenated,
-        };
-        Self::with_parts(
-            config,
-            None,
-            Arc::new(SystemClock),
-            Arc::new(UuidReferences { format }),
-        )
+/// Builds an [`AllpayClient`] with non-default parts.
+pub struct AllpayClientBuilder {
+    config: AllpayConfig,
+    http_client: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+    references: Option<Arc<dyn ReferenceGenerator>>,
+}
+
+impl AllpayClientBuilder {
+    /// Sends through the caller's `reqwest::Client` (shared pool, proxy).
+    /// The SDK still refuses to follow redirects and applies its total
+    /// timeout to every request; the connect timeout is the caller's.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
     }
 
-    /// A client over the caller's `reqwest::Client`, clock (request
-    /// timestamps) and GUID generator.
+    /// Reads time (request timestamps) from `clock`.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Generates GUIDs with `generator` (random UUIDs in the configured
+    /// [`GuidFormat`] by default).
+    #[must_use]
+    pub fn references(mut self, generator: Arc<dyn ReferenceGenerator>) -> Self {
+        self.references = Some(generator);
+        self
+    }
+
+    /// The client.
     ///
     /// # Errors
     ///
     /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn with_parts(
-        config: AllpayConfig,
-        http_client: Option<reqwest::Client>,
-        clock: Arc<dyn Clock>,
-        references: Arc<dyn ReferenceGenerator>,
-    ) -> Result<Self> {
+    pub fn build(self) -> Result<AllpayClient> {
+        let config = self.config;
+        let references = self.references.unwrap_or_else(|| {
+            let format = match config.guid_format {
+                GuidFormat::Braced => UuidFormat::Braced,
+                GuidFormat::Plain => UuidFormat::Hyphenated,
+            };
+            Arc::new(UuidReferences { format })
+        });
         let user_agent = payments_core::user_agent!();
-        let http = match http_client {
+        let http = match self.http_client {
             Some(client) => {
                 HttpClient::with_client(client, user_agent, config.http.clone(), Scrubber::new())?
             }
@@ -147,10 +163,31 @@ impl AllpayClient {
                 tm_url: config.base_url.join(TRANSACTION_MANAGEMENT_PATH)?,
                 config,
                 http,
-                clock,
+                clock: self.clock,
                 references,
             }),
         })
+    }
+}
+
+impl AllpayClient {
+    /// A client on the system clock with random GUIDs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn new(config: AllpayConfig) -> Result<Self> {
+        Self::builder(config).build()
+    }
+
+    /// A builder, to replace the HTTP client, the clock or the GUID generator.
+    pub fn builder(config: AllpayConfig) -> AllpayClientBuilder {
+        AllpayClientBuilder {
+            config,
+            http_client: None,
+            clock: Arc::new(SystemClock),
+            references: None,
+        }
     }
 
     /// The configuration.
@@ -850,13 +887,11 @@ mod request_snapshots {
             VerifyingKey::from_pem(allpay_public()).unwrap(),
         );
         let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
-        AllpayClient::with_parts(
-            config,
-            None,
-            Arc::new(clock),
-            Arc::new(SeededUuidReferences::new(3, UuidFormat::Braced)),
-        )
-        .unwrap()
+        AllpayClient::builder(config)
+            .clock(Arc::new(clock))
+            .references(Arc::new(SeededUuidReferences::new(3, UuidFormat::Braced)))
+            .build()
+            .unwrap()
     }
 
     fn cash_in(client: &AllpayClient) -> CashIn {

@@ -57,6 +57,7 @@ pub enum ResponseVerification {
 
 /// Everything an [`AllpayClient`](crate::AllpayClient) needs.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct AllpayConfig {
     /// The server (`https://…`; the service paths are added).
     pub base_url: BaseUrl,
@@ -100,12 +101,12 @@ impl AllpayConfig {
             guid_format: GuidFormat::default(),
             utc_offset: UtcOffset::from_hms(5, 0, 0).unwrap_or(UtcOffset::UTC),
             http: HttpConfig::default(),
-            terminal_schedule: RetryPolicy {
-                max_attempts: 10,
-                initial_backoff: Duration::from_secs(1),
-                max_backoff: Duration::from_secs(30),
-                jitter: true,
-            },
+            terminal_schedule: RetryPolicy::new(
+                10,
+                Duration::from_secs(1),
+                Duration::from_secs(30),
+            )
+            .with_jitter(true),
         }
     }
 

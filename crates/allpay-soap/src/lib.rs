@@ -136,7 +136,7 @@ pub mod sandbox;
 mod sandbox_keys;
 pub mod soap;
 
-pub use client::{AllpayClient, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
+pub use client::{AllpayClient, AllpayClientBuilder, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 pub use config::{AllpayConfig, GuidFormat, Lang, ResponseVerification};
 pub use gateway::{CAPABILITIES, CashInOrder, CheckedCashIn};
 pub use model::{

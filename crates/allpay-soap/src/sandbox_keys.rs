@@ -38,7 +38,7 @@ fn pair(seed: u64) -> Pair {
     let result = RsaPrivateKey::new(&mut rng, 1024).and_then(|key| {
         let private_pem = key
             .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| rsa::Error::from(rsa::pkcs8::Error::from(e)))?
+            .map_err(rsa::Error::from)?
             .to_string();
         let public_pem = key
             .to_public_key()

@@ -33,3 +33,22 @@ fn every_truncation_of_a_certificate_is_refused() {
         assert!(VerifyingKey::from_pem(broken).is_err(), "{broken}");
     }
 }
+
+#[test]
+fn signature_errors_convert_into_the_workspace_error() {
+    let key: payments_core::Error = VerifyingKey::from_pem("not a key").unwrap_err().into();
+    assert!(
+        matches!(key, payments_core::Error::Configuration { .. }),
+        "{key:?}"
+    );
+    let unsigned: payments_core::Error = allpay_soap::dsig::verify_envelope(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>"#,
+        &VerifyingKey::from_pem(CERTIFICATE).unwrap(),
+    )
+    .unwrap_err()
+    .into();
+    assert!(
+        matches!(&unsigned, payments_core::Error::IntegrityMismatch { field, .. } if field == "signature"),
+        "{unsigned:?}"
+    );
+}

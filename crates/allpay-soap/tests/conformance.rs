@@ -32,12 +32,8 @@ impl Harness for Allpay {
         let mut config = sandbox.config();
         config.http.timeouts.total = Duration::from_millis(300);
         config.http.retry.initial_backoff = Duration::from_millis(5);
-        config.terminal_schedule = RetryPolicy {
-            max_attempts: 8,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(50),
-            jitter: false,
-        };
+        config.terminal_schedule =
+            RetryPolicy::new(8, Duration::from_millis(5), Duration::from_millis(50));
         let client = AllpayClient::new(config).unwrap();
         Allpay { sandbox, client }
     }

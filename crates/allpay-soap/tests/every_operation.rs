@@ -144,13 +144,11 @@ async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
     )
     .disable_response_verification_insecure();
     let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
-    let client = AllpayClient::with_parts(
-        config,
-        None,
-        Arc::new(clock),
-        Arc::new(SeededUuidReferences::new(3, UuidFormat::Braced)),
-    )
-    .unwrap();
+    let client = AllpayClient::builder(config)
+        .clock(Arc::new(clock))
+        .references(Arc::new(SeededUuidReferences::new(3, UuidFormat::Braced)))
+        .build()
+        .unwrap();
     let user = UserName::new("77011234567").unwrap();
     let payment = CashIn {
         to_user: user.clone(),

@@ -18,12 +18,8 @@ fn kzt(amount: &str) -> Money {
 fn client(sandbox: &AllpaySandbox) -> AllpayClient {
     let mut config = sandbox.config();
     config.http.timeouts.total = Duration::from_millis(800);
-    config.terminal_schedule = RetryPolicy {
-        max_attempts: 6,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        jitter: false,
-    };
+    config.terminal_schedule =
+        RetryPolicy::new(6, Duration::from_millis(5), Duration::from_millis(20));
     AllpayClient::new(config).unwrap()
 }
 

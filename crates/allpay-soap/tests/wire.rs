@@ -26,20 +26,13 @@ fn config(server: &MockServer) -> AllpayConfig {
         SigningKey::from_pem(merchant_private_key()).unwrap(),
         VerifyingKey::from_pem(allpay_public_key()).unwrap(),
     );
-    config.http = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total: Duration::from_secs(2),
-        },
-        max_response_bytes: 1 << 20,
-        retry: RetryPolicy::none(),
-    };
-    config.terminal_schedule = RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(10),
-        jitter: false,
-    };
+    config.http = HttpConfig::new(
+        Timeouts::new(Duration::from_secs(2), Duration::from_secs(2)),
+        1 << 20,
+        RetryPolicy::none(),
+    );
+    config.terminal_schedule =
+        RetryPolicy::new(3, Duration::from_millis(5), Duration::from_millis(10));
     config
 }
 

@@ -25,6 +25,7 @@ pub enum ClientDateFormat {
 /// Every public integration uses `restapp`/`restapp` with scope `read`,
 /// which are the defaults.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct OAuthClient {
     /// `client_id` (default `restapp`).
     pub client_id: String,
@@ -73,6 +74,7 @@ impl fmt::Debug for OAuthClient {
 /// assert!(!format!("{config:?}").contains("wallet password"));
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct JawaliConfig {
     /// Which system: [`Environment::Test`] is the published test host;
     /// production needs [`Environment::Custom`] with the address Jawali gave you.

@@ -35,12 +35,11 @@ impl Harness for Jawali {
         config.http.retry.initial_backoff = Duration::from_millis(5);
         let client = JawaliClient::builder(config)
             .clock(Arc::new(sandbox.clock().clone()))
-            .settle_policy(RetryPolicy {
-                max_attempts: 4,
-                initial_backoff: Duration::from_millis(10),
-                max_backoff: Duration::from_millis(50),
-                jitter: false,
-            })
+            .settle_policy(RetryPolicy::new(
+                4,
+                Duration::from_millis(10),
+                Duration::from_millis(50),
+            ))
             .build()
             .unwrap();
         Jawali { sandbox, client }

@@ -23,12 +23,7 @@ fn mobile() -> MobileNumber {
 }
 
 fn quick_settle() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 6,
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(200),
-        jitter: false,
-    }
+    RetryPolicy::new(6, Duration::from_millis(20), Duration::from_millis(200))
 }
 
 fn client(sandbox: &JawaliSandbox) -> JawaliClient {

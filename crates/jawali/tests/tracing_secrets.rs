@@ -18,12 +18,11 @@ async fn no_credential_or_token_reaches_the_logs_or_errors() {
 
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = JawaliClient::builder(sandbox.config())
-        .settle_policy(RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(5),
-            jitter: false,
-        })
+        .settle_policy(RetryPolicy::new(
+            2,
+            Duration::from_millis(5),
+            Duration::from_millis(5),
+        ))
         .build()
         .unwrap();
     let mobile = MobileNumber::new("771234567").unwrap();

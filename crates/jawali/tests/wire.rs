@@ -42,12 +42,11 @@ fn client(server: &MockServer) -> JawaliClient {
         .clock(Arc::new(ManualClock::new(
             UNIX_EPOCH + Duration::from_millis(NOW_MS),
         )))
-        .settle_policy(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            jitter: false,
-        })
+        .settle_policy(RetryPolicy::new(
+            3,
+            Duration::from_millis(1),
+            Duration::from_millis(2),
+        ))
         .build()
         .unwrap()
 }

@@ -37,32 +37,43 @@ struct Inner {
     references: Arc<dyn ReferenceGenerator>,
 }
 
-impl PaykassmaClient {
-    /// A client.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn new(config: PaykassmaConfig) -> Result<Self> {
-        Self::with_parts(config, None, Arc::new(UuidReferences::default()))
+/// Builds a [`PaykassmaClient`] with non-default parts.
+pub struct PaykassmaClientBuilder {
+    config: PaykassmaConfig,
+    http_client: Option<reqwest::Client>,
+    references: Arc<dyn ReferenceGenerator>,
+}
+
+impl PaykassmaClientBuilder {
+    /// Sends through the caller's `reqwest::Client` (shared pool, proxy).
+    /// The SDK still refuses to follow redirects and applies its total
+    /// timeout to every request; the connect timeout is the caller's.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
     }
 
-    /// A client over the caller's `reqwest::Client` and reference generator.
+    /// Generates `custom_transaction_id`s with `generator` (UUIDs by default).
+    #[must_use]
+    pub fn references(mut self, generator: Arc<dyn ReferenceGenerator>) -> Self {
+        self.references = generator;
+        self
+    }
+
+    /// The client.
     ///
     /// # Errors
     ///
     /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn with_parts(
-        config: PaykassmaConfig,
-        http_client: Option<reqwest::Client>,
-        references: Arc<dyn ReferenceGenerator>,
-    ) -> Result<Self> {
+    pub fn build(self) -> Result<PaykassmaClient> {
+        let config = self.config;
         let mut scrubber = Scrubber::new().with(&config.secret);
         if let Some(keys) = &config.postback_keys {
             scrubber = scrubber.with(&keys.access_key).with(&keys.private_key);
         }
         let user_agent = payments_core::user_agent!();
-        let http = match http_client {
+        let http = match self.http_client {
             Some(client) => {
                 HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
             }
@@ -72,9 +83,29 @@ impl PaykassmaClient {
             inner: Arc::new(Inner {
                 config,
                 http,
-                references,
+                references: self.references,
             }),
         })
+    }
+}
+
+impl PaykassmaClient {
+    /// A client with default parts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] when the HTTP client cannot be set up.
+    pub fn new(config: PaykassmaConfig) -> Result<Self> {
+        Self::builder(config).build()
+    }
+
+    /// A builder, to replace the HTTP client or the reference generator.
+    pub fn builder(config: PaykassmaConfig) -> PaykassmaClientBuilder {
+        PaykassmaClientBuilder {
+            config,
+            http_client: None,
+            references: Arc::new(UuidReferences::default()),
+        }
     }
 
     /// The configuration.

@@ -23,6 +23,7 @@ use crate::postback::PostbackKeys;
 /// # Ok::<(), payments_core::Error>(())
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct PaykassmaConfig {
     /// `https://api.{server}/` (or any override, a loopback sandbox included).
     pub api_url: BaseUrl,

@@ -108,7 +108,7 @@ pub mod postback;
 pub mod sandbox;
 mod wire;
 
-pub use client::PaykassmaClient;
+pub use client::{PaykassmaClient, PaykassmaClientBuilder};
 pub use config::PaykassmaConfig;
 pub use gateway::{
     CAPABILITIES, DepositOrder, InboxReply, PaykassmaGateway, PostbackInbox, PostbackRecord,

@@ -40,12 +40,7 @@ async fn world() -> World {
     config.http.timeouts.total = Duration::from_millis(300);
     let client = paykassma::PaykassmaClient::new(config).unwrap();
     let gateway = PaykassmaGateway::new(client, inbox, Duration::from_secs(2)).with_settle_policy(
-        RetryPolicy {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(50),
-            jitter: false,
-        },
+        RetryPolicy::new(4, Duration::from_millis(10), Duration::from_millis(50)),
     );
     World {
         sandbox,

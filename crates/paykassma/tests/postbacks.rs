@@ -300,3 +300,20 @@ fn both_spellings_of_a_field_are_read_with_the_preferred_one_first() {
         Some("7")
     );
 }
+
+#[test]
+fn postback_errors_convert_into_the_workspace_error() {
+    let bad: payments_core::Error = verifier()
+        .verify(b"{\"status\":\"success\",\"signature\":\"00\"}")
+        .unwrap_err()
+        .into();
+    assert!(
+        matches!(bad, payments_core::Error::Authentication { .. }),
+        "{bad:?}"
+    );
+    let malformed: payments_core::Error = verifier().verify(b"not json").unwrap_err().into();
+    assert!(
+        matches!(malformed, payments_core::Error::UndecodableResponse { .. }),
+        "{malformed:?}"
+    );
+}

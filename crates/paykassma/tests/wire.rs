@@ -23,12 +23,10 @@ fn config(server: &MockServer, total: Duration) -> PaykassmaConfig {
 }
 
 fn client(server: &MockServer) -> PaykassmaClient {
-    PaykassmaClient::with_parts(
-        config(server, Duration::from_secs(2)),
-        None,
-        Arc::new(SequentialReferences::new("dep")),
-    )
-    .unwrap()
+    PaykassmaClient::builder(config(server, Duration::from_secs(2)))
+        .references(Arc::new(SequentialReferences::new("dep")))
+        .build()
+        .unwrap()
 }
 
 fn mmk(amount: &str) -> Money {

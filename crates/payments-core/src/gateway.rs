@@ -251,12 +251,7 @@ pub trait StatusLookup: Send + Sync {
 /// How [`pay`] and the providers settle an unknown outcome by status lookups:
 /// up to 8 lookups, 250 ms apart at first, at most 5 s apart.
 pub fn default_reconcile_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 8,
-        initial_backoff: Duration::from_millis(250),
-        max_backoff: Duration::from_secs(5),
-        jitter: true,
-    }
+    RetryPolicy::new(8, Duration::from_millis(250), Duration::from_secs(5)).with_jitter(true)
 }
 
 /// What one attempt at settling an unknown outcome found.
@@ -311,7 +306,7 @@ impl<T> Attempt<T> {
 ///
 /// const RULES: ReferenceRules = ReferenceRules { field: "ref", max_len: 32, charset: Charset::Alphanumeric };
 /// let reference = MerchantReference::new("order42", &RULES).unwrap();
-/// let policy = RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(1), jitter: false };
+/// let policy = RetryPolicy::new(3, Duration::from_millis(1), Duration::from_millis(1));
 /// let commit = Operation::money_moving("demo", "cash_out");
 /// let lookups = std::sync::atomic::AtomicU32::new(0);
 /// let settled = settle_by(&policy, commit, &reference, None, |_| async {

@@ -475,11 +475,6 @@ pub fn quick_http(total: std::time::Duration) -> crate::http::HttpConfig {
             total,
         },
         max_response_bytes: 1 << 20,
-        retry: crate::http::RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            jitter: false,
-        },
+        retry: crate::http::RetryPolicy::new(2, Duration::from_millis(1), Duration::from_millis(2)),
     }
 }

@@ -12,23 +12,15 @@ const INQUIRY: Operation = Operation::read("test", "inquiry");
 const CASH_OUT: Operation = Operation::money_moving("test", "cash_out");
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        jitter: true,
-    }
+    RetryPolicy::new(3, Duration::from_millis(1), Duration::from_millis(5)).with_jitter(true)
 }
 
 fn client(total: Duration) -> HttpClient {
-    let config = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total,
-        },
-        max_response_bytes: 1024,
-        retry: fast_retries(),
-    };
+    let config = HttpConfig::new(
+        Timeouts::new(Duration::from_secs(2), total),
+        1024,
+        fast_retries(),
+    );
     let scrubber = Scrubber::new().with(&SecretString::from("pa55/word+"));
     HttpClient::new("payments-core-tests/1.0", config, scrubber).unwrap()
 }
@@ -358,14 +350,11 @@ async fn a_caller_supplied_reqwest_client_gets_the_user_agent_and_the_total_time
                 .body("{}");
         })
         .await;
-    let config = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(1),
-            total: Duration::from_millis(100),
-        },
-        max_response_bytes: 1024,
-        retry: RetryPolicy::none(),
-    };
+    let config = HttpConfig::new(
+        Timeouts::new(Duration::from_secs(1), Duration::from_millis(100)),
+        1024,
+        RetryPolicy::none(),
+    );
     let client = HttpClient::with_client(
         reqwest::Client::new(),
         "payments-core-tests/1.0",

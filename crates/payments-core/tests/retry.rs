@@ -63,12 +63,7 @@ fn reads_are_retried_on_transient_errors_until_attempts_run_out() {
 
 #[test]
 fn backoff_grows_exponentially_up_to_the_cap_without_jitter() {
-    let policy = RetryPolicy {
-        max_attempts: 10,
-        initial_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(700),
-        jitter: false,
-    };
+    let policy = RetryPolicy::new(10, Duration::from_millis(100), Duration::from_millis(700));
     let mut rng = fastrand::Rng::with_seed(1);
     let waits: Vec<u128> = (1..=6)
         .map(|a| policy.backoff(a, &mut rng).as_millis())
@@ -82,12 +77,8 @@ fn backoff_grows_exponentially_up_to_the_cap_without_jitter() {
 
 #[test]
 fn jittered_backoff_stays_between_half_and_all_of_the_delay() {
-    let policy = RetryPolicy {
-        max_attempts: 10,
-        initial_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_secs(5),
-        jitter: true,
-    };
+    let policy =
+        RetryPolicy::new(10, Duration::from_millis(100), Duration::from_secs(5)).with_jitter(true);
     let mut rng = fastrand::Rng::with_seed(42);
     let mut seen = std::collections::HashSet::new();
     for _ in 0..200 {

@@ -40,14 +40,11 @@ impl SandboxHandler for Ledger {
 async fn start() -> (Arc<Ledger>, SandboxServer, HttpClient) {
     let ledger = Arc::new(Ledger::default());
     let server = SandboxServer::start(ledger.clone()).await.unwrap();
-    let config = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total: Duration::from_millis(300),
-        },
-        max_response_bytes: 1 << 20,
-        retry: RetryPolicy::none(),
-    };
+    let config = HttpConfig::new(
+        Timeouts::new(Duration::from_secs(2), Duration::from_millis(300)),
+        1 << 20,
+        RetryPolicy::none(),
+    );
     let client = HttpClient::new("sim/1", config, Scrubber::new()).unwrap();
     (ledger, server, client)
 }

@@ -73,14 +73,11 @@ fn debug_of_secrets_and_of_the_scrubber_shows_no_value() {
 }
 
 fn client(total: Duration) -> HttpClient {
-    let config = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total,
-        },
-        max_response_bytes: 1 << 20,
-        retry: RetryPolicy::none(),
-    };
+    let config = HttpConfig::new(
+        Timeouts::new(Duration::from_secs(2), total),
+        1 << 20,
+        RetryPolicy::none(),
+    );
     HttpClient::new("test/1", config, scrubber()).unwrap()
 }
 

@@ -21,14 +21,11 @@ async fn tracing_output_names_the_operation_but_never_the_secret() {
     ))
     .unwrap();
     url.query_pairs_mut().append_pair("secret", SECRET);
-    let config = HttpConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(2),
-            total: Duration::from_secs(2),
-        },
-        max_response_bytes: 1 << 20,
-        retry: RetryPolicy::none(),
-    };
+    let config = HttpConfig::new(
+        Timeouts::new(Duration::from_secs(2), Duration::from_secs(2)),
+        1 << 20,
+        RetryPolicy::none(),
+    );
     let client = HttpClient::new(
         "test/1",
         config,

@@ -41,34 +41,45 @@ struct Inner {
     clock: Arc<dyn Clock>,
 }
 
-impl QrWalletClient {
-    /// A client on the system clock.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn new(config: QrWalletConfig) -> Result<Self> {
-        Self::with_parts(config, None, Arc::new(SystemClock))
+/// Builds a [`QrWalletClient`] with non-default parts.
+pub struct QrWalletClientBuilder {
+    config: QrWalletConfig,
+    http_client: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+}
+
+impl QrWalletClientBuilder {
+    /// Sends through the caller's `reqwest::Client` (shared pool, proxy).
+    /// The SDK still refuses to follow redirects and applies its total
+    /// timeout to every request; the connect timeout is the caller's.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
     }
 
-    /// A client over the caller's `reqwest::Client`, reading time from
-    /// `clock` (token expiry, session expiry).
+    /// Reads time (token and session expiry) from `clock`.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The client.
     ///
     /// # Errors
     ///
-    /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn with_parts(
-        config: QrWalletConfig,
-        http_client: Option<reqwest::Client>,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self> {
+    /// [`Error::Configuration`] for a token URL that breaks the https rule,
+    /// or when the HTTP client cannot be set up.
+    pub fn build(self) -> Result<QrWalletClient> {
+        let (config, clock) = (self.config, self.clock);
         // The token endpoint carries the client secret: the same https
         // (or loopback http) rule as every other URL.
         BaseUrl::endpoint(config.token_url.as_str())
             .map_err(|e| Error::configuration(format_args!("token_url: {e}")))?;
         let scrubber = Scrubber::new().with(&config.client_secret);
         let user_agent = payments_core::user_agent!();
-        let http = match http_client {
+        let http = match self.http_client {
             Some(client) => {
                 HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
             }
@@ -82,6 +93,26 @@ impl QrWalletClient {
                 clock,
             }),
         })
+    }
+}
+
+impl QrWalletClient {
+    /// A client on the system clock.
+    ///
+    /// # Errors
+    ///
+    /// As [`QrWalletClientBuilder::build`].
+    pub fn new(config: QrWalletConfig) -> Result<Self> {
+        Self::builder(config).build()
+    }
+
+    /// A builder, to replace the HTTP client or the clock.
+    pub fn builder(config: QrWalletConfig) -> QrWalletClientBuilder {
+        QrWalletClientBuilder {
+            config,
+            http_client: None,
+            clock: Arc::new(SystemClock),
+        }
     }
 
     /// The configuration.

@@ -41,6 +41,7 @@ pub enum CorrelationIdEncoding {
 /// # Ok::<(), payments_core::Error>(())
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct QrWalletConfig {
     /// The wallet API (`https://stsapiuat.walletgate.io/` in UAT).
     pub api_url: BaseUrl,
@@ -73,7 +74,7 @@ impl QrWalletConfig {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty `provider_id`.
+    /// [`Error::Configuration`] for an empty `provider_id`.
     pub fn new(
         api_url: BaseUrl,
         token_url: Url,
@@ -84,7 +85,7 @@ impl QrWalletConfig {
     ) -> Result<Self, Error> {
         let provider_id = provider_id.into();
         if provider_id.trim().is_empty() {
-            return Err(Error::invalid("provider_id", "must not be empty"));
+            return Err(Error::configuration("provider_id must not be empty"));
         }
         Ok(Self::assemble(
             api_url,
@@ -124,7 +125,7 @@ impl QrWalletConfig {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty `provider_id`.
+    /// [`Error::Configuration`] for an empty `provider_id`.
     pub fn uat(
         client_id: impl Into<String>,
         client_secret: SecretString,

@@ -110,7 +110,7 @@ mod model;
 pub mod sandbox;
 mod wire;
 
-pub use client::QrWalletClient;
+pub use client::{QrWalletClient, QrWalletClientBuilder};
 pub use config::{CorrelationIdEncoding, QrWalletConfig, UAT_API_URL, UAT_TOKEN_URL};
 pub use gateway::{BegunPayment, CAPABILITIES, QrPayment};
 pub use model::{

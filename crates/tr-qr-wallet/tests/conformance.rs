@@ -33,14 +33,15 @@ impl Harness for Sipay {
         let mut config = sandbox.config();
         config.http.timeouts.total = Duration::from_millis(300);
         config.http.retry.initial_backoff = Duration::from_millis(5);
-        config.settle = payments_core::http::RetryPolicy {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(50),
-            jitter: false,
-        };
-        let client =
-            QrWalletClient::with_parts(config, None, Arc::new(sandbox.clock().clone())).unwrap();
+        config.settle = payments_core::http::RetryPolicy::new(
+            4,
+            Duration::from_millis(10),
+            Duration::from_millis(50),
+        );
+        let client = QrWalletClient::builder(config)
+            .clock(Arc::new(sandbox.clock().clone()))
+            .build()
+            .unwrap();
         Sipay { sandbox, client }
     }
 

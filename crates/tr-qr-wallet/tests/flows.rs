@@ -26,15 +26,15 @@ async fn world(balance: &str, limit: &str) -> World {
     sandbox.add_wallet(&wallet(), tl(balance), tl(limit));
     let mut config = sandbox.config();
     config.http.timeouts.total = Duration::from_millis(500);
-    config.settle = payments_core::http::RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        jitter: false,
-    };
-    let client =
-        QrWalletClient::with_parts(config, None, std::sync::Arc::new(sandbox.clock().clone()))
-            .unwrap();
+    config.settle = payments_core::http::RetryPolicy::new(
+        3,
+        Duration::from_millis(5),
+        Duration::from_millis(20),
+    );
+    let client = QrWalletClient::builder(config)
+        .clock(std::sync::Arc::new(sandbox.clock().clone()))
+        .build()
+        .unwrap();
     World { sandbox, client }
 }
 

@@ -37,7 +37,10 @@ fn clock() -> ManualClock {
 }
 
 fn client_with(config: QrWalletConfig, clock: &ManualClock) -> QrWalletClient {
-    QrWalletClient::with_parts(config, None, Arc::new(clock.clone())).unwrap()
+    QrWalletClient::builder(config)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
 }
 
 async fn token(server: &MockServer) -> httpmock::Mock<'_> {
@@ -500,7 +503,11 @@ fn bad_input_is_refused_before_anything_is_sent() {
         " ",
     )
     .unwrap_err();
-    assert!(matches!(error, Error::InvalidInput { ref field, .. } if field == "provider_id"));
+    // A bad configuration is a configuration error, not refused input.
+    assert!(
+        matches!(&error, Error::Configuration { message } if message.contains("provider_id")),
+        "{error:?}"
+    );
     let client = rt.block_on(async { client_with(config(&server), &clock()) });
     let error = rt
         .block_on(client.create_qr_code("m", "t", Money::parse("1", Currency::USD).unwrap()))
@@ -515,7 +522,10 @@ async fn a_plain_http_token_url_off_loopback_is_a_configuration_error() {
     let server = MockServer::start_async().await;
     let mut config = config(&server);
     config.token_url = url::Url::parse("http://identity.example.com/connect/token").unwrap();
-    let error = QrWalletClient::with_parts(config, None, Arc::new(clock())).unwrap_err();
+    let error = QrWalletClient::builder(config)
+        .clock(Arc::new(clock()))
+        .build()
+        .unwrap_err();
     assert!(matches!(error, Error::Configuration { .. }), "{error:?}");
     assert!(error.to_string().contains("token_url"), "{error}");
 }

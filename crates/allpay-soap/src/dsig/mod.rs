@@ -58,6 +58,27 @@ pub enum SignatureError {
     Key(String),
 }
 
+/// A [`SignatureError`] in the workspace's error taxonomy: a key that cannot
+/// be read is a configuration error; a message that is not signed, or whose
+/// signature does not verify, is an integrity mismatch on `signature`
+/// (operation `allpay.signature`), so `?` works in code that returns
+/// [`payments_core::Result`].
+impl From<SignatureError> for payments_core::Error {
+    fn from(error: SignatureError) -> Self {
+        match error {
+            SignatureError::Key(message) => {
+                payments_core::Error::configuration(format_args!("Allpay key: {message}"))
+            }
+            other => payments_core::Error::IntegrityMismatch {
+                operation: payments_core::Operation::read("allpay", "signature"),
+                field: "signature".into(),
+                expected: "a valid XML-DSig signature".to_owned(),
+                actual: other.to_string(),
+            },
+        }
+    }
+}
+
 /// The merchant's RSA private key, for signing requests.
 #[derive(Clone)]
 pub struct SigningKey(pkcs1v15::SigningKey<Sha1>);

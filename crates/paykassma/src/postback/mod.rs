@@ -145,6 +145,29 @@ impl PostbackError {
     }
 }
 
+/// A [`PostbackError`] in the workspace's error taxonomy (operation
+/// `paykassma.postback`): a malformed body is an undecodable answer, a
+/// missing or bad signature an authentication failure — so `?` works in
+/// code that returns [`payments_core::Result`]. Answer the sender with
+/// [`PostbackError::http_status`] either way.
+impl From<PostbackError> for payments_core::Error {
+    fn from(error: PostbackError) -> Self {
+        let operation = payments_core::Operation::read("paykassma", "postback");
+        match error {
+            PostbackError::Malformed(detail) => payments_core::Error::UndecodableResponse {
+                operation,
+                detail: format!("malformed postback: {detail}"),
+                raw: payments_core::secret::RedactedText::from_static(""),
+                source: None,
+            },
+            other => payments_core::Error::Authentication {
+                operation,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Which layout a postback came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -17,11 +17,19 @@ use crate::secret::{ExposeSecret, Scrubber, SecretString};
 
 /// Connect and total time limits for one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Establishing the connection (TCP and TLS).
     pub connect: Duration,
     /// The whole attempt: connect, send, wait, read the answer.
     pub total: Duration,
+}
+
+impl Timeouts {
+    /// `connect` to establish the connection, `total` for the whole attempt.
+    pub const fn new(connect: Duration, total: Duration) -> Self {
+        Timeouts { connect, total }
+    }
 }
 
 impl Default for Timeouts {
@@ -36,6 +44,7 @@ impl Default for Timeouts {
 
 /// How a provider client uses HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpConfig {
     /// Time limits per attempt.
     pub timeouts: Timeouts,
@@ -43,6 +52,17 @@ pub struct HttpConfig {
     pub max_response_bytes: usize,
     /// Retries for reads and for requests that were not sent.
     pub retry: RetryPolicy,
+}
+
+impl HttpConfig {
+    /// A configuration from its parts.
+    pub const fn new(timeouts: Timeouts, max_response_bytes: usize, retry: RetryPolicy) -> Self {
+        HttpConfig {
+            timeouts,
+            max_response_bytes,
+            retry,
+        }
+    }
 }
 
 impl Default for HttpConfig {

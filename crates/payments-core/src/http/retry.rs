@@ -9,6 +9,7 @@ use crate::operation::OperationKind;
 /// that are idempotent, or to errors that prove the request was not sent.
 /// A money-moving call whose request may have gone out is never repeated.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (`1` = no retry).
     pub max_attempts: u32,
@@ -34,6 +35,25 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// `max_attempts` attempts in all, waiting `initial_backoff` before the
+    /// second and doubling up to `max_backoff`, without jitter
+    /// ([`with_jitter`](Self::with_jitter) adds it).
+    pub const fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        RetryPolicy {
+            max_attempts,
+            initial_backoff,
+            max_backoff,
+            jitter: false,
+        }
+    }
+
+    /// The same policy, its waits randomised (`true`) or not.
+    #[must_use]
+    pub const fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
     /// A single attempt.
     pub fn none() -> Self {
         RetryPolicy {
