@@ -10,6 +10,8 @@
 //! - `cargo xtask faults [--operations N] [--seed S]` — the money-safety
 //!   campaign: N (2000) payments per provider with random faults, the
 //!   sandbox ledgers compared with the merchant's results.
+//! - `cargo xtask standalone` — each provider crate, depended on alone from a
+//!   crate outside the workspace, builds and runs its README example.
 //! - `cargo xtask dsig-fixtures` — envelopes signed by `xmlsec1` with a
 //!   throwaway key (only its public half kept), for the Allpay crate's
 //!   hermetic interop test (`tests/fixtures/xmlsec1/`).
@@ -19,6 +21,7 @@
 
 mod codegen;
 mod dsig_fixtures;
+mod standalone;
 
 use std::env;
 use std::ffi::OsStr;
@@ -56,9 +59,10 @@ fn main() -> ExitCode {
         Some("referee") => referee(),
         Some("faults") => faults(&args[1..]),
         Some("dsig-fixtures") => dsig_fixtures::generate(&root()),
+        Some("standalone") => standalone::run(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone>"
             );
             return ExitCode::from(2);
         }
@@ -98,6 +102,9 @@ fn ci() -> Result {
         )
     })?;
     step("dependency rules", deps)?;
+    step("each provider crate alone, outside the workspace", || {
+        standalone::run(&root())
+    })?;
     step(
         "referee (lxml + zeep over the SOAP request snapshots)",
         referee,

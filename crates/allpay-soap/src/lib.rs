@@ -143,6 +143,16 @@ pub use model::{
     AgentBalance, BRACED_GUID_RULES, CashIn, CashOut, CashOutToken, PLAIN_GUID_RULES,
     TerminalPayment, TerminalStatus, Transaction, TransactionStatus, UserInfo, UserName,
 };
+/// The shared core (money, references, errors, the `Gateway`), re-exported:
+/// depending on this crate alone is enough.
+pub use payments_core;
+pub use payments_core::{
+    BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Environment, Error, ExposeSecret,
+    Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus, ProviderReference,
+    Result, SecretString, pay, settle,
+};
+/// The HTTP client crate, for callers who supply their own `reqwest::Client`.
+pub use reqwest;
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "sandbox"))]

@@ -142,6 +142,18 @@ pub use model::{
     Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, SentUnder,
     StatementEntry, TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
 };
+/// The shared core (money, references, errors, the `Gateway`), re-exported:
+/// depending on this crate alone is enough.
+pub use payments_core;
+pub use payments_core::{
+    BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Environment, Error, ExposeSecret,
+    Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus, ProviderReference,
+    Result, SecretString, StatusLookup, pay, settle,
+};
+/// The HTTP client crate, for callers who supply their own `reqwest::Client`.
+pub use reqwest;
+/// The date and time crate, whose types this crate's API takes (statements).
+pub use time;
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "sandbox"))]

@@ -119,6 +119,18 @@ pub use model::{
     Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, Lang,
     MAX_KEY1_LEN, MAX_LABEL_LEN, TransactionNumber, WalletType,
 };
+/// The shared core (money, references, errors, the `Gateway`), re-exported:
+/// depending on this crate alone is enough.
+pub use payments_core;
+pub use payments_core::{
+    BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Environment, Error, ExposeSecret,
+    Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus, ProviderReference,
+    Result, SecretString, pay, settle,
+};
+/// The HTTP client crate, for callers who supply their own `reqwest::Client`.
+pub use reqwest;
+/// Crates whose types this crate's API carries (postback fields and times, URLs).
+pub use {serde_json, time, url};
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "sandbox"))]

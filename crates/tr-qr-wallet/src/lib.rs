@@ -117,6 +117,18 @@ pub use model::{
     Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
     QrReceipt, QrSession, Sale, SenderWallet, Settlement, WalletCode, WalletNumber,
 };
+/// The shared core (money, references, errors, the `Gateway`), re-exported:
+/// depending on this crate alone is enough.
+pub use payments_core;
+pub use payments_core::{
+    BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Environment, Error, ExposeSecret,
+    Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus, ProviderReference,
+    Result, SecretString, pay, settle,
+};
+/// The HTTP client crate, for callers who supply their own `reqwest::Client`.
+pub use reqwest;
+/// Crates whose types this crate's API carries (times, the token URL).
+pub use {time, url};
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "sandbox"))]
