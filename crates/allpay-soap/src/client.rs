@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 use payments_core::clock::{Clock, SystemClock};
-use payments_core::gateway::{Attempt, settle_by};
+use payments_core::gateway::{Attempt, deadline_passed, settle_by, within};
 use payments_core::http::{HttpClient, Request};
 use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences};
 use payments_core::secret::Scrubber;
@@ -14,6 +14,7 @@ use payments_core::{
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use tracing::Instrument;
 use yaserde::{YaDeserialize, YaSerialize};
 
 use crate::config::{AllpayConfig, GuidFormat, ResponseVerification};
@@ -533,14 +534,16 @@ impl AllpayClient {
     /// # Errors
     ///
     /// Invalid input or configuration (nothing was sent);
-    /// [`Error::OutcomeUnknown`] when the schedule ran out without a final
-    /// status, carrying the last answer (a Fault's code, text and detail)
+    /// [`Error::OutcomeUnknown`] when the schedule or the deadline
+    /// ([`AllpayConfig::deadline`]) ran out without a final status, carrying the last answer (a Fault's code, text and detail)
     /// as its reason and source — repeat later with the same [`CashIn`]:
     /// Allpay declines a payment left without repeats for more than a day.
     pub async fn drive_cash_in_payment(&self, payment: &CashIn) -> Result<TerminalPayment> {
         let prepared = self.prepare_cash_in_payment(payment)?;
         let policy = &self.inner.config.terminal_schedule;
-        settle_by(policy, CASH_IN_PAYMENT, &payment.guid, None, |attempt| {
+        let deadline = self.inner.config.deadline;
+        let span = tracing::info_span!("allpay_drive", guid = %payment.guid);
+        let drive = settle_by(policy, CASH_IN_PAYMENT, &payment.guid, None, |attempt| {
             let prepared = &prepared;
             async move {
                 match self.send_cash_in_payment(prepared).await {
@@ -555,7 +558,11 @@ impl AllpayClient {
                     Err(error) => Attempt::failed(error),
                 }
             }
+        });
+        within(deadline, drive, || {
+            deadline_passed(CASH_IN_PAYMENT, &payment.guid, deadline)
         })
+        .instrument(span)
         .await
     }
 

@@ -80,6 +80,11 @@ pub struct AllpayConfig {
     /// How [`drive_cash_in_payment`](crate::AllpayClient::drive_cash_in_payment)
     /// repeats a pending terminal payment (default: 10 attempts, 1 s to 30 s apart).
     pub terminal_schedule: RetryPolicy,
+    /// How long the drive may take in all (default
+    /// [`DEFAULT_PAY_DEADLINE`](payments_core::gateway::DEFAULT_PAY_DEADLINE),
+    /// one minute): past it, the payment is
+    /// [`OutcomeUnknown`](payments_core::Error::OutcomeUnknown) with its GUID.
+    pub deadline: Duration,
 }
 
 impl AllpayConfig {
@@ -107,6 +112,7 @@ impl AllpayConfig {
                 Duration::from_secs(30),
             )
             .with_jitter(true),
+            deadline: payments_core::gateway::DEFAULT_PAY_DEADLINE,
         }
     }
 

@@ -428,3 +428,29 @@ async fn the_sandbox_refuses_an_unquoted_soap_action() {
         assert_eq!(status == 200, accepted, "{action}: {status} {text}");
     }
 }
+
+/// The drive is bounded by its deadline as well as its schedule: past it,
+/// the payment is unknown with its GUID, never declined.
+#[tokio::test]
+async fn the_drive_past_its_deadline_is_unknown_with_its_guid() {
+    let sandbox = AllpaySandbox::start_with(SandboxOptions {
+        pending_polls: 1000,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut config = sandbox.config();
+    config.terminal_schedule =
+        RetryPolicy::new(1000, Duration::from_millis(5), Duration::from_millis(10));
+    config.deadline = Duration::from_millis(300);
+    let client = AllpayClient::new(config).unwrap();
+    let payment = cash_in(&client, "77011234567", "100");
+    let started = std::time::Instant::now();
+    let error = client.drive_cash_in_payment(&payment).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { reference: Some(r), reason, .. }
+            if r == payment.guid.as_str() && reason.contains("deadline")),
+        "{error:?}"
+    );
+}

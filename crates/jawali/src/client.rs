@@ -56,6 +56,7 @@ struct Inner {
     correlation: Arc<dyn ReferenceGenerator>,
     clock: Arc<dyn Clock>,
     settle: RetryPolicy,
+    deadline: Duration,
     used: Mutex<UsedReferences>,
 }
 
@@ -89,6 +90,7 @@ pub struct JawaliClientBuilder {
     correlation: Arc<dyn ReferenceGenerator>,
     clock: Arc<dyn Clock>,
     settle: RetryPolicy,
+    deadline: Duration,
 }
 
 impl JawaliClientBuilder {
@@ -128,6 +130,16 @@ impl JawaliClientBuilder {
         self
     }
 
+    /// How long [`JawaliClient::collect`] may take in all (default
+    /// [`DEFAULT_PAY_DEADLINE`](payments_core::gateway::DEFAULT_PAY_DEADLINE),
+    /// one minute). Past it, a cash-out that may have left is
+    /// [`Error::OutcomeUnknown`] with its `refId`.
+    #[must_use]
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// The client.
     ///
     /// # Errors
@@ -160,6 +172,7 @@ impl JawaliClientBuilder {
                 correlation: self.correlation,
                 clock: self.clock,
                 settle: self.settle,
+                deadline: self.deadline,
                 used: Mutex::new(UsedReferences::default()),
             }),
         })
@@ -185,6 +198,7 @@ impl JawaliClient {
             correlation: Arc::new(UuidReferences::default()),
             clock: Arc::new(SystemClock),
             settle: payments_core::gateway::default_reconcile_policy(),
+            deadline: payments_core::gateway::DEFAULT_PAY_DEADLINE,
         }
     }
 
@@ -802,6 +816,10 @@ impl JawaliClient {
 
     pub(crate) fn settle_policy(&self) -> &RetryPolicy {
         &self.inner.settle
+    }
+
+    pub(crate) fn deadline(&self) -> Duration {
+        self.inner.deadline
     }
 }
 

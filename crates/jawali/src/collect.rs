@@ -2,11 +2,12 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use payments_core::gateway::{Attempt, settle_by};
+use payments_core::gateway::{Attempt, deadline_before_commit, deadline_passed, settle_by, within};
 use payments_core::{
     Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
     Reconciliation, Result, StatusLookup, async_trait,
 };
+use tracing::Instrument;
 
 use crate::JawaliClient;
 use crate::client::mismatch;
@@ -98,11 +99,16 @@ impl JawaliClient {
     /// # Ok(()) }
     /// ```
     ///
+    /// It all runs within the client's deadline (one minute by default,
+    /// [`JawaliClientBuilder::deadline`](crate::JawaliClientBuilder::deadline)),
+    /// in a `jawali_collect` span carrying the `refId`.
+    ///
     /// # Errors
     ///
     /// Invalid input; the voucher errors above; a cash-out decline;
-    /// [`Error::OutcomeUnknown`] only if the lookups could not settle it
-    /// (then [`check_status`](Self::check_status) with the error's reference
+    /// [`Error::OutcomeUnknown`] if the lookups could not settle it, or the
+    /// deadline passed after the cash-out may have left (then
+    /// [`check_status`](Self::check_status) with the error's reference
     /// settles it later).
     pub async fn collect(
         &self,
@@ -111,8 +117,23 @@ impl JawaliClient {
         expected: Money,
     ) -> Result<CashOutReceipt> {
         let payment = VoucherPayment::new(voucher, customer_mobile, expected)?;
-        let checked = self.check_voucher(payment).await?;
-        self.redeem(&checked).await
+        let deadline = self.deadline();
+        let span = tracing::info_span!("jawali_collect", ref_id = tracing::field::Empty);
+        async move {
+            let started = tokio::time::Instant::now();
+            let checked = within(deadline, self.check_voucher(payment), || {
+                deadline_before_commit(Service::Inquiry.operation(), deadline)
+            })
+            .await?;
+            tracing::Span::current().record("ref_id", tracing::field::display(&checked.reference));
+            let left = deadline.saturating_sub(started.elapsed());
+            within(left, self.redeem(&checked), || {
+                deadline_passed(Service::CashOut.operation(), &checked.reference, deadline)
+            })
+            .await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Steps 2 and 3 of [`collect`](Self::collect): one cash-out of a checked

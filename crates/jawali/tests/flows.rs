@@ -438,3 +438,45 @@ async fn a_payment_through_a_dead_wallet_token_uses_a_fresh_ref_id_for_the_repea
     assert_eq!(sandbox.cash_outs().len(), 1);
     assert_eq!(sandbox.cash_outs()[0].reference, receipt.reference.as_str());
 }
+
+/// `collect` is bounded: past the client's deadline, a cash-out that may
+/// have left is unknown — with its refId — and a later lookup settles it.
+#[tokio::test]
+async fn collect_past_its_deadline_is_unknown_with_its_ref_id() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let mut config = sandbox.config();
+    config.http.timeouts.total = Duration::from_secs(5);
+    let client = JawaliClient::builder(config)
+        .clock(Arc::new(sandbox.clock().clone()))
+        .settle_policy(quick_settle())
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let voucher = sandbox.create_voucher(yer("90"), &mobile());
+    sandbox
+        .faults()
+        .inject("cash_out", Fault::Delay(Duration::from_millis(800)));
+    let started = std::time::Instant::now();
+    let error = client
+        .collect(voucher.as_str(), "771234567", yer("90"))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let Error::OutcomeUnknown {
+        reference: Some(reference),
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let status = client
+        .check_status(&MerchantReference::new(reference, &jawali::REF_ID_RULES).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.state, TransactionState::Succeeded);
+}

@@ -374,7 +374,60 @@ where
     })
 }
 
-/// The generic flow over any gateway: prepare, then [`commit_and_settle`].
+/// How long [`pay`] gives one payment, from prepare to its final outcome:
+/// one minute, so that no request handler is held for minutes. When it
+/// passes after the commit may have left, the answer is
+/// [`Error::OutcomeUnknown`] with the reference — settle it later.
+pub const DEFAULT_PAY_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs `flow` within `deadline`. When it passes, `on_deadline` says what
+/// that means (before a commit: a timed-out read; after: unknown).
+///
+/// # Errors
+///
+/// `flow`'s error, or `on_deadline`'s.
+pub async fn within<T>(
+    deadline: Duration,
+    flow: impl std::future::Future<Output = Result<T>>,
+    on_deadline: impl FnOnce() -> Error,
+) -> Result<T> {
+    match tokio::time::timeout(deadline, flow).await {
+        Ok(result) => result,
+        Err(_) => Err(on_deadline()),
+    }
+}
+
+/// The error for a deadline that passed after the commit of `reference`
+/// may have left.
+pub fn deadline_passed(
+    operation: crate::Operation,
+    reference: &MerchantReference,
+    deadline: Duration,
+) -> Error {
+    Error::OutcomeUnknown {
+        operation,
+        reference: Some(reference.to_string()),
+        reason: format!(
+            "the payment's deadline of {deadline:?} passed before its outcome was known; settle it later by this reference"
+        ),
+        source: None,
+    }
+}
+
+/// The error for a deadline that passed before anything could move.
+pub fn deadline_before_commit(operation: crate::Operation, deadline: Duration) -> Error {
+    Error::Transport {
+        operation,
+        timed_out: true,
+        reason: format!(
+            "the payment's deadline of {deadline:?} passed before its commit; nothing moved"
+        ),
+        source: None,
+    }
+}
+
+/// The generic flow over any gateway: prepare, then [`commit_and_settle`],
+/// within [`DEFAULT_PAY_DEADLINE`] ([`pay_within`] sets another).
 ///
 /// Once the commit request may have left, the payment ends in a final
 /// outcome the provider proved — `Ok` with a final [`PaymentStatus`], a
@@ -387,8 +440,64 @@ where
 /// Errors of `prepare` (nothing moved); a commit decline (nothing moved);
 /// an integrity mismatch; [`Error::OutcomeUnknown`].
 pub async fn pay<G: Gateway + ?Sized>(gateway: &G, order: G::Order) -> Result<PaymentOutcome> {
-    let prepared = gateway.prepare(order).await?;
-    commit_and_settle(gateway, &prepared).await
+    pay_within(gateway, order, DEFAULT_PAY_DEADLINE).await
+}
+
+/// [`pay`], within `deadline` in all. When it passes before the commit,
+/// the error is a timed-out [`Error::Transport`] (nothing moved); after the
+/// commit may have left, [`Error::OutcomeUnknown`] with the reference. The
+/// flow runs in a `payment` span carrying the provider and the reference.
+///
+/// # Errors
+///
+/// As [`pay`].
+pub async fn pay_within<G: Gateway + ?Sized>(
+    gateway: &G,
+    order: G::Order,
+    deadline: Duration,
+) -> Result<PaymentOutcome> {
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "payment",
+        provider = gateway.provider(),
+        reference = tracing::field::Empty
+    );
+    async move {
+        let started = tokio::time::Instant::now();
+        let prepare = crate::Operation::read(gateway.provider(), "prepare");
+        let prepared = within(deadline, gateway.prepare(order), || {
+            deadline_before_commit(prepare, deadline)
+        })
+        .await?;
+        commit_and_settle_within(
+            gateway,
+            &prepared,
+            deadline.saturating_sub(started.elapsed()),
+        )
+        .await
+    }
+    .instrument(span)
+    .await
+}
+
+/// [`commit_and_settle`] within `deadline`: when it passes, the payment is
+/// [`Error::OutcomeUnknown`] with its reference (the commit may have left).
+///
+/// # Errors
+///
+/// As [`commit_and_settle`].
+pub async fn commit_and_settle_within<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+    deadline: Duration,
+) -> Result<PaymentOutcome> {
+    let reference = gateway.reference(prepared);
+    tracing::Span::current().record("reference", tracing::field::display(reference));
+    let operation = crate::Operation::money_moving(gateway.provider(), "commit");
+    within(deadline, commit_and_settle(gateway, prepared), || {
+        deadline_passed(operation, reference, deadline)
+    })
+    .await
 }
 
 /// Commits a prepared payment once; if its outcome is not final, settles it
@@ -538,15 +647,24 @@ enum Stage<G: Gateway> {
 pub struct Checkout<G: Gateway> {
     gateway: std::sync::Arc<G>,
     stage: tokio::sync::Mutex<Stage<G>>,
+    deadline: Duration,
 }
 
 impl<G: Gateway> Checkout<G> {
-    /// Binds `order` to `gateway`.
+    /// Binds `order` to `gateway`; each `pay()` runs within [`DEFAULT_PAY_DEADLINE`].
     pub fn new(gateway: std::sync::Arc<G>, order: G::Order) -> Self {
         Checkout {
             gateway,
             stage: tokio::sync::Mutex::new(Stage::Order(order)),
+            deadline: DEFAULT_PAY_DEADLINE,
         }
+    }
+
+    /// Each `pay()` runs within `deadline` instead.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
     }
 }
 
@@ -576,13 +694,24 @@ where
                 ));
             }
             Stage::Unsettled(prepared) => {
-                let result = settle(gateway, prepared).await;
+                let reference = gateway.reference(prepared);
+                let operation = crate::Operation::money_moving(gateway.provider(), "commit");
+                let result = within(self.deadline, settle(gateway, prepared), || {
+                    deadline_passed(operation, reference, self.deadline)
+                })
+                .await;
                 (result, None)
             }
             Stage::Order(order) => {
                 // Preparing moves no money: after a refusal, it may run again.
-                let prepared = gateway.prepare(order.clone()).await?;
-                let result = commit_and_settle(gateway, &prepared).await;
+                let started = tokio::time::Instant::now();
+                let operation = crate::Operation::read(gateway.provider(), "prepare");
+                let prepared = within(self.deadline, gateway.prepare(order.clone()), || {
+                    deadline_before_commit(operation, self.deadline)
+                })
+                .await?;
+                let left = self.deadline.saturating_sub(started.elapsed());
+                let result = commit_and_settle_within(gateway, &prepared, left).await;
                 (result, Some(prepared))
             }
         };

@@ -69,7 +69,7 @@ pub mod wire;
 pub use error::{Decline, DeclineKind, Error, Result};
 pub use gateway::{
     Capabilities, Checkout, Gateway, Payable, PaymentOutcome, PaymentStatus, Reconciliation,
-    StatusLookup, commit_and_settle, pay, settle,
+    StatusLookup, commit_and_settle, pay, pay_within, settle,
 };
 pub use http::{BaseUrl, Environment};
 pub use money::{Currency, Money, MoneyError};

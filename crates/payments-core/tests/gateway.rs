@@ -25,6 +25,8 @@ enum CommitBehaviour {
     BookOtherAmount,
     /// Books the payment, then loses the answer.
     BookThenLoseAnswer,
+    /// Books the payment, then answers only after a long while.
+    BookThenHang,
     Decline,
 }
 
@@ -108,6 +110,14 @@ impl Gateway for Fake {
                     reason: "connection dropped".into(),
                     source: None,
                 })
+            }
+            CommitBehaviour::BookThenHang => {
+                self.booked.lock().unwrap().push(prepared.reference.clone());
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                Ok(PaymentOutcome::new(
+                    prepared.reference.clone(),
+                    PaymentStatus::Completed,
+                ))
             }
             CommitBehaviour::BookOtherAmount => {
                 self.booked.lock().unwrap().push(prepared.reference.clone());
@@ -374,6 +384,46 @@ async fn settle_is_the_later_call_that_settles_an_unknown_outcome() {
     let settled = settle(&fake, &prepared).await.unwrap();
     assert_eq!(settled.status, PaymentStatus::Completed);
     assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
+}
+
+/// No handler is held for minutes: past its deadline, a payment whose
+/// commit may have left is unknown — with its reference — never a failure.
+#[tokio::test]
+async fn a_payment_past_its_deadline_is_unknown_with_its_reference() {
+    let fake = Fake::new(CommitBehaviour::BookThenHang);
+    let started = std::time::Instant::now();
+    let error = payments_core::pay_within(&fake, ten(), std::time::Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { reference: Some(r), reason, .. }
+            if r == "order-1" && reason.contains("deadline")),
+        "{error:?}"
+    );
+    assert!(!error.outcome_known());
+    // The same through a Checkout: it stays unsettled, and settles later.
+    let fake = Arc::new(Fake::new(CommitBehaviour::BookThenHang));
+    let checkout =
+        Checkout::new(Arc::clone(&fake), ten()).with_deadline(std::time::Duration::from_millis(50));
+    assert!(matches!(
+        checkout.pay().await.unwrap_err(),
+        Error::OutcomeUnknown { .. }
+    ));
+    assert_eq!(
+        checkout.pay().await.unwrap().status,
+        PaymentStatus::Completed
+    );
+    assert_eq!(
+        fake.commits.load(Ordering::SeqCst),
+        1,
+        "never committed twice"
+    );
+}
+
+#[test]
+fn the_default_deadline_is_at_most_a_minute() {
+    assert!(payments_core::gateway::DEFAULT_PAY_DEADLINE <= std::time::Duration::from_secs(60));
 }
 
 #[test]
