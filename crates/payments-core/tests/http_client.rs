@@ -369,3 +369,57 @@ async fn a_caller_supplied_reqwest_client_gets_the_user_agent_and_the_total_time
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
     assert_eq!(slow.calls_async().await, 1);
 }
+
+/// A caller-supplied client that follows redirects cannot make the SDK take
+/// another URL's answer for the provider's: the SDK's own client never
+/// follows one (the 3xx is the answer), and a followed one is an error.
+#[tokio::test]
+async fn a_redirect_is_never_an_answer_even_through_a_callers_client() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/pay");
+            then.status(302).header("location", "/elsewhere");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/elsewhere");
+            then.status(200)
+                .json_body(serde_json::json!({"status": "ok"}));
+        })
+        .await;
+    // The SDK's own client: the 302 is the answer, not followed.
+    let own = client(Duration::from_secs(2));
+    let answer = own
+        .execute(INQUIRY, None, &Request::get(url(&server, "v1/pay")))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 302);
+    // A caller's client that follows redirects (reqwest's default).
+    let callers = HttpClient::with_client(
+        reqwest::Client::new(),
+        "test/1",
+        HttpConfig::default(),
+        Scrubber::new(),
+    )
+    .unwrap();
+    let read = callers
+        .execute(INQUIRY, None, &Request::get(url(&server, "v1/pay")))
+        .await
+        .unwrap_err();
+    assert!(matches!(read, Error::Configuration { .. }), "{read:?}");
+    let pay = callers
+        .execute(
+            Operation::money_moving("demo", "pay"),
+            Some("order-1"),
+            &Request::get(url(&server, "v1/pay")),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&pay, Error::OutcomeUnknown { reference: Some(r), reason, .. }
+            if r == "order-1" && reason.contains("redirect")),
+        "{pay:?}"
+    );
+}

@@ -266,8 +266,15 @@ impl HttpClient {
     }
 
     /// A client over the caller's `reqwest::Client` (shared pool, proxy, custom
-    /// roots). The total timeout is applied per request; the connect timeout
-    /// and the redirect policy are the caller's client's own.
+    /// roots). What the SDK enforces per request: the total timeout, and
+    /// *no redirects* — an answer that arrives from another URL than the one
+    /// requested (the caller's client followed a redirect) is an error,
+    /// never a result: [`Error::OutcomeUnknown`] for a money-moving call,
+    /// [`Error::Configuration`] otherwise. What only the caller's builder can
+    /// set: the connect timeout, and not following redirects in the first
+    /// place (`reqwest::redirect::Policy::none()`, which this SDK's own
+    /// client uses) — without it, the redirected request has already been
+    /// sent when the SDK sees it.
     ///
     /// # Errors
     ///
@@ -379,6 +386,9 @@ impl HttpClient {
             .send()
             .await
             .map_err(|e| self.transport_error(operation, reference, e))?;
+        if response.url() != &request.url {
+            return Err(self.redirected(operation, reference, response.url()));
+        }
         let status = response.status().as_u16();
         let cap = self.config.max_response_bytes;
         if response
@@ -410,6 +420,25 @@ impl HttpClient {
             headers,
             body: body.freeze(),
         })
+    }
+
+    /// A caller-supplied client followed a redirect: the SDK never follows
+    /// one, so the answer is not the provider's to this request.
+    fn redirected(&self, operation: Operation, reference: Option<&str>, to: &Url) -> Error {
+        let reason = format!(
+            "the HTTP client followed a redirect (to host {}); build it with reqwest::redirect::Policy::none()",
+            to.host_str().unwrap_or("?")
+        );
+        tracing::warn!(provider = operation.provider, operation = operation.name, %reason, "redirect followed");
+        match operation.kind {
+            OperationKind::MoneyMoving => Error::OutcomeUnknown {
+                operation,
+                reference: reference.map(str::to_owned),
+                reason,
+                source: None,
+            },
+            OperationKind::Read | OperationKind::Authentication => Error::configuration(reason),
+        }
     }
 
     fn too_large(&self, operation: Operation) -> Error {
