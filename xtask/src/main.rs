@@ -101,7 +101,15 @@ fn ci() -> Result {
             &[("RUSTDOCFLAGS", "-D warnings")],
         )
     })?;
+    step(
+        "docs as docs.rs builds them (nightly, --cfg docsrs)",
+        docsrs,
+    )?;
     step("dependency rules", deps)?;
+    step("licenses, bans and sources (cargo deny)", || {
+        cargo(&["deny", "check", "licenses", "bans", "sources"], &[])
+            .map_err(|e| format!("{e} (install it with `cargo install --locked cargo-deny`)"))
+    })?;
     step("each provider crate alone, outside the workspace", || {
         standalone::run(&root())
     })?;
@@ -278,6 +286,44 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result {
         Ok(())
     } else {
         Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// The documentation as docs.rs builds it: the nightly toolchain with
+/// `--cfg docsrs` (feature badges), warnings denied. Skipped, saying so,
+/// where no nightly toolchain is installed (the GitHub workflow has a job
+/// of its own for it).
+fn docsrs() -> Result {
+    let nightly = Command::new("rustup")
+        .args(["run", "nightly", "cargo", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !nightly {
+        println!(
+            "skipped: no nightly toolchain (rustup toolchain install nightly runs this check)"
+        );
+        return Ok(());
+    }
+    println!("$ rustup run nightly cargo doc --workspace --no-deps --all-features");
+    let status = Command::new("rustup")
+        .args([
+            "run",
+            "nightly",
+            "cargo",
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+        ])
+        .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
+        .env("CARGO_TARGET_DIR", root().join("target/docsrs"))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run rustup: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the docs.rs-style build failed ({status})"))
     }
 }
 

@@ -39,12 +39,12 @@
 //! - Answers are read by namespace URI, whatever the prefixes; exactly one of
 //!   the operation's response or a SOAP Fault must be in the Body. Statuses
 //!   are kept as text, so a value this SDK does not know survives as
-//!   `Unknown`. Amounts are KZT [`Money`](payments_core::Money), written and
+//!   `Unknown`. Amounts are KZT [`Money`], written and
 //!   read as plain `xs:decimal` (an exponent is refused). GUIDs are braced by
 //!   default ([`GuidFormat`]); timestamps carry the +05:00 offset.
 //! - Faults: Allpay's "Sign Error" Fault is an
 //!   [`Authentication`](payments_core::Error::Authentication) error; any other
-//!   is a [`Decline`](payments_core::Decline) with `faultcode`, the detail's
+//!   is a [`Decline`] with `faultcode`, the detail's
 //!   `developerMessage` (and `stackHash`) and its `userMessage` for customers
 //!   — on a read. On a money-moving call, see *Money safety* below. A header
 //!   `status` other than 0 is a decline of a read, and unknown on a
@@ -92,7 +92,7 @@
 //!   Error" included —, a header `status` other than 0, an HTML page, a 5xx,
 //!   a timeout, an answer that does not verify: PENDING. The drive repeats
 //!   the identical request on [`AllpayConfig::terminal_schedule`]; when it
-//!   runs out the answer is [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown)
+//!   runs out the answer is [`Error::OutcomeUnknown`]
 //!   carrying the last Fault's code, text and detail.
 //! - The two-phase operations (`createCashInTransaction`,
 //!   `completeTransaction`, `declineTransaction`) — our choice, where Allpay

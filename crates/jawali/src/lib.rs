@@ -47,7 +47,7 @@
 //!   `orgID`, `userID`, `externalUser` and `clientDate` (UNIX milliseconds by
 //!   default, [`ClientDateFormat`]).
 //! - Success is `responseStatus.systemStatus == "0"`; anything else is a
-//!   [`Decline`](payments_core::Decline) carrying `systemStatus` as code,
+//!   [`Decline`] carrying `systemStatus` as code,
 //!   `systemStatusDesc` as message and the Arabic `systemStatusDescNative` as
 //!   the user message. The decline's [`kind`](payments_core::DeclineKind) is
 //!   read from the text (codes are not documented).
@@ -77,7 +77,7 @@
 //!
 //! A cash-out is never repeated blindly. A timeout, a dropped connection, an
 //! HTTP 5xx or an unreadable answer after it was sent is an
-//! [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown) carrying
+//! [`Error::OutcomeUnknown`] carrying
 //! its `refId`; [`JawaliClient::collect`] settles it by status lookups. A
 //! cash-out is sent again only when the provider *refused* it for a dead
 //! token (HTTP 401, or a status text saying the wallet token is invalid or
@@ -102,7 +102,7 @@
 //! - a cash-out answered `PENDING` or a status this SDK does not know, and
 //!   *any* non-zero `systemStatus` — none is documented as "refused before
 //!   processing", and a "system error" may follow the debit — is unknown:
-//!   settled by lookups ([`Error::provider_decline`](payments_core::Error::provider_decline)
+//!   settled by lookups ([`Error::provider_decline`]
 //!   keeps the code for diagnosis);
 //! - a status lookup's `SUCCESS` (amount checked) or `FAILED` is final;
 //!   "no such `refId`" is final only together with a voucher that can no

@@ -56,13 +56,13 @@
 //! - Answers: `ok` + `deposit_amount` → credited (the amount *found* on the
 //!   wallet, which may differ: [`ActivationOutcome::CreditedDifferentAmount`]);
 //!   `pending`; `possible_transaction_created`; `fail` → a
-//!   [`Decline`](payments_core::Decline) with the message; HTTP 404 → an
+//!   [`Decline`] with the message; HTTP 404 → an
 //!   authentication error (missing or wrong secret, or an unregistered IP).
 //! - The `secret` never appears in errors, logs or `Debug` output.
 //! - Create moves no money and may be retried as a read; activate is never
 //!   retried — its unknown outcome is settled by the postback.
 //! - A `fail` carries only a message: no decline kind is guessed from its
-//!   words ([`DeclineKind::Other`](payments_core::DeclineKind::Other)).
+//!   words ([`DeclineKind::Other`]).
 //!
 //! # Which answers are final
 //!

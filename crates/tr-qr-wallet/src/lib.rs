@@ -40,7 +40,7 @@
 //!   `x-client-id`.
 //! - Envelope `{"status", "code", "message", "payload"}`: success is
 //!   `status == 0` and `code == "100"`; anything else is a
-//!   [`Decline`](payments_core::Decline) whose code names a [`WalletCode`]
+//!   [`Decline`] whose code names a [`WalletCode`]
 //!   (300 wallet not found, 301 duplicate, 310 limit insufficient, 311
 //!   insufficient balance, others kept). A `ResponseCode` other than 0 inside
 //!   `payment_data` is a decline too.
@@ -53,7 +53,7 @@
 //!   accepted) and sent back as a JSON number by default — the document types
 //!   it `int` and its example sends a bare 22-digit number — or as a string
 //!   ([`CorrelationIdEncoding`]).
-//! - Amounts are TRY [`Money`](payments_core::Money); `Kdv` and
+//! - Amounts are TRY [`Money`]; `Kdv` and
 //!   `DiscountRatio` are read from Turkish decimal-comma strings (`"1,00"`);
 //!   `SessionExpireDate` carries no offset and is read as Türkiye time
 //!   (+03:00); `created_date_utc` keeps its 7 fractional digits.
