@@ -19,7 +19,7 @@ use allpay_soap::sandbox::AllpaySandbox;
 use allpay_soap::{AllpayClient, AllpayConfig, CashIn, TerminalStatus, UserName};
 use clap::Parser;
 use examples::{env, fail, missing};
-use payments_core::{BaseUrl, Currency, Error, Money};
+use payments_core::{BaseUrl, Currency};
 
 #[derive(Parser)]
 #[command(about = "An Allpay cash-in")]
@@ -28,7 +28,7 @@ struct Args {
     #[arg(long, default_value = "77011234567")]
     user: String,
     /// The amount in KZT.
-    #[arg(long, default_value = "1500")]
+    #[arg(long, default_value = "1500", allow_hyphen_values = true)]
     amount: String,
 }
 
@@ -54,8 +54,7 @@ fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let user = UserName::new(&args.user)?;
-    let amount = Money::parse(&args.amount, Currency::KZT)
-        .map_err(|e| Error::invalid_money("amount", &e))?;
+    let amount = examples::payment_amount(&args.amount, Currency::KZT)?;
     let missing = missing(&REQUIRED);
     let mut _sandbox = None;
     let config = if missing.len() == REQUIRED.len() {

@@ -4,8 +4,9 @@
 //! cargo run --example jawali -- --voucher V --mobile M --amount 1500 --currency YER
 //! ```
 //!
-//! With no configuration it starts the embedded sandbox and creates a
-//! matching voucher first (`--voucher` and `--mobile` may then be omitted).
+//! With no configuration it starts the embedded sandbox and creates the
+//! voucher there first — the one `--voucher` names, or a new one — for the
+//! amount and wallet given (`--voucher` and `--mobile` may be omitted).
 //! With `JAWALI_USERNAME`, `JAWALI_PASSWORD`, `JAWALI_ORG_ID`,
 //! `JAWALI_WALLET`, `JAWALI_WALLET_PASSWORD` set (and optionally
 //! `JAWALI_EXTERNAL_USER`, and `JAWALI_BASE_URL` — the published test host
@@ -18,7 +19,7 @@ use clap::Parser;
 use examples::{env, fail, missing};
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
-use payments_core::{BaseUrl, Currency, Environment, Error, Money, SecretString};
+use payments_core::{BaseUrl, Currency, Environment, Error, SecretString};
 
 #[derive(Parser)]
 #[command(about = "Collect a Jawali voucher payment")]
@@ -30,7 +31,7 @@ struct Args {
     #[arg(long)]
     mobile: Option<String>,
     /// The amount to collect.
-    #[arg(long, default_value = "1500")]
+    #[arg(long, default_value = "1500", allow_hyphen_values = true)]
     amount: String,
     /// The currency (ISO 4217 code).
     #[arg(long, default_value = "YER")]
@@ -58,8 +59,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .currency
         .parse()
         .map_err(|e| Error::invalid("currency", e))?;
-    let amount =
-        Money::parse(&args.amount, currency).map_err(|e| Error::invalid_money("amount", &e))?;
+    let amount = examples::payment_amount(&args.amount, currency)?;
 
     let missing = missing(&REQUIRED);
     // Kept alive for the whole run when used.
@@ -67,8 +67,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let (config, voucher, mobile) = if missing.len() == REQUIRED.len() {
         let sandbox = JawaliSandbox::start().await?;
         let mobile = MobileNumber::new(args.mobile.as_deref().unwrap_or("771234567"))?;
+        // The sandbox plays the customer: a voucher named on the command
+        // line is created there, for this amount and wallet.
         let voucher = match args.voucher {
-            Some(code) => VoucherCode::new(&code)?,
+            Some(code) => {
+                sandbox.create_voucher_with_code(&VoucherCode::new(&code)?, amount, &mobile)
+            }
             None => sandbox.create_voucher(amount, &mobile),
         };
         println!(

@@ -21,7 +21,7 @@ use paykassma::{
     Activation, ActivationOutcome, Label, Lang, PaykassmaClient, PaykassmaConfig,
     TransactionNumber, WalletType,
 };
-use payments_core::{BaseUrl, Currency, Error, Money, SecretString};
+use payments_core::{BaseUrl, Currency, Error, SecretString};
 
 #[derive(Parser)]
 #[command(about = "A Paykassma wallet deposit")]
@@ -30,7 +30,7 @@ struct Args {
     #[arg(long, default_value = "user-55")]
     label: String,
     /// The amount the user pays.
-    #[arg(long, default_value = "500")]
+    #[arg(long, default_value = "500", allow_hyphen_values = true)]
     amount: String,
     /// The currency (ISO 4217 code).
     #[arg(long, default_value = "MMK")]
@@ -82,8 +82,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .currency
         .parse()
         .map_err(|e| Error::invalid("currency", e))?;
-    let amount =
-        Money::parse(&args.amount, currency).map_err(|e| Error::invalid_money("amount", &e))?;
+    let amount = examples::payment_amount(&args.amount, currency)?;
     let label = Label::new(args.label)?;
     let wallet_type = WalletType::new(args.wallet_type);
     let key1 = args

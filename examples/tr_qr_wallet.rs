@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use examples::{env, fail, missing};
-use payments_core::{BaseUrl, Currency, Error, Money, SecretString};
+use payments_core::{BaseUrl, Currency, Money, SecretString};
 use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
 use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, QrWalletConfig, Settlement, WalletNumber};
 
@@ -30,7 +30,7 @@ struct Args {
     #[arg(long, default_value = "1011179271")]
     wallet: String,
     /// The sale amount in TRY (a test QR code is created for it).
-    #[arg(long, default_value = "12.50")]
+    #[arg(long, default_value = "12.50", allow_hyphen_values = true)]
     amount: String,
     /// A scanned QR code to pay instead of creating one.
     #[arg(long)]
@@ -62,8 +62,7 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let wallet = WalletNumber::new(&args.wallet)?;
-    let amount = Money::parse(&args.amount, Currency::TRY)
-        .map_err(|e| Error::invalid_money("amount", &e))?;
+    let amount = examples::payment_amount(&args.amount, Currency::TRY)?;
     let missing = missing(&REQUIRED);
     let (client, _sandbox, merchant, terminal) = if missing.len() == REQUIRED.len() {
         let sandbox = QrWalletSandbox::start().await?;
@@ -137,7 +136,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             sale.vat_ratio
                 .map_or_else(|| "-".to_owned(), |v| v.to_string()),
             sale.expires_at
-                .map_or_else(|| "-".to_owned(), |t| t.to_string()),
+                .map_or_else(|| "-".to_owned(), examples::display_time),
         ),
         None => {
             return Err(

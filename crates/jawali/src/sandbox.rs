@@ -211,13 +211,37 @@ impl JawaliSandbox {
 
     /// Plays a customer creating a voucher for `amount` in their app.
     pub fn create_voucher(&self, amount: Money, customer_mobile: &MobileNumber) -> VoucherCode {
+        self.add_voucher(None, amount, customer_mobile)
+    }
+
+    /// Plays the customer creating the voucher `code` (a code named on a
+    /// command line, say) for `amount` in their app. A voucher already there
+    /// under that code is replaced.
+    pub fn create_voucher_with_code(
+        &self,
+        code: &VoucherCode,
+        amount: Money,
+        customer_mobile: &MobileNumber,
+    ) -> VoucherCode {
+        self.add_voucher(Some(code.as_str()), amount, customer_mobile)
+    }
+
+    fn add_voucher(
+        &self,
+        code: Option<&str>,
+        amount: Money,
+        customer_mobile: &MobileNumber,
+    ) -> VoucherCode {
         let now = self.simulator.clock.now();
         let mut state = self.simulator.lock();
-        let code = loop {
-            let candidate = state.rng.u32(100_000..1_000_000).to_string();
-            if !state.vouchers.contains_key(&candidate) {
-                break candidate;
-            }
+        let code = match code {
+            Some(code) => code.to_owned(),
+            None => loop {
+                let candidate = state.rng.u32(100_000..1_000_000).to_string();
+                if !state.vouchers.contains_key(&candidate) {
+                    break candidate;
+                }
+            },
         };
         state.issued += 1;
         let issuer = format!("JWI{:08}", state.issued);
@@ -233,7 +257,7 @@ impl JawaliSandbox {
                 issuer_reference: issuer,
             },
         );
-        // Six ASCII digits: a valid voucher by construction.
+        // Six ASCII digits, or a code that was already a valid `VoucherCode`.
         VoucherCode(code)
     }
 
