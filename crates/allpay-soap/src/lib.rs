@@ -33,7 +33,7 @@
 //!
 //! - SOAP 1.1 (`soapenv`), the operation element in the service namespace
 //!   (`ns`), its children unqualified; `SOAPAction` is the operation name, quoted (`"createCashInPayment"`, SOAP 1.1 §6.1.1, WS-I BP R1109);
-//!   `Content-Type: text/xml; charset=utf-8`. The bindings in [`generated`]
+//!   `Content-Type: text/xml; charset=utf-8`. The crate-private bindings (`src/generated.rs`)
 //!   come from the crate's own `wsdl/` (reconstructed from Allpay's public
 //!   documentation, not Allpay's published WSDL) by `cargo xtask codegen`.
 //! - Answers are read by namespace URI, whatever the prefixes; exactly one of
@@ -127,14 +127,15 @@ mod config;
 pub mod dsig;
 mod gateway;
 #[allow(missing_docs, unreachable_pub, clippy::pedantic)]
-pub mod generated;
+/// The SOAP bindings `cargo xtask codegen` writes: crate-private, not API.
+mod generated;
 mod model;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 #[cfg(any(test, feature = "sandbox"))]
 mod sandbox_keys;
-pub mod soap;
+mod soap;
 
 pub use client::{AllpayClient, AllpayClientBuilder, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 pub use config::{AllpayConfig, GuidFormat, Lang, ResponseVerification};

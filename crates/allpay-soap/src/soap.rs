@@ -8,7 +8,7 @@ use yaserde::{YaDeserialize, YaSerialize};
 use crate::dsig::SOAP_ENV_NS;
 
 /// Allpay's own namespace, of `certificateNumber` and `requestDsig`.
-pub const ALLPAY_NS: &str = "https://allpay.kz";
+pub(crate) const ALLPAY_NS: &str = "https://allpay.kz";
 
 /// A request envelope: an empty Header (the signature goes in later) and a Body.
 #[derive(Debug, Default, YaSerialize, YaDeserialize)]
@@ -25,13 +25,13 @@ pub(crate) struct Header {}
 
 /// A SOAP 1.1 Fault's code and string (the `detail` is read separately).
 #[derive(Debug, Clone, Default, PartialEq, Eq, YaSerialize, YaDeserialize)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// `faultcode` (`soap:Client`, `soap:Server`).
     #[yaserde(rename = "faultcode")]
-    pub faultcode: String,
+    pub(crate) faultcode: String,
     /// `faultstring`.
     #[yaserde(rename = "faultstring")]
-    pub faultstring: String,
+    pub(crate) faultstring: String,
 }
 
 /// Writes an envelope: no XML declaration, no indentation.
@@ -111,7 +111,7 @@ pub(crate) fn header_value(xml: &str, name: &str) -> Option<String> {
 
 /// A Fault's `detail`: `developerMessage`, `userMessage`, `stackHash`, in any namespace.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FaultDetail {
+pub(crate) struct FaultDetail {
     /// `developerMessage`.
     pub developer_message: Option<String>,
     /// `userMessage`.

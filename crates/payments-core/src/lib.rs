@@ -23,6 +23,17 @@
 //! - `testkit` (feature `testkit`): helpers for the provider crates' tests
 //!   and the conformance kit they all run.
 //!
+//! # What is supported, for whom
+//!
+//! | level | what | promise |
+//! |---|---|---|
+//! | merchant API | [`Money`], [`Currency`], [`Error`] and [`Decline`], [`MerchantReference`], [`SecretString`], [`Environment`]/[`BaseUrl`], [`Gateway`], [`pay`]/[`settle`]/[`pay_within`], [`Checkout`]/[`Payable`], [`StatusLookup`], [`PaymentOutcome`]/[`PaymentStatus`] — re-exported by every provider crate | semver-bound |
+//! | provider-crate API | [`http`] ([`HttpClient`](http::HttpClient), [`Request`](http::Request), [`RetryPolicy`](http::RetryPolicy)), [`token`], [`wire`], [`operation`](mod@operation), [`clock`], [`secret`], [`gateway::settle_by`], [`reference`](mod@reference) generators: what a crate for a new provider builds on | documented and semver-bound: the four provider crates use nothing else |
+//! | test tooling | `sandbox` (feature `sandbox`), `testkit` (feature `testkit`) | feature-gated; may change with the simulators they serve |
+//!
+//! Items not listed are reached only through these modules; there is no
+//! hidden plumbing a provider crate depends on.
+//!
 //! ```
 //! use payments_core::{Currency, Error, Money};
 //!
