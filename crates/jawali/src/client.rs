@@ -365,6 +365,8 @@ impl JawaliClient {
             user_id: &config.username,
             external_user: &config.external_user,
         };
+        // The provider's correlation id of this request, for its support desk.
+        tracing::info!(provider = wire::PROVIDER, service = service.operation().name, corr_id = %corr_id, "callWS request");
         let envelope = wire::envelope(service, &corr_id, &client_date, &signon, body);
         Request::post(self.inner.ws_url.clone())
             .bearer(access)?

@@ -330,7 +330,9 @@ impl HttpClient {
                 "provider_call",
                 provider = operation.provider,
                 operation = operation.name,
-                attempt
+                attempt,
+                reference = reference.unwrap_or(""),
+                status = tracing::field::Empty
             );
             let outcome = self
                 .attempt(operation, reference, request)
@@ -390,6 +392,7 @@ impl HttpClient {
             return Err(self.redirected(operation, reference, response.url()));
         }
         let status = response.status().as_u16();
+        tracing::Span::current().record("status", status);
         let cap = self.config.max_response_bytes;
         if response
             .content_length()
