@@ -335,6 +335,30 @@ fn outage(rng: &mut fastrand::Rng, scripted: &mut BTreeMap<String, usize>, kind:
     hit
 }
 
+/// Before one payment of a provider with tokens: the outages drawn for it
+/// — its reconciliation call (`operations.0`) and its token endpoint
+/// (`operations.1`, tokens revoked so the next call needs one) failing for
+/// a while — and a plain token revocation.
+fn before_payment(
+    faults: &Faults,
+    outages: Option<(bool, bool)>,
+    revoke: bool,
+    operations: (&str, &str),
+    revoke_tokens: impl Fn(),
+) {
+    let (reconcile, tokens) = outages.unwrap_or_default();
+    if reconcile {
+        faults.inject_times(Some(operations.0.into()), Fault::Status(503), OUTAGE);
+    }
+    if tokens {
+        revoke_tokens();
+        faults.inject_times(Some(operations.1.into()), Fault::Status(503), OUTAGE / 3);
+    }
+    if revoke {
+        revoke_tokens();
+    }
+}
+
 /// Counts a scripted fault kind.
 fn tally(scripted: &mut BTreeMap<String, usize>, kind: &str) {
     *scripted.entry(kind.to_owned()).or_default() += 1;
@@ -410,19 +434,13 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
         orders,
         |_, checked: &jawali::CheckedVoucher| checked.payment.voucher.as_str().to_owned(),
         move |index| {
-            let faults = before_sandbox.faults();
-            if let Some((lookups, tokens)) = outages.get(index).copied() {
-                if lookups {
-                    faults.inject_times(Some("check_status".into()), Fault::Status(503), OUTAGE);
-                }
-                if tokens {
-                    before_sandbox.revoke_access_tokens();
-                    faults.inject_times(Some("login".into()), Fault::Status(503), OUTAGE / 3);
-                }
-            }
-            if revoke.get(index).copied().unwrap_or(false) {
-                before_sandbox.revoke_access_tokens();
-            }
+            before_payment(
+                before_sandbox.faults(),
+                outages.get(index).copied(),
+                revoke.get(index).copied().unwrap_or(false),
+                ("check_status", "login"),
+                || before_sandbox.revoke_access_tokens(),
+            );
         },
         || sandbox.faults().clear(),
     )
@@ -636,19 +654,13 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
         orders,
         by_reference,
         move |index| {
-            let faults = before_sandbox.faults();
-            if let Some((completes, tokens)) = outages.get(index).copied() {
-                if completes {
-                    faults.inject_times(Some("complete".into()), Fault::Status(503), OUTAGE);
-                }
-                if tokens {
-                    before_sandbox.revoke_tokens();
-                    faults.inject_times(Some("token".into()), Fault::Status(503), OUTAGE / 3);
-                }
-            }
-            if revoke.get(index).copied().unwrap_or(false) {
-                before_sandbox.revoke_tokens();
-            }
+            before_payment(
+                before_sandbox.faults(),
+                outages.get(index).copied(),
+                revoke.get(index).copied().unwrap_or(false),
+                ("complete", "token"),
+                || before_sandbox.revoke_tokens(),
+            );
         },
         || sandbox.faults().clear(),
     )

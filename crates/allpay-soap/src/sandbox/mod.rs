@@ -696,23 +696,37 @@ impl Simulator {
         }
     }
 
-    fn create_transaction(&self, call: &Call) -> SandboxResponse {
+    /// What both two-phase creations start with: the amount, and the
+    /// existing transaction's answer for a GUID seen before (a repeat).
+    /// The state stays locked, so two requests with one GUID create one.
+    fn two_phase_start(
+        &self,
+        call: &Call,
+    ) -> Result<(String, Money, MutexGuard<'_, State>), SandboxResponse> {
         let guid = Self::field(call, "GUID").to_owned();
-        let to_user = Self::field(call, "toUserName").to_owned();
         let Some(requested) = Self::parse_amount(call) else {
-            return self.fault(
+            return Err(self.fault(
                 Some(call),
                 "soap:Client",
                 "Invalid amount",
                 "Неверная сумма",
-            );
+            ));
         };
-        let mut state = self.0.lock();
+        let state = self.0.lock();
         if let Some(existing) = state.transactions.get(&guid) {
             let info = Self::info(&guid, existing);
             drop(state);
-            return self.transaction_answer(call, info);
+            return Err(self.transaction_answer(call, info));
         }
+        Ok((guid, requested, state))
+    }
+
+    fn create_transaction(&self, call: &Call) -> SandboxResponse {
+        let to_user = Self::field(call, "toUserName").to_owned();
+        let (guid, requested, mut state) = match self.two_phase_start(call) {
+            Ok(started) => started,
+            Err(answer) => return answer,
+        };
         if !state.users.contains_key(&to_user) {
             drop(state);
             return self.fault(
@@ -750,22 +764,11 @@ impl Simulator {
     /// A cash-out: the customer's money, authorised by their device's code,
     /// is blocked until the transaction is completed or declined.
     fn create_cash_out(&self, call: &Call) -> SandboxResponse {
-        let guid = Self::field(call, "GUID").to_owned();
         let from_user = Self::field(call, "fromUserName").to_owned();
-        let Some(requested) = Self::parse_amount(call) else {
-            return self.fault(
-                Some(call),
-                "soap:Client",
-                "Invalid amount",
-                "Неверная сумма",
-            );
+        let (guid, requested, mut state) = match self.two_phase_start(call) {
+            Ok(started) => started,
+            Err(answer) => return answer,
         };
-        let mut state = self.0.lock();
-        if let Some(existing) = state.transactions.get(&guid) {
-            let info = Self::info(&guid, existing);
-            drop(state);
-            return self.transaction_answer(call, info);
-        }
         let Some(balance) = state.wallets.get(&from_user).copied() else {
             drop(state);
             return self.fault(
