@@ -43,7 +43,9 @@ async fn tracing_output_names_the_operation_but_never_the_secret() {
     assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
     let text = logs.text();
     assert!(
-        text.contains("provider_call{provider=\"paykassma\" operation=\"activate\" attempt=1}"),
+        text.contains(
+            "provider_call{provider=\"paykassma\" operation=\"activate\" attempt=1 reference=\"r\"}"
+        ),
         "{text}"
     );
     assert!(text.contains("transport failure"), "{text}");
