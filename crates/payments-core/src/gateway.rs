@@ -298,24 +298,33 @@ impl<T> Attempt<T> {
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use std::time::Duration;
+///
 /// use payments_core::gateway::{Attempt, settle_by};
 /// use payments_core::http::RetryPolicy;
-/// use payments_core::{Error, MerchantReference, Operation};
 /// use payments_core::reference::{Charset, ReferenceRules};
-/// use std::time::Duration;
+/// use payments_core::{Error, MerchantReference, Operation};
 ///
 /// const RULES: ReferenceRules = ReferenceRules { field: "ref", max_len: 32, charset: Charset::Alphanumeric };
 /// let reference = MerchantReference::new("order42", &RULES).unwrap();
 /// let policy = RetryPolicy::new(3, Duration::from_millis(1), Duration::from_millis(1));
-/// let commit = Operation::money_moving("demo", "cash_out");
-/// let lookups = std::sync::atomic::AtomicU32::new(0);
-/// let settled = settle_by(&policy, commit, &reference, None, |_| async {
-///     match lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
-///         0 => Attempt::failed(Error::configuration("x").share()), // a lookup that failed…
-///         _ => Attempt::Settled(Ok("completed")),                // …does not end the payment
+/// let lookups = AtomicU32::new(0);
+/// let settled = settle_by(&policy, Operation::money_moving("demo", "cash_out"), &reference, None, |_| async {
+///     match lookups.fetch_add(1, Ordering::SeqCst) {
+///         // The lookup itself failed: that says nothing about the payment…
+///         0 => Attempt::failed(Error::Transport {
+///             operation: Operation::read("demo", "status"),
+///             timed_out: true,
+///             reason: "no answer".into(),
+///             source: None,
+///         }),
+///         // …so the next lookup is made, and it settles the payment.
+///         _ => Attempt::Settled(Ok("completed")),
 ///     }
-/// }).await;
-/// assert!(matches!(settled, Err(Error::OutcomeUnknown { .. })), "configuration errors end it early");
+/// })
+/// .await;
+/// assert_eq!(settled.unwrap(), "completed");
 /// # }
 /// ```
 ///
