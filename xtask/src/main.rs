@@ -275,17 +275,22 @@ fn step(name: &str, run: impl FnOnce() -> Result) -> Result {
 }
 
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result {
-    println!("$ cargo {}", args.join(" "));
-    let status = Command::new(cargo_bin())
-        .args(args)
-        .envs(envs.iter().copied())
+    let mut command = Command::new(cargo_bin());
+    command.args(args).envs(envs.iter().copied());
+    run_at_root(&mut command, &format!("cargo {}", args.join(" ")))
+}
+
+/// Runs `command` in the workspace root, echoing it as `shown`.
+fn run_at_root(command: &mut Command, shown: &str) -> Result {
+    println!("$ {shown}");
+    let status = command
         .current_dir(root())
         .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+        Err(format!("`{shown}` failed ({status})"))
     }
 }
 
@@ -304,27 +309,22 @@ fn docsrs() -> Result {
         );
         return Ok(());
     }
-    println!("$ rustup run nightly cargo doc --workspace --no-deps --all-features");
-    let status = Command::new("rustup")
-        .args([
-            "run",
-            "nightly",
-            "cargo",
-            "doc",
-            "--workspace",
-            "--no-deps",
-            "--all-features",
-        ])
-        .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
-        .env("CARGO_TARGET_DIR", root().join("target/docsrs"))
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot run rustup: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the docs.rs-style build failed ({status})"))
-    }
+    let args = [
+        "run",
+        "nightly",
+        "cargo",
+        "doc",
+        "--workspace",
+        "--no-deps",
+        "--all-features",
+    ];
+    run_at_root(
+        Command::new("rustup")
+            .args(args)
+            .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
+            .env("CARGO_TARGET_DIR", root().join("target/docsrs")),
+        &format!("rustup {}", args.join(" ")),
+    )
 }
 
 fn cargo_bin() -> String {

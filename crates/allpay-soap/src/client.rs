@@ -152,12 +152,12 @@ impl AllpayClientBuilder {
             Arc::new(UuidReferences { format })
         });
         let user_agent = payments_core::user_agent!();
-        let http = match self.http_client {
-            Some(client) => {
-                HttpClient::with_client(client, user_agent, config.http.clone(), Scrubber::new())?
-            }
-            None => HttpClient::new(user_agent, config.http.clone(), Scrubber::new())?,
-        };
+        let http = HttpClient::build(
+            self.http_client,
+            user_agent,
+            config.http.clone(),
+            Scrubber::new(),
+        )?;
         Ok(AllpayClient {
             inner: Arc::new(Inner {
                 cash_in_url: config.base_url.join(CASH_IN_PATH)?,
@@ -330,15 +330,11 @@ impl AllpayClient {
                     && matches!(error, Error::Declined { .. })
                     && !authentic
                 {
-                    return Err(Error::OutcomeUnknown {
-                        operation,
-                        reference: reference.map(str::to_owned),
-                        reason: format!(
-                            "an unsigned SOAP Fault `{}`: {}; not a refusal Allpay proved",
-                            fault.faultcode, error
-                        ),
-                        source: Some(Box::new(error)),
-                    });
+                    let reason = format!(
+                        "an unsigned SOAP Fault `{}`: {}; not a refusal Allpay proved",
+                        fault.faultcode, error
+                    );
+                    return Err(error.undocumented_refusal(reference.map(str::to_owned), reason));
                 }
                 Err(error)
             }
@@ -791,14 +787,14 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
 /// beyond 0 = OK, so any other status may follow a booking. Unknown, not a
 /// decline: repeat the same request (same GUID) to settle it.
 fn header_final(operation: Operation, reference: &str, header: &g::ResponseHeader) -> Result<()> {
-    header_ok(operation, header).map_err(|decline| Error::OutcomeUnknown {
-        operation,
-        reference: Some(reference.to_owned()),
-        reason: format!(
-            "header status {} is not documented as a refusal: repeat the request to settle it",
-            header.status
-        ),
-        source: Some(Box::new(decline)),
+    header_ok(operation, header).map_err(|decline| {
+        decline.undocumented_refusal(
+            Some(reference.to_owned()),
+            format_args!(
+                "header status {} is not documented as a refusal: repeat the request to settle it",
+                header.status
+            ),
+        )
     })
 }
 

@@ -186,11 +186,7 @@ async fn business_faults_become_declines_with_the_detail_messages() {
         })
         .await;
     let client = unverified(&server);
-    let payment = CashIn {
-        to_user: user(),
-        amount: Money::parse("100", Currency::KZT).unwrap(),
-        guid: client.new_guid().unwrap(),
-    };
+    let payment = payment(&client, "100");
     let error = client
         .create_cash_in_transaction(&payment)
         .await
@@ -230,8 +226,10 @@ async fn the_sign_error_fault_is_an_authentication_error() {
 #[tokio::test]
 async fn unknown_status_values_are_kept() {
     let server = MockServer::start_async().await;
-    let answer = format!(
-        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>0</status></header><terminalPaymentTransactionStatus>ON_HOLD</terminalPaymentTransactionStatus><reason>проверка</reason></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
+    let answer = soap_return(
+        CI_NS,
+        "createCashInPayment",
+        r#"<header><status>0</status></header><terminalPaymentTransactionStatus>ON_HOLD</terminalPaymentTransactionStatus><reason>проверка</reason>"#,
     );
     server
         .mock_async(|when, then| {
@@ -241,11 +239,7 @@ async fn unknown_status_values_are_kept() {
         })
         .await;
     let client = unverified(&server);
-    let payment = CashIn {
-        to_user: user(),
-        amount: Money::parse("1500", Currency::KZT).unwrap(),
-        guid: client.new_guid().unwrap(),
-    };
+    let payment = payment(&client, "1500");
     let answer = client.create_cash_in_payment(&payment).await.unwrap();
     assert_eq!(answer.status, TerminalStatus::Unknown("ON_HOLD".into()));
     assert!(!answer.status.is_final());
@@ -418,6 +412,22 @@ async fn bad_input_is_refused_before_sending() {
     assert_eq!(any.calls_async().await, 0);
 }
 
+/// The SOAP answer of `op` in namespace `ns`, its `return` holding `inner`.
+fn soap_return(ns: &str, op: &str, inner: &str) -> String {
+    format!(
+        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:{op}Response xmlns:n="{ns}"><return>{inner}</return></n:{op}Response></S:Body></S:Envelope>"#
+    )
+}
+
+/// A cash-in of `amount` KZT to the test user, under a new GUID.
+fn payment(client: &AllpayClient, amount: &str) -> CashIn {
+    CashIn {
+        to_user: user(),
+        amount: kzt(amount),
+        guid: client.new_guid().unwrap(),
+    }
+}
+
 fn kzt(amount: &str) -> Money {
     Money::parse(amount, Currency::KZT).unwrap()
 }
@@ -428,8 +438,10 @@ fn kzt(amount: &str) -> Money {
 #[tokio::test]
 async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_repeated() {
     let server = MockServer::start_async().await;
-    let completed = format!(
-        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>0</status></header><terminalPaymentTransactionStatus>COMPLETED</terminalPaymentTransactionStatus></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
+    let completed = soap_return(
+        CI_NS,
+        "createCashInPayment",
+        r#"<header><status>0</status></header><terminalPaymentTransactionStatus>COMPLETED</terminalPaymentTransactionStatus>"#,
     );
     let faulting = server
         .mock_async(|when, then| {
@@ -443,11 +455,7 @@ async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_re
         })
         .await;
     let client = unverified(&server);
-    let payment = CashIn {
-        to_user: user(),
-        amount: kzt("1500"),
-        guid: client.new_guid().unwrap(),
-    };
+    let payment = payment(&client, "1500");
     // Every answer a Fault: the schedule runs out, and the payment is
     // unknown — carrying the last fault — never declined.
     let error = client.drive_cash_in_payment(&payment).await.unwrap_err();
@@ -482,8 +490,10 @@ async fn a_500_fault_to_a_terminal_payment_is_pending_and_the_same_request_is_re
 #[tokio::test]
 async fn a_header_status_other_than_zero_to_a_money_moving_call_is_unknown() {
     let server = MockServer::start_async().await;
-    let answer = format!(
-        r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInPaymentResponse xmlns:n="{CI_NS}"><return><header><status>17</status><developerMessage>SYSTEM</developerMessage></header><terminalPaymentTransactionStatus>DECLINED</terminalPaymentTransactionStatus></return></n:createCashInPaymentResponse></S:Body></S:Envelope>"#
+    let answer = soap_return(
+        CI_NS,
+        "createCashInPayment",
+        r#"<header><status>17</status><developerMessage>SYSTEM</developerMessage></header><terminalPaymentTransactionStatus>DECLINED</terminalPaymentTransactionStatus>"#,
     );
     server
         .mock_async(|when, then| {
@@ -492,11 +502,7 @@ async fn a_header_status_other_than_zero_to_a_money_moving_call_is_unknown() {
         })
         .await;
     let client = unverified(&server);
-    let payment = CashIn {
-        to_user: user(),
-        amount: kzt("1500"),
-        guid: client.new_guid().unwrap(),
-    };
+    let payment = payment(&client, "1500");
     let error = client.create_cash_in_payment(&payment).await.unwrap_err();
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
     assert_eq!(error.provider_decline().unwrap().code, "17");
@@ -515,11 +521,7 @@ async fn an_unsigned_fault_to_a_two_phase_call_is_unknown_with_verification_on()
         })
         .await;
     let client = AllpayClient::new(config(&server)).unwrap();
-    let payment = CashIn {
-        to_user: user(),
-        amount: kzt("100"),
-        guid: client.new_guid().unwrap(),
-    };
+    let payment = payment(&client, "100");
     let error = client
         .create_cash_in_transaction(&payment)
         .await
@@ -540,8 +542,12 @@ async fn the_agent_balance_keeps_its_text_and_is_money_only_when_exact() {
         ("KZT 1500", None),
     ] {
         let server = MockServer::start_async().await;
-        let answer = format!(
-            r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:availableBalanceResponse xmlns:n="{TM_NS}"><return><header><status>0</status></header><agentBalanceResponse>{text}</agentBalanceResponse></return></n:availableBalanceResponse></S:Body></S:Envelope>"#
+        let answer = soap_return(
+            TM_NS,
+            "availableBalance",
+            &format!(
+                r#"<header><status>0</status></header><agentBalanceResponse>{text}</agentBalanceResponse>"#
+            ),
         );
         server
             .mock_async(|when, then| {
@@ -563,9 +569,7 @@ async fn answers_with_and_without_the_published_required_fields_are_read() {
     let lean = "<header><status>0</status></header><transactionInfo><GUID>g</GUID><amount>100</amount><transactionId>7</transactionId><transactionStatus>PENDING</transactionStatus></transactionInfo>";
     for (inner, commission) in [(full, Some("1.50")), (lean, None)] {
         let server = MockServer::start_async().await;
-        let answer = format!(
-            r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><n:createCashInTransactionResponse xmlns:n="{TM_NS}"><return>{inner}</return></n:createCashInTransactionResponse></S:Body></S:Envelope>"#
-        );
+        let answer = soap_return(TM_NS, "createCashInTransaction", inner);
         server
             .mock_async(|when, then| {
                 when.path(TM);
@@ -573,11 +577,7 @@ async fn answers_with_and_without_the_published_required_fields_are_read() {
             })
             .await;
         let client = unverified(&server);
-        let payment = CashIn {
-            to_user: user(),
-            amount: kzt("100"),
-            guid: client.new_guid().unwrap(),
-        };
+        let payment = payment(&client, "100");
         let transaction = client.create_cash_in_transaction(&payment).await.unwrap();
         assert_eq!(transaction.transaction_id, 7);
         assert_eq!(transaction.commission, commission.map(kzt));

@@ -154,12 +154,7 @@ impl JawaliClientBuilder {
             .with(&config.wallet_password)
             .with(&config.oauth.client_secret);
         let user_agent = payments_core::user_agent!();
-        let http = match self.http_client {
-            Some(client) => {
-                HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
-            }
-            None => HttpClient::new(user_agent, config.http.clone(), scrubber)?,
-        };
+        let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
         Ok(JawaliClient {
             inner: Arc::new(Inner {
                 access: TokenCache::with_clock(config.token_skew, Arc::clone(&self.clock)),
@@ -602,16 +597,13 @@ impl JawaliClient {
             // Jawali documents no code as "refused before processing": any
             // non-zero systemStatus to a cash-out may follow a booking (a
             // "system error" after the debit). Only a lookup settles it.
-            let decline = decline(operation, &envelope.status);
-            return Err(Error::OutcomeUnknown {
-                operation,
-                reference: Some(reference.to_owned()),
-                reason: format!(
+            return Err(decline(operation, &envelope.status).undocumented_refusal(
+                Some(reference.to_owned()),
+                format_args!(
                     "the cash-out was answered with systemStatus `{}`, which Jawali does not document as a refusal before processing: look it up",
                     envelope.status.code
                 ),
-                source: Some(Box::new(decline)),
-            });
+            ));
         }
         let answer: wire::CashOutAnswer = self.parse_body(operation, &envelope)?;
         match answer.status.as_deref().map(TransactionState::from_wire) {

@@ -259,7 +259,7 @@ async fn a_cash_out_dropped_after_commit_is_settled_by_status_with_exactly_one_c
 }
 
 #[tokio::test]
-async fn a_cash_out_processed_after_the_timeout_is_settled_once_it_shows_up() {
+async fn a_cash_out_processed_after_the_timeout_is_booked_once() {
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("80"), &mobile());

@@ -116,6 +116,38 @@ async fn tokens(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>)
     (login, auth)
 }
 
+/// LOGIN answering `AT1`; WALLETAUTHENTICATION answering `WT1` the first
+/// time and `WT2` after, for tests where the provider refuses the first
+/// wallet token.
+async fn tokens_with_one_wallet_renewal(
+    server: &MockServer,
+) -> (httpmock::Mock<'_>, httpmock::Mock<'_>, httpmock::Mock<'_>) {
+    let login = server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200).json_body(json!({"access_token": "AT1"}));
+        })
+        .await;
+    let first = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT1"})));
+        })
+        .await;
+    first.up_to_n_times_async(1).await;
+    let second = server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("WALLETAUTHENTICATION");
+            then.status(200)
+                .json_body(success(json!({"access_token": "WT2"})));
+        })
+        .await;
+    (login, first, second)
+}
+
 fn yer(amount: &str) -> Money {
     Money::parse(amount, Currency::YER).unwrap()
 }
@@ -448,29 +480,7 @@ async fn http_401_logs_in_again_re_authenticates_the_wallet_and_repeats_once() {
 #[tokio::test]
 async fn an_expired_wallet_token_text_re_authenticates_the_wallet_and_repeats_once() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.path("/paygate/oauth/token");
-            then.status(200).json_body(json!({"access_token": "AT1"}));
-        })
-        .await;
-    let auth1 = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT1"})));
-        })
-        .await;
-    auth1.up_to_n_times_async(1).await;
-    let auth2 = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT2"})));
-        })
-        .await;
+    let (login, auth1, auth2) = tokens_with_one_wallet_renewal(&server).await;
     let stale = server
         .mock_async(|when, then| {
             when.path("/paygate/v1/ws/callWS")
@@ -1018,29 +1028,7 @@ async fn two_spellings_of_one_field_are_read_with_the_documented_precedence() {
 #[tokio::test]
 async fn a_cash_out_repeated_after_a_refused_token_carries_a_fresh_ref_id() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/paygate/oauth/token");
-            then.status(200).json_body(json!({"access_token": "AT1"}));
-        })
-        .await;
-    let auth1 = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT1"})));
-        })
-        .await;
-    auth1.up_to_n_times_async(1).await;
-    server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT2"})));
-        })
-        .await;
+    let _tokens = tokens_with_one_wallet_renewal(&server).await;
     let refused = server
         .mock_async(|when, then| {
             when.path("/paygate/v1/ws/callWS")

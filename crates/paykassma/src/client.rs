@@ -73,12 +73,7 @@ impl PaykassmaClientBuilder {
             scrubber = scrubber.with(&keys.access_key).with(&keys.private_key);
         }
         let user_agent = payments_core::user_agent!();
-        let http = match self.http_client {
-            Some(client) => {
-                HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
-            }
-            None => HttpClient::new(user_agent, config.http.clone(), scrubber)?,
-        };
+        let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
         Ok(PaykassmaClient {
             inner: Arc::new(Inner {
                 config,

@@ -324,16 +324,14 @@ impl PaykassmaGateway {
                     .is_some_and(|c| !c.trim().eq_ignore_ascii_case(order.currency().code()));
                 let amount_differs = tx.amount_value.is_some_and(|v| v != order.amount());
                 if currency_differs || amount_differs {
-                    return Some(Err(Error::IntegrityMismatch {
-                        operation: ACTIVATE,
-                        field: "amount".into(),
-                        expected: order.to_string(),
-                        actual: format!(
+                    return Some(Err(amount_mismatch(
+                        order,
+                        format_args!(
                             "{} {}",
                             tx.amount_value.map(|v| v.to_string()).unwrap_or_default(),
                             tx.currency_code.as_deref().unwrap_or_default()
                         ),
-                    }));
+                    )));
                 }
                 PaymentStatus::Completed
             }
@@ -382,12 +380,7 @@ impl PaykassmaGateway {
             }
             ActivationOutcome::Credited { amount: credited }
             | ActivationOutcome::CreditedDifferentAmount { credited, .. } => {
-                Some(Err(Error::IntegrityMismatch {
-                    operation: ACTIVATE,
-                    field: "amount".into(),
-                    expected: prepared.activation.amount.to_string(),
-                    actual: credited.to_string(),
-                }))
+                Some(Err(amount_mismatch(prepared.activation.amount, credited)))
             }
             ActivationOutcome::Pending { .. }
             | ActivationOutcome::PossibleTransactionCreated { .. } => None,
@@ -427,6 +420,16 @@ impl PaykassmaGateway {
                 None => Attempt::waiting("no final postback yet"),
             },
         }
+    }
+}
+
+/// Paykassma credited `actual`, not the order's amount: never `Completed`.
+fn amount_mismatch(order: Money, actual: impl std::fmt::Display) -> Error {
+    Error::IntegrityMismatch {
+        operation: ACTIVATE,
+        field: "amount".into(),
+        expected: order.to_string(),
+        actual: actual.to_string(),
     }
 }
 

@@ -134,6 +134,10 @@ async fn any_fail_to_a_repeated_activation_stays_unknown_until_the_postback_sett
     assert_eq!(outcome.status, PaymentStatus::Completed);
     assert_eq!(outcome.amount, Some(mmk("500")));
     assert_eq!(w.sandbox.credited().len(), 1);
+    // The repeat was really sent, and really answered `fail`: both scripted
+    // answers were used, on two activations.
+    assert_eq!(w.sandbox.activations(), 2);
+    assert_eq!(w.sandbox.faults().injected().len(), 2);
 }
 
 #[tokio::test]

@@ -327,6 +327,27 @@ impl Error {
         }
     }
 
+    /// This error — a provider's answer to a money-moving call whose code the
+    /// provider does not document as a refusal *before processing* — as
+    /// what it means for the payment: [`Error::OutcomeUnknown`] for
+    /// `reference`, because the request may have been processed. The answer
+    /// is kept as the source, where [`Error::provider_decline`] reads it;
+    /// `reason` says why it is not a decline.
+    pub fn undocumented_refusal(
+        self,
+        reference: Option<String>,
+        reason: impl fmt::Display,
+    ) -> Error {
+        Error::OutcomeUnknown {
+            operation: self
+                .operation()
+                .unwrap_or(Operation::money_moving("unknown", "unknown")),
+            reference,
+            reason: reason.to_string(),
+            source: Some(Box::new(self)),
+        }
+    }
+
     /// What the provider answered, when it answered with a code: this
     /// error's own decline, or — for an [`Error::OutcomeUnknown`] read from
     /// a code the provider does not document as a refusal — the decline it

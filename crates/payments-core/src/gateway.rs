@@ -472,20 +472,44 @@ pub async fn pay_within<G: Gateway + ?Sized>(
         reference = tracing::field::Empty
     );
     async move {
-        let started = tokio::time::Instant::now();
-        let prepare = crate::Operation::read(gateway.provider(), "prepare");
-        let prepared = within(deadline, gateway.prepare(order), || {
-            deadline_before_commit(prepare, deadline)
-        })
-        .await?;
-        commit_and_settle_within(
-            gateway,
-            &prepared,
-            deadline.saturating_sub(started.elapsed()),
-        )
-        .await
+        let (prepared, left) = prepare_within(gateway, order, deadline).await?;
+        commit_and_settle_within(gateway, &prepared, left).await
     }
     .instrument(span)
+    .await
+}
+
+/// The commit operation of `gateway`, as deadline errors name it.
+fn commit_operation<G: Gateway + ?Sized>(gateway: &G) -> crate::Operation {
+    crate::Operation::money_moving(gateway.provider(), "commit")
+}
+
+/// Prepares `order` within `deadline` (nothing can move yet: past it, a
+/// timed-out [`Error::Transport`]); the prepared payment and the time left.
+async fn prepare_within<G: Gateway + ?Sized>(
+    gateway: &G,
+    order: G::Order,
+    deadline: Duration,
+) -> Result<(G::Prepared, Duration)> {
+    let started = tokio::time::Instant::now();
+    let prepare = crate::Operation::read(gateway.provider(), "prepare");
+    let prepared = within(deadline, gateway.prepare(order), || {
+        deadline_before_commit(prepare, deadline)
+    })
+    .await?;
+    Ok((prepared, deadline.saturating_sub(started.elapsed())))
+}
+
+/// [`settle`] within `deadline`: past it, [`Error::OutcomeUnknown`].
+async fn settle_within<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+    deadline: Duration,
+) -> Result<PaymentOutcome> {
+    let reference = gateway.reference(prepared);
+    within(deadline, settle(gateway, prepared), || {
+        deadline_passed(commit_operation(gateway), reference, deadline)
+    })
     .await
 }
 
@@ -502,9 +526,8 @@ pub async fn commit_and_settle_within<G: Gateway + ?Sized>(
 ) -> Result<PaymentOutcome> {
     let reference = gateway.reference(prepared);
     tracing::Span::current().record("reference", tracing::field::display(reference));
-    let operation = crate::Operation::money_moving(gateway.provider(), "commit");
     within(deadline, commit_and_settle(gateway, prepared), || {
-        deadline_passed(operation, reference, deadline)
+        deadline_passed(commit_operation(gateway), reference, deadline)
     })
     .await
 }
@@ -567,7 +590,7 @@ async fn settle_with_cause<G: Gateway + ?Sized>(
     let operation = cause
         .as_ref()
         .and_then(Error::operation)
-        .unwrap_or(crate::Operation::money_moving(gateway.provider(), "commit"));
+        .unwrap_or(commit_operation(gateway));
     let unknown = |reason: String, source: Option<Error>| Error::OutcomeUnknown {
         operation,
         reference: Some(reference.to_string()),
@@ -703,23 +726,12 @@ where
                 ));
             }
             Stage::Unsettled(prepared) => {
-                let reference = gateway.reference(prepared);
-                let operation = crate::Operation::money_moving(gateway.provider(), "commit");
-                let result = within(self.deadline, settle(gateway, prepared), || {
-                    deadline_passed(operation, reference, self.deadline)
-                })
-                .await;
-                (result, None)
+                (settle_within(gateway, prepared, self.deadline).await, None)
             }
             Stage::Order(order) => {
                 // Preparing moves no money: after a refusal, it may run again.
-                let started = tokio::time::Instant::now();
-                let operation = crate::Operation::read(gateway.provider(), "prepare");
-                let prepared = within(self.deadline, gateway.prepare(order.clone()), || {
-                    deadline_before_commit(operation, self.deadline)
-                })
-                .await?;
-                let left = self.deadline.saturating_sub(started.elapsed());
+                let (prepared, left) =
+                    prepare_within(gateway, order.clone(), self.deadline).await?;
                 let result = commit_and_settle_within(gateway, &prepared, left).await;
                 (result, Some(prepared))
             }

@@ -79,12 +79,7 @@ impl QrWalletClientBuilder {
             .map_err(|e| Error::configuration(format_args!("token_url: {e}")))?;
         let scrubber = Scrubber::new().with(&config.client_secret);
         let user_agent = payments_core::user_agent!();
-        let http = match self.http_client {
-            Some(client) => {
-                HttpClient::with_client(client, user_agent, config.http.clone(), scrubber)?
-            }
-            None => HttpClient::new(user_agent, config.http.clone(), scrubber)?,
-        };
+        let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
         Ok(QrWalletClient {
             inner: Arc::new(Inner {
                 tokens: TokenCache::with_clock(config.token_skew, Arc::clone(&clock)),
@@ -227,15 +222,13 @@ impl QrWalletClient {
                 if operation.kind == payments_core::OperationKind::MoneyMoving
                     && !WalletCode::from_code(code.trim()).refuses_before_debit()
                 {
-                    return Err(Error::OutcomeUnknown {
-                        operation,
-                        reference: reference.map(str::to_owned),
-                        reason: format!(
+                    return Err(decline.undocumented_refusal(
+                        reference.map(str::to_owned),
+                        format_args!(
                             "answered code `{}`, which Sipay does not document as a refusal before the debit: settle it",
                             code.trim()
                         ),
-                        source: Some(Box::new(decline)),
-                    });
+                    ));
                 }
                 return Err(decline);
             }
@@ -294,14 +287,7 @@ impl QrWalletClient {
         let (payload, response) = self.send_complete(session).await?;
         let receipt = receipt_from_wire(payload)
             .map_err(|e| self.inner.http.undecodable(COMPLETE, e, &response, None))?;
-        if receipt.charged != sale.amount {
-            return Err(Error::IntegrityMismatch {
-                operation: COMPLETE,
-                field: "charged_amount".into(),
-                expected: sale.amount.to_string(),
-                actual: receipt.charged.to_string(),
-            });
-        }
+        charged_as_sold(sale, &receipt)?;
         if let (Some(order), Some(expected)) = (receipt.order.decoded(), &sale.sale_reference)
             && &order.sale_reference != expected
         {
@@ -359,23 +345,16 @@ impl QrWalletClient {
                                 );
                             }
                         };
-                        if receipt.charged != sale.amount {
-                            return Attempt::Settled(Err(Error::IntegrityMismatch {
-                                operation: COMPLETE,
-                                field: "charged_amount".into(),
-                                expected: sale.amount.to_string(),
-                                actual: receipt.charged.to_string(),
-                            }));
+                        if let Err(mismatch) = charged_as_sold(sale, &receipt) {
+                            return Attempt::Settled(Err(mismatch));
                         }
                         Attempt::Settled(Ok(Settlement::Completed(Box::new(receipt))))
                     }
-                    Err(Error::OutcomeUnknown {
-                        source: Some(source),
-                        ..
-                    }) if source
-                        .downcast_ref::<Error>()
-                        .and_then(Error::decline)
-                        .is_some_and(|d| WalletCode::of(d) == WalletCode::Duplicate) =>
+                    // 301: the session was completed — by the first attempt.
+                    Err(error @ Error::OutcomeUnknown { .. })
+                        if error
+                            .provider_decline()
+                            .is_some_and(|d| WalletCode::of(d) == WalletCode::Duplicate) =>
                     {
                         Attempt::Settled(Ok(Settlement::CompletedEarlier {
                             correlation_id: session.correlation_id.clone(),
@@ -473,6 +452,19 @@ impl QrWalletClient {
             expire_date: payload.expire_date,
         })
     }
+}
+
+/// The wallet charged what the sale said, or an integrity mismatch.
+fn charged_as_sold(sale: &Sale, receipt: &QrReceipt) -> Result<()> {
+    if receipt.charged == sale.amount {
+        return Ok(());
+    }
+    Err(Error::IntegrityMismatch {
+        operation: COMPLETE,
+        field: "charged_amount".into(),
+        expected: sale.amount.to_string(),
+        actual: receipt.charged.to_string(),
+    })
 }
 
 fn unreadable_sale() -> Error {

@@ -747,18 +747,7 @@ impl Simulator {
         }
         state.available -= requested.amount();
         state.blocked += requested.amount();
-        state.next_id += 1;
-        let transaction = TwoPhase {
-            id: state.next_id,
-            to_user,
-            amount: requested,
-            status: "PENDING",
-            cash_out: false,
-        };
-        let info = Self::info(&guid, &transaction);
-        state.transactions.insert(guid, transaction);
-        drop(state);
-        self.transaction_answer(call, info)
+        self.two_phase_open(call, state, guid, to_user, requested, false)
     }
 
     /// A cash-out: the customer's money, authorised by their device's code,
@@ -801,13 +790,27 @@ impl Simulator {
         state
             .wallets
             .insert(from_user.clone(), balance - requested.amount());
+        self.two_phase_open(call, state, guid, from_user, requested, true)
+    }
+
+    /// Records a new `PENDING` two-phase transaction (the money is blocked)
+    /// and answers it.
+    fn two_phase_open(
+        &self,
+        call: &Call,
+        mut state: MutexGuard<'_, State>,
+        guid: String,
+        user: String,
+        amount: Money,
+        cash_out: bool,
+    ) -> SandboxResponse {
         state.next_id += 1;
         let transaction = TwoPhase {
             id: state.next_id,
-            to_user: from_user,
-            amount: requested,
+            to_user: user,
+            amount,
             status: "PENDING",
-            cash_out: true,
+            cash_out,
         };
         let info = Self::info(&guid, &transaction);
         state.transactions.insert(guid, transaction);

@@ -265,6 +265,25 @@ impl HttpClient {
         Self::with_client(client, user_agent, config, scrubber)
     }
 
+    /// Over the caller's `reqwest::Client` when one is given
+    /// ([`with_client`](Self::with_client)), otherwise a client of the SDK's
+    /// own ([`new`](Self::new)): what every provider crate's builder does.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new) and [`with_client`](Self::with_client).
+    pub fn build(
+        client: Option<reqwest::Client>,
+        user_agent: &str,
+        config: HttpConfig,
+        scrubber: Scrubber,
+    ) -> Result<Self> {
+        match client {
+            Some(client) => Self::with_client(client, user_agent, config, scrubber),
+            None => Self::new(user_agent, config, scrubber),
+        }
+    }
+
     /// A client over the caller's `reqwest::Client` (shared pool, proxy, custom
     /// roots). What the SDK enforces per request: the total timeout, and
     /// *no redirects* — an answer that arrives from another URL than the one
