@@ -10,7 +10,8 @@ use payments_core::http::{HttpClient, Request};
 use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences};
 use payments_core::secret::Scrubber;
 use payments_core::{
-    Currency, Decimal, Decline, DeclineKind, Error, MerchantReference, Money, Operation, Result,
+    Currency, Decimal, Decline, DeclineKind, Diagnostics, Error, MerchantReference, Money,
+    Operation, Result,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -260,8 +261,36 @@ impl AllpayClient {
         })
     }
 
-    /// Sends a prepared request and reads its answer.
-    pub(crate) async fn send<A: Answer>(&self, prepared: &Prepared) -> Result<A::Response> {
+    /// Sends a prepared request and reads its answer with `read`. Every
+    /// error, `read`'s included, names the GUID (the merchant reference,
+    /// and Allpay's handle on the transaction) and the HTTP status.
+    pub(crate) async fn send<A: Answer, T>(
+        &self,
+        prepared: &Prepared,
+        read: impl FnOnce(A::Response) -> Result<T>,
+    ) -> Result<T> {
+        let mut diagnostics = Diagnostics::new();
+        if let Some(guid) = &prepared.reference {
+            diagnostics = diagnostics
+                .with_reference(guid.as_str())
+                .with_correlation_id(guid.as_str());
+        }
+        let mut status = None;
+        let outcome = self
+            .exchange::<A>(prepared, &mut status)
+            .await
+            .and_then(read);
+        diagnostics.http_status = status;
+        diagnostics.annotate(outcome)
+    }
+
+    /// [`send`](Self::send) without the reading: the answer's status is
+    /// noted in `status`.
+    async fn exchange<A: Answer>(
+        &self,
+        prepared: &Prepared,
+        status: &mut Option<u16>,
+    ) -> Result<A::Response> {
         let operation = prepared.operation;
         // Quoted, as SOAP 1.1 §6.1.1 and WS-I Basic Profile R1109 require:
         // JAX-WS servers match the quoted form.
@@ -279,6 +308,7 @@ impl AllpayClient {
             .http
             .execute(operation, reference, &request)
             .await?;
+        *status = Some(response.status);
         let looks_like_xml = response.body.trim_ascii_start().first() == Some(&b'<');
         // SOAP 1.1 answers a Fault with HTTP 500.
         if !(response.is_success() || (response.status == 500 && looks_like_xml)) {
@@ -305,9 +335,10 @@ impl AllpayClient {
                     if echoed.as_deref() != Some(prepared.digest.as_str()) {
                         return Err(Error::IntegrityMismatch {
                             operation,
-                            field: "requestDsig".into(),
+                            field: "requestDsig",
                             expected: prepared.digest.clone(),
                             actual: echoed.unwrap_or_else(|| "none".to_owned()),
+                            diagnostics: None,
                         });
                     }
                 }
@@ -362,9 +393,11 @@ impl AllpayClient {
             },
         };
         let prepared = self.prepare(ECHO, false, "echo", body, None)?;
-        let answer: cash_in::EchoResponse =
-            self.send::<cash_in::EchoResponseBody>(&prepared).await?;
-        Ok(answer.result)
+        self.send::<cash_in::EchoResponseBody, _>(&prepared, |answer| {
+            let answer: cash_in::EchoResponse = answer;
+            Ok(answer.result)
+        })
+        .await
     }
 
     /// `checkUser`: the customer, or `None` when there is no such customer
@@ -384,12 +417,12 @@ impl AllpayClient {
             },
         };
         let prepared = self.prepare(CHECK_USER, false, "checkUser", body, None)?;
-        let answer = self
-            .send::<cash_in::CheckUserResponseBody>(&prepared)
-            .await?
-            .result;
-        header_ok(CHECK_USER, &answer.header)?;
-        Ok(answer.basic_user_info.map(user_info))
+        self.send::<cash_in::CheckUserResponseBody, _>(&prepared, |answer| {
+            let answer = answer.result;
+            header_ok(CHECK_USER, &answer.header)?;
+            Ok(answer.basic_user_info.map(user_info))
+        })
+        .await
     }
 
     /// `checkUserAndValidateCashIn`: as [`check_user`](Self::check_user), and
@@ -414,12 +447,12 @@ impl AllpayClient {
             body,
             None,
         )?;
-        let answer = self
-            .send::<cash_in::CheckUserAndValidateCashInResponseBody>(&prepared)
-            .await?
-            .result;
-        header_ok(CHECK_USER_CASH_IN, &answer.header)?;
-        Ok(answer.basic_user_info.map(user_info))
+        self.send::<cash_in::CheckUserAndValidateCashInResponseBody, _>(&prepared, |answer| {
+            let answer = answer.result;
+            header_ok(CHECK_USER_CASH_IN, &answer.header)?;
+            Ok(answer.basic_user_info.map(user_info))
+        })
+        .await
     }
 
     fn check_cash_in(&self, payment: &CashIn) -> Result<()> {
@@ -476,17 +509,17 @@ impl AllpayClient {
     /// request never left (not sent, bad input, configuration).
     async fn send_cash_in_payment(&self, prepared: &Prepared) -> Result<TerminalPayment> {
         let answer = async {
-            let answer = self
-                .send::<cash_in::CreateCashInPaymentResponseBody>(prepared)
-                .await?
-                .result;
-            header_ok(CASH_IN_PAYMENT, &answer.header)?;
-            Ok(TerminalPayment {
-                status: TerminalStatus::from_wire(
-                    &answer.terminal_payment_transaction_status.value,
-                ),
-                reason: answer.reason,
+            self.send::<cash_in::CreateCashInPaymentResponseBody, _>(prepared, |answer| {
+                let answer = answer.result;
+                header_ok(CASH_IN_PAYMENT, &answer.header)?;
+                Ok(TerminalPayment {
+                    status: TerminalStatus::from_wire(
+                        &answer.terminal_payment_transaction_status.value,
+                    ),
+                    reason: answer.reason,
+                })
             })
+            .await
         }
         .await;
         answer.map_err(|error| match error {
@@ -494,14 +527,11 @@ impl AllpayClient {
             | Error::NotSent { .. }
             | Error::InvalidInput { .. }
             | Error::Configuration { .. } => error,
-            other => Error::OutcomeUnknown {
-                operation: CASH_IN_PAYMENT,
-                reference: prepared.reference.clone(),
-                reason: format!(
-                    "Allpay treats this answer to a terminal payment as PENDING: {other}"
-                ),
-                source: Some(Box::new(other)),
-            },
+            other => {
+                let reason =
+                    format!("Allpay treats this answer to a terminal payment as PENDING: {other}");
+                other.into_outcome_unknown(prepared.reference.clone(), reason)
+            }
         })
     }
 
@@ -585,21 +615,22 @@ impl AllpayClient {
             body,
             Some(payment.guid.as_str()),
         )?;
-        let answer = self
-            .send::<tm::CreateCashInTransactionResponseBody>(&prepared)
-            .await?
-            .result;
-        header_final(CASH_IN_TRANSACTION, payment.guid.as_str(), &answer.header)?;
-        let transaction = transaction(CASH_IN_TRANSACTION, answer.transaction_info)?;
-        if transaction.amount != payment.amount {
-            return Err(Error::IntegrityMismatch {
-                operation: CASH_IN_TRANSACTION,
-                field: "amount".into(),
-                expected: payment.amount.to_string(),
-                actual: transaction.amount.to_string(),
-            });
-        }
-        Ok(transaction)
+        self.send::<tm::CreateCashInTransactionResponseBody, _>(&prepared, |answer| {
+            let answer = answer.result;
+            header_final(CASH_IN_TRANSACTION, payment.guid.as_str(), &answer.header)?;
+            let transaction = transaction(CASH_IN_TRANSACTION, answer.transaction_info)?;
+            if transaction.amount != payment.amount {
+                return Err(Error::IntegrityMismatch {
+                    operation: CASH_IN_TRANSACTION,
+                    field: "amount",
+                    expected: payment.amount.to_string(),
+                    actual: transaction.amount.to_string(),
+                    diagnostics: None,
+                });
+            }
+            Ok(transaction)
+        })
+        .await
     }
 
     async fn transaction_action(
@@ -614,7 +645,7 @@ impl AllpayClient {
             guid: guid.as_str().to_owned(),
             transaction_id,
         };
-        let answer = if decline {
+        if decline {
             let body = tm::DeclineTransactionBody {
                 operation: tm::DeclineTransaction { request },
             };
@@ -625,9 +656,10 @@ impl AllpayClient {
                 body,
                 Some(guid.as_str()),
             )?;
-            self.send::<tm::DeclineTransactionResponseBody>(&prepared)
-                .await?
-                .result
+            self.send::<tm::DeclineTransactionResponseBody, _>(&prepared, |answer| {
+                read_action(operation, guid, answer.result)
+            })
+            .await
         } else {
             let body = tm::CompleteTransactionBody {
                 operation: tm::CompleteTransaction { request },
@@ -639,12 +671,11 @@ impl AllpayClient {
                 body,
                 Some(guid.as_str()),
             )?;
-            self.send::<tm::CompleteTransactionResponseBody>(&prepared)
-                .await?
-                .result
-        };
-        header_final(operation, guid.as_str(), &answer.header)?;
-        transaction(operation, answer.transaction_info)
+            self.send::<tm::CompleteTransactionResponseBody, _>(&prepared, |answer| {
+                read_action(operation, guid, answer.result)
+            })
+            .await
+        }
     }
 
     /// `completeTransaction`: phase two; the blocked money moves.
@@ -693,21 +724,22 @@ impl AllpayClient {
     /// [`Error::IntegrityMismatch`] when the answer's amount differs.
     pub async fn create_cash_out_transaction(&self, cash_out: &CashOut) -> Result<Transaction> {
         let prepared = self.prepare_cash_out(cash_out)?;
-        let answer = self
-            .send::<tm::CreateCashOutTransactionResponseBody>(&prepared)
-            .await?
-            .result;
-        header_final(CASH_OUT_TRANSACTION, cash_out.guid.as_str(), &answer.header)?;
-        let transaction = transaction(CASH_OUT_TRANSACTION, answer.transaction_info)?;
-        if transaction.amount != cash_out.amount {
-            return Err(Error::IntegrityMismatch {
-                operation: CASH_OUT_TRANSACTION,
-                field: "amount".into(),
-                expected: cash_out.amount.to_string(),
-                actual: transaction.amount.to_string(),
-            });
-        }
-        Ok(transaction)
+        self.send::<tm::CreateCashOutTransactionResponseBody, _>(&prepared, |answer| {
+            let answer = answer.result;
+            header_final(CASH_OUT_TRANSACTION, cash_out.guid.as_str(), &answer.header)?;
+            let transaction = transaction(CASH_OUT_TRANSACTION, answer.transaction_info)?;
+            if transaction.amount != cash_out.amount {
+                return Err(Error::IntegrityMismatch {
+                    operation: CASH_OUT_TRANSACTION,
+                    field: "amount",
+                    expected: cash_out.amount.to_string(),
+                    actual: transaction.amount.to_string(),
+                    diagnostics: None,
+                });
+            }
+            Ok(transaction)
+        })
+        .await
     }
 
     pub(crate) fn prepare_cash_out(&self, cash_out: &CashOut) -> Result<Prepared> {
@@ -748,23 +780,24 @@ impl AllpayClient {
             },
         };
         let prepared = self.prepare(BALANCE, true, "availableBalance", body, None)?;
-        let answer = self
-            .send::<tm::AvailableBalanceResponseBody>(&prepared)
-            .await?
-            .result;
-        header_ok(BALANCE, &answer.header)?;
-        let text = answer.agent_balance_response;
-        let amount = money(BALANCE, "agentBalanceResponse", &text).ok();
-        Ok(AgentBalance { text, amount })
+        self.send::<tm::AvailableBalanceResponseBody, _>(&prepared, |answer| {
+            let answer = answer.result;
+            header_ok(BALANCE, &answer.header)?;
+            let text = answer.agent_balance_response;
+            let amount = money(BALANCE, "agentBalanceResponse", &text).ok();
+            Ok(AgentBalance { text, amount })
+        })
+        .await
     }
 }
 
 fn signature_error(operation: Operation, error: &SignatureError) -> Error {
     Error::IntegrityMismatch {
         operation,
-        field: "signature".into(),
+        field: "signature",
         expected: "a valid signature by Allpay's key".to_owned(),
         actual: error.to_string(),
+        diagnostics: None,
     }
 }
 
@@ -780,7 +813,22 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
     if let Some(user) = &header.user_message {
         decline = decline.with_user_message(user.clone());
     }
-    Err(Error::Declined { operation, decline })
+    Err(Error::Declined {
+        operation,
+        decline: Box::new(decline),
+        diagnostics: None,
+    })
+}
+
+/// The transaction in an answer to `completeTransaction` or
+/// `declineTransaction` for `guid`, once its header says it is final.
+fn read_action(
+    operation: Operation,
+    guid: &MerchantReference,
+    answer: g::TransactionResponse,
+) -> Result<Transaction> {
+    header_final(operation, guid.as_str(), &answer.header)?;
+    transaction(operation, answer.transaction_info)
 }
 
 /// A header to a money-moving call: Allpay documents no status values
@@ -826,6 +874,7 @@ fn money(operation: Operation, field: &str, text: &str) -> Result<Money> {
             ),
             raw: payments_core::secret::RedactedText::from_static(""),
             source: None,
+            diagnostics: None,
         });
     };
     payments_core::wire::money_in_answer(operation, field, decimal, Currency::KZT)

@@ -70,11 +70,12 @@ impl Gateway for AllpayClient {
                     "allpay",
                     "check_user_and_validate_cash_in",
                 ),
-                decline: Decline::new(
+                decline: Box::new(Decline::new(
                     "NO_SUCH_USER",
                     DeclineKind::AccountNotFound,
                     format!("no Allpay customer `{}`", order.to_user),
-                ),
+                )),
+                diagnostics: None,
             });
         };
         let cash_in = CashIn {

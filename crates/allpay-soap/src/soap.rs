@@ -152,6 +152,7 @@ pub(crate) fn fault_error(operation: Operation, fault: &Fault, detail: &FaultDet
                 "Allpay refused the request's signature: {}",
                 fault.faultstring
             ),
+            diagnostics: None,
         };
     }
     let mut message = detail
@@ -165,7 +166,11 @@ pub(crate) fn fault_error(operation: Operation, fault: &Fault, detail: &FaultDet
     if let Some(user) = &detail.user_message {
         decline = decline.with_user_message(user.clone());
     }
-    Error::Declined { operation, decline }
+    Error::Declined {
+        operation,
+        decline: Box::new(decline),
+        diagnostics: None,
+    }
 }
 
 #[derive(Debug, Default, YaSerialize, YaDeserialize)]

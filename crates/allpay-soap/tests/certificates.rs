@@ -48,7 +48,7 @@ fn signature_errors_convert_into_the_workspace_error() {
     .unwrap_err()
     .into();
     assert!(
-        matches!(&unsigned, payments_core::Error::IntegrityMismatch { field, .. } if field == "signature"),
+        matches!(&unsigned, payments_core::Error::IntegrityMismatch { field, .. } if *field == "signature"),
         "{unsigned:?}"
     );
 }

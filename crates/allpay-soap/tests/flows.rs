@@ -389,7 +389,7 @@ async fn allpays_key_may_be_given_as_an_x509_certificate() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "signature"),
+        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "signature"),
         "{error:?}"
     );
     assert!(

@@ -199,6 +199,15 @@ async fn business_faults_become_declines_with_the_detail_messages() {
         Some("Пользователь не найден")
     );
     assert!(error.outcome_known());
+    // The GUID is Allpay's handle on the transaction and the merchant's
+    // reference; SOAP answers a Fault with HTTP 500.
+    let diagnostics = error.diagnostics();
+    assert_eq!(
+        diagnostics.correlation_id.as_deref(),
+        Some(payment.guid.as_str())
+    );
+    assert_eq!(error.reference(), Some(payment.guid.as_str()));
+    assert_eq!(diagnostics.http_status, Some(500));
 }
 
 #[tokio::test]
@@ -284,7 +293,7 @@ async fn an_unsigned_answer_fails_verification() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "signature"),
+        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "signature"),
         "{error:?}"
     );
 }
@@ -311,7 +320,7 @@ async fn a_signed_answer_for_another_request_fails_the_request_dsig_check() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "requestDsig"),
+        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "requestDsig"),
         "{error:?}"
     );
 }
@@ -506,6 +515,12 @@ async fn a_header_status_other_than_zero_to_a_money_moving_call_is_unknown() {
     let error = client.create_cash_in_payment(&payment).await.unwrap_err();
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
     assert_eq!(error.provider_decline().unwrap().code, "17");
+    let diagnostics = error.diagnostics();
+    assert_eq!(
+        diagnostics.correlation_id.as_deref(),
+        Some(payment.guid.as_str())
+    );
+    assert_eq!(diagnostics.http_status, Some(200));
 }
 
 /// An unsigned Fault to a two-phase money-moving call (a balancer, a

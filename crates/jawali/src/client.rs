@@ -12,8 +12,8 @@ use payments_core::secret::Scrubber;
 use payments_core::token::{FreshToken, Lease, TokenCache};
 use payments_core::wire::money_in_answer as money;
 use payments_core::{
-    BaseUrl, Currency, Decline, Error, ExposeSecret, MerchantReference, ProviderReference, Result,
-    SecretString,
+    BaseUrl, Currency, Decline, Diagnostics, Error, ExposeSecret, MerchantReference,
+    ProviderReference, Result, SecretString,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -258,7 +258,9 @@ impl JawaliClient {
             return Err(Error::Authentication {
                 operation: LOGIN,
                 message: self.inner.http.scrubber().scrub(&message),
-            });
+                diagnostics: None,
+            }
+            .with_diagnostics(&Diagnostics::new().with_http_status(response.status)));
         }
         if !response.is_success() {
             return Err(self.inner.http.unexpected_status(LOGIN, None, &response));
@@ -287,47 +289,59 @@ impl JawaliClient {
                 identifier: &config.agent_wallet,
                 password: config.wallet_password.expose_secret(),
             };
-            let request = self.ws_request(service, &access, &body)?;
-            let response = self.inner.http.execute(operation, None, &request).await?;
+            let (request, corr_id) = self.ws_request(service, &access, &body)?;
+            let diagnostics = Diagnostics::new().with_correlation_id(corr_id);
+            let response =
+                diagnostics.annotate(self.inner.http.execute(operation, None, &request).await)?;
             if response.status == 401 && !session_renewed {
                 self.inner.access.invalidate(&access);
                 session_renewed = true;
                 continue;
             }
-            // A garbled answer may still hold the wallet token: withhold it.
-            let envelope =
-                self.envelope(operation, None, &response)
-                    .map_err(|error| match error {
-                        // serde's text may quote the token: not even the detail is kept.
-                        Error::UndecodableResponse { .. } => credential_undecodable_detail(
-                            operation,
-                            "the wallet-authentication answer is not the expected JSON envelope",
-                        ),
-                        other => other,
-                    })?;
-            if !envelope.status.is_success() {
-                return Err(decline(operation, &envelope.status));
-            }
-            let answer: wire::WalletAuthAnswer =
-                self.parse_body(operation, &envelope).map_err(|_| {
-                    credential_undecodable_detail(operation, "no access_token in responseBody")
-                })?;
-            if answer.access_token.is_empty() {
-                return Err(credential_undecodable_detail(
-                    operation,
-                    "empty access_token",
-                ));
-            }
-            // Every token the client holds is a secret to its scrubber.
-            self.inner.http.scrubber().learn(&answer.access_token);
-            tracing::debug!(provider = wire::PROVIDER, "wallet authenticated");
-            return Ok(FreshToken {
-                value: SecretString::from(answer.access_token),
-                expires_in: answer
-                    .expires_in
-                    .map_or(config.wallet_token_lifetime, Duration::from_secs),
-            });
+            let diagnostics = diagnostics.with_http_status(response.status);
+            return diagnostics.annotate(self.read_wallet_token(operation, &response));
         }
+    }
+
+    /// The wallet token in an answer to `WALLETAUTHENTICATION`.
+    fn read_wallet_token(
+        &self,
+        operation: payments_core::Operation,
+        response: &RawResponse,
+    ) -> Result<FreshToken<SecretString>> {
+        // A garbled answer may still hold the wallet token: withhold it.
+        let envelope = self
+            .envelope(operation, None, response)
+            .map_err(|error| match error {
+                // serde's text may quote the token: not even the detail is kept.
+                Error::UndecodableResponse { .. } => credential_undecodable_detail(
+                    operation,
+                    "the wallet-authentication answer is not the expected JSON envelope",
+                ),
+                other => other,
+            })?;
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::WalletAuthAnswer =
+            self.parse_body(operation, &envelope).map_err(|_| {
+                credential_undecodable_detail(operation, "no access_token in responseBody")
+            })?;
+        if answer.access_token.is_empty() {
+            return Err(credential_undecodable_detail(
+                operation,
+                "empty access_token",
+            ));
+        }
+        // Every token the client holds is a secret to its scrubber.
+        self.inner.http.scrubber().learn(&answer.access_token);
+        tracing::debug!(provider = wire::PROVIDER, "wallet authenticated");
+        Ok(FreshToken {
+            value: SecretString::from(answer.access_token),
+            expires_in: answer
+                .expires_in
+                .map_or(self.inner.config.wallet_token_lifetime, Duration::from_secs),
+        })
     }
 
     // ------------------------------------------------------------ callWS
@@ -346,12 +360,13 @@ impl JawaliClient {
         }
     }
 
+    /// A `callWS` request and its fresh `corrID`.
     fn ws_request<B: Serialize>(
         &self,
         service: Service,
         access: &SecretString,
         body: &B,
-    ) -> Result<Request> {
+    ) -> Result<(Request, String)> {
         let config = &self.inner.config;
         let corr_id = self.inner.correlation.generate();
         let client_date = self.client_date();
@@ -363,9 +378,10 @@ impl JawaliClient {
         // The provider's correlation id of this request, for its support desk.
         tracing::info!(provider = wire::PROVIDER, service = service.operation().name, corr_id = %corr_id, "callWS request");
         let envelope = wire::envelope(service, &corr_id, &client_date, &signon, body);
-        Request::post(self.inner.ws_url.clone())
+        let request = Request::post(self.inner.ws_url.clone())
             .bearer(access)?
-            .json(&envelope)
+            .json(&envelope)?;
+        Ok((request, corr_id))
     }
 
     fn envelope(
@@ -384,16 +400,21 @@ impl JawaliClient {
     }
 
     /// Sends a merchant-domain `callWS` — the wallet credentials and the
-    /// operation's fields — and returns its answer's envelope (success or
-    /// not), renewing dead tokens once. `fields` is asked for the fields of
-    /// every request sent, with the `refId` a money-moving one carries: a
-    /// request repeated after a refused token is a new request, with a
-    /// fresh `refId` ("unique, never repeated, in every request").
-    async fn call<F: Serialize>(
+    /// operation's fields — and reads its answer's envelope (success or
+    /// not) with `read`, renewing dead tokens once. Every error, `read`'s
+    /// included, names the request's `corrID`, reference and HTTP status.
+    ///
+    /// `fields` is asked for the fields of every request sent, with the
+    /// merchant reference the request carries (the `refId` of a cash-out or
+    /// an inquiry, the one a status lookup asks about): a request repeated
+    /// after a refused token is a new request, with a fresh `refId`
+    /// ("unique, never repeated, in every request").
+    async fn call<F: Serialize, T>(
         &self,
         service: Service,
         mut fields: impl FnMut() -> Result<(F, Option<String>)>,
-    ) -> Result<ResponseEnvelope> {
+        read: impl FnOnce(ResponseEnvelope) -> Result<T>,
+    ) -> Result<T> {
         let operation = service.operation();
         let mut session_renewed = false;
         let mut wallet_renewed = false;
@@ -410,18 +431,24 @@ impl JawaliClient {
                 },
                 fields: &fields,
             };
-            let request = self.ws_request(service, &access, &body)?;
-            let response = self
-                .inner
-                .http
-                .execute(operation, reference, &request)
-                .await?;
+            let (request, corr_id) = self.ws_request(service, &access, &body)?;
+            let mut diagnostics = Diagnostics::new().with_correlation_id(corr_id);
+            diagnostics.reference = reference.map(str::to_owned);
+            let response = diagnostics.annotate(
+                self.inner
+                    .http
+                    .execute(operation, reference, &request)
+                    .await,
+            )?;
+            diagnostics.http_status = Some(response.status);
             if response.status == 401 {
                 if session_renewed {
                     return Err(Error::Authentication {
                         operation,
                         message: "the provider refused a freshly issued access token".to_owned(),
-                    });
+                        diagnostics: None,
+                    }
+                    .with_diagnostics(&diagnostics));
                 }
                 tracing::info!(
                     provider = wire::PROVIDER,
@@ -433,7 +460,7 @@ impl JawaliClient {
                 session_renewed = true;
                 continue;
             }
-            let envelope = self.envelope(operation, reference, &response)?;
+            let envelope = diagnostics.annotate(self.envelope(operation, reference, &response))?;
             if !envelope.status.is_success()
                 && envelope.status.rejects_wallet_token()
                 && !wallet_renewed
@@ -447,7 +474,7 @@ impl JawaliClient {
                 wallet_renewed = true;
                 continue;
             }
-            return Ok(envelope);
+            return diagnostics.annotate(read(envelope));
         }
     }
 
@@ -468,8 +495,9 @@ impl JawaliClient {
         let service = Service::Inquiry;
         let operation = service.operation();
         let config = &self.inner.config;
-        let envelope = self
-            .call(service, || {
+        self.call(
+            service,
+            || {
                 let reference = self.new_reference()?;
                 let fields = wire::InquiryFields {
                     voucher: voucher.as_str(),
@@ -477,24 +505,27 @@ impl JawaliClient {
                     ref_id: reference.to_string().into(),
                     purpose: &config.default_purpose,
                 };
-                Ok((fields, None))
-            })
-            .await?;
-        if !envelope.status.is_success() {
-            return Err(decline(operation, &envelope.status));
-        }
-        let answer: wire::InquiryAnswer = self.parse_body(operation, &envelope)?;
-        let currency = parse_currency(operation, &answer.txncurrency)?;
-        let amount = money(operation, "txnamount", answer.txnamount, currency)?;
-        Ok(Voucher {
-            code: voucher.clone(),
-            state: VoucherState::from_wire(&answer.state),
-            amount,
-            issuer_reference: answer.issuer_trx_ref.map(ProviderReference::new),
-            receiver_mobile: answer.receiver_mobile,
-            sender_mobile: answer.sender_mobile,
-            date: answer.trx_date,
-        })
+                Ok((fields, Some(reference.to_string())))
+            },
+            |envelope| {
+                if !envelope.status.is_success() {
+                    return Err(decline(operation, &envelope.status));
+                }
+                let answer: wire::InquiryAnswer = self.parse_body(operation, &envelope)?;
+                let currency = parse_currency(operation, &answer.txncurrency)?;
+                let amount = money(operation, "txnamount", answer.txnamount, currency)?;
+                Ok(Voucher {
+                    code: voucher.clone(),
+                    state: VoucherState::from_wire(&answer.state),
+                    amount,
+                    issuer_reference: answer.issuer_trx_ref.map(ProviderReference::new),
+                    receiver_mobile: answer.receiver_mobile,
+                    sender_mobile: answer.sender_mobile,
+                    date: answer.trx_date,
+                })
+            },
+        )
+        .await
     }
 
     /// Redeems a voucher (`ECOMMCASHOUT`): moves its amount from the
@@ -571,8 +602,7 @@ impl JawaliClient {
             .as_deref()
             .unwrap_or(&config.default_purpose);
         let mut first = Some(request.reference.clone());
-        let envelope = self
-            .call(service, || {
+        self.call(service, || {
                 let reference = match first.take() {
                     Some(reference) => reference,
                     None => self.fresh_reference()?,
@@ -589,8 +619,7 @@ impl JawaliClient {
                     currency: request.amount.currency().code(),
                 };
                 Ok((fields, Some(reference.to_string())))
-            })
-            .await?;
+            }, |envelope| {
         let landed = log.last().unwrap_or_else(|| request.reference.clone());
         let reference = landed.as_str();
         if !envelope.status.is_success() {
@@ -611,11 +640,11 @@ impl JawaliClient {
             Some(TransactionState::Failed) => {
                 return Err(Error::Declined {
                     operation,
-                    decline: Decline::new(
+                    decline: Box::new(Decline::new(
                         answer.status.unwrap_or_default(),
                         payments_core::DeclineKind::Other,
                         "the cash-out answer says it failed",
-                    ),
+                    )), diagnostics: None,
                 });
             }
             Some(state) => {
@@ -626,7 +655,7 @@ impl JawaliClient {
                         "the cash-out answer says `{}` ({state:?}): not final, look it up",
                         answer.status.as_deref().unwrap_or_default()
                     ),
-                    source: None,
+                    source: None, diagnostics: None,
                 });
             }
         }
@@ -665,6 +694,7 @@ impl JawaliClient {
             balance,
             settled_by_lookup: false,
         })
+        }).await
     }
 
     /// Looks an earlier operation up by its `refId` (`AGENTCHECKSTATUS`).
@@ -676,41 +706,45 @@ impl JawaliClient {
     pub async fn check_status(&self, reference: &MerchantReference) -> Result<TransactionStatus> {
         let service = Service::CheckStatus;
         let operation = service.operation();
-        let envelope = self
-            .call(service, || {
+        self.call(
+            service,
+            || {
                 Ok((
                     wire::CheckStatusFields {
                         ref_id: reference.as_str(),
                     },
-                    None,
+                    Some(reference.to_string()),
                 ))
-            })
-            .await?;
-        if !envelope.status.is_success() {
-            if envelope.status.says_not_found() {
-                return Ok(TransactionStatus {
+            },
+            |envelope| {
+                if !envelope.status.is_success() {
+                    if envelope.status.says_not_found() {
+                        return Ok(TransactionStatus {
+                            reference: reference.clone(),
+                            state: TransactionState::NotFound,
+                            amount: None,
+                            issuer_reference: None,
+                        });
+                    }
+                    return Err(decline(operation, &envelope.status));
+                }
+                let answer: wire::StatusAnswer = self.parse_body(operation, &envelope)?;
+                let amount = match (answer.amount, &answer.currency) {
+                    (Some(amount), Some(code)) => {
+                        let currency = parse_currency(operation, code)?;
+                        Some(money(operation, "amount", amount, currency)?)
+                    }
+                    _ => None,
+                };
+                Ok(TransactionStatus {
                     reference: reference.clone(),
-                    state: TransactionState::NotFound,
-                    amount: None,
-                    issuer_reference: None,
-                });
-            }
-            return Err(decline(operation, &envelope.status));
-        }
-        let answer: wire::StatusAnswer = self.parse_body(operation, &envelope)?;
-        let amount = match (answer.amount, &answer.currency) {
-            (Some(amount), Some(code)) => {
-                let currency = parse_currency(operation, code)?;
-                Some(money(operation, "amount", amount, currency)?)
-            }
-            _ => None,
-        };
-        Ok(TransactionStatus {
-            reference: reference.clone(),
-            state: TransactionState::from_wire(&answer.status),
-            amount,
-            issuer_reference: answer.issuer_ref.map(ProviderReference::new),
-        })
+                    state: TransactionState::from_wire(&answer.status),
+                    amount,
+                    issuer_reference: answer.issuer_ref.map(ProviderReference::new),
+                })
+            },
+        )
+        .await
     }
 
     /// The merchant wallet's operations from `from` to `to`, both included
@@ -731,8 +765,9 @@ impl JawaliClient {
             from.format(format).map_err(|e| Error::invalid("from", e))?,
             to.format(format).map_err(|e| Error::invalid("to", e))?,
         );
-        let envelope = self
-            .call(service, || {
+        self.call(
+            service,
+            || {
                 Ok((
                     wire::StatementFields {
                         from_date: &from,
@@ -740,31 +775,34 @@ impl JawaliClient {
                     },
                     None,
                 ))
-            })
-            .await?;
-        if !envelope.status.is_success() {
-            return Err(decline(operation, &envelope.status));
-        }
-        let answer: wire::StatementAnswer = self.parse_body(operation, &envelope)?;
-        answer
-            .transactions
-            .into_iter()
-            .map(|line| {
-                let line: wire::StatementLine = self.parse_raw(operation, line.get())?;
-                let currency = parse_currency(operation, &line.currency)?;
-                Ok(StatementEntry {
-                    reference: line.ref_id,
-                    issuer_reference: line.issuer_ref.map(ProviderReference::new),
-                    amount: money(operation, "amount", line.amount.abs(), currency)?,
-                    description: line.description,
-                    date: line.trx_date,
-                    balance_after: line
-                        .balance
-                        .map(|b| money(operation, "balance", b, currency))
-                        .transpose()?,
-                })
-            })
-            .collect()
+            },
+            |envelope| {
+                if !envelope.status.is_success() {
+                    return Err(decline(operation, &envelope.status));
+                }
+                let answer: wire::StatementAnswer = self.parse_body(operation, &envelope)?;
+                answer
+                    .transactions
+                    .into_iter()
+                    .map(|line| {
+                        let line: wire::StatementLine = self.parse_raw(operation, line.get())?;
+                        let currency = parse_currency(operation, &line.currency)?;
+                        Ok(StatementEntry {
+                            reference: line.ref_id,
+                            issuer_reference: line.issuer_ref.map(ProviderReference::new),
+                            amount: money(operation, "amount", line.amount.abs(), currency)?,
+                            description: line.description,
+                            date: line.trx_date,
+                            balance_after: line
+                                .balance
+                                .map(|b| money(operation, "balance", b, currency))
+                                .transpose()?,
+                        })
+                    })
+                    .collect()
+            },
+        )
+        .await
     }
 
     /// The merchant wallet's balance (`AGENTBALANCEINQUIRY`).
@@ -775,15 +813,21 @@ impl JawaliClient {
     pub async fn balance(&self) -> Result<Balance> {
         let service = Service::Balance;
         let operation = service.operation();
-        let envelope = self.call(service, || Ok((wire::NoFields {}, None))).await?;
-        if !envelope.status.is_success() {
-            return Err(decline(operation, &envelope.status));
-        }
-        let answer: wire::BalanceAnswer = self.parse_body(operation, &envelope)?;
-        let currency = parse_currency(operation, &answer.currency)?;
-        Ok(Balance {
-            available: money(operation, "balance", answer.balance, currency)?,
-        })
+        self.call(
+            service,
+            || Ok((wire::NoFields {}, None)),
+            |envelope| {
+                if !envelope.status.is_success() {
+                    return Err(decline(operation, &envelope.status));
+                }
+                let answer: wire::BalanceAnswer = self.parse_body(operation, &envelope)?;
+                let currency = parse_currency(operation, &answer.currency)?;
+                Ok(Balance {
+                    available: money(operation, "balance", answer.balance, currency)?,
+                })
+            },
+        )
+        .await
     }
 
     fn parse_body<T: wire::Spelled>(
@@ -805,6 +849,7 @@ impl JawaliClient {
             detail: format!("responseBody is not the expected shape: {e}"),
             raw: self.inner.http.scrubber().excerpt(raw.as_bytes()),
             source: Some(Box::new(e)),
+            diagnostics: None,
         })
     }
 
@@ -880,6 +925,7 @@ fn credential_undecodable_detail(operation: payments_core::Operation, detail: &s
             "[withheld: a credential answer may hold a token]",
         ),
         source: None,
+        diagnostics: None,
     }
 }
 
@@ -892,7 +938,11 @@ fn decline(operation: payments_core::Operation, status: &wire::ResponseStatus) -
     if let Some(native) = &status.native {
         decline = decline.with_user_message(native.clone());
     }
-    Error::Declined { operation, decline }
+    Error::Declined {
+        operation,
+        decline: Box::new(decline),
+        diagnostics: None,
+    }
 }
 
 fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Currency> {
@@ -907,6 +957,7 @@ fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Cur
         ),
         raw: payments_core::secret::RedactedText::from_static(""),
         source: None,
+        diagnostics: None,
     })
 }
 
@@ -918,8 +969,9 @@ pub(crate) fn mismatch(
 ) -> Error {
     Error::IntegrityMismatch {
         operation,
-        field: field.into(),
+        field,
         expected: expected.to_string(),
         actual: actual.to_string(),
+        diagnostics: None,
     }
 }

@@ -165,7 +165,12 @@ impl JawaliClient {
             .await?;
         let refuse = |kind, message: String| Error::Declined {
             operation,
-            decline: payments_core::Decline::new(voucher.state.as_wire(), kind, message),
+            decline: Box::new(payments_core::Decline::new(
+                voucher.state.as_wire(),
+                kind,
+                message,
+            )),
+            diagnostics: None,
         };
         use payments_core::DeclineKind;
         match &voucher.state {
@@ -328,11 +333,12 @@ impl JawaliClient {
         if failed == statuses.len() {
             return Attempt::Settled(Err(Error::Declined {
                 operation,
-                decline: payments_core::Decline::new(
+                decline: Box::new(payments_core::Decline::new(
                     "FAILED",
                     payments_core::DeclineKind::Other,
                     "the cash-out failed (status lookup after an unknown outcome)",
-                ),
+                )),
+                diagnostics: None,
             }));
         }
         if failed > 0 {
@@ -427,11 +433,12 @@ impl JawaliClient {
 fn never_paid(operation: payments_core::Operation) -> Error {
     Error::Declined {
         operation,
-        decline: payments_core::Decline::new(
+        decline: Box::new(payments_core::Decline::new(
             "NOT_PAID",
             payments_core::DeclineKind::Expired,
             "the cash-out never landed and the voucher can no longer be cashed out",
-        ),
+        )),
+        diagnostics: None,
     }
 }
 
@@ -480,6 +487,7 @@ impl Gateway for JawaliClient {
             reference: Some(prepared.reference.to_string()),
             reason: "reconciliation requested".to_owned(),
             source: None,
+            diagnostics: None,
         };
         let receipt = self
             .settle(&prepared.cash_out(), &prepared.sent_under, cause)

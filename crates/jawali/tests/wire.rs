@@ -401,6 +401,18 @@ async fn a_decline_keeps_code_description_and_the_arabic_message() {
     );
     assert_eq!(decline.kind, DeclineKind::AccountNotFound);
     assert_eq!(error.operation().unwrap().to_string(), "jawali.inquiry");
+    // What Jawali's support desk asks for: the request's corrID (the wallet
+    // authentication was corr-000001), its refId and the HTTP status.
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.correlation_id.as_deref(), Some("corr-000002"));
+    assert_eq!(error.reference(), Some("ref-000001"));
+    assert_eq!(diagnostics.http_status, Some(200));
+    assert!(
+        error
+            .to_string()
+            .ends_with("[reference ref-000001, correlation id corr-000002, HTTP 200]"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -632,14 +644,14 @@ async fn an_amount_or_currency_mismatch_stops_before_the_cash_out() {
     let (error, cash_outs) = collect_refused("PENDING", json!("1000"), "YER", yer("1500")).await;
     assert!(
         matches!(&error, Error::IntegrityMismatch { field, expected, actual, .. }
-        if field == "amount" && expected == "1500.00 YER" && actual == "1000.00 YER"),
+        if *field == "amount" && expected == "1500.00 YER" && actual == "1000.00 YER"),
         "{error:?}"
     );
     assert!(error.outcome_known(), "nothing moved");
     assert_eq!(cash_outs, 0);
     let (error, cash_outs) = collect_refused("PENDING", json!(1500), "USD", yer("1500")).await;
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "currency"),
+        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "currency"),
         "{error:?}"
     );
     assert_eq!(cash_outs, 0);
@@ -667,10 +679,43 @@ async fn a_cash_out_answer_with_another_amount_is_an_integrity_error_of_unknown_
     };
     let error = client(&server).cash_out(&request).await.unwrap_err();
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, .. } if field == "amount"),
+        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "amount"),
         "{error:?}"
     );
     assert!(!error.outcome_known());
+    // Found after the answer was read, the mismatch still names the call.
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.correlation_id.as_deref(), Some("corr-000002"));
+    assert_eq!(diagnostics.reference.as_deref(), Some("order-1"));
+    assert_eq!(diagnostics.http_status, Some(200));
+}
+
+#[tokio::test]
+async fn a_cash_out_timeout_names_the_corr_id_and_the_reference() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS")
+                .body_includes("ECOMMCASHOUT");
+            then.status(200)
+                .delay(Duration::from_secs(5))
+                .json_body(success(json!({})));
+        })
+        .await;
+    let request = CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer("1500"),
+        reference: MerchantReference::new("order-9", &jawali::REF_ID_RULES).unwrap(),
+        purpose: None,
+    };
+    let error = client(&server).cash_out(&request).await.unwrap_err();
+    assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.correlation_id.as_deref(), Some("corr-000002"));
+    assert_eq!(diagnostics.reference.as_deref(), Some("order-9"));
+    assert_eq!(diagnostics.http_status, None, "no answer came");
 }
 
 #[tokio::test]

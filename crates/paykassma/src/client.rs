@@ -7,8 +7,8 @@ use payments_core::http::{HttpClient, RawResponse, Request};
 use payments_core::reference::{ReferenceGenerator, UuidReferences};
 use payments_core::secret::Scrubber;
 use payments_core::{
-    Currency, Decline, DeclineKind, Error, ExposeSecret, MerchantReference, Money, Operation,
-    Result,
+    Currency, Decline, DeclineKind, Diagnostics, Error, ExposeSecret, MerchantReference, Money,
+    Operation, Result,
 };
 use serde::Serialize;
 
@@ -143,30 +143,38 @@ impl PaykassmaClient {
         Ok(url)
     }
 
-    async fn post<B: Serialize>(
+    /// Posts `body` to `path` and reads the answer with `read`. Every
+    /// error, `read`'s included, names the reference and the HTTP status.
+    async fn post<B: Serialize, T>(
         &self,
         operation: Operation,
         path: &str,
         reference: Option<&str>,
         body: &B,
-    ) -> Result<RawResponse> {
+        read: impl FnOnce(&RawResponse) -> Result<T>,
+    ) -> Result<T> {
         let request = Request::post(self.url(path)?).json(body)?;
-        let response = self
-            .inner
-            .http
-            .execute(operation, reference, &request)
-            .await?;
-        match response.status {
-            200..=299 => Ok(response),
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.reference = reference.map(str::to_owned);
+        let response = diagnostics.annotate(
+            self.inner
+                .http
+                .execute(operation, reference, &request)
+                .await,
+        )?;
+        diagnostics.http_status = Some(response.status);
+        let answer = match response.status {
+            200..=299 => Ok(&response),
             404 => Err(Error::Authentication {
                 operation,
                 message: "HTTP 404: the API secret is missing or wrong, or this server's IP is not registered with Paykassma"
-                    .to_owned(),
+                    .to_owned(), diagnostics: None,
             }),
             // A JSON `fail` may come with a 4xx; read it as an answer.
-            400..=499 if looks_like_json(&response) => Ok(response),
+            400..=499 if looks_like_json(&response) => Ok(&response),
             _ => Err(self.inner.http.unexpected_status(operation, reference, &response)),
-        }
+        };
+        diagnostics.annotate(answer.and_then(read))
     }
 
     /// Asks for the wallet the user must pay into
@@ -191,30 +199,32 @@ impl PaykassmaClient {
             currency: currency.code(),
             label: label.as_str(),
         };
-        let response = self.post(CREATE, &path, None, &body).await?;
-        let answer: wire::CreateAnswer = self.inner.http.decode_json(CREATE, &response)?;
-        match answer.status.as_str() {
-            "ok" => {
-                let params = answer.params.unwrap_or_default();
-                let identifier = params.get("identifier").and_then(|v| match v {
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                });
-                Ok(DepositDetails {
-                    wallet_type: wallet_type.clone(),
-                    identifier,
-                    params,
-                })
+        self.post(CREATE, &path, None, &body, |response| {
+            let answer: wire::CreateAnswer = self.inner.http.decode_json(CREATE, response)?;
+            match answer.status.as_str() {
+                "ok" => {
+                    let params = answer.params.unwrap_or_default();
+                    let identifier = params.get("identifier").and_then(|v| match v {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    });
+                    Ok(DepositDetails {
+                        wallet_type: wallet_type.clone(),
+                        identifier,
+                        params,
+                    })
+                }
+                "fail" => Err(decline(CREATE, answer.message.unwrap_or_default())),
+                other => Err(self.inner.http.undecodable(
+                    CREATE,
+                    format_args!("unknown status `{other}`"),
+                    response,
+                    None,
+                )),
             }
-            "fail" => Err(decline(CREATE, answer.message.unwrap_or_default())),
-            other => Err(self.inner.http.undecodable(
-                CREATE,
-                format_args!("unknown status `{other}`"),
-                &response,
-                None,
-            )),
-        }
+        })
+        .await
     }
 
     /// Activates a deposit with the user's transaction number
@@ -243,81 +253,85 @@ impl PaykassmaClient {
             key1: activation.key1.as_str(),
             custom_transaction_id: reference,
         };
-        let response = self
-            .post(
-                ACTIVATE,
-                "api/v1/transaction/activate",
-                Some(reference),
-                &body,
-            )
-            .await?;
-        let answer: wire::ActivateAnswer = self.inner.http.decode_json(ACTIVATE, &response)?;
-        let message = answer.message.clone().unwrap_or_default();
-        match answer.status.as_str() {
-            "ok" => {
-                let (Some(true), Some(value)) = (answer.deposit, answer.deposit_amount) else {
-                    return Err(self.inner.http.undecodable(
+        self.post(
+            ACTIVATE,
+            "api/v1/transaction/activate",
+            Some(reference),
+            &body,
+            |response| {
+                let answer: wire::ActivateAnswer =
+                    self.inner.http.decode_json(ACTIVATE, response)?;
+                let message = answer.message.clone().unwrap_or_default();
+                match answer.status.as_str() {
+                    "ok" => {
+                        let (Some(true), Some(value)) = (answer.deposit, answer.deposit_amount)
+                        else {
+                            return Err(self.inner.http.undecodable(
+                                ACTIVATE,
+                                "`ok` without `deposit: true` and a `deposit_amount`",
+                                response,
+                                None,
+                            ));
+                        };
+                        let currency = match &answer.currency {
+                            Some(info) => Currency::from_code(info.code()).ok_or_else(|| {
+                                self.inner.http.undecodable(
+                                    ACTIVATE,
+                                    format_args!("unknown currency `{}`", info.code()),
+                                    response,
+                                    None,
+                                )
+                            })?,
+                            None => requested.currency(),
+                        };
+                        if currency != requested.currency() {
+                            return Err(Error::IntegrityMismatch {
+                                operation: ACTIVATE,
+                                field: "currency",
+                                expected: requested.currency().to_string(),
+                                actual: currency.to_string(),
+                                diagnostics: None,
+                            });
+                        }
+                        let credited = Money::new(value, currency).map_err(|e| {
+                            self.inner.http.undecodable(
+                                ACTIVATE,
+                                format_args!("deposit_amount: {e}"),
+                                response,
+                                None,
+                            )
+                        })?;
+                        if credited == requested {
+                            Ok(ActivationOutcome::Credited { amount: credited })
+                        } else {
+                            tracing::warn!(
+                                provider = wire::PROVIDER,
+                                %reference,
+                                %requested,
+                                %credited,
+                                "deposit credited with a different amount than requested"
+                            );
+                            Ok(ActivationOutcome::CreditedDifferentAmount {
+                                requested,
+                                credited,
+                            })
+                        }
+                    }
+                    "pending" => Ok(ActivationOutcome::Pending { message }),
+                    "possible_transaction_created" => {
+                        Ok(ActivationOutcome::PossibleTransactionCreated { message })
+                    }
+                    "fail" => Err(decline(ACTIVATE, message)),
+                    other => Err(self.inner.http.undecodable(
                         ACTIVATE,
-                        "`ok` without `deposit: true` and a `deposit_amount`",
-                        &response,
+                        format_args!("unknown status `{other}`"),
+                        response,
                         None,
-                    ));
-                };
-                let currency = match &answer.currency {
-                    Some(info) => Currency::from_code(info.code()).ok_or_else(|| {
-                        self.inner.http.undecodable(
-                            ACTIVATE,
-                            format_args!("unknown currency `{}`", info.code()),
-                            &response,
-                            None,
-                        )
-                    })?,
-                    None => requested.currency(),
-                };
-                if currency != requested.currency() {
-                    return Err(Error::IntegrityMismatch {
-                        operation: ACTIVATE,
-                        field: "currency".into(),
-                        expected: requested.currency().to_string(),
-                        actual: currency.to_string(),
-                    });
+                    )),
                 }
-                let credited = Money::new(value, currency).map_err(|e| {
-                    self.inner.http.undecodable(
-                        ACTIVATE,
-                        format_args!("deposit_amount: {e}"),
-                        &response,
-                        None,
-                    )
-                })?;
-                if credited == requested {
-                    Ok(ActivationOutcome::Credited { amount: credited })
-                } else {
-                    tracing::warn!(
-                        provider = wire::PROVIDER,
-                        %reference,
-                        %requested,
-                        %credited,
-                        "deposit credited with a different amount than requested"
-                    );
-                    Ok(ActivationOutcome::CreditedDifferentAmount {
-                        requested,
-                        credited,
-                    })
-                }
-            }
-            "pending" => Ok(ActivationOutcome::Pending { message }),
-            "possible_transaction_created" => {
-                Ok(ActivationOutcome::PossibleTransactionCreated { message })
-            }
-            "fail" => Err(decline(ACTIVATE, message)),
-            other => Err(self.inner.http.undecodable(
-                ACTIVATE,
-                format_args!("unknown status `{other}`"),
-                &response,
-                None,
-            )),
-        }
+            },
+        )
+        .await
     }
 }
 
@@ -331,7 +345,8 @@ fn looks_like_json(response: &RawResponse) -> bool {
 fn decline(operation: Operation, message: String) -> Error {
     Error::Declined {
         operation,
-        decline: Decline::new("fail", DeclineKind::Other, message),
+        decline: Box::new(Decline::new("fail", DeclineKind::Other, message)),
+        diagnostics: None,
     }
 }
 

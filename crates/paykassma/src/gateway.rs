@@ -309,9 +309,10 @@ impl PaykassmaGateway {
         if let Some(conflict) = &record.conflict {
             return Some(Err(Error::IntegrityMismatch {
                 operation: ACTIVATE,
-                field: "postback status".into(),
+                field: "postback status",
                 expected: format!("{:?}", record.current.status),
                 actual: format!("{:?}", conflict.status),
+                diagnostics: None,
             }));
         }
         let tx = &record.current;
@@ -427,9 +428,10 @@ impl PaykassmaGateway {
 fn amount_mismatch(order: Money, actual: impl std::fmt::Display) -> Error {
     Error::IntegrityMismatch {
         operation: ACTIVATE,
-        field: "amount".into(),
+        field: "amount",
         expected: order.to_string(),
         actual: actual.to_string(),
+        diagnostics: None,
     }
 }
 

@@ -92,7 +92,7 @@ async fn a_deposit_credited_with_another_amount_is_an_integrity_mismatch_not_com
                 actual,
                 ..
             } => {
-                assert_eq!(field, "amount");
+                assert_eq!(*field, "amount");
                 assert!(expected.contains("500"), "{expected}");
                 assert!(actual.contains("6000"), "{actual}");
             }

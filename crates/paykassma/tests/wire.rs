@@ -199,6 +199,12 @@ async fn activate_fail_is_a_typed_decline() {
         "The custom_transaction_id has already been taken."
     );
     assert!(error.outcome_known());
+    // Paykassma has no correlation id: the custom_transaction_id and the
+    // status name the call.
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.reference.as_deref(), Some("123465477897"));
+    assert_eq!(diagnostics.http_status, Some(200));
+    assert_eq!(diagnostics.correlation_id, None);
 }
 
 #[tokio::test]
@@ -208,6 +214,7 @@ async fn http_404_means_a_missing_or_wrong_secret() {
     assert!(matches!(error, Error::Authentication { .. }), "{error:?}");
     assert!(error.to_string().contains("secret is missing or wrong"));
     assert!(!error.to_string().contains(SECRET));
+    assert_eq!(error.diagnostics().http_status, Some(404));
     assert_eq!(calls, 1);
 }
 
@@ -231,12 +238,15 @@ async fn malformed_activation_answers_are_typed_errors() {
         ),
     ] {
         let (outcome, _) = activate_answering(status, body).await;
-        match outcome {
-            Err(Error::UndecodableResponse { detail: d, .. }) => {
+        let error = outcome.expect_err(body);
+        match &error {
+            Error::UndecodableResponse { detail: d, .. } => {
                 assert!(d.starts_with(detail), "{body:?}: {d}");
             }
             other => panic!("{body:?}: {other:?}"),
         }
+        assert_eq!(error.reference(), Some("123465477897"), "{body:?}");
+        assert_eq!(error.diagnostics().http_status, Some(status), "{body:?}");
     }
     let (outcome, _) = activate_answering(
         200,
@@ -244,7 +254,7 @@ async fn malformed_activation_answers_are_typed_errors() {
     )
     .await;
     assert!(
-        matches!(outcome, Err(Error::IntegrityMismatch { ref field, .. }) if field == "currency"),
+        matches!(outcome, Err(Error::IntegrityMismatch { field, .. }) if field == "currency"),
         "{outcome:?}"
     );
 }

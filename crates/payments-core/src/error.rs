@@ -34,7 +34,7 @@ pub enum Error {
 
     /// The request certainly did not reach the provider (connection refused,
     /// DNS failure, TLS handshake failure). Safe to repeat.
-    #[error("{operation}: request not sent: {reason}")]
+    #[error("{operation}: request not sent: {reason}{}", suffix(diagnostics))]
     NotSent {
         /// The operation.
         operation: Operation,
@@ -43,6 +43,9 @@ pub enum Error {
         /// The transport error, its URL removed.
         #[source]
         source: Option<BoxError>,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// A money-moving request may have been processed, but no answer says so:
@@ -50,8 +53,9 @@ pub enum Error {
     /// an answer that could not be read. **Do not send it again**: look the
     /// payment up by `reference` (the provider crate offers the lookup).
     #[error(
-        "{operation}: outcome unknown{}: {reason}; the request may have been processed, look it up before retrying",
-        reference.as_deref().map(|r| format!(" for reference {r}")).unwrap_or_default()
+        "{operation}: outcome unknown{}: {reason}; the request may have been processed, look it up before retrying{}",
+        reference.as_deref().map(|r| format!(" for reference {r}")).unwrap_or_default(),
+        suffix(diagnostics)
     )]
     OutcomeUnknown {
         /// The operation.
@@ -63,11 +67,14 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// A read failed in transport after it may have been sent (timeout,
     /// broken connection). Reads change nothing: safe to repeat.
-    #[error("{operation}: {}: {reason}", if *timed_out { "timed out" } else { "transport failure" })]
+    #[error("{operation}: {}: {reason}{}", if *timed_out { "timed out" } else { "transport failure" }, suffix(diagnostics))]
     Transport {
         /// The operation.
         operation: Operation,
@@ -78,10 +85,13 @@ pub enum Error {
         /// The transport error, its URL removed.
         #[source]
         source: Option<BoxError>,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// The provider answered with an HTTP status the operation does not expect.
-    #[error("{operation}: HTTP {status}: {body}")]
+    #[error("{operation}: HTTP {status}: {body}{}", suffix(diagnostics))]
     Http {
         /// The operation.
         operation: Operation,
@@ -89,21 +99,30 @@ pub enum Error {
         status: u16,
         /// The start of the body, scrubbed.
         body: RedactedText,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// The provider understood the request and said no.
-    #[error("{operation}: declined: {decline}")]
+    #[error("{operation}: declined: {decline}{}", suffix(diagnostics))]
     Declined {
         /// The operation.
         operation: Operation,
         /// The provider's code and messages.
-        decline: Decline,
+        decline: Box<Decline>,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// The answer could not be decoded (HTML error page, empty or truncated
     /// body, a missing field, JSON-in-string that is not JSON, an answer over
     /// the size limit).
-    #[error("{operation}: undecodable response: {detail}; body: {raw}")]
+    #[error(
+        "{operation}: undecodable response: {detail}; body: {raw}{}",
+        suffix(diagnostics)
+    )]
     UndecodableResponse {
         /// The operation.
         operation: Operation,
@@ -114,15 +133,21 @@ pub enum Error {
         /// The decoder's error.
         #[source]
         source: Option<BoxError>,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// Credentials were refused (wrong password, revoked client).
-    #[error("{operation}: authentication failed: {message}")]
+    #[error("{operation}: authentication failed: {message}{}", suffix(diagnostics))]
     Authentication {
         /// The operation.
         operation: Operation,
         /// The provider's message, scrubbed.
         message: String,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 
     /// The client is misconfigured (bad base URL, missing production URL).
@@ -135,17 +160,21 @@ pub enum Error {
     /// The provider answered success but echoed a different amount,
     /// currency or reference than the request carried.
     #[error(
-        "{operation}: integrity mismatch on {field}: sent {expected}, provider answered {actual}"
+        "{operation}: integrity mismatch on {field}: sent {expected}, provider answered {actual}{}",
+        suffix(diagnostics)
     )]
     IntegrityMismatch {
         /// The operation.
         operation: Operation,
-        /// Which field differs.
-        field: Cow<'static, str>,
+        /// Which field differs, as the provider names it on the wire.
+        field: &'static str,
         /// What the request said.
         expected: String,
         /// What the provider said.
         actual: String,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
     },
 }
 
@@ -231,9 +260,10 @@ impl Error {
         }
     }
 
-    /// A copy of this error for another caller: the same variant and texts,
-    /// with each source kept as its (already scrubbed) text. Used where one
-    /// failure answers several callers (a token fetch they all waited for).
+    /// A copy of this error for another caller: the same variant, texts and
+    /// diagnostics, with each source kept as its (already scrubbed) text.
+    /// Used where one failure answers several callers (a token fetch they
+    /// all waited for).
     pub fn share(&self) -> Error {
         fn text(source: Option<&BoxError>) -> Option<BoxError> {
             source.map(|s| Box::new(SharedSource(s.to_string())) as BoxError)
@@ -247,60 +277,80 @@ impl Error {
                 operation,
                 reason,
                 source,
+                diagnostics,
             } => Error::NotSent {
                 operation: *operation,
                 reason: reason.clone(),
                 source: text(source.as_ref()),
+                diagnostics: diagnostics.clone(),
             },
             Error::OutcomeUnknown {
                 operation,
                 reference,
                 reason,
                 source,
+                diagnostics,
             } => Error::OutcomeUnknown {
                 operation: *operation,
                 reference: reference.clone(),
                 reason: reason.clone(),
                 source: text(source.as_ref()),
+                diagnostics: diagnostics.clone(),
             },
             Error::Transport {
                 operation,
                 timed_out,
                 reason,
                 source,
+                diagnostics,
             } => Error::Transport {
                 operation: *operation,
                 timed_out: *timed_out,
                 reason: reason.clone(),
                 source: text(source.as_ref()),
+                diagnostics: diagnostics.clone(),
             },
             Error::Http {
                 operation,
                 status,
                 body,
+                diagnostics,
             } => Error::Http {
                 operation: *operation,
                 status: *status,
                 body: body.clone(),
+                diagnostics: diagnostics.clone(),
             },
-            Error::Declined { operation, decline } => Error::Declined {
+            Error::Declined {
+                operation,
+                decline,
+                diagnostics,
+            } => Error::Declined {
                 operation: *operation,
                 decline: decline.clone(),
+                diagnostics: diagnostics.clone(),
             },
             Error::UndecodableResponse {
                 operation,
                 detail,
                 raw,
                 source,
+                diagnostics,
             } => Error::UndecodableResponse {
                 operation: *operation,
                 detail: detail.clone(),
                 raw: raw.clone(),
                 source: text(source.as_ref()),
+                diagnostics: diagnostics.clone(),
             },
-            Error::Authentication { operation, message } => Error::Authentication {
+            Error::Authentication {
+                operation,
+                message,
+                diagnostics,
+            } => Error::Authentication {
                 operation: *operation,
                 message: message.clone(),
+                diagnostics: diagnostics.clone(),
             },
             Error::Configuration { message } => Error::Configuration {
                 message: message.clone(),
@@ -310,12 +360,120 @@ impl Error {
                 field,
                 expected,
                 actual,
+                diagnostics,
             } => Error::IntegrityMismatch {
                 operation: *operation,
-                field: field.clone(),
+                field,
                 expected: expected.clone(),
                 actual: actual.clone(),
+                diagnostics: diagnostics.clone(),
             },
+        }
+    }
+
+    /// Where a support desk finds this call in the provider's records: the
+    /// provider's correlation id, the merchant reference and the HTTP
+    /// status, as far as they were known when the call failed. Empty for
+    /// [`Error::InvalidInput`] and [`Error::Configuration`] (nothing was
+    /// sent).
+    ///
+    /// ```
+    /// use payments_core::{Decline, DeclineKind, Diagnostics, Error, Operation};
+    ///
+    /// let error = Error::Declined {
+    ///     operation: Operation::money_moving("jawali", "cash_out"),
+    ///     decline: Box::new(Decline::new("311", DeclineKind::InsufficientFunds, "no funds")),
+    ///     diagnostics: None,
+    /// }
+    /// .with_diagnostics(
+    ///     &Diagnostics::new()
+    ///         .with_correlation_id("6f1c2a")
+    ///         .with_reference("ORDER-1")
+    ///         .with_http_status(200),
+    /// );
+    /// let diagnostics = error.diagnostics();
+    /// assert_eq!(diagnostics.correlation_id.as_deref(), Some("6f1c2a"));
+    /// assert_eq!(error.reference(), Some("ORDER-1"));
+    /// assert_eq!(diagnostics.http_status, Some(200));
+    /// assert!(error.to_string().ends_with("[reference ORDER-1, correlation id 6f1c2a, HTTP 200]"));
+    /// ```
+    pub fn diagnostics(&self) -> Diagnostics {
+        let mut diagnostics = self.stored_diagnostics().cloned().unwrap_or_default();
+        match self {
+            Error::OutcomeUnknown {
+                reference: Some(reference),
+                ..
+            } => diagnostics.reference = Some(reference.clone()),
+            Error::Http { status, .. } => diagnostics.http_status = Some(*status),
+            _ => {}
+        }
+        diagnostics
+    }
+
+    /// The merchant reference the failed call carried, when it carried one.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Error::OutcomeUnknown {
+                reference: Some(reference),
+                ..
+            } => Some(reference),
+            _ => self.stored_diagnostics()?.reference.as_deref(),
+        }
+    }
+
+    /// This error with what `diagnostics` knows and it does not: what the
+    /// error already names is kept (the innermost account is the most
+    /// exact). [`Error::InvalidInput`] and [`Error::Configuration`] are
+    /// returned as they are.
+    #[must_use]
+    pub fn with_diagnostics(mut self, diagnostics: &Diagnostics) -> Error {
+        let mut extra = diagnostics.clone();
+        match &mut self {
+            Error::OutcomeUnknown { reference, .. } => {
+                // The variant's own field holds (and prints) the reference.
+                if reference.is_none() {
+                    *reference = extra.reference.take();
+                } else {
+                    extra.reference = None;
+                }
+            }
+            // The variant's own field holds (and prints) the status.
+            Error::Http { .. } => extra.http_status = None,
+            _ => {}
+        }
+        if let Some(slot) = self.diagnostics_slot()
+            && !extra.is_empty()
+        {
+            slot.get_or_insert_with(Box::default).fill(extra);
+        }
+        self
+    }
+
+    fn stored_diagnostics(&self) -> Option<&Diagnostics> {
+        match self {
+            Error::NotSent { diagnostics, .. }
+            | Error::OutcomeUnknown { diagnostics, .. }
+            | Error::Transport { diagnostics, .. }
+            | Error::Http { diagnostics, .. }
+            | Error::Declined { diagnostics, .. }
+            | Error::UndecodableResponse { diagnostics, .. }
+            | Error::Authentication { diagnostics, .. }
+            | Error::IntegrityMismatch { diagnostics, .. } => diagnostics.as_deref(),
+            Error::InvalidInput { .. } | Error::Configuration { .. } => None,
+        }
+    }
+
+    fn diagnostics_slot(&mut self) -> Option<&mut Option<Box<Diagnostics>>> {
+        match self {
+            Error::NotSent { diagnostics, .. }
+            | Error::OutcomeUnknown { diagnostics, .. }
+            | Error::Transport { diagnostics, .. }
+            | Error::Http { diagnostics, .. }
+            | Error::Declined { diagnostics, .. }
+            | Error::UndecodableResponse { diagnostics, .. }
+            | Error::Authentication { diagnostics, .. }
+            | Error::IntegrityMismatch { diagnostics, .. } => Some(diagnostics),
+            Error::InvalidInput { .. } | Error::Configuration { .. } => None,
         }
     }
 
@@ -338,6 +496,20 @@ impl Error {
         reference: Option<String>,
         reason: impl fmt::Display,
     ) -> Error {
+        self.into_outcome_unknown(reference, reason)
+    }
+
+    /// This error, from a money-moving call that may have been processed
+    /// whatever it says, as [`Error::OutcomeUnknown`] for `reference`: kept
+    /// as the source, its diagnostics carried over; `reason` says why the
+    /// outcome is unknown. (For a provider's undocumented refusal, say so
+    /// with [`Error::undocumented_refusal`].)
+    pub fn into_outcome_unknown(
+        self,
+        reference: Option<String>,
+        reason: impl fmt::Display,
+    ) -> Error {
+        let diagnostics = self.stored_diagnostics().cloned();
         Error::OutcomeUnknown {
             operation: self
                 .operation()
@@ -345,7 +517,9 @@ impl Error {
             reference,
             reason: reason.to_string(),
             source: Some(Box::new(self)),
+            diagnostics: None,
         }
+        .with_diagnostics(&diagnostics.unwrap_or_default())
     }
 
     /// What the provider answered, when it answered with a code: this
@@ -378,6 +552,107 @@ impl fmt::Display for SharedSource {
 }
 
 impl std::error::Error for SharedSource {}
+
+/// Where a support desk finds a call in the provider's records: what an
+/// [`Error`] knew about the exchange when it failed
+/// ([`Error::diagnostics`]).
+///
+/// The correlation id is the provider's handle on one request: Jawali's
+/// `corrID` (fresh per request), Sipay's `tx_correlation_id`, Allpay's
+/// transaction GUID. The reference is the merchant's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Diagnostics {
+    /// The provider's correlation id of the request.
+    pub correlation_id: Option<String>,
+    /// The merchant reference the request carried.
+    pub reference: Option<String>,
+    /// The HTTP status of the provider's answer, when one came.
+    pub http_status: Option<u16>,
+}
+
+impl Diagnostics {
+    /// Nothing known yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With the provider's correlation id.
+    #[must_use]
+    pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// With the merchant reference.
+    #[must_use]
+    pub fn with_reference(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+
+    /// With the HTTP status of the answer.
+    #[must_use]
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    /// `result`, its error given what this knows
+    /// ([`Error::with_diagnostics`]).
+    ///
+    /// # Errors
+    ///
+    /// `result`'s error, annotated.
+    pub fn annotate<T>(&self, result: Result<T>) -> Result<T> {
+        result.map_err(|error| error.with_diagnostics(self))
+    }
+
+    /// Whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.correlation_id.is_none() && self.reference.is_none() && self.http_status.is_none()
+    }
+
+    /// Takes from `other` what this does not know.
+    fn fill(&mut self, other: Diagnostics) {
+        if self.correlation_id.is_none() {
+            self.correlation_id = other.correlation_id;
+        }
+        if self.reference.is_none() {
+            self.reference = other.reference;
+        }
+        if self.http_status.is_none() {
+            self.http_status = other.http_status;
+        }
+    }
+}
+
+/// `reference R, correlation id C, HTTP 200`: what is known, in that order.
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut separator = "";
+        if let Some(reference) = &self.reference {
+            write!(f, "reference {reference}")?;
+            separator = ", ";
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, "{separator}correlation id {id}")?;
+            separator = ", ";
+        }
+        if let Some(status) = self.http_status {
+            write!(f, "{separator}HTTP {status}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The ` [diagnostics]` an error's message ends with, when there are any.
+fn suffix(diagnostics: &Option<Box<Diagnostics>>) -> String {
+    match diagnostics {
+        Some(d) if !d.is_empty() => format!(" [{d}]"),
+        _ => String::new(),
+    }
+}
 
 /// Money that does not validate is refused input for the field `amount`.
 /// Use [`Error::invalid_money`] to name another field.

@@ -318,6 +318,7 @@ impl<T> Attempt<T> {
 ///             timed_out: true,
 ///             reason: "no answer".into(),
 ///             source: None,
+///             diagnostics: None,
 ///         }),
 ///         // …so the next lookup is made, and it settles the payment.
 ///         _ => Attempt::Settled(Ok("completed")),
@@ -343,6 +344,8 @@ where
     Fut: std::future::Future<Output = Attempt<T>>,
 {
     let mut rng = fastrand::Rng::new();
+    // Where the money-moving call that left the payment open is found.
+    let commit = cause.as_ref().map(Error::diagnostics).unwrap_or_default();
     let mut last: Option<Error> = cause;
     let mut detail = String::from("no attempt answered");
     let attempts = policy.max_attempts.max(1);
@@ -380,7 +383,9 @@ where
         reference: Some(reference.to_string()),
         reason: format!("not settled after {made} attempt(s); last: {detail}"),
         source: last.map(|e| Box::new(e) as crate::error::BoxError),
-    })
+        diagnostics: None,
+    }
+    .with_diagnostics(&commit))
 }
 
 /// How long [`pay`] gives one payment, from prepare to its final outcome:
@@ -420,6 +425,7 @@ pub fn deadline_passed(
             "the payment's deadline of {deadline:?} passed before its outcome was known; settle it later by this reference"
         ),
         source: None,
+        diagnostics: None,
     }
 }
 
@@ -432,6 +438,7 @@ pub fn deadline_before_commit(operation: crate::Operation, deadline: Duration) -
             "the payment's deadline of {deadline:?} passed before its commit; nothing moved"
         ),
         source: None,
+        diagnostics: None,
     }
 }
 
@@ -591,11 +598,17 @@ async fn settle_with_cause<G: Gateway + ?Sized>(
         .as_ref()
         .and_then(Error::operation)
         .unwrap_or(commit_operation(gateway));
-    let unknown = |reason: String, source: Option<Error>| Error::OutcomeUnknown {
-        operation,
-        reference: Some(reference.to_string()),
-        reason,
-        source: source.map(|e| Box::new(e) as crate::error::BoxError),
+    // Where the money-moving call that left the payment open is found.
+    let commit = cause.as_ref().map(Error::diagnostics).unwrap_or_default();
+    let unknown = |reason: String, source: Option<Error>| {
+        Error::OutcomeUnknown {
+            operation,
+            reference: Some(reference.to_string()),
+            reason,
+            source: source.map(|e| Box::new(e) as crate::error::BoxError),
+            diagnostics: None,
+        }
+        .with_diagnostics(&commit)
     };
     match gateway.reconcile(prepared).await {
         Ok(outcome) if outcome.status.is_final() => Ok(outcome),

@@ -10,7 +10,9 @@
 //! - [`MerchantReference`]: the merchant's id of a payment, validated per
 //!   provider, generated once and reused to reconcile ([`reference`](mod@reference)).
 //! - [`Error`]: one taxonomy that tells *not sent* from *outcome unknown*
-//!   from *declined*; [`Error::outcome_known`] and [`Error::is_retryable`].
+//!   from *declined*; [`Error::outcome_known`] and [`Error::is_retryable`];
+//!   [`Error::diagnostics`] for the support desk (the provider's
+//!   correlation id, the merchant reference, the HTTP status).
 //! - [`secret`]: credentials in `secrecy` types and a [`Scrubber`] for
 //!   everything that leaves the SDK as text.
 //! - [`http`]: the one HTTP client: rustls, timeouts, size cap, tracing,
@@ -27,7 +29,7 @@
 //!
 //! | level | what | promise |
 //! |---|---|---|
-//! | merchant API | [`Money`], [`Currency`], [`Error`] and [`Decline`], [`MerchantReference`], [`SecretString`], [`Environment`]/[`BaseUrl`], [`Gateway`], [`pay`]/[`settle`]/[`pay_within`], [`Checkout`]/[`Payable`], [`StatusLookup`], [`PaymentOutcome`]/[`PaymentStatus`] — re-exported by every provider crate | semver-bound |
+//! | merchant API | [`Money`], [`Currency`], [`Error`], [`Decline`] and [`Diagnostics`], [`MerchantReference`], [`SecretString`], [`Environment`]/[`BaseUrl`], [`Gateway`], [`pay`]/[`settle`]/[`pay_within`], [`Checkout`]/[`Payable`], [`StatusLookup`], [`PaymentOutcome`]/[`PaymentStatus`] — re-exported by every provider crate | semver-bound |
 //! | provider-crate API | [`http`] ([`HttpClient`](http::HttpClient), [`Request`](http::Request), [`RetryPolicy`](http::RetryPolicy)), [`token`], [`wire`], [`operation`](mod@operation), [`clock`], [`secret`], [`gateway::settle_by`], [`reference`](mod@reference) generators: what a crate for a new provider builds on | documented and semver-bound: the four provider crates use nothing else |
 //! | test tooling | `sandbox` (feature `sandbox`), `testkit` (feature `testkit`) | feature-gated; may change with the simulators they serve |
 //!
@@ -77,7 +79,7 @@ pub mod testkit;
 pub mod token;
 pub mod wire;
 
-pub use error::{Decline, DeclineKind, Error, Result};
+pub use error::{Decline, DeclineKind, Diagnostics, Error, Result};
 pub use gateway::{
     Capabilities, Checkout, Gateway, Payable, PaymentOutcome, PaymentStatus, Reconciliation,
     StatusLookup, commit_and_settle, pay, pay_within, settle,

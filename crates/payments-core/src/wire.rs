@@ -301,5 +301,6 @@ pub fn money_in_answer(
         detail: format!("{field}: {e}"),
         raw: crate::secret::RedactedText::from_static(""),
         source: Some(Box::new(e)),
+        diagnostics: None,
     })
 }

@@ -1,10 +1,8 @@
 //! Error classification: for every variant, may the same call be repeated,
 //! and is it known whether money moved?
 
-use std::borrow::Cow;
-
 use payments_core::secret::Scrubber;
-use payments_core::{Decline, DeclineKind, Error, Operation};
+use payments_core::{Decline, DeclineKind, Diagnostics, Error, Operation};
 
 const INQUIRY: Operation = Operation::read("jawali", "inquiry");
 const CASH_OUT: Operation = Operation::money_moving("jawali", "cash_out");
@@ -23,6 +21,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 operation: CASH_OUT,
                 reason: "connection refused".into(),
                 source: None,
+                diagnostics: None,
             },
             true,
             true,
@@ -33,6 +32,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 reference: Some("ref-1".into()),
                 reason: "timed out".into(),
                 source: None,
+                diagnostics: None,
             },
             false,
             false,
@@ -43,6 +43,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 timed_out: true,
                 reason: "timed out".into(),
                 source: None,
+                diagnostics: None,
             },
             true,
             true,
@@ -52,6 +53,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 operation: INQUIRY,
                 status: 503,
                 body: excerpt("busy"),
+                diagnostics: None,
             },
             true,
             true,
@@ -61,6 +63,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 operation: INQUIRY,
                 status: 429,
                 body: excerpt("slow down"),
+                diagnostics: None,
             },
             true,
             true,
@@ -70,6 +73,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 operation: INQUIRY,
                 status: 404,
                 body: excerpt("no"),
+                diagnostics: None,
             },
             false,
             true,
@@ -79,6 +83,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 operation: INQUIRY,
                 status: 500,
                 body: excerpt("bug"),
+                diagnostics: None,
             },
             false,
             true,
@@ -88,6 +93,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 operation: CASH_OUT,
                 status: 503,
                 body: excerpt("busy"),
+                diagnostics: None,
             },
             false,
             true,
@@ -95,7 +101,12 @@ fn table() -> Vec<(Error, bool, bool)> {
         (
             Error::Declined {
                 operation: CASH_OUT,
-                decline: Decline::new("-1", DeclineKind::InsufficientFunds, "no funds"),
+                decline: Box::new(Decline::new(
+                    "-1",
+                    DeclineKind::InsufficientFunds,
+                    "no funds",
+                )),
+                diagnostics: None,
             },
             false,
             true,
@@ -106,6 +117,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 detail: "html".into(),
                 raw: excerpt("<html>"),
                 source: None,
+                diagnostics: None,
             },
             false,
             true,
@@ -116,6 +128,7 @@ fn table() -> Vec<(Error, bool, bool)> {
                 detail: "html".into(),
                 raw: excerpt("<html>"),
                 source: None,
+                diagnostics: None,
             },
             false,
             false,
@@ -124,6 +137,7 @@ fn table() -> Vec<(Error, bool, bool)> {
             Error::Authentication {
                 operation: LOGIN,
                 message: "bad credentials".into(),
+                diagnostics: None,
             },
             false,
             true,
@@ -132,9 +146,10 @@ fn table() -> Vec<(Error, bool, bool)> {
         (
             Error::IntegrityMismatch {
                 operation: INQUIRY,
-                field: Cow::Borrowed("amount"),
+                field: "amount",
                 expected: "1500.00 YER".into(),
                 actual: "15.00 YER".into(),
+                diagnostics: None,
             },
             false,
             true,
@@ -142,9 +157,10 @@ fn table() -> Vec<(Error, bool, bool)> {
         (
             Error::IntegrityMismatch {
                 operation: CASH_OUT,
-                field: Cow::Borrowed("amount"),
+                field: "amount",
                 expected: "1500.00 YER".into(),
                 actual: "15.00 YER".into(),
+                diagnostics: None,
             },
             false,
             false,
@@ -167,6 +183,7 @@ fn an_unknown_outcome_says_so_and_names_the_reference() {
         reference: Some("ref-1".into()),
         reason: "timed out".into(),
         source: None,
+        diagnostics: None,
     };
     assert_eq!(
         error.to_string(),
@@ -181,7 +198,8 @@ fn declines_keep_code_message_and_user_message() {
         .with_user_message("انتهت صلاحية القسيمة");
     let error = Error::Declined {
         operation: CASH_OUT,
-        decline: decline.clone(),
+        decline: Box::new(decline.clone()),
+        diagnostics: None,
     };
     assert_eq!(error.decline(), Some(&decline));
     assert_eq!(
@@ -208,7 +226,91 @@ fn error_sources_are_kept() {
         operation: INQUIRY,
         reason: "refused".into(),
         source: Some(Box::new(io)),
+        diagnostics: None,
     };
     let source = std::error::Error::source(&error).expect("source kept");
     assert_eq!(source.to_string(), "refused");
+}
+
+fn declined() -> Error {
+    Error::Declined {
+        operation: CASH_OUT,
+        decline: Box::new(Decline::new("-1", DeclineKind::Other, "system error")),
+        diagnostics: None,
+    }
+}
+
+#[test]
+fn diagnostics_fill_what_an_error_does_not_know_and_keep_what_it_does() {
+    let inner = Diagnostics::new()
+        .with_correlation_id("corr-2")
+        .with_http_status(200);
+    let outer = Diagnostics::new()
+        .with_correlation_id("corr-1")
+        .with_reference("ref-1")
+        .with_http_status(502);
+    let error = declined().with_diagnostics(&inner).with_diagnostics(&outer);
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.correlation_id.as_deref(), Some("corr-2"));
+    assert_eq!(diagnostics.http_status, Some(200));
+    assert_eq!(diagnostics.reference.as_deref(), Some("ref-1"));
+    assert_eq!(
+        error.to_string(),
+        "jawali.cash_out: declined: [-1] system error [reference ref-1, correlation id corr-2, HTTP 200]"
+    );
+    // Shared copies keep them.
+    assert_eq!(error.share().diagnostics(), diagnostics);
+    // Nothing was sent: nothing to name.
+    let invalid = Error::invalid("voucher", "empty").with_diagnostics(&outer);
+    assert!(invalid.diagnostics().is_empty());
+    assert_eq!(invalid.reference(), None);
+}
+
+#[test]
+fn an_unknown_outcome_holds_its_reference_once_and_an_http_error_its_status() {
+    let unknown = Error::OutcomeUnknown {
+        operation: CASH_OUT,
+        reference: None,
+        reason: "timed out".into(),
+        source: None,
+        diagnostics: None,
+    }
+    .with_diagnostics(
+        &Diagnostics::new()
+            .with_reference("ref-1")
+            .with_correlation_id("c-1"),
+    );
+    assert!(
+        matches!(&unknown, Error::OutcomeUnknown { reference: Some(r), .. } if r == "ref-1"),
+        "{unknown:?}"
+    );
+    assert_eq!(
+        unknown.to_string(),
+        "jawali.cash_out: outcome unknown for reference ref-1: timed out; the request may have been processed, look it up before retrying [correlation id c-1]"
+    );
+    let http = Error::Http {
+        operation: INQUIRY,
+        status: 503,
+        body: excerpt("busy"),
+        diagnostics: None,
+    }
+    .with_diagnostics(&Diagnostics::new().with_http_status(200));
+    assert_eq!(http.diagnostics().http_status, Some(503));
+    assert_eq!(http.to_string(), "jawali.inquiry: HTTP 503: busy");
+}
+
+#[test]
+fn a_decline_read_as_an_unknown_outcome_keeps_its_diagnostics() {
+    let error = declined()
+        .with_diagnostics(
+            &Diagnostics::new()
+                .with_correlation_id("corr-5")
+                .with_http_status(200),
+        )
+        .undocumented_refusal(Some("ref-5".into()), "not a documented refusal");
+    assert!(matches!(error, Error::OutcomeUnknown { .. }));
+    let diagnostics = error.diagnostics();
+    assert_eq!(diagnostics.correlation_id.as_deref(), Some("corr-5"));
+    assert_eq!(diagnostics.http_status, Some(200));
+    assert_eq!(error.reference(), Some("ref-5"));
 }

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
-    Capabilities, Checkout, Currency, Decline, DeclineKind, Error, Gateway, MerchantReference,
-    Money, Operation, Payable, PaymentOutcome, PaymentStatus, Reconciliation, async_trait, pay,
-    settle,
+    Capabilities, Checkout, Currency, Decline, DeclineKind, Diagnostics, Error, Gateway,
+    MerchantReference, Money, Operation, Payable, PaymentOutcome, PaymentStatus, Reconciliation,
+    async_trait, pay, settle,
 };
 
 const COMMIT: Operation = Operation::money_moving("fake", "commit");
@@ -109,7 +109,9 @@ impl Gateway for Fake {
                     reference: Some(prepared.reference.to_string()),
                     reason: "connection dropped".into(),
                     source: None,
-                })
+                    diagnostics: None,
+                }
+                .with_diagnostics(&Diagnostics::new().with_correlation_id("commit-corr-1")))
             }
             CommitBehaviour::BookThenHang => {
                 self.booked.lock().unwrap().push(prepared.reference.clone());
@@ -123,18 +125,20 @@ impl Gateway for Fake {
                 self.booked.lock().unwrap().push(prepared.reference.clone());
                 Err(Error::IntegrityMismatch {
                     operation: COMMIT,
-                    field: "amount".into(),
+                    field: "amount",
                     expected: prepared.amount.to_string(),
                     actual: "99.00 TRY".into(),
+                    diagnostics: None,
                 })
             }
             CommitBehaviour::Decline => Err(Error::Declined {
                 operation: COMMIT,
-                decline: Decline::new(
+                decline: Box::new(Decline::new(
                     "311",
                     DeclineKind::InsufficientFunds,
                     "insufficient balance",
-                ),
+                )),
+                diagnostics: None,
             }),
         }
     }
@@ -249,6 +253,7 @@ fn lookup_http_500() -> Error {
         operation: LOOKUP,
         status: 500,
         body: payments_core::secret::RedactedText::from_static("<html>oops</html>"),
+        diagnostics: None,
     }
 }
 
@@ -261,22 +266,26 @@ async fn a_failing_reconciliation_call_ends_in_outcome_unknown_never_in_its_own_
         Error::Authentication {
             operation: Operation::authentication("fake", "login"),
             message: "LOGIN refused".into(),
+            diagnostics: None,
         },
         Error::UndecodableResponse {
             operation: LOOKUP,
             detail: "truncated".into(),
             raw: payments_core::secret::RedactedText::from_static("{\"sta"),
             source: None,
+            diagnostics: None,
         },
         // A lookup's "decline" is the lookup's, not the payment's.
         Error::Declined {
             operation: LOOKUP,
-            decline: Decline::new("-1", DeclineKind::Other, "system error"),
+            decline: Box::new(Decline::new("-1", DeclineKind::Other, "system error")),
+            diagnostics: None,
         },
         Error::NotSent {
             operation: LOOKUP,
             reason: "connection refused".into(),
             source: None,
+            diagnostics: None,
         },
     ];
     for follow_up in follow_up_errors {
@@ -296,6 +305,12 @@ async fn a_failing_reconciliation_call_ends_in_outcome_unknown_never_in_its_own_
             other => panic!("{text} became {other:?}"),
         }
         assert!(!error.outcome_known());
+        // The support desk is pointed at the commit, not at the lookup.
+        assert_eq!(
+            error.diagnostics().correlation_id.as_deref(),
+            Some("commit-corr-1"),
+            "{text}"
+        );
         assert_eq!(
             fake.commits.load(Ordering::SeqCst),
             1,
@@ -331,7 +346,12 @@ async fn a_decline_of_the_payment_itself_from_reconciliation_stands() {
         CommitBehaviour::BookThenLoseAnswer,
         vec![Err(Error::Declined {
             operation: COMMIT,
-            decline: Decline::new("FAILED", DeclineKind::Other, "the cash-out failed"),
+            decline: Box::new(Decline::new(
+                "FAILED",
+                DeclineKind::Other,
+                "the cash-out failed",
+            )),
+            diagnostics: None,
         })],
     );
     let error = pay(&fake, ten()).await.unwrap_err();

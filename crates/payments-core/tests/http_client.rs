@@ -151,10 +151,19 @@ async fn money_moving_calls_are_never_retried_and_a_5xx_is_an_unknown_outcome() 
         other => panic!("expected OutcomeUnknown, got {other:?}"),
     }
     assert!(!error.outcome_known());
+    assert_eq!(error.diagnostics().http_status, Some(503));
+    assert!(
+        error
+            .to_string()
+            .ends_with("look it up before retrying [HTTP 503]"),
+        "{error}"
+    );
     // The same status on a read is a plain, retryable HTTP error.
-    let read_error = client.unexpected_status(INQUIRY, None, &response);
+    let read_error = client.unexpected_status(INQUIRY, Some("ref-7"), &response);
     assert!(matches!(read_error, Error::Http { status: 503, .. }));
     assert!(read_error.is_retryable());
+    assert_eq!(read_error.reference(), Some("ref-7"));
+    assert_eq!(read_error.diagnostics().http_status, Some(503));
 }
 
 #[tokio::test]
@@ -201,9 +210,16 @@ async fn a_read_timeout_is_a_transport_error_and_is_retried() {
         })
         .await;
     let error = client(Duration::from_millis(100))
-        .execute(INQUIRY, None, &Request::get(url(&server, "status")))
+        .execute(
+            INQUIRY,
+            Some("ref-3"),
+            &Request::get(url(&server, "status")),
+        )
         .await
         .unwrap_err();
+    // The reference the read carried names it, for a support desk.
+    assert_eq!(error.reference(), Some("ref-3"));
+    assert_eq!(error.diagnostics().http_status, None);
     assert!(
         matches!(
             error,
@@ -252,6 +268,7 @@ async fn answers_over_the_size_cap_are_refused() {
         .execute(INQUIRY, None, &Request::get(url(&server, "big")))
         .await
         .unwrap_err();
+    assert_eq!(error.diagnostics().http_status, Some(200));
     match error {
         Error::UndecodableResponse { detail, .. } => {
             assert!(detail.contains("1024 byte limit"), "{detail}");

@@ -15,6 +15,7 @@ fn transport(kind: OperationKind) -> Error {
         timed_out: true,
         reason: "timeout".into(),
         source: None,
+        diagnostics: None,
     }
 }
 
@@ -23,6 +24,7 @@ fn not_sent() -> Error {
         operation: Operation::money_moving("t", "pay"),
         reason: "refused".into(),
         source: None,
+        diagnostics: None,
     }
 }
 
@@ -32,6 +34,7 @@ fn unknown() -> Error {
         reference: None,
         reason: "timeout".into(),
         source: None,
+        diagnostics: None,
     }
 }
 

@@ -1,8 +1,6 @@
 //! Snapshots of what the core puts in front of people: error texts and the
 //! serialized forms of money.
 
-use std::borrow::Cow;
-
 use payments_core::secret::{Scrubber, SecretString};
 use payments_core::{Currency, Decline, DeclineKind, Error, Money, Operation};
 
@@ -17,45 +15,55 @@ fn error_messages() {
             operation: cash_out,
             reason: "tcp connect error: Connection refused".into(),
             source: None,
+            diagnostics: None,
         },
         Error::OutcomeUnknown {
             operation: cash_out,
             reference: Some("order-1".into()),
             reason: "no answer within 30s".into(),
             source: None,
+            diagnostics: None,
         },
         Error::Transport {
             operation: inquiry,
             timed_out: true,
             reason: "operation timed out".into(),
             source: None,
+            diagnostics: None,
         },
         Error::Http {
             operation: inquiry,
             status: 404,
             body: scrubber.excerpt(b"Not Found: secret=hunter2"),
+            diagnostics: None,
         },
         Error::Declined {
             operation: cash_out,
-            decline: Decline::new("-1", DeclineKind::Expired, "Voucher is expired")
-                .with_user_message("القسيمة منتهية"),
+            decline: Box::new(
+                Decline::new("-1", DeclineKind::Expired, "Voucher is expired")
+                    .with_user_message("القسيمة منتهية"),
+            ),
+            diagnostics: None,
         },
         Error::UndecodableResponse {
             operation: inquiry,
             detail: "an HTML or XML page instead of JSON".into(),
             raw: scrubber.excerpt(b"<html><body>Bad Gateway</body></html>"),
             source: None,
+            diagnostics: None,
         },
         Error::Authentication {
             operation: Operation::authentication("jawali", "login"),
             message: "Bad credentials".into(),
+            diagnostics: None,
         },
         Error::configuration("base URL `http://example.com` uses plain http"),
         Error::IntegrityMismatch {
             operation: cash_out,
-            field: Cow::Borrowed("amount"),
+            field: "amount",
             expected: "1500.00 YER".into(),
             actual: "150.00 YER".into(),
+            diagnostics: None,
         },
     ];
     let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();

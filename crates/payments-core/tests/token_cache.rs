@@ -155,6 +155,7 @@ async fn a_failed_fetch_is_shared_with_the_callers_that_waited_for_it() {
                     Err::<FreshToken<String>, _>(payments_core::Error::Authentication {
                         operation: payments_core::Operation::authentication("demo", "login"),
                         message: "invalid_grant: bad credentials".to_owned(),
+                        diagnostics: None,
                     })
                 })
                 .await

@@ -10,8 +10,8 @@ use payments_core::http::{HttpClient, RawResponse, Request};
 use payments_core::secret::Scrubber;
 use payments_core::token::{FreshToken, Lease, TokenCache};
 use payments_core::{
-    BaseUrl, Currency, Decimal, Decline, DeclineKind, Error, ExposeSecret, MerchantReference,
-    Money, Operation, Result, SecretString,
+    BaseUrl, Currency, Decimal, Decline, DeclineKind, Diagnostics, Error, ExposeSecret,
+    MerchantReference, Money, Operation, Result, SecretString,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -138,7 +138,9 @@ impl QrWalletClient {
             return Err(Error::Authentication {
                 operation: TOKEN,
                 message: format!("the identity server refused the client credentials ({reason})"),
-            });
+                diagnostics: None,
+            }
+            .with_diagnostics(&Diagnostics::new().with_http_status(response.status)));
         }
         if !response.is_success() {
             return Err(self.inner.http.unexpected_status(TOKEN, None, &response));
@@ -151,6 +153,7 @@ impl QrWalletClient {
                     "[withheld: a token answer may hold a token]",
                 ),
                 source: None,
+                diagnostics: None,
             })?;
         self.inner.http.scrubber().learn(&answer.access_token);
         Ok(FreshToken {
@@ -161,13 +164,42 @@ impl QrWalletClient {
 
     /// POSTs `body` to `path` with the bearer token and `x-client-id`;
     /// renews the token once on HTTP 401 (the call was refused, not processed).
-    /// Returns the payload of a successful envelope.
-    async fn call<B: Serialize, P: DeserializeOwned>(
+    /// Reads the payload of a successful envelope with `read`. Every error,
+    /// `read`'s included, names the reference — on Complete, the
+    /// `tx_correlation_id`, which is also the correlation id — and the HTTP
+    /// status.
+    async fn call<B: Serialize, P: DeserializeOwned, T>(
         &self,
         operation: Operation,
         path: &str,
         reference: Option<&str>,
         body: &B,
+        read: impl FnOnce(P, &RawResponse) -> Result<T>,
+    ) -> Result<T> {
+        let mut diagnostics = Diagnostics::new();
+        if let Some(reference) = reference {
+            diagnostics = diagnostics
+                .with_reference(reference)
+                .with_correlation_id(reference);
+        }
+        let mut status = None;
+        let outcome = self
+            .exchange(operation, path, reference, body, &mut status)
+            .await
+            .and_then(|(payload, response)| read(payload, &response));
+        diagnostics.http_status = status;
+        diagnostics.annotate(outcome)
+    }
+
+    /// [`call`](Self::call) without the reading: the payload and the answer
+    /// it came in, the answer's status noted in `status`.
+    async fn exchange<B: Serialize, P: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        path: &str,
+        reference: Option<&str>,
+        body: &B,
+        status: &mut Option<u16>,
     ) -> Result<(P, RawResponse)> {
         let url = self.inner.config.api_url.join(path)?;
         let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
@@ -189,6 +221,7 @@ impl QrWalletClient {
                 .http
                 .execute(operation, reference, &request)
                 .await?;
+            *status = Some(response.status);
             if response.status == 401 && !renewed {
                 self.inner.tokens.invalidate(&token);
                 renewed = true;
@@ -198,6 +231,7 @@ impl QrWalletClient {
                 return Err(Error::Authentication {
                     operation,
                     message: "the API refused a freshly issued token".to_owned(),
+                    diagnostics: None,
                 });
             }
             if !response.is_success() {
@@ -260,16 +294,17 @@ impl QrWalletClient {
             qr_code: qr_code.as_str(),
             qr_code_type: kind.wire(),
         };
-        let (payload, response): (wire::BeginPayload, _) = self
-            .call(
-                BEGIN,
-                "v1/Transaction/Begin3rdPartyQRCodePayment",
-                None,
-                &body,
-            )
-            .await?;
-        session_from_wire(wallet.clone(), payload)?
-            .map_err(|e| self.inner.http.undecodable(BEGIN, e, &response, None))
+        self.call(
+            BEGIN,
+            "v1/Transaction/Begin3rdPartyQRCodePayment",
+            None,
+            &body,
+            |payload: wire::BeginPayload, response| {
+                session_from_wire(wallet.clone(), payload)?
+                    .map_err(|e| self.inner.http.undecodable(BEGIN, e, response, None))
+            },
+        )
+        .await
     }
 
     /// Completes a begun payment (`Complete3rdPartyQRCodePayment`): the
@@ -284,21 +319,7 @@ impl QrWalletClient {
     /// ([`WalletCode`]); [`Error::OutcomeUnknown`]; [`Error::IntegrityMismatch`].
     pub async fn complete(&self, session: &QrSession) -> Result<QrReceipt> {
         let sale = self.payable(session)?;
-        let (payload, response) = self.send_complete(session).await?;
-        let receipt = receipt_from_wire(payload)
-            .map_err(|e| self.inner.http.undecodable(COMPLETE, e, &response, None))?;
-        charged_as_sold(sale, &receipt)?;
-        if let (Some(order), Some(expected)) = (receipt.order.decoded(), &sale.sale_reference)
-            && &order.sale_reference != expected
-        {
-            return Err(Error::IntegrityMismatch {
-                operation: COMPLETE,
-                field: "saleRefCode".into(),
-                expected: expected.clone(),
-                actual: order.sale_reference.clone(),
-            });
-        }
-        Ok(receipt)
+        self.send_complete(session, sale).await
     }
 
     /// Settles a Complete whose outcome is unknown: sends the same Complete
@@ -335,21 +356,10 @@ impl QrWalletClient {
             &reference,
             None,
             |_| async {
-                match self.send_complete(session).await {
-                    Ok((payload, response)) => {
-                        let receipt = match receipt_from_wire(payload) {
-                            Ok(receipt) => receipt,
-                            Err(e) => {
-                                return Attempt::failed(
-                                    self.inner.http.undecodable(COMPLETE, e, &response, None),
-                                );
-                            }
-                        };
-                        if let Err(mismatch) = charged_as_sold(sale, &receipt) {
-                            return Attempt::Settled(Err(mismatch));
-                        }
-                        Attempt::Settled(Ok(Settlement::Completed(Box::new(receipt))))
-                    }
+                match self.send_complete(session, sale).await {
+                    Ok(receipt) => Attempt::Settled(Ok(Settlement::Completed(Box::new(receipt)))),
+                    // The wallet completed it, on other terms than the sale's.
+                    Err(error @ Error::IntegrityMismatch { .. }) => Attempt::Settled(Err(error)),
                     // 301: the session was completed — by the first attempt.
                     Err(error @ Error::OutcomeUnknown { .. })
                         if error
@@ -368,10 +378,9 @@ impl QrWalletClient {
         .await
     }
 
-    async fn send_complete(
-        &self,
-        session: &QrSession,
-    ) -> Result<(wire::CompletePayload, RawResponse)> {
+    /// Sends Complete for `session` and reads its receipt, checked against
+    /// `sale`.
+    async fn send_complete(&self, session: &QrSession, sale: &Sale) -> Result<QrReceipt> {
         let digits = session.correlation_id.as_str();
         let correlation = match self.inner.config.correlation_id_encoding {
             CorrelationIdEncoding::Number => wire::CorrelationOnWire::Number(
@@ -390,6 +399,11 @@ impl QrWalletClient {
             "v1/Transaction/Complete3rdPartyQRCodePayment",
             Some(digits),
             &body,
+            |payload, response| {
+                let receipt = receipt_from_wire(payload)
+                    .map_err(|e| self.inner.http.undecodable(COMPLETE, e, response, None))?;
+                as_sold(sale, receipt)
+            },
         )
         .await
     }
@@ -437,34 +451,48 @@ impl QrWalletClient {
                 transaction_amount: amount.to_json_number(),
             },
         };
-        let (payload, response): (wire::CreateQrPayload, _) = self
-            .call(
-                CREATE_QR,
-                "v1/Transaction/Create3rdPartyQrCode",
-                None,
-                &body,
-            )
-            .await?;
-        Ok(CreatedQrCode {
-            qr_code: QrCode::new(&payload.qr_code)
-                .map_err(|e| self.inner.http.undecodable(CREATE_QR, e, &response, None))?,
-            short_code: payload.short_code,
-            expire_date: payload.expire_date,
-        })
+        self.call(
+            CREATE_QR,
+            "v1/Transaction/Create3rdPartyQrCode",
+            None,
+            &body,
+            |payload: wire::CreateQrPayload, response| {
+                Ok(CreatedQrCode {
+                    qr_code: QrCode::new(&payload.qr_code)
+                        .map_err(|e| self.inner.http.undecodable(CREATE_QR, e, response, None))?,
+                    short_code: payload.short_code,
+                    expire_date: payload.expire_date,
+                })
+            },
+        )
+        .await
     }
 }
 
-/// The wallet charged what the sale said, or an integrity mismatch.
-fn charged_as_sold(sale: &Sale, receipt: &QrReceipt) -> Result<()> {
-    if receipt.charged == sale.amount {
-        return Ok(());
+/// `receipt`, if the wallet charged what the sale said, for the sale it
+/// named; an integrity mismatch otherwise.
+fn as_sold(sale: &Sale, receipt: QrReceipt) -> Result<QrReceipt> {
+    if receipt.charged != sale.amount {
+        return Err(Error::IntegrityMismatch {
+            operation: COMPLETE,
+            field: "charged_amount",
+            expected: sale.amount.to_string(),
+            actual: receipt.charged.to_string(),
+            diagnostics: None,
+        });
     }
-    Err(Error::IntegrityMismatch {
-        operation: COMPLETE,
-        field: "charged_amount".into(),
-        expected: sale.amount.to_string(),
-        actual: receipt.charged.to_string(),
-    })
+    if let (Some(order), Some(expected)) = (receipt.order.decoded(), &sale.sale_reference)
+        && &order.sale_reference != expected
+    {
+        return Err(Error::IntegrityMismatch {
+            operation: COMPLETE,
+            field: "saleRefCode",
+            expected: expected.clone(),
+            actual: order.sale_reference.clone(),
+            diagnostics: None,
+        });
+    }
+    Ok(receipt)
 }
 
 fn unreadable_sale() -> Error {
@@ -484,7 +512,8 @@ fn decline(operation: Operation, code: &str, message: &str) -> Error {
     };
     Error::Declined {
         operation,
-        decline: Decline::new(code, kind, message),
+        decline: Box::new(Decline::new(code, kind, message)),
+        diagnostics: None,
     }
 }
 

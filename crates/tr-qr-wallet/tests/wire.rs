@@ -225,6 +225,15 @@ async fn each_named_error_code_is_a_typed_decline() {
         assert_eq!(decline.kind, kind, "{code}");
         assert_eq!(WalletCode::of(decline), named);
         assert_eq!(decline.message, format!("error {code}"));
+        // Sipay's support desk finds a Complete by its tx_correlation_id.
+        let diagnostics = error.diagnostics();
+        assert_eq!(
+            diagnostics.correlation_id.as_deref(),
+            Some(session.correlation_id.as_str()),
+            "{code}"
+        );
+        assert_eq!(error.reference(), Some(session.correlation_id.as_str()));
+        assert_eq!(diagnostics.http_status, Some(200), "{code}");
     }
 }
 
@@ -259,10 +268,17 @@ async fn a_charged_amount_other_than_the_sale_is_an_integrity_error() {
     let error = client.complete(&session).await.unwrap_err();
     assert!(
         matches!(&error, Error::IntegrityMismatch { field, expected, actual, .. }
-        if field == "charged_amount" && expected == "0.13 TRY" && actual == "1.30 TRY"),
+        if *field == "charged_amount" && expected == "0.13 TRY" && actual == "1.30 TRY"),
         "{error:?}"
     );
     assert!(!error.outcome_known(), "something was charged");
+    // Found after the answer was read, the mismatch still names the call.
+    let diagnostics = error.diagnostics();
+    assert_eq!(
+        diagnostics.correlation_id.as_deref(),
+        Some(session.correlation_id.as_str())
+    );
+    assert_eq!(diagnostics.http_status, Some(200));
 }
 
 #[tokio::test]

@@ -71,9 +71,10 @@ impl From<SignatureError> for payments_core::Error {
             }
             other => payments_core::Error::IntegrityMismatch {
                 operation: payments_core::Operation::read("allpay", "signature"),
-                field: "signature".into(),
+                field: "signature",
                 expected: "a valid XML-DSig signature".to_owned(),
                 actual: other.to_string(),
+                diagnostics: None,
             },
         }
     }

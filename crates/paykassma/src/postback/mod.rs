@@ -159,10 +159,12 @@ impl From<PostbackError> for payments_core::Error {
                 detail: format!("malformed postback: {detail}"),
                 raw: payments_core::secret::RedactedText::from_static(""),
                 source: None,
+                diagnostics: None,
             },
             other => payments_core::Error::Authentication {
                 operation,
                 message: other.to_string(),
+                diagnostics: None,
             },
         }
     }

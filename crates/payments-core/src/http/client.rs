@@ -11,7 +11,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::retry::RetryPolicy;
-use crate::error::{Error, Result, is_transient_status};
+use crate::error::{Diagnostics, Error, Result, is_transient_status};
 use crate::operation::{Operation, OperationKind};
 use crate::secret::{ExposeSecret, Scrubber, SecretString};
 
@@ -356,7 +356,8 @@ impl HttpClient {
             let outcome = self
                 .attempt(operation, reference, request)
                 .instrument(span)
-                .await;
+                .await
+                .map_err(|error| error.with_diagnostics(&exchange(reference, None)));
             let retry = match &outcome {
                 Ok(response) => {
                     operation.kind.is_idempotent()
@@ -417,17 +418,16 @@ impl HttpClient {
             .content_length()
             .is_some_and(|len| len > u64::try_from(cap).unwrap_or(u64::MAX))
         {
-            return Err(self.too_large(operation));
+            return Err(self.too_large(operation, status));
         }
         let headers = response.headers().clone();
         let mut body = BytesMut::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(operation, reference, e))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            self.transport_error(operation, reference, e)
+                .with_diagnostics(&exchange(None, Some(status)))
+        })? {
             if body.len() + chunk.len() > cap {
-                return Err(self.too_large(operation));
+                return Err(self.too_large(operation, status));
             }
             body.extend_from_slice(&chunk);
         }
@@ -458,12 +458,13 @@ impl HttpClient {
                 reference: reference.map(str::to_owned),
                 reason,
                 source: None,
+                diagnostics: None,
             },
             OperationKind::Read | OperationKind::Authentication => Error::configuration(reason),
         }
     }
 
-    fn too_large(&self, operation: Operation) -> Error {
+    fn too_large(&self, operation: Operation, status: u16) -> Error {
         Error::UndecodableResponse {
             operation,
             detail: format!(
@@ -472,7 +473,9 @@ impl HttpClient {
             ),
             raw: crate::secret::RedactedText::from_static(""),
             source: None,
+            diagnostics: None,
         }
+        .with_diagnostics(&exchange(None, Some(status)))
     }
 
     /// Classifies a transport error by what it proves about the request.
@@ -502,6 +505,7 @@ impl HttpClient {
                 operation,
                 reason,
                 source: Some(Box::new(error)),
+                diagnostics: None,
             };
         }
         match operation.kind {
@@ -517,12 +521,14 @@ impl HttpClient {
                     reason
                 },
                 source: Some(Box::new(error)),
+                diagnostics: None,
             },
             OperationKind::Read | OperationKind::Authentication => Error::Transport {
                 operation,
                 timed_out,
                 reason,
                 source: Some(Box::new(error)),
+                diagnostics: None,
             },
         }
     }
@@ -539,6 +545,7 @@ impl HttpClient {
         response: &RawResponse,
     ) -> Error {
         let body = self.scrubber.excerpt(&response.body);
+        let diagnostics = exchange(reference, Some(response.status));
         if operation.kind == OperationKind::MoneyMoving
             && (response.status >= 500 || response.status == 408)
         {
@@ -547,13 +554,17 @@ impl HttpClient {
                 reference: reference.map(str::to_owned),
                 reason: format!("HTTP {} from the provider: {body}", response.status),
                 source: None,
-            };
+                diagnostics: None,
+            }
+            .with_diagnostics(&diagnostics);
         }
         Error::Http {
             operation,
             status: response.status,
             body,
+            diagnostics: None,
         }
+        .with_diagnostics(&diagnostics)
     }
 
     /// An [`Error::UndecodableResponse`] for `response`, with a scrubbed excerpt.
@@ -569,7 +580,9 @@ impl HttpClient {
             detail: self.scrubber.scrub(&detail.to_string()),
             raw: self.scrubber.excerpt(&response.body),
             source,
+            diagnostics: None,
         }
+        .with_diagnostics(&exchange(None, Some(response.status)))
     }
 
     /// Decodes a JSON answer. HTML pages, empty and truncated bodies and
@@ -589,6 +602,15 @@ impl HttpClient {
             self.undecodable(operation, detail, response, Some(Box::new(e)))
         })
     }
+}
+
+/// What is known of one exchange: the reference it carried, the status of
+/// its answer.
+fn exchange(reference: Option<&str>, status: Option<u16>) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.reference = reference.map(str::to_owned);
+    diagnostics.http_status = status;
+    diagnostics
 }
 
 /// A one-line account of why a body is not the JSON expected.
