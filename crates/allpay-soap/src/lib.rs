@@ -148,9 +148,9 @@ pub use model::{
 /// depending on this crate alone is enough.
 pub use payments_core;
 pub use payments_core::{
-    BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Environment, Error, ExposeSecret,
-    Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus, ProviderReference,
-    Result, SecretString, pay, settle,
+    BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Diagnostics, Environment, Error,
+    ExposeSecret, Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus,
+    ProviderReference, Result, SecretString, pay, settle,
 };
 /// The HTTP client crate, for callers who supply their own `reqwest::Client`.
 pub use reqwest;

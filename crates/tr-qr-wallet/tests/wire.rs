@@ -489,6 +489,29 @@ async fn a_complete_lost_in_a_gateway_error_is_unknown_and_settle_finds_it_paid(
     assert_eq!(duplicate.calls_async().await, 1);
 }
 
+/// A repeated Complete that answers for another sale is not this payment's
+/// settlement: the same check as `complete`.
+#[tokio::test]
+async fn settle_refuses_a_receipt_for_another_sale() {
+    let server = MockServer::start_async().await;
+    let (client, session) = begun(&server, &clock()).await;
+    let mut other_sale = receipt("0.13");
+    other_sale["payload"]["ext_order_id"] =
+        json!("{\"saleRefCode\":\"1111111111111111111111\",\"transactionId\":98598610}");
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/Transaction/Complete3rdPartyQRCodePayment");
+            then.status(200).json_body(other_sale);
+        })
+        .await;
+    let error = client.settle(&session).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, actual, .. }
+            if *field == "saleRefCode" && actual == "1111111111111111111111"),
+        "{error:?}"
+    );
+}
+
 #[test]
 fn bad_input_is_refused_before_anything_is_sent() {
     assert!(
