@@ -21,8 +21,8 @@ use time::macros::{format_description, offset};
 
 use crate::config::{ClientDateFormat, JawaliConfig, TEST_BASE_URL};
 use crate::model::{
-    Balance, CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, SentUnder, StatementEntry,
-    TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
+    Balance, CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, Repeat, SentUnder,
+    StatementEntry, TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
 };
 use crate::wire::{self, LOGIN, ResponseEnvelope, Service, Signon};
 
@@ -586,8 +586,9 @@ impl JawaliClient {
     }
 
     /// Sends a cash-out, without the client's reuse check: its first request
-    /// carries `request.reference`, every repeat (after a refused token) a
-    /// fresh `refId`; each is appended to `log`. The receipt names the
+    /// carries `request.reference`, every repeat (after a refused token) the
+    /// next `refId` of `log`'s plan, or a fresh one when it has none (no
+    /// repeat is sent once a plan is used up); each is appended to `log`. The receipt names the
     /// `refId` that landed.
     pub(crate) async fn send_cash_out(
         &self,
@@ -605,7 +606,18 @@ impl JawaliClient {
         self.call(service, || {
                 let reference = match first.take() {
                     Some(reference) => reference,
-                    None => self.fresh_reference()?,
+                    None => match log.next_repeat() {
+                        Repeat::Planned(reference) => reference,
+                        Repeat::Unplanned => self.fresh_reference()?,
+                        Repeat::Exhausted => {
+                            return Err(Error::NotSent {
+                                operation,
+                                reason: "the repeat was not sent: every refId planned for this cash-out is used".to_owned(),
+                                source: None,
+                                diagnostics: None,
+                            });
+                        }
+                    },
                 };
                 log.push(reference.clone());
                 let fields = wire::CashOutFields {

@@ -2,18 +2,22 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use payments_core::gateway::{Attempt, deadline_before_commit, deadline_passed, settle_by, within};
+use payments_core::gateway::{
+    Attempt, DurableGateway, deadline_before_commit, deadline_passed, restore_state, save_state,
+    settle_by, within,
+};
 use payments_core::{
     Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
-    Reconciliation, Result, StatusLookup, async_trait,
+    ProviderReference, Reconciliation, Result, StatusLookup, async_trait,
 };
+use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::JawaliClient;
 use crate::client::mismatch;
 use crate::model::{
-    CashOut, CashOutReceipt, MobileNumber, SentUnder, TransactionState, TransactionStatus, Voucher,
-    VoucherCode, VoucherState,
+    CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, Repeat, SentUnder, TransactionState,
+    TransactionStatus, Voucher, VoucherCode, VoucherState,
 };
 use crate::wire::Service;
 
@@ -223,11 +227,17 @@ impl JawaliClient {
             ));
         }
         let reference = self.new_reference()?;
+        // Two repeats after refused tokens, one resend: every refId the
+        // cash-out can carry is fixed now, so a journal that keeps this
+        // prepared payment names them all.
+        let reserve = (0..RESERVED_REF_IDS)
+            .map(|_| self.new_reference())
+            .collect::<Result<Vec<_>>>()?;
         Ok(CheckedVoucher {
             payment,
             voucher,
             reference,
-            sent_under: SentUnder::default(),
+            sent_under: SentUnder::planned(reserve),
         })
     }
 
@@ -387,12 +397,25 @@ impl JawaliClient {
         };
         match voucher.state {
             VoucherState::Pending => {
-                let again = match self.new_reference() {
-                    Ok(reference) => CashOut {
-                        reference,
-                        ..cash_out.clone()
+                let reference = match log.next_repeat() {
+                    Repeat::Planned(reference) => reference,
+                    Repeat::Unplanned => match self.new_reference() {
+                        Ok(reference) => reference,
+                        Err(error) => return Attempt::failed(error),
                     },
-                    Err(error) => return Attempt::failed(error),
+                    // Restored from a journal, or every planned refId used:
+                    // a resend under a refId no record names could not be
+                    // settled after a crash. The voucher expires, and then
+                    // the payment is settled as never paid.
+                    Repeat::Exhausted => {
+                        return Attempt::waiting(
+                            "voucher still PENDING and no refId left for a resend: waiting for it to expire",
+                        );
+                    }
+                };
+                let again = CashOut {
+                    reference,
+                    ..cash_out.clone()
                 };
                 tracing::info!(provider = "jawali", reference = %cash_out.reference, resent_as = %again.reference, "cash-out never landed: resending under a fresh refId");
                 resent.store(true, Ordering::SeqCst);
@@ -439,6 +462,100 @@ fn never_paid(operation: payments_core::Operation) -> Error {
             "the cash-out never landed and the voucher can no longer be cashed out",
         )),
         diagnostics: None,
+    }
+}
+
+/// How many `refId`s a prepared cash-out reserves beyond its first: two
+/// repeats after refused tokens, one resend after "never landed".
+const RESERVED_REF_IDS: usize = 3;
+
+/// A prepared cash-out as a journal keeps it (version 1): the customer's
+/// input, the voucher as inquired, and every `refId` the cash-out may be
+/// sent under.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedVoucher {
+    version: u32,
+    voucher: String,
+    customer_mobile: String,
+    expected: Money,
+    voucher_amount: Money,
+    issuer_reference: Option<ProviderReference>,
+    receiver_mobile: Option<String>,
+    sender_mobile: Option<String>,
+    date: Option<String>,
+    reference: String,
+    /// Sent or reserved: any of them may carry the cash-out.
+    ref_ids: Vec<String>,
+}
+
+/// Prepared cash-outs are saved with every `refId` they may be sent under
+/// (the first, those sent, those reserved); restored, all of them are
+/// looked up, and no repeat or resend is sent under a new one.
+impl DurableGateway for JawaliClient {
+    fn save_prepared(&self, prepared: &CheckedVoucher) -> Result<serde_json::Value> {
+        let mut ref_ids: Vec<String> = prepared
+            .sent_under
+            .all()
+            .into_iter()
+            .chain(prepared.sent_under.reserve())
+            .map(|r| r.as_str().to_owned())
+            .collect();
+        ref_ids.retain(|r| r != prepared.reference.as_str());
+        let voucher = &prepared.voucher;
+        save_state(&SavedVoucher {
+            version: 1,
+            voucher: prepared.payment.voucher.as_str().to_owned(),
+            customer_mobile: prepared.payment.customer_mobile.as_str().to_owned(),
+            expected: prepared.payment.expected,
+            voucher_amount: voucher.amount,
+            issuer_reference: voucher.issuer_reference.clone(),
+            receiver_mobile: voucher.receiver_mobile.clone(),
+            sender_mobile: voucher.sender_mobile.clone(),
+            date: voucher.date.clone(),
+            reference: prepared.reference.as_str().to_owned(),
+            ref_ids,
+        })
+    }
+
+    fn restore_prepared(&self, saved: &serde_json::Value) -> Result<CheckedVoucher> {
+        let saved: SavedVoucher = restore_state(saved)?;
+        if saved.version != 1 {
+            return Err(Error::invalid(
+                "prepared",
+                format_args!(
+                    "version {} of a saved Jawali payment is not known",
+                    saved.version
+                ),
+            ));
+        }
+        let code = VoucherCode::new(&saved.voucher)?;
+        let reference = MerchantReference::new(saved.reference, &REF_ID_RULES)?;
+        let mut ref_ids = vec![reference.clone()];
+        for r in saved.ref_ids {
+            ref_ids.push(MerchantReference::new(r, &REF_ID_RULES)?);
+        }
+        Ok(CheckedVoucher {
+            payment: VoucherPayment {
+                voucher: code.clone(),
+                customer_mobile: MobileNumber::new(&saved.customer_mobile)?,
+                expected: saved
+                    .expected
+                    .require_positive()
+                    .map_err(|e| Error::invalid_money("expected", &e))?,
+            },
+            voucher: Voucher {
+                code,
+                state: VoucherState::Pending,
+                amount: saved.voucher_amount,
+                issuer_reference: saved.issuer_reference,
+                receiver_mobile: saved.receiver_mobile,
+                sender_mobile: saved.sender_mobile,
+                date: saved.date,
+            },
+            reference,
+            sent_under: SentUnder::restored(ref_ids),
+        })
     }
 }
 

@@ -90,7 +90,12 @@
 //! refused token included. A cash-out records every `refId` it was sent
 //! under ([`CheckedVoucher::sent_under`], [`SentUnder`]); its status lookups
 //! ask about each of them; a resend after "never landed" gets a fresh one;
-//! receipts name the `refId` that landed. `AGENTCHECKSTATUS` carries the
+//! receipts name the `refId` that landed. A cash-out prepared through the
+//! [`Gateway`](payments_core::Gateway) reserves its repeats' `refId`s at
+//! prepare time, so that a journal's record of the prepared payment
+//! ([`DurableGateway`](payments_core::gateway::DurableGateway)) names every
+//! `refId` it can carry; a payment restored from such a record is looked up
+//! under all of them and never resent. `AGENTCHECKSTATUS` carries the
 //! `refId` *looked up*.
 //!
 //! Which answers are final (sources: the seed and `providers/NOTES.md`;

@@ -317,11 +317,52 @@ pub struct Balance {
 /// proved it never landed) — every request carries a fresh `refId`. Shared
 /// by clones (the prepared payment and the requests made from it), so the
 /// status lookups that settle an unknown outcome ask about each of them.
+///
+/// A cash-out prepared through the [`Gateway`](payments_core::Gateway)
+/// draws its repeats' `refId`s from a *plan* fixed at prepare time
+/// ([`SentUnder::planned`]): the prepared payment, written to a journal
+/// before the cash-out leaves, then names every `refId` the cash-out can
+/// ever be sent under, so a process that restores it after a crash looks
+/// up all of them. With the plan used up, no further repeat is sent.
 #[derive(Clone, Default)]
-pub struct SentUnder(std::sync::Arc<std::sync::Mutex<Vec<MerchantReference>>>);
+pub struct SentUnder(std::sync::Arc<std::sync::Mutex<Log>>);
+
+#[derive(Default)]
+struct Log {
+    sent: Vec<MerchantReference>,
+    /// The `refId`s repeats take, in order; `None`: fresh ones, unplanned.
+    plan: Option<std::collections::VecDeque<MerchantReference>>,
+}
+
+/// The `refId` a repeat of the cash-out is to carry.
+pub(crate) enum Repeat {
+    /// The next planned one.
+    Planned(MerchantReference),
+    /// The plan is used up: no repeat may be sent.
+    Exhausted,
+    /// No plan: a fresh one.
+    Unplanned,
+}
 
 impl SentUnder {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<MerchantReference>> {
+    /// A log whose repeats take `reserve`, in order, and nothing else.
+    pub fn planned(reserve: Vec<MerchantReference>) -> Self {
+        SentUnder(std::sync::Arc::new(std::sync::Mutex::new(Log {
+            sent: Vec::new(),
+            plan: Some(reserve.into()),
+        })))
+    }
+
+    /// A log restored from a journal: any of `references` may have been
+    /// sent, and no repeat may be (the plan is used up).
+    pub(crate) fn restored(references: Vec<MerchantReference>) -> Self {
+        SentUnder(std::sync::Arc::new(std::sync::Mutex::new(Log {
+            sent: references,
+            plan: Some(std::collections::VecDeque::new()),
+        })))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -329,32 +370,55 @@ impl SentUnder {
 
     /// Records a `refId` a request was sent under.
     pub fn push(&self, reference: MerchantReference) {
-        let mut sent = self.lock();
-        if !sent.contains(&reference) {
-            sent.push(reference);
+        let mut log = self.lock();
+        if !log.sent.contains(&reference) {
+            log.sent.push(reference);
         }
     }
 
     /// Every `refId`, oldest first.
     pub fn all(&self) -> Vec<MerchantReference> {
-        self.lock().clone()
+        self.lock().sent.clone()
     }
 
     /// The latest `refId`.
     pub fn last(&self) -> Option<MerchantReference> {
-        self.lock().last().cloned()
+        self.lock().sent.last().cloned()
+    }
+
+    /// The planned `refId`s no request has taken yet.
+    pub fn reserve(&self) -> Vec<MerchantReference> {
+        self.lock()
+            .plan
+            .as_ref()
+            .map(|plan| plan.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The `refId` for the next repeat, taken from the plan.
+    pub(crate) fn next_repeat(&self) -> Repeat {
+        match &mut self.lock().plan {
+            None => Repeat::Unplanned,
+            Some(plan) => plan.pop_front().map_or(Repeat::Exhausted, Repeat::Planned),
+        }
     }
 }
 
 impl std::fmt::Debug for SentUnder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.lock().iter()).finish()
+        let log = self.lock();
+        let mut debug = f.debug_struct("SentUnder");
+        debug.field("sent", &log.sent);
+        if let Some(plan) = &log.plan {
+            debug.field("reserve", plan);
+        }
+        debug.finish()
     }
 }
 
 impl PartialEq for SentUnder {
     fn eq(&self, other: &Self) -> bool {
-        self.all() == other.all()
+        self.all() == other.all() && self.reserve() == other.reserve()
     }
 }
 

@@ -480,3 +480,81 @@ async fn collect_past_its_deadline_is_unknown_with_its_ref_id() {
         .unwrap();
     assert_eq!(status.state, TransactionState::Succeeded);
 }
+
+/// The prepared payment a journal writes before the cash-out leaves names
+/// every refId the cash-out can carry: restored in another process (a fresh
+/// client), it settles a cash-out that landed under a repeat's refId.
+#[tokio::test]
+async fn a_restored_payment_finds_a_cash_out_that_landed_under_a_repeats_ref_id() {
+    use payments_core::gateway::DurableGateway;
+
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("450"), &mobile());
+    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("450")).unwrap();
+    let checked = client.prepare(order).await.unwrap();
+    let saved = client.save_prepared(&checked).unwrap();
+    let reserve = checked.sent_under.reserve();
+    assert_eq!(reserve.len(), 3, "{saved}");
+    // The wallet token dies: the cash-out is repeated under the first
+    // reserved refId, after the journal wrote its record.
+    sandbox.revoke_wallet_tokens();
+    let receipt = client.redeem(&checked).await.unwrap();
+    assert_eq!(receipt.reference, reserve[0]);
+
+    let elsewhere = self::client(&sandbox);
+    let restored = elsewhere.restore_prepared(&saved).unwrap();
+    assert_eq!(restored.reference, checked.reference);
+    let outcome = elsewhere.reconcile(&restored).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(outcome.reference, reserve[0]);
+    assert_eq!(sandbox.cash_outs().len(), 1, "settled, never paid twice");
+}
+
+#[test]
+fn a_saved_payment_is_validated_when_restored() {
+    use payments_core::gateway::DurableGateway;
+
+    let client = JawaliClient::new(jawali::JawaliConfig::new(
+        payments_core::Environment::Custom(
+            payments_core::BaseUrl::parse("http://127.0.0.1:9").unwrap(),
+        ),
+        "merchant",
+        payments_core::SecretString::from("pw"),
+        "1",
+        "777000111",
+        payments_core::SecretString::from("wpw"),
+    ))
+    .unwrap();
+    let good = serde_json::json!({
+        "version": 1, "voucher": "483920", "customer_mobile": "771234567",
+        "expected": {"amount": "450", "currency": "YER"},
+        "voucher_amount": {"amount": "450", "currency": "YER"},
+        "issuer_reference": null, "receiver_mobile": null, "sender_mobile": null, "date": null,
+        "reference": "ref-1", "ref_ids": ["ref-2"]
+    });
+    let restored = client.restore_prepared(&good).unwrap();
+    assert_eq!(restored.sent_under.all().len(), 2);
+    assert!(
+        restored.sent_under.reserve().is_empty(),
+        "no repeat after a restore"
+    );
+    for (field, value, named) in [
+        ("reference", serde_json::json!("ref 1"), "refId"),
+        ("voucher", serde_json::json!(""), "voucher"),
+        ("version", serde_json::json!(2), "prepared"),
+        (
+            "expected",
+            serde_json::json!({"amount": "0", "currency": "YER"}),
+            "expected",
+        ),
+    ] {
+        let mut bad = good.clone();
+        bad[field] = value;
+        let error = client.restore_prepared(&bad).unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidInput { field, .. } if field == named),
+            "{field}: {error:?}"
+        );
+    }
+}

@@ -26,7 +26,8 @@ use crate::money::Money;
 use crate::reference::{MerchantReference, ProviderReference};
 
 /// Where a payment stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PaymentStatus {
     /// Accepted by the provider, not final yet.
@@ -76,8 +77,9 @@ impl fmt::Display for PaymentStatus {
     }
 }
 
-/// The result of a money-moving step, or of reconciling one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The result of a money-moving step, or of reconciling one. Serializable,
+/// for a journal to keep.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PaymentOutcome {
     /// The merchant's reference of the payment.
@@ -235,6 +237,76 @@ pub trait Gateway: Send + Sync {
     ///
     /// Declines (the payment did not happen), transport errors.
     async fn reconcile(&self, prepared: &Self::Prepared) -> Result<PaymentOutcome>;
+}
+
+/// A [`Gateway`] whose prepared payments can be written down and read
+/// back: what a durable journal needs to settle a payment after the process
+/// that prepared it is gone (a crash, a deploy, a dropped request future).
+///
+/// Why a trait of its own and not `serde` bounds on [`Gateway::Prepared`]:
+/// what is written is the provider's choice — the least that
+/// [`Gateway::reconcile`] needs, in a versioned shape — and reading it back
+/// validates it as input is validated (a reference against the provider's
+/// own rules), which a derived `Deserialize` would not.
+///
+/// The saved state holds what the customer gave at checkout (a Jawali
+/// voucher code, a wallet number); keep it as you keep orders. It holds no
+/// credential of the merchant's.
+///
+/// ```
+/// use payments_core::gateway::DurableGateway;
+///
+/// // A journal writes the prepared payment before the commit may leave, and
+/// // a sweeper in another process reads it back to settle it.
+/// fn round_trip<G: DurableGateway>(gateway: &G, prepared: &G::Prepared) -> payments_core::Result<G::Prepared> {
+///     let saved = gateway.save_prepared(prepared)?;
+///     gateway.restore_prepared(&saved)
+/// }
+/// ```
+pub trait DurableGateway: Gateway {
+    /// `prepared` as JSON, with everything [`Gateway::reconcile`] needs to
+    /// settle its commit — including every reference that commit may be
+    /// sent under.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] if it cannot be written (never for the
+    /// provider crates' own types).
+    fn save_prepared(&self, prepared: &Self::Prepared) -> Result<serde_json::Value>;
+
+    /// A prepared payment from what [`DurableGateway::save_prepared`] wrote,
+    /// validated again. Restored, it is for [`Gateway::reconcile`]: its
+    /// commit may already have been sent, so never commit it again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (field `prepared`, or the field that failed
+    /// validation) for anything else.
+    fn restore_prepared(&self, saved: &serde_json::Value) -> Result<Self::Prepared>;
+}
+
+/// For [`DurableGateway`] implementations: `state` as JSON.
+///
+/// # Errors
+///
+/// [`Error::Configuration`] when `state` does not serialize.
+pub fn save_state<T: serde::Serialize>(state: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(state)
+        .map_err(|e| Error::configuration(format_args!("prepared state does not serialize: {e}")))
+}
+
+/// For [`DurableGateway`] implementations: the state [`save_state`] wrote.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for field `prepared`, saying what did not fit.
+pub fn restore_state<T: serde::de::DeserializeOwned>(saved: &serde_json::Value) -> Result<T> {
+    T::deserialize(saved).map_err(|e| {
+        Error::invalid(
+            "prepared",
+            format_args!("not a saved prepared payment: {e}"),
+        )
+    })
 }
 
 /// Providers that can look a payment up by merchant reference.

@@ -81,8 +81,8 @@ pub mod wire;
 
 pub use error::{Decline, DeclineKind, Diagnostics, Error, Result};
 pub use gateway::{
-    Capabilities, Checkout, Gateway, Payable, PaymentOutcome, PaymentStatus, Reconciliation,
-    StatusLookup, commit_and_settle, pay, pay_within, settle,
+    Capabilities, Checkout, DurableGateway, Gateway, Payable, PaymentOutcome, PaymentStatus,
+    Reconciliation, StatusLookup, commit_and_settle, pay, pay_within, settle,
 };
 pub use http::{BaseUrl, Environment};
 pub use money::{Currency, Money, MoneyError};

@@ -64,6 +64,11 @@ pub struct ReferenceRules {
 
 /// The merchant's validated id for one payment.
 ///
+/// Serialized as its text. Read back, it is checked against
+/// [`STORED_REFERENCE_RULES`] only — the union of every provider's rules —
+/// since a stored reference does not say whose it is: a provider restoring
+/// its prepared payments re-checks its own with [`MerchantReference::new`].
+///
 /// ```
 /// use payments_core::reference::{Charset, MerchantReference, ReferenceRules};
 ///
@@ -74,8 +79,25 @@ pub struct ReferenceRules {
 /// assert!(MerchantReference::new("order 42", &RULES).is_err());
 /// # Ok::<(), payments_core::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct MerchantReference(String);
+
+/// What a stored reference is checked against when read back: non-empty,
+/// at most 128 characters of printable ASCII without spaces (every
+/// provider's references fit).
+pub const STORED_REFERENCE_RULES: ReferenceRules = ReferenceRules {
+    field: "reference",
+    max_len: 128,
+    charset: Charset::PrintableAscii,
+};
+
+impl<'de> serde::Deserialize<'de> for MerchantReference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        MerchantReference::new(text, &STORED_REFERENCE_RULES).map_err(serde::de::Error::custom)
+    }
+}
 
 impl MerchantReference {
     /// Validates `value` against `rules`.
