@@ -206,7 +206,7 @@ impl AllpayClient {
         MerchantReference::generate(self.inner.references.as_ref(), self.guid_rules())
     }
 
-    fn guid_rules(&self) -> &'static payments_core::reference::ReferenceRules {
+    pub(crate) fn guid_rules(&self) -> &'static payments_core::reference::ReferenceRules {
         match self.inner.config.guid_format {
             GuidFormat::Braced => &BRACED_GUID_RULES,
             GuidFormat::Plain => &PLAIN_GUID_RULES,

@@ -1,5 +1,6 @@
 //! Allpay as a [`Gateway`].
 
+use payments_core::gateway::{DurableGateway, restore_state, save_state};
 use payments_core::{
     Capabilities, Decline, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentOutcome,
     PaymentStatus, Reconciliation, Result, async_trait,
@@ -97,5 +98,56 @@ impl Gateway for AllpayClient {
 
     async fn reconcile(&self, prepared: &CheckedCashIn) -> Result<PaymentOutcome> {
         self.commit(prepared).await
+    }
+}
+
+/// A checked cash-in as a journal keeps it (version 1): the customer as
+/// Allpay described them, and the cash-in with its GUID.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedCashIn {
+    version: u32,
+    customer: UserInfo,
+    to_user: String,
+    amount: Money,
+    guid: String,
+}
+
+/// Checked cash-ins are saved with their GUID; restored, they are settled
+/// by repeating the same request, which Allpay answers with the
+/// transaction that GUID already made.
+impl DurableGateway for AllpayClient {
+    fn save_prepared(&self, prepared: &CheckedCashIn) -> Result<serde_json::Value> {
+        save_state(&SavedCashIn {
+            version: 1,
+            customer: prepared.customer.clone(),
+            to_user: prepared.cash_in.to_user.as_str().to_owned(),
+            amount: prepared.cash_in.amount,
+            guid: prepared.cash_in.guid.as_str().to_owned(),
+        })
+    }
+
+    fn restore_prepared(&self, saved: &serde_json::Value) -> Result<CheckedCashIn> {
+        let saved: SavedCashIn = restore_state(saved)?;
+        if saved.version != 1 {
+            return Err(Error::invalid(
+                "prepared",
+                format_args!(
+                    "version {} of a saved Allpay cash-in is not known",
+                    saved.version
+                ),
+            ));
+        }
+        Ok(CheckedCashIn {
+            customer: saved.customer,
+            cash_in: CashIn {
+                to_user: UserName::new(&saved.to_user)?,
+                amount: saved
+                    .amount
+                    .require_positive()
+                    .map_err(|e| Error::invalid_money("amount", &e))?,
+                guid: MerchantReference::new(saved.guid, self.guid_rules())?,
+            },
+        })
     }
 }

@@ -56,7 +56,7 @@ impl fmt::Display for UserName {
 }
 
 /// A customer, as `checkUser` describes them (`basicUserInfo`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// Whether the customer passed identification.

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use payments_core::gateway::{Attempt, settle_by};
+use payments_core::gateway::{Attempt, DurableGateway, restore_state, save_state, settle_by};
 use payments_core::http::RetryPolicy;
 use payments_core::{
     Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
@@ -13,7 +13,10 @@ use payments_core::{
 };
 
 use crate::PaykassmaClient;
-use crate::model::{Activation, ActivationOutcome, Label, TransactionNumber, WalletType};
+use crate::model::{
+    Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, Label, TransactionNumber,
+    WalletType,
+};
 use crate::postback::{ACK_BODY, PostbackStatus, PostbackTransaction, PostbackVerifier};
 use crate::wire::ACTIVATE;
 
@@ -493,5 +496,65 @@ impl Gateway for PaykassmaGateway {
             |_| self.settle_attempt(prepared, &answered),
         )
         .await
+    }
+}
+
+/// A prepared deposit as a journal keeps it (version 1): the activation,
+/// field by field.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedDeposit {
+    version: u32,
+    label: String,
+    wallet_type: String,
+    key1: String,
+    amount: Money,
+    custom_transaction_id: String,
+}
+
+/// Prepared deposits are saved as their activation; restored, they are
+/// settled by the postbacks for their `custom_transaction_id` (the store
+/// the inbox reads must outlive the process for that).
+impl DurableGateway for PaykassmaGateway {
+    fn save_prepared(&self, prepared: &PreparedDeposit) -> Result<serde_json::Value> {
+        let activation = &prepared.activation;
+        save_state(&SavedDeposit {
+            version: 1,
+            label: activation.label.as_str().to_owned(),
+            wallet_type: activation.wallet_type.as_str().to_owned(),
+            key1: activation.key1.as_str().to_owned(),
+            amount: activation.amount,
+            custom_transaction_id: activation.custom_transaction_id.as_str().to_owned(),
+        })
+    }
+
+    fn restore_prepared(&self, saved: &serde_json::Value) -> Result<PreparedDeposit> {
+        let saved: SavedDeposit = restore_state(saved)?;
+        if saved.version != 1 {
+            return Err(Error::invalid(
+                "prepared",
+                format_args!(
+                    "version {} of a saved Paykassma deposit is not known",
+                    saved.version
+                ),
+            ));
+        }
+        let wallet_type = WalletType::new(saved.wallet_type);
+        wallet_type.validate()?;
+        Ok(PreparedDeposit {
+            activation: Activation {
+                label: Label::new(saved.label)?,
+                wallet_type,
+                key1: TransactionNumber::new(&saved.key1)?,
+                amount: saved
+                    .amount
+                    .require_positive()
+                    .map_err(|e| Error::invalid_money("amount", &e))?,
+                custom_transaction_id: MerchantReference::new(
+                    saved.custom_transaction_id,
+                    &CUSTOM_TRANSACTION_ID_RULES,
+                )?,
+            },
+        })
     }
 }

@@ -1,13 +1,17 @@
 //! The Sipay wallet as a [`Gateway`].
 
+use payments_core::gateway::{DurableGateway, restore_state, save_state};
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
-    Capabilities, Gateway, MerchantReference, PaymentOutcome, PaymentStatus, ProviderReference,
-    Reconciliation, Result, async_trait,
+    Capabilities, Error, Gateway, MerchantReference, PaymentOutcome, PaymentStatus,
+    ProviderReference, Reconciliation, Result, async_trait,
 };
 
 use crate::QrWalletClient;
-use crate::model::{QrCode, QrCodeType, QrReceipt, QrSession, Settlement, WalletNumber};
+use crate::model::{
+    CorrelationId, Embedded, QrCode, QrCodeType, QrReceipt, QrSession, Sale, Settlement,
+    WalletNumber,
+};
 
 /// What the Sipay wallet can do: no status lookup; an unknown Complete is
 /// settled by completing the same session again.
@@ -92,5 +96,54 @@ impl Gateway for QrWalletClient {
                 Ok(outcome)
             }
         }
+    }
+}
+
+/// A begun payment as a journal keeps it (version 1): the wallet, the
+/// correlation id and the sale Complete is checked against.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedSession {
+    version: u32,
+    wallet_number: String,
+    correlation_id: String,
+    sale: Embedded<Sale>,
+}
+
+/// Begun payments are saved as their session; restored, they are settled
+/// by completing the same session again ([`QrWalletClient::settle`]),
+/// which the wallet does at most once.
+impl DurableGateway for QrWalletClient {
+    fn save_prepared(&self, prepared: &BegunPayment) -> Result<serde_json::Value> {
+        let session = &prepared.session;
+        save_state(&SavedSession {
+            version: 1,
+            wallet_number: session.wallet_number.as_str().to_owned(),
+            correlation_id: session.correlation_id.as_str().to_owned(),
+            sale: session.sale.clone(),
+        })
+    }
+
+    fn restore_prepared(&self, saved: &serde_json::Value) -> Result<BegunPayment> {
+        let saved: SavedSession = restore_state(saved)?;
+        if saved.version != 1 {
+            return Err(Error::invalid(
+                "prepared",
+                format_args!(
+                    "version {} of a saved Sipay session is not known",
+                    saved.version
+                ),
+            ));
+        }
+        let correlation_id = CorrelationId::new(&saved.correlation_id)?;
+        let reference = MerchantReference::new(correlation_id.as_str(), &CORRELATION_RULES)?;
+        Ok(BegunPayment {
+            session: QrSession {
+                wallet_number: WalletNumber::new(&saved.wallet_number)?,
+                correlation_id,
+                sale: saved.sale,
+            },
+            reference,
+        })
     }
 }

@@ -129,7 +129,8 @@ impl QrCodeType {
 /// A field that arrives as JSON encoded in a string (`payment_data`,
 /// `ext_order_id`): decoded when it is JSON of the expected shape, kept as
 /// the raw text otherwise.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Embedded<T> {
     /// The decoded value.
     Decoded(T),
@@ -152,8 +153,9 @@ impl<T> Embedded<T> {
     }
 }
 
-/// The sale a QR code stands for (`payment_data`, decoded).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The sale a QR code stands for (`payment_data`, decoded). Serializable,
+/// for a journal to keep (`expires_at` as RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Sale {
     /// `MerchantNo`: the store number.
@@ -189,6 +191,7 @@ pub struct Sale {
     /// `SaleRefCode`: the sale's unique reference.
     pub sale_reference: Option<String>,
     /// `SessionExpireDate`, read as Türkiye time (+03:00).
+    #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// `ResponseCode` (0 on success).
     pub response_code: i64,
