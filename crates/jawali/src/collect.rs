@@ -485,23 +485,26 @@ struct SavedVoucher {
     sender_mobile: Option<String>,
     date: Option<String>,
     reference: String,
-    /// Sent or reserved: any of them may carry the cash-out.
-    ref_ids: Vec<String>,
+    /// The `refId`s requests were sent under beyond the first.
+    sent: Vec<String>,
+    /// The `refId`s reserved for repeats and not yet taken.
+    reserve: Vec<String>,
 }
 
 /// Prepared cash-outs are saved with every `refId` they may be sent under
-/// (the first, those sent, those reserved); restored, all of them are
-/// looked up, and no repeat or resend is sent under a new one.
+/// (the first, those sent, those reserved). Restored, all of them are
+/// looked up, since a repeat may have taken a reserved one after the save;
+/// a resend (only when the provider knows none of them and the voucher is
+/// still `PENDING`) takes a reserved one — never a `refId` no record names.
 impl DurableGateway for JawaliClient {
     fn save_prepared(&self, prepared: &CheckedVoucher) -> Result<serde_json::Value> {
-        let mut ref_ids: Vec<String> = prepared
-            .sent_under
-            .all()
-            .into_iter()
-            .chain(prepared.sent_under.reserve())
-            .map(|r| r.as_str().to_owned())
-            .collect();
-        ref_ids.retain(|r| r != prepared.reference.as_str());
+        let texts = |references: Vec<MerchantReference>| -> Vec<String> {
+            references
+                .into_iter()
+                .filter(|r| r != &prepared.reference)
+                .map(|r| r.as_str().to_owned())
+                .collect()
+        };
         let voucher = &prepared.voucher;
         save_state(&SavedVoucher {
             version: 1,
@@ -514,7 +517,8 @@ impl DurableGateway for JawaliClient {
             sender_mobile: voucher.sender_mobile.clone(),
             date: voucher.date.clone(),
             reference: prepared.reference.as_str().to_owned(),
-            ref_ids,
+            sent: texts(prepared.sent_under.all()),
+            reserve: texts(prepared.sent_under.reserve()),
         })
     }
 
@@ -531,10 +535,17 @@ impl DurableGateway for JawaliClient {
         }
         let code = VoucherCode::new(&saved.voucher)?;
         let reference = MerchantReference::new(saved.reference, &REF_ID_RULES)?;
-        let mut ref_ids = vec![reference.clone()];
-        for r in saved.ref_ids {
-            ref_ids.push(MerchantReference::new(r, &REF_ID_RULES)?);
-        }
+        let ref_id = |text: String| MerchantReference::new(text, &REF_ID_RULES);
+        let sent = saved
+            .sent
+            .into_iter()
+            .map(ref_id)
+            .collect::<Result<Vec<_>>>()?;
+        let reserve = saved
+            .reserve
+            .into_iter()
+            .map(ref_id)
+            .collect::<Result<Vec<_>>>()?;
         Ok(CheckedVoucher {
             payment: VoucherPayment {
                 voucher: code.clone(),
@@ -553,8 +564,8 @@ impl DurableGateway for JawaliClient {
                 sender_mobile: saved.sender_mobile,
                 date: saved.date,
             },
+            sent_under: SentUnder::restored(&reference, sent, reserve),
             reference,
-            sent_under: SentUnder::restored(ref_ids),
         })
     }
 }

@@ -95,7 +95,8 @@
 //! prepare time, so that a journal's record of the prepared payment
 //! ([`DurableGateway`](payments_core::gateway::DurableGateway)) names every
 //! `refId` it can carry; a payment restored from such a record is looked up
-//! under all of them and never resent. `AGENTCHECKSTATUS` carries the
+//! under all of them, and resent (voucher still `PENDING`, no `refId` known
+//! to Jawali) only under a reserved one. `AGENTCHECKSTATUS` carries the
 //! `refId` *looked up*.
 //!
 //! Which answers are final (sources: the seed and `providers/NOTES.md`;

@@ -353,12 +353,25 @@ impl SentUnder {
         })))
     }
 
-    /// A log restored from a journal: any of `references` may have been
-    /// sent, and no repeat may be (the plan is used up).
-    pub(crate) fn restored(references: Vec<MerchantReference>) -> Self {
+    /// A log restored from a journal's record: the first `refId`, those
+    /// recorded as sent and those reserved may all have carried the
+    /// cash-out (a repeat may have taken a reserved one after the record
+    /// was written), so all of them are looked up; repeats still take the
+    /// reserved ones, in order.
+    pub(crate) fn restored(
+        first: &MerchantReference,
+        sent: Vec<MerchantReference>,
+        reserve: Vec<MerchantReference>,
+    ) -> Self {
+        let mut all = vec![first.clone()];
+        for reference in sent.into_iter().chain(reserve.iter().cloned()) {
+            if !all.contains(&reference) {
+                all.push(reference);
+            }
+        }
         SentUnder(std::sync::Arc::new(std::sync::Mutex::new(Log {
-            sent: references,
-            plan: Some(std::collections::VecDeque::new()),
+            sent: all,
+            plan: Some(reserve.into()),
         })))
     }
 

@@ -531,13 +531,24 @@ fn a_saved_payment_is_validated_when_restored() {
         "expected": {"amount": "450", "currency": "YER"},
         "voucher_amount": {"amount": "450", "currency": "YER"},
         "issuer_reference": null, "receiver_mobile": null, "sender_mobile": null, "date": null,
-        "reference": "ref-1", "ref_ids": ["ref-2"]
+        "reference": "ref-1", "sent": [], "reserve": ["ref-2", "ref-3"]
     });
     let restored = client.restore_prepared(&good).unwrap();
-    assert_eq!(restored.sent_under.all().len(), 2);
-    assert!(
-        restored.sent_under.reserve().is_empty(),
-        "no repeat after a restore"
+    let looked_up: Vec<String> = restored
+        .sent_under
+        .all()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        looked_up,
+        ["ref-1", "ref-2", "ref-3"],
+        "every refId it may carry"
+    );
+    assert_eq!(
+        restored.sent_under.reserve().len(),
+        2,
+        "a resend takes a reserved one"
     );
     for (field, value, named) in [
         ("reference", serde_json::json!("ref 1"), "refId"),

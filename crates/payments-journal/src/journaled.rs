@@ -1,0 +1,264 @@
+//! [`Journaled`]: `pay` with the journal, and the sweeper that settles what
+//! a crash, a deploy or a dropped request left open.
+
+use std::time::{Duration, Instant};
+
+use payments_core::gateway::{
+    DEFAULT_PAY_DEADLINE, DurableGateway, commit_and_settle_within, deadline_before_commit, within,
+};
+use payments_core::{Error, Operation, PaymentOutcome, PaymentStatus, Result};
+
+use crate::store::{Journal, JournalError, Stage};
+
+/// How long a sweeper holds the payments it settles before another process
+/// may take them over (it should have finished long before).
+pub const DEFAULT_SWEEP_LEASE: Duration = Duration::from_secs(300);
+
+/// A [`DurableGateway`] whose payments are journaled: [`Journaled::pay`]
+/// writes each payment down before its commit may leave, and
+/// [`Journaled::settle_pending`] settles, through the provider's
+/// reconciliation, every payment a crash or a cancellation left open.
+///
+/// ```no_run
+/// # async fn run(client: jawali::JawaliClient, order: jawali::VoucherPayment) -> Result<(), Box<dyn std::error::Error>> {
+/// let journal = payments_journal::Journal::sqlite("payments.db").await?;
+/// let payments = payments_journal::Journaled::new(client, journal);
+/// let outcome = payments.pay(order).await?; // as payments_core::pay, but crash-safe
+/// # let _ = outcome; Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Journaled<G> {
+    gateway: G,
+    journal: Journal,
+    deadline: Duration,
+    sweep_lease: Duration,
+}
+
+/// What one [`Journaled::settle_pending`] run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SweepReport {
+    /// Open payments taken to settle.
+    pub claimed: usize,
+    /// Settled as completed.
+    pub completed: usize,
+    /// Settled as not having happened.
+    pub failed: usize,
+    /// Booked on other terms than asked: for a person to look at.
+    pub mismatched: usize,
+    /// Still unknown: the next run tries again.
+    pub still_open: usize,
+    /// Prepared payments whose commit was never started, closed as abandoned.
+    pub abandoned: u64,
+}
+
+impl<G: DurableGateway> Journaled<G> {
+    /// `gateway`'s payments, journaled in `journal`, each bounded by
+    /// [`DEFAULT_PAY_DEADLINE`].
+    pub fn new(gateway: G, journal: Journal) -> Self {
+        Journaled {
+            gateway,
+            journal,
+            deadline: DEFAULT_PAY_DEADLINE,
+            sweep_lease: DEFAULT_SWEEP_LEASE,
+        }
+    }
+
+    /// Bounds each payment, from prepare to its final outcome, by `deadline`
+    /// (as [`payments_core::pay_within`]).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How long a sweep holds the payments it settles
+    /// ([`DEFAULT_SWEEP_LEASE`]); longer than settling one takes.
+    #[must_use]
+    pub fn with_sweep_lease(mut self, lease: Duration) -> Self {
+        self.sweep_lease = lease;
+        self
+    }
+
+    /// The provider.
+    pub fn gateway(&self) -> &G {
+        &self.gateway
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// Runs one payment as [`payments_core::pay_within`] does, journaled:
+    /// the prepared payment is written (stage `prepared`) and then marked
+    /// `committing` before the commit may leave; the outcome is recorded
+    /// after. Dropped at any point — a client that went away, a crash — the
+    /// payment is left for [`settle_pending`](Self::settle_pending).
+    ///
+    /// # Errors
+    ///
+    /// As [`payments_core::pay_within`]. When the journal cannot write the
+    /// payment down, nothing is sent: [`Error::NotSent`] naming the journal.
+    /// A journal that fails *after* the commit does not change the answer
+    /// (the payment's outcome is about the payment); the entry stays open
+    /// and a sweep settles it again.
+    pub async fn pay(&self, order: G::Order) -> Result<PaymentOutcome> {
+        let gateway = &self.gateway;
+        let provider = gateway.provider();
+        let started = Instant::now();
+        let deadline = self.deadline;
+        let prepared = within(deadline, gateway.prepare(order), || {
+            deadline_before_commit(commit_operation(provider), deadline)
+        })
+        .await?;
+        let reference = gateway.reference(&prepared).clone();
+        let _in_flight = self.journal.in_flight(provider, reference.as_str());
+        let saved = gateway.save_prepared(&prepared)?;
+        // Held until the payment's deadline, and a sweep's lease more: no
+        // sweeper elsewhere takes it while this process may still settle it.
+        let lease = deadline.saturating_add(self.sweep_lease);
+        self.journal
+            .insert_prepared(provider, &reference, &saved, lease)
+            .await
+            .map_err(|e| not_journaled(provider, &e))?;
+        let committing = self
+            .journal
+            .mark_committing(provider, &reference, lease)
+            .await
+            .map_err(|e| not_journaled(provider, &e))?;
+        if !committing {
+            return Err(not_journaled(
+                provider,
+                &"the entry was closed as abandoned before its commit started",
+            ));
+        }
+        let left = deadline.saturating_sub(started.elapsed());
+        let result = commit_and_settle_within(gateway, &prepared, left).await;
+        self.record(provider, reference.as_str(), &result).await;
+        result
+    }
+
+    /// Settles up to `limit` open payments of this provider — stage
+    /// `committing` (a crash, a dropped future) or `unknown` — through the
+    /// provider's reconciliation ([`payments_core::settle`]), **never by
+    /// committing again**, and closes as abandoned the prepared payments
+    /// whose commit never started. Payments another process is settling
+    /// (its lease has not run out) are left to it. Run it on a schedule.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError`] when the journal cannot be read or written; a
+    /// payment that cannot be settled yet is counted in
+    /// [`SweepReport::still_open`], not an error.
+    pub async fn settle_pending(&self, limit: usize) -> Result<SweepReport, JournalError> {
+        let provider = self.gateway.provider();
+        let mut report = SweepReport {
+            abandoned: self.journal.abandon_stale(provider).await?,
+            ..SweepReport::default()
+        };
+        let claimed = self
+            .journal
+            .claim_open(provider, limit, self.sweep_lease)
+            .await?;
+        report.claimed = claimed.len();
+        for entry in claimed {
+            let _in_flight = self.journal.in_flight(provider, &entry.reference);
+            let stage = match self.gateway.restore_prepared(&entry.prepared) {
+                Ok(prepared) => {
+                    let result = payments_core::settle(&self.gateway, &prepared).await;
+                    self.record(provider, &entry.reference, &result).await
+                }
+                // Unreadable is not "did not happen": it stays open, for a
+                // person (or a fixed SDK) to settle.
+                Err(error) => {
+                    tracing::error!(provider, reference = %entry.reference, %error, "a journaled payment cannot be restored");
+                    let detail = format!("cannot be restored: {error}");
+                    if let Err(error) = self
+                        .journal
+                        .record(
+                            provider,
+                            &entry.reference,
+                            Stage::Unknown,
+                            None,
+                            Some(&detail),
+                        )
+                        .await
+                    {
+                        tracing::error!(provider, reference = %entry.reference, %error, "the journal could not record it");
+                    }
+                    Stage::Unknown
+                }
+            };
+            match stage {
+                Stage::Completed => report.completed += 1,
+                Stage::Failed => report.failed += 1,
+                Stage::Mismatch => report.mismatched += 1,
+                _ => report.still_open += 1,
+            }
+        }
+        if report.claimed > 0 || report.abandoned > 0 {
+            tracing::info!(provider, ?report, "journal sweep");
+        }
+        Ok(report)
+    }
+
+    /// Records `result` for the payment; the stage written.
+    async fn record(
+        &self,
+        provider: &str,
+        reference: &str,
+        result: &Result<PaymentOutcome>,
+    ) -> Stage {
+        let (stage, outcome, detail) = match result {
+            Ok(outcome) => (stage_of(&outcome.status), Some(outcome), None),
+            Err(error) => (stage_of_error(error), None, Some(error.to_string())),
+        };
+        if let Err(error) = self
+            .journal
+            .record(provider, reference, stage, outcome, detail.as_deref())
+            .await
+        {
+            tracing::error!(provider, reference, %stage, %error, "the journal could not record the payment's outcome; a sweep settles it again");
+            return Stage::Unknown;
+        }
+        stage
+    }
+}
+
+fn commit_operation(provider: &'static str) -> Operation {
+    Operation::money_moving(provider, "commit")
+}
+
+/// The journal could not write the payment down: it is not committed.
+fn not_journaled(provider: &'static str, error: &dyn std::fmt::Display) -> Error {
+    Error::NotSent {
+        operation: commit_operation(provider),
+        reason: format!(
+            "the journal could not write the payment down, so it was not committed: {error}"
+        ),
+        source: None,
+        diagnostics: None,
+    }
+}
+
+fn stage_of(status: &PaymentStatus) -> Stage {
+    match status {
+        PaymentStatus::Completed => Stage::Completed,
+        PaymentStatus::Failed { .. } | PaymentStatus::Cancelled | PaymentStatus::Expired => {
+            Stage::Failed
+        }
+        _ => Stage::Unknown,
+    }
+}
+
+/// What an error says about the payment: proven not to have happened
+/// (a decline; a commit that was never sent), booked on other terms, or
+/// unknown.
+fn stage_of_error(error: &Error) -> Stage {
+    match error {
+        Error::IntegrityMismatch { .. } => Stage::Mismatch,
+        error if error.outcome_known() => Stage::Failed,
+        _ => Stage::Unknown,
+    }
+}
