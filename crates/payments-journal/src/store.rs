@@ -2,7 +2,7 @@
 //! PostgreSQL, with the same statements on both.
 
 use std::collections::HashSet;
-use std::path::Path;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -275,7 +275,7 @@ impl Journal {
     /// [`JournalError::Storage`] (the file cannot be opened),
     /// [`JournalError::Migration`].
     #[cfg(feature = "sqlite")]
-    pub async fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
+    pub async fn sqlite(path: impl AsRef<std::path::Path>) -> Result<Self, JournalError> {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
         let options = SqliteConnectOptions::new()
             .filename(path)

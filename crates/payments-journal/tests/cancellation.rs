@@ -4,6 +4,8 @@
 //! provider's ledger (the sandbox) agrees with the journal: nothing paid
 //! twice, nothing paid that the journal does not call completed.
 
+#![cfg(feature = "sqlite")]
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;

@@ -1,0 +1,392 @@
+//! The journal's rules, on SQLite (always) and PostgreSQL (when a server is
+//! given): entries survive the process; a reference is journaled once; an
+//! open payment is settled by one process at a time; the sweeper never
+//! commits.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use payments_core::gateway::{DurableGateway, restore_state, save_state};
+use payments_core::reference::{Charset, ReferenceRules};
+use payments_core::{
+    Capabilities, Currency, Error, Gateway, MerchantReference, Money, PaymentOutcome,
+    PaymentStatus, Reconciliation, Result, async_trait,
+};
+use payments_journal::{Journal, Journaled, Stage};
+
+const RULES: ReferenceRules = ReferenceRules {
+    field: "ref",
+    max_len: 40,
+    charset: Charset::AlphanumericDashUnderscore,
+};
+
+/// A provider with a ledger: commit books the payment and answers — or,
+/// `hang` (for every reference, or every third), books it and never
+/// answers; reconcile reads the ledger, and notes two reconciliations of
+/// one payment at the same time.
+#[derive(Clone, Default)]
+struct Fake {
+    /// Sweeps are per provider: a name of its own per test and run keeps
+    /// tests that share a database apart.
+    name: &'static str,
+    ledger: Arc<Mutex<Vec<String>>>,
+    commits: Arc<AtomicUsize>,
+    reconciliations: Arc<AtomicUsize>,
+    hang: bool,
+    hang_every_third: bool,
+    reconciling: Arc<Mutex<std::collections::HashSet<String>>>,
+    overlaps: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Gateway for Fake {
+    type Order = String;
+    type Prepared = MerchantReference;
+
+    fn provider(&self) -> &'static str {
+        self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(true, false, false, false, Reconciliation::StatusLookup)
+    }
+
+    async fn prepare(&self, order: String) -> Result<MerchantReference> {
+        MerchantReference::new(order, &RULES)
+    }
+
+    fn reference<'a>(&self, prepared: &'a MerchantReference) -> &'a MerchantReference {
+        prepared
+    }
+
+    async fn commit(&self, prepared: &MerchantReference) -> Result<PaymentOutcome> {
+        self.commits.fetch_add(1, Ordering::SeqCst);
+        let third = {
+            let mut ledger = self.ledger.lock().unwrap();
+            ledger.push(prepared.to_string());
+            ledger.len() % 3 == 0
+        };
+        if self.hang || (self.hang_every_third && third) {
+            std::future::pending::<()>().await;
+        }
+        Ok(completed(prepared))
+    }
+
+    async fn reconcile(&self, prepared: &MerchantReference) -> Result<PaymentOutcome> {
+        self.reconciliations.fetch_add(1, Ordering::SeqCst);
+        if !self
+            .reconciling
+            .lock()
+            .unwrap()
+            .insert(prepared.to_string())
+        {
+            self.overlaps.fetch_add(1, Ordering::SeqCst);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.reconciling.lock().unwrap().remove(prepared.as_str());
+        if self.ledger.lock().unwrap().contains(&prepared.to_string()) {
+            return Ok(completed(prepared));
+        }
+        Ok(PaymentOutcome::new(
+            prepared.clone(),
+            PaymentStatus::Failed {
+                reason: "never booked".into(),
+            },
+        ))
+    }
+}
+
+impl DurableGateway for Fake {
+    fn save_prepared(&self, prepared: &MerchantReference) -> Result<serde_json::Value> {
+        save_state(prepared)
+    }
+
+    fn restore_prepared(&self, saved: &serde_json::Value) -> Result<MerchantReference> {
+        let reference: MerchantReference = restore_state(saved)?;
+        MerchantReference::new(reference.as_str(), &RULES)
+    }
+}
+
+fn completed(reference: &MerchantReference) -> PaymentOutcome {
+    PaymentOutcome::new(reference.clone(), PaymentStatus::Completed)
+        .with_amount(Money::parse("10", Currency::TRY).unwrap())
+}
+
+/// A reference of its own per run, so that runs can share a database.
+fn order(name: &str) -> String {
+    format!(
+        "{name}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// A provider of its own, for one test run.
+fn provider(test: &str) -> &'static str {
+    Box::leak(order(test).into_boxed_str())
+}
+
+async fn a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(journal: Journal) {
+    let fake = Fake {
+        name: provider("once"),
+        ..Fake::default()
+    };
+    let payments = Journaled::new(fake.clone(), journal.clone());
+    let order = order("once");
+    payments.pay(order.clone()).await.unwrap();
+    let error = payments.pay(order.clone()).await.unwrap_err();
+    assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
+    assert!(error.to_string().contains("already journaled"), "{error}");
+    assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
+    let entry = journal.entry(fake.name, &order).await.unwrap().unwrap();
+    assert_eq!(entry.stage, Stage::Completed);
+    assert_eq!(entry.outcome.unwrap().status, PaymentStatus::Completed);
+}
+
+/// Two processes on one journal. A payment whose future was dropped while
+/// its commit hung (booked, never answered) is leased to the process that
+/// ran it: the other leaves it alone; the first, which no longer has it in
+/// flight, settles it — by reconciliation, never by committing again.
+async fn an_open_payment_is_settled_by_one_process_at_a_time(first: Journal, second: Journal) {
+    let fake = Fake {
+        name: provider("lease"),
+        hang: true,
+        ..Fake::default()
+    };
+    let mine = Journaled::new(fake.clone(), first.clone());
+    let theirs = Journaled::new(fake.clone(), second.clone());
+    let order = order("lease");
+    let dropped = tokio::time::timeout(Duration::from_millis(300), mine.pay(order.clone())).await;
+    assert!(dropped.is_err(), "the commit hangs: the future was dropped");
+    let entry = first.entry(fake.name, &order).await.unwrap().unwrap();
+    assert_eq!(entry.stage, Stage::Committing);
+
+    let report = theirs.settle_pending(10).await.unwrap();
+    assert_eq!(
+        report.claimed, 0,
+        "another process's lease holds: {report:?}"
+    );
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 0);
+
+    let report = mine.settle_pending(10).await.unwrap();
+    assert_eq!((report.claimed, report.completed), (1, 1), "{report:?}");
+    let entry = second.entry(fake.name, &order).await.unwrap().unwrap();
+    assert_eq!(entry.stage, Stage::Completed);
+    assert_eq!(
+        fake.commits.load(Ordering::SeqCst),
+        1,
+        "never committed again"
+    );
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 1);
+
+    let report = theirs.settle_pending(10).await.unwrap();
+    assert_eq!(report.claimed, 0, "final: nothing left to settle");
+}
+
+/// A fleet: two processes share a journal and pay 500 payments between
+/// them, 32 at a time; a third of the commits hang past the payment's
+/// deadline (unknown). Then both sweepers go after every open payment at
+/// once.
+/// Every payment ends settled once — booked once, final once — and no
+/// payment is reconciled by both at the same time.
+async fn a_fleet_settles_every_payment_once(first: Journal, second: Journal) {
+    const PAYMENTS: usize = 500;
+    let fake = Fake {
+        name: provider("fleet"),
+        hang_every_third: true,
+        ..Fake::default()
+    };
+    let fleet: Vec<Arc<Journaled<Fake>>> = [first.clone(), second]
+        .into_iter()
+        .map(|journal| {
+            Arc::new(
+                Journaled::new(fake.clone(), journal)
+                    .with_deadline(Duration::from_millis(300))
+                    .with_sweep_lease(Duration::from_secs(30)),
+            )
+        })
+        .collect();
+    let run = order("fleet");
+    let slots = Arc::new(tokio::sync::Semaphore::new(32));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..PAYMENTS {
+        let process = Arc::clone(&fleet[n % 2]);
+        let reference = format!("{run}-{n}");
+        let slot = Arc::clone(&slots).acquire_owned().await.unwrap();
+        tasks.spawn(async move {
+            let _ = process.pay(reference).await;
+            drop(slot);
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    // Both sweepers at once, until all is final.
+    for _ in 0..20 {
+        let sweeps: Vec<_> = fleet
+            .iter()
+            .map(|process| {
+                let process = Arc::clone(process);
+                tokio::spawn(async move { process.settle_pending(1000).await.unwrap() })
+            })
+            .collect();
+        for sweep in sweeps {
+            sweep.await.unwrap();
+        }
+        let open = first
+            .entries(fake.name)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.reference.starts_with(&run) && !e.stage.is_final())
+            .count();
+        if open == 0 {
+            break;
+        }
+    }
+    let entries: Vec<_> = first
+        .entries(fake.name)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.reference.starts_with(&run))
+        .collect();
+    assert_eq!(entries.len(), PAYMENTS);
+    let ledger = fake.ledger.lock().unwrap().clone();
+    for entry in &entries {
+        let booked = ledger.iter().filter(|r| **r == entry.reference).count();
+        match entry.stage {
+            Stage::Completed => assert_eq!(booked, 1, "{entry:?}"),
+            // Never committed, or committed after the request that would
+            // have sent it was dropped: reconciliation found nothing.
+            Stage::Abandoned | Stage::Failed => assert_eq!(booked, 0, "{entry:?}"),
+            _ => panic!("not settled: {entry:?}"),
+        }
+    }
+    for reference in &ledger {
+        assert!(
+            entries.iter().any(|e| &e.reference == reference),
+            "{reference} was booked but never journaled"
+        );
+    }
+    assert_eq!(
+        fake.commits.load(Ordering::SeqCst),
+        ledger.len(),
+        "never committed again"
+    );
+    let hung = ledger.len() / 3;
+    assert!(
+        hung > 50,
+        "only {hung} commits hung: the test is not testing"
+    );
+    assert!(
+        fake.reconciliations.load(Ordering::SeqCst) >= hung,
+        "the {hung} hung ones were settled by reconciliation"
+    );
+    assert_eq!(
+        fake.overlaps.load(Ordering::SeqCst),
+        0,
+        "a payment was reconciled by two processes at once"
+    );
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reference_is_journaled_once() {
+        a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(
+            Journal::in_memory().await.unwrap(),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_open_payment_is_settled_by_one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let first = Journal::sqlite(&path).await.unwrap();
+        let second = Journal::sqlite(&path).await.unwrap();
+        assert_ne!(first.owner(), second.owner());
+        super::an_open_payment_is_settled_by_one_process_at_a_time(first, second).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_fleet_settles_every_payment_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let first = Journal::sqlite(&path).await.unwrap();
+        let second = Journal::sqlite(&path).await.unwrap();
+        super::a_fleet_settles_every_payment_once(first, second).await;
+    }
+
+    /// What `pay` wrote is there after the process is gone: the file is
+    /// opened again (as after a restart) and the entry read back.
+    #[tokio::test]
+    async fn entries_survive_the_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        {
+            let journal = Journal::sqlite(&path).await.unwrap();
+            let fake = Fake {
+                name: "fake",
+                ..Fake::default()
+            };
+            let payments = Journaled::new(fake, journal);
+            payments.pay("order-9".into()).await.unwrap();
+        }
+        let journal = Journal::sqlite(&path).await.unwrap();
+        let entries = journal.entries("fake").await.unwrap();
+        assert_eq!(entries.len(), 1);
+        let entry = &entries[0];
+        assert_eq!(entry.reference, "order-9");
+        assert_eq!(entry.stage, Stage::Completed);
+        assert_eq!(entry.prepared, serde_json::json!("order-9"));
+        assert_eq!(
+            entry.outcome.as_ref().unwrap().amount,
+            Some(Money::parse("10", Currency::TRY).unwrap())
+        );
+        assert_eq!(entry.attempts, 1);
+    }
+}
+
+/// Set `PAYMENTS_JOURNAL_POSTGRES_URL` (a database the tests may create a
+/// table in) to run these; `.ci/run` does, in a throwaway cluster.
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+
+    fn database() -> Option<String> {
+        let url = std::env::var("PAYMENTS_JOURNAL_POSTGRES_URL").ok();
+        if url.is_none() {
+            eprintln!(
+                "skipped: set PAYMENTS_JOURNAL_POSTGRES_URL=postgres://… to run the PostgreSQL journal tests"
+            );
+        }
+        url
+    }
+
+    #[tokio::test]
+    async fn a_reference_is_journaled_once() {
+        let Some(url) = database() else { return };
+        a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(
+            Journal::postgres(&url).await.unwrap(),
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_fleet_settles_every_payment_once() {
+        let Some(url) = database() else { return };
+        let first = Journal::postgres(&url).await.unwrap();
+        let second = Journal::postgres(&url).await.unwrap();
+        super::a_fleet_settles_every_payment_once(first, second).await;
+    }
+
+    #[tokio::test]
+    async fn an_open_payment_is_settled_by_one_process_at_a_time() {
+        let Some(url) = database() else { return };
+        let first = Journal::postgres(&url).await.unwrap();
+        let second = Journal::postgres(&url).await.unwrap();
+        super::an_open_payment_is_settled_by_one_process_at_a_time(first, second).await;
+    }
+}
