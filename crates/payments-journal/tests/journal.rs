@@ -65,7 +65,7 @@ impl Gateway for Fake {
         let third = {
             let mut ledger = self.ledger.lock().unwrap();
             ledger.push(prepared.to_string());
-            ledger.len() % 3 == 0
+            ledger.len().is_multiple_of(3)
         };
         if self.hang || (self.hang_every_third && third) {
             std::future::pending::<()>().await;
@@ -358,6 +358,7 @@ mod postgres {
     fn database() -> Option<String> {
         let url = std::env::var("PAYMENTS_JOURNAL_POSTGRES_URL").ok();
         if url.is_none() {
+            #[allow(clippy::print_stderr)]
             eprintln!(
                 "skipped: set PAYMENTS_JOURNAL_POSTGRES_URL=postgres://… to run the PostgreSQL journal tests"
             );
