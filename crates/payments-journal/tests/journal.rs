@@ -355,10 +355,10 @@ mod sqlite {
 mod postgres {
     use super::*;
 
+    #[allow(clippy::print_stderr)]
     fn database() -> Option<String> {
         let url = std::env::var("PAYMENTS_JOURNAL_POSTGRES_URL").ok();
         if url.is_none() {
-            #[allow(clippy::print_stderr)]
             eprintln!(
                 "skipped: set PAYMENTS_JOURNAL_POSTGRES_URL=postgres://… to run the PostgreSQL journal tests"
             );
