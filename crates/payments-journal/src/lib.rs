@@ -65,3 +65,8 @@ mod store;
 
 pub use journaled::{DEFAULT_SWEEP_LEASE, Journaled, SweepReport};
 pub use store::{Entry, Journal, JournalError, Stage};
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
