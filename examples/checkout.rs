@@ -4,8 +4,9 @@
 //! and run by the same generic flow.
 //!
 //! ```text
-//! cargo run --example checkout              # clean runs
-//! cargo run --example checkout -- --faults  # every sandbox drops its answer after committing
+//! cargo run --example checkout                          # clean runs
+//! cargo run --example checkout -- --faults              # every sandbox drops its answer after committing
+//! cargo run --example checkout -- --journal checkout.db # each payment journaled in SQLite first
 //! ```
 //!
 //! Prints a table — provider, merchant reference, amount, final status,
@@ -28,8 +29,13 @@ use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions, serve_inbox};
 use paykassma::{
     DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
 };
+use payments_core::gateway::DurableGateway;
 use payments_core::sandbox::Fault;
-use payments_core::{Checkout, Currency, Money, Payable, PaymentOutcome, PaymentStatus};
+use payments_core::{
+    Capabilities, Checkout, Currency, Error, Money, Payable, PaymentOutcome, PaymentStatus,
+    async_trait,
+};
+use payments_journal::{Journal, Journaled};
 use tr_qr_wallet::sandbox::QrWalletSandbox;
 use tr_qr_wallet::{QrCodeType, QrPayment, QrWalletClient, WalletNumber};
 
@@ -40,6 +46,57 @@ struct Args {
     /// and show how each unknown outcome was reconciled.
     #[arg(long)]
     faults: bool,
+    /// Journal each payment in this SQLite file before its commit may
+    /// leave (created if missing); a later run settles what was left open.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<std::path::PathBuf>,
+}
+
+/// One journaled payment, run once: what `Checkout` is without a journal.
+struct JournaledPayment<G: DurableGateway> {
+    payments: Journaled<G>,
+    order: std::sync::Mutex<Option<G::Order>>,
+}
+
+#[async_trait]
+impl<G: DurableGateway + 'static> Payable for JournaledPayment<G> {
+    fn provider(&self) -> &'static str {
+        self.payments.gateway().provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.payments.gateway().capabilities()
+    }
+
+    async fn pay(&self) -> payments_core::Result<PaymentOutcome> {
+        let order = self
+            .order
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match order {
+            Some(order) => self.payments.pay(order).await,
+            None => Err(Error::configuration(
+                "this payment ran already: its outcome is in the journal",
+            )),
+        }
+    }
+}
+
+/// The payment of `order` through `gateway`: journaled when a journal is
+/// given, a plain `Checkout` otherwise.
+fn payable<G>(gateway: G, order: G::Order, journal: Option<&Journal>) -> Box<dyn Payable>
+where
+    G: DurableGateway + 'static,
+    G::Order: Clone + 'static,
+{
+    match journal {
+        Some(journal) => Box::new(JournaledPayment {
+            payments: Journaled::new(gateway, journal.clone()),
+            order: std::sync::Mutex::new(Some(order)),
+        }),
+        None => Box::new(Checkout::new(Arc::new(gateway), order)),
+    }
 }
 
 /// A provider's payment, ready to run, with what the table needs.
@@ -52,7 +109,7 @@ struct Lane {
 
 type Built = Result<Lane, Box<dyn std::error::Error>>;
 
-async fn jawali(faults: bool) -> Built {
+async fn jawali(faults: bool, journal: Option<&Journal>) -> Built {
     let sandbox = Arc::new(JawaliSandbox::start().await?);
     let client = JawaliClient::new(sandbox.config())?;
     let amount = Money::parse("1500", Currency::YER)?;
@@ -64,14 +121,14 @@ async fn jawali(faults: bool) -> Built {
     let order = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
-        payable: Box::new(Checkout::new(Arc::new(client), order)),
+        payable: payable(client, order, journal),
         requests: Box::new(move || a.requests_served()),
         injected: Box::new(move || b.faults().injected().len()),
         _sandboxes: vec![Box::new(sandbox)],
     })
 }
 
-async fn paykassma(faults: bool) -> Built {
+async fn paykassma(faults: bool, journal: Option<&Journal>) -> Built {
     let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
         PaykassmaSandbox::postback_keys(),
     )));
@@ -103,15 +160,20 @@ async fn paykassma(faults: bool) -> Built {
     };
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
-        payable: Box::new(Checkout::new(Arc::new(gateway), order)),
+        payable: payable(gateway, order, journal),
         requests: Box::new(move || a.requests_served()),
         injected: Box::new(move || b.faults().injected().len()),
         _sandboxes: vec![Box::new(sandbox), Box::new(endpoint)],
     })
 }
 
-async fn tr_qr_wallet(faults: bool) -> Built {
-    let sandbox = Arc::new(QrWalletSandbox::start().await?);
+async fn tr_qr_wallet(faults: bool, journal: Option<&Journal>) -> Built {
+    // Correlation ids of their own per run: a journal outlives the sandbox.
+    let options = tr_qr_wallet::sandbox::SandboxOptions {
+        seed: fastrand::u64(..),
+        ..tr_qr_wallet::sandbox::SandboxOptions::default()
+    };
+    let sandbox = Arc::new(QrWalletSandbox::start_with(options).await?);
     let wallet = WalletNumber::new("1011179271")?;
     sandbox.add_wallet(
         &wallet,
@@ -130,14 +192,14 @@ async fn tr_qr_wallet(faults: bool) -> Built {
     };
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
-        payable: Box::new(Checkout::new(Arc::new(client), order)),
+        payable: payable(client, order, journal),
         requests: Box::new(move || a.requests_served()),
         injected: Box::new(move || b.faults().injected().len()),
         _sandboxes: vec![Box::new(sandbox)],
     })
 }
 
-async fn allpay(faults: bool) -> Built {
+async fn allpay(faults: bool, journal: Option<&Journal>) -> Built {
     let sandbox = Arc::new(AllpaySandbox::start().await?);
     let mut config = sandbox.config();
     config.terminal_schedule.initial_backoff = Duration::from_millis(50);
@@ -153,7 +215,7 @@ async fn allpay(faults: bool) -> Built {
     };
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
-        payable: Box::new(Checkout::new(Arc::new(client), order)),
+        payable: payable(client, order, journal),
         requests: Box::new(move || a.requests_served()),
         injected: Box::new(move || b.faults().injected().len()),
         _sandboxes: vec![Box::new(sandbox)],
@@ -204,14 +266,26 @@ async fn run(name: &'static str, lane: Built) -> Row {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let faults = Args::parse().faults;
+    let args = Args::parse();
+    let faults = args.faults;
+    let journal = match &args.journal {
+        Some(path) => match Journal::sqlite(path).await {
+            Ok(journal) => Some(journal),
+            Err(e) => return fail(format_args!("journal {}: {e}", path.display())),
+        },
+        None => None,
+    };
+    let journal = journal.as_ref();
     let rows = vec![
-        run("jawali", jawali(faults).await).await,
-        run("paykassma", paykassma(faults).await).await,
-        run("tr-qr-wallet", tr_qr_wallet(faults).await).await,
-        run("allpay", allpay(faults).await).await,
+        run("jawali", jawali(faults, journal).await).await,
+        run("paykassma", paykassma(faults, journal).await).await,
+        run("tr-qr-wallet", tr_qr_wallet(faults, journal).await).await,
+        run("allpay", allpay(faults, journal).await).await,
     ];
     print_table(&rows);
+    if let (Some(journal), Some(path)) = (journal, &args.journal) {
+        print_journal(journal, path, &rows).await;
+    }
     let failed: Vec<_> = rows
         .iter()
         .filter(|r| !matches!(&r.outcome, Ok(o) if o.status == PaymentStatus::Completed))
@@ -252,6 +326,29 @@ fn print_table(rows: &[Row]) {
         );
         if !row.note.is_empty() {
             println!("{:<13} {}", "", row.note);
+        }
+    }
+}
+
+/// What the journal holds for this run's payments.
+async fn print_journal(journal: &Journal, path: &std::path::Path, rows: &[Row]) {
+    println!("\njournal {}:", path.display());
+    for row in rows {
+        let Ok(outcome) = &row.outcome else { continue };
+        // Jawali's outcome names the refId that landed; the entry is under the first.
+        let entries = journal.entries(row.provider).await.unwrap_or_default();
+        let entry = entries.iter().rev().find(|e| {
+            e.reference == outcome.reference.as_str()
+                || e.outcome
+                    .as_ref()
+                    .is_some_and(|o| o.reference == outcome.reference)
+        });
+        match entry {
+            Some(entry) => println!(
+                "{:<13} {:<40} {}",
+                row.provider, entry.reference, entry.stage
+            ),
+            None => println!("{:<13} not journaled", row.provider),
         }
     }
 }

@@ -91,7 +91,7 @@
 //! under ([`CheckedVoucher::sent_under`], [`SentUnder`]); its status lookups
 //! ask about each of them; a resend after "never landed" gets a fresh one;
 //! receipts name the `refId` that landed. A cash-out prepared through the
-//! [`Gateway`](payments_core::Gateway) reserves its repeats' `refId`s at
+//! [`Gateway`] reserves its repeats' `refId`s at
 //! prepare time, so that a journal's record of the prepared payment
 //! ([`DurableGateway`](payments_core::gateway::DurableGateway)) names every
 //! `refId` it can carry; a payment restored from such a record is looked up

@@ -162,8 +162,7 @@ impl<G: DurableGateway> Journaled<G> {
             .claim_open(provider, limit, self.sweep_lease)
             .await?;
         report.claimed = claimed.len();
-        for entry in claimed {
-            let _in_flight = self.journal.in_flight(provider, &entry.reference);
+        for (entry, _in_flight) in claimed {
             let stage = match self.gateway.restore_prepared(&entry.prepared) {
                 Ok(prepared) => {
                     let result = payments_core::settle(&self.gateway, &prepared).await;

@@ -484,14 +484,16 @@ impl Journal {
 
     /// Takes up to `limit` open entries of `provider` whose lease has run
     /// out (or is this process's own, for a payment no longer in flight
-    /// here), leasing them to this process for `lease`. Entries another
-    /// process is settling are skipped, never waited for.
+    /// here), leasing them to this process for `lease`, each marked in
+    /// flight here until its guard is dropped. Entries another process —
+    /// or another task of this one — is settling are skipped, never waited
+    /// for.
     pub(crate) async fn claim_open(
         &self,
         provider: &str,
         limit: usize,
         lease: Duration,
-    ) -> Result<Vec<Entry>, JournalError> {
+    ) -> Result<Vec<(Entry, InFlight)>, JournalError> {
         let now = now_millis();
         let lock = match &self.backend {
             #[cfg(feature = "postgres")]
@@ -515,14 +517,35 @@ impl Journal {
             .bind(limit)
             .fetch_all(pool)
             .await?);
-        let in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        rows.into_iter()
-            .filter(|row| !in_flight.contains(&(row.provider.clone(), row.reference.clone())))
+        let entries = rows
+            .into_iter()
             .map(Row::into_entry)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut keys = Vec::with_capacity(entries.len());
+        {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            for entry in entries {
+                let key = (entry.provider.clone(), entry.reference.clone());
+                // Taken and marked under one lock: two sweeps of this
+                // process never both take it.
+                if in_flight.insert(key.clone()) {
+                    keys.push((entry, key));
+                }
+            }
+        }
+        Ok(keys
+            .into_iter()
+            .map(|(entry, key)| {
+                let guard = InFlight {
+                    set: Arc::clone(&self.in_flight),
+                    key,
+                };
+                (entry, guard)
+            })
+            .collect())
     }
 
     /// Marks [`Stage::Abandoned`] the prepared entries of `provider` whose
