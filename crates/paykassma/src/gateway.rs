@@ -1,8 +1,7 @@
 //! Paykassma as a [`Gateway`], with the postback inbox its reconciliation needs.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use payments_core::gateway::{Attempt, DurableGateway, restore_state, save_state, settle_by};
@@ -13,218 +12,17 @@ use payments_core::{
 };
 
 use crate::PaykassmaClient;
+use crate::inbox::{PostbackInbox, PostbackRecord};
 use crate::model::{
     Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, Label, TransactionNumber,
     WalletType,
 };
-use crate::postback::{ACK_BODY, PostbackStatus, PostbackTransaction, PostbackVerifier};
+use crate::postback::PostbackStatus;
 use crate::wire::ACTIVATE;
 
 /// What Paykassma can do: no status lookup; the result comes by postback.
 pub const CAPABILITIES: Capabilities =
     Capabilities::new(false, true, false, false, Reconciliation::Notification);
-
-/// What the merchant's postback endpoint should answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InboxReply {
-    /// The HTTP status.
-    pub status: u16,
-    /// The JSON body.
-    pub body: String,
-    /// Whether this delivery told the inbox something new (a new deposit,
-    /// a status change); `false`: a duplicate, a stale status, or refused.
-    pub new: bool,
-    /// Set when this delivery contradicts a final status the inbox already
-    /// holds (success, then failed): an integrity alarm for a person. The
-    /// delivery is still acknowledged — redelivering it would change nothing.
-    pub alarm: Option<String>,
-}
-
-/// Everything the inbox knows of one deposit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PostbackRecord {
-    /// Where the deposit stands: the first final status received, or else
-    /// the latest non-final one.
-    pub current: PostbackTransaction,
-    /// Every distinct verified delivery, in arrival order (an identical
-    /// redelivery is not stored twice).
-    pub deliveries: Vec<PostbackTransaction>,
-    /// A final status that contradicts [`current`](Self::current)'s: the
-    /// provider said two different final things. Never settled silently.
-    pub conflict: Option<PostbackTransaction>,
-}
-
-#[derive(Debug, Default)]
-struct Received {
-    by_id: HashMap<String, PostbackRecord>,
-    /// Verified postbacks that carry no `custom_transaction_id`.
-    unmatched: Vec<PostbackTransaction>,
-}
-
-/// What one delivery changed.
-enum Change {
-    New,
-    Duplicate,
-    Conflict(String),
-}
-
-impl Received {
-    fn record(&mut self, tx: PostbackTransaction) -> Change {
-        let Some(id) = tx.custom_transaction_id.clone() else {
-            if self.unmatched.contains(&tx) {
-                return Change::Duplicate;
-            }
-            tracing::warn!(provider = "paykassma", status = ?tx.status, "verified postback without custom_transaction_id: kept for manual matching");
-            self.unmatched.push(tx);
-            return Change::New;
-        };
-        let Some(record) = self.by_id.get_mut(&id) else {
-            self.by_id.insert(
-                id,
-                PostbackRecord {
-                    current: tx.clone(),
-                    deliveries: vec![tx],
-                    conflict: None,
-                },
-            );
-            return Change::New;
-        };
-        if record.deliveries.contains(&tx) {
-            return Change::Duplicate;
-        }
-        record.deliveries.push(tx.clone());
-        if !record.current.status.is_final() {
-            // A final status replaces a non-final one; a newer non-final
-            // status replaces an older one.
-            record.current = tx;
-            return Change::New;
-        }
-        if !tx.status.is_final() || tx.status == record.current.status {
-            // A late intermediate status, or the same final one again.
-            return Change::Duplicate;
-        }
-        let alarm = format!(
-            "deposit `{id}`: final status {:?} contradicts the earlier final status {:?}",
-            tx.status, record.current.status
-        );
-        tracing::error!(provider = "paykassma", %alarm, "postback integrity alarm");
-        if record.conflict.is_none() {
-            record.conflict = Some(tx);
-        }
-        Change::Conflict(alarm)
-    }
-}
-
-/// Verified postbacks by `custom_transaction_id`: the merchant's endpoint
-/// feeds every delivery to [`PostbackInbox::receive`]; the gateway waits on it.
-///
-/// Every verified delivery is kept ([`PostbackRecord`]): a final status
-/// replaces a non-final one (pending, then success), a status this SDK does
-/// not know is never taken as final, and two contradicting final statuses
-/// raise an alarm instead of one silently winning. Postbacks without a
-/// `custom_transaction_id` are acknowledged and kept
-/// ([`unmatched`](Self::unmatched)), never dropped.
-#[derive(Debug)]
-pub struct PostbackInbox {
-    verifier: PostbackVerifier,
-    received: Mutex<Received>,
-    notify: tokio::sync::Notify,
-}
-
-impl PostbackInbox {
-    /// An inbox verifying with `verifier`.
-    pub fn new(verifier: PostbackVerifier) -> Self {
-        PostbackInbox {
-            verifier,
-            received: Mutex::default(),
-            notify: tokio::sync::Notify::new(),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Received> {
-        self.received.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Verifies and records a delivery. Verified deliveries are acknowledged
-    /// (HTTP 200, [`ACK_BODY`]) whatever they change — duplicates too, or
-    /// Paykassma redelivers them forever; refused ones are answered with
-    /// the error's status, so Paykassma retries.
-    pub fn receive(&self, raw_body: &[u8]) -> InboxReply {
-        match self.verifier.verify(raw_body) {
-            Ok(postback) => {
-                let mut new = false;
-                let mut alarm = None;
-                {
-                    let mut received = self.lock();
-                    for tx in postback.transactions {
-                        match received.record(tx) {
-                            Change::New => new = true,
-                            Change::Duplicate => {}
-                            Change::Conflict(text) => alarm = Some(text),
-                        }
-                    }
-                }
-                self.notify.notify_waiters();
-                InboxReply {
-                    status: 200,
-                    body: ACK_BODY.to_owned(),
-                    new,
-                    alarm,
-                }
-            }
-            Err(error) => InboxReply {
-                status: error.http_status(),
-                body: serde_json::json!({"status": "error", "message": error.to_string()})
-                    .to_string(),
-                new: false,
-                alarm: None,
-            },
-        }
-    }
-
-    /// Where the deposit `custom_transaction_id` stands, by its postbacks.
-    pub fn get(&self, custom_transaction_id: &str) -> Option<PostbackTransaction> {
-        self.lock()
-            .by_id
-            .get(custom_transaction_id)
-            .map(|r| r.current.clone())
-    }
-
-    /// Everything received for `custom_transaction_id`.
-    pub fn record(&self, custom_transaction_id: &str) -> Option<PostbackRecord> {
-        self.lock().by_id.get(custom_transaction_id).cloned()
-    }
-
-    /// Verified postbacks that named no `custom_transaction_id`.
-    pub fn unmatched(&self) -> Vec<PostbackTransaction> {
-        self.lock().unmatched.clone()
-    }
-
-    /// Waits up to `timeout` until the deposit `custom_transaction_id` has a
-    /// final status (or a conflict); returns its record as it then stands.
-    pub async fn wait_for(
-        &self,
-        custom_transaction_id: &str,
-        timeout: Duration,
-    ) -> Option<PostbackRecord> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.notify.notified();
-            let found = self.record(custom_transaction_id);
-            if found
-                .as_ref()
-                .is_some_and(|r| r.current.status.is_final() || r.conflict.is_some())
-            {
-                return found;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.record(custom_transaction_id);
-            }
-        }
-    }
-}
 
 /// A deposit the user paid and whose transaction number they typed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,10 +149,11 @@ impl PaykassmaGateway {
         ))
     }
 
-    fn settled(&self, prepared: &PreparedDeposit) -> Option<Result<PaymentOutcome>> {
+    async fn settled(&self, prepared: &PreparedDeposit) -> Option<Result<PaymentOutcome>> {
         let record = self
             .inbox
-            .record(prepared.activation.custom_transaction_id.as_str())?;
+            .record(prepared.activation.custom_transaction_id.as_str())
+            .await?;
         Self::from_record(prepared, &record)
     }
 
@@ -398,7 +197,7 @@ impl PaykassmaGateway {
         prepared: &PreparedDeposit,
         answered: &AtomicBool,
     ) -> Attempt<PaymentOutcome> {
-        if let Some(settled) = self.settled(prepared) {
+        if let Some(settled) = self.settled(prepared).await {
             return Attempt::Settled(settled);
         }
         let mut failure = None;

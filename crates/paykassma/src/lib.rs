@@ -100,6 +100,7 @@
 mod client;
 mod config;
 mod gateway;
+mod inbox;
 mod link;
 mod model;
 pub mod postback;
@@ -110,9 +111,10 @@ mod wire;
 
 pub use client::{PaykassmaClient, PaykassmaClientBuilder};
 pub use config::PaykassmaConfig;
-pub use gateway::{
-    CAPABILITIES, DepositOrder, InboxReply, PaykassmaGateway, PostbackInbox, PostbackRecord,
-    PreparedDeposit,
+pub use gateway::{CAPABILITIES, DepositOrder, PaykassmaGateway, PreparedDeposit};
+pub use inbox::{
+    Applied, InboxReply, MemoryPostbackStore, PostbackInbox, PostbackRecord, PostbackStore,
+    STORE_POLL_INTERVAL, apply_delivery,
 };
 pub use link::PaymentLink;
 pub use model::{

@@ -10,7 +10,8 @@ use payments_core::{Error, MerchantReference, Money};
 /// A payment method behind Paykassma's API. Open: Paykassma serves many
 /// wallets (`kbzpay_manual`, `jazzcash_business`, `easypaisa`, `upi_s`,
 /// `nagad`, `paytm`, `phonepe`, `bkash`, …) through the same calls.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct WalletType(Cow<'static, str>);
 
 impl WalletType {

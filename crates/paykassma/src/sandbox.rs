@@ -667,7 +667,7 @@ pub async fn serve_inbox(inbox: Arc<crate::PostbackInbox>) -> std::io::Result<Sa
         }
 
         async fn handle(&self, request: SandboxRequest) -> SandboxResponse {
-            let reply = self.0.receive(&request.body);
+            let reply = self.0.receive(&request.body).await;
             SandboxResponse::with_type(reply.status, "application/json", reply.body)
         }
     }

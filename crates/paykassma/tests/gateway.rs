@@ -157,6 +157,7 @@ async fn a_pending_postback_before_the_final_one_is_not_read_as_final() {
         .gateway
         .inbox()
         .record(outcome.reference.as_str())
+        .await
         .unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert!(record.conflict.is_none());
@@ -190,10 +191,11 @@ async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pend
     assert!(
         inbox
             .receive(postback(Some("d-1"), "pending").as_bytes())
+            .await
             .new
     );
     assert!(
-        !inbox.get("d-1").unwrap().status.is_final(),
+        !inbox.get("d-1").await.unwrap().status.is_final(),
         "pending is not final"
     );
     // Not final yet: a waiter gets the record only when it times out.
@@ -202,23 +204,37 @@ async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pend
         .await
         .unwrap();
     assert!(!waited.current.status.is_final());
-    let reply = inbox.receive(postback(Some("d-1"), "success").as_bytes());
+    let reply = inbox
+        .receive(postback(Some("d-1"), "success").as_bytes())
+        .await;
     assert_eq!((reply.status, reply.new, reply.alarm), (200, true, None));
-    assert_eq!(inbox.get("d-1").unwrap().status, PostbackStatus::Success);
+    assert_eq!(
+        inbox.get("d-1").await.unwrap().status,
+        PostbackStatus::Success
+    );
     // A redelivery is acknowledged and changes nothing; a late pending neither.
-    let again = inbox.receive(postback(Some("d-1"), "success").as_bytes());
+    let again = inbox
+        .receive(postback(Some("d-1"), "success").as_bytes())
+        .await;
     assert_eq!((again.status, again.new), (200, false));
-    let late = inbox.receive(postback(Some("d-1"), "pending").as_bytes());
+    let late = inbox
+        .receive(postback(Some("d-1"), "pending").as_bytes())
+        .await;
     assert_eq!((late.status, late.new), (200, false));
-    assert_eq!(inbox.get("d-1").unwrap().status, PostbackStatus::Success);
-    assert_eq!(inbox.record("d-1").unwrap().deliveries.len(), 2);
+    assert_eq!(
+        inbox.get("d-1").await.unwrap().status,
+        PostbackStatus::Success
+    );
+    assert_eq!(inbox.record("d-1").await.unwrap().deliveries.len(), 2);
 }
 
 #[tokio::test]
 async fn an_unknown_status_is_never_final() {
     let inbox = inbox();
-    inbox.receive(postback(Some("d-2"), "in_review").as_bytes());
-    let tx = inbox.get("d-2").unwrap();
+    inbox
+        .receive(postback(Some("d-2"), "in_review").as_bytes())
+        .await;
+    let tx = inbox.get("d-2").await.unwrap();
     assert_eq!(tx.status, PostbackStatus::Other("in_review".into()));
     assert!(!tx.status.is_final());
     assert!(!tx.status.is_success());
@@ -227,14 +243,18 @@ async fn an_unknown_status_is_never_final() {
 #[tokio::test]
 async fn contradicting_final_statuses_raise_an_alarm_and_are_never_settled_silently() {
     let inbox = inbox();
-    inbox.receive(postback(Some("d-3"), "success").as_bytes());
-    let reply = inbox.receive(postback(Some("d-3"), "failed").as_bytes());
+    inbox
+        .receive(postback(Some("d-3"), "success").as_bytes())
+        .await;
+    let reply = inbox
+        .receive(postback(Some("d-3"), "failed").as_bytes())
+        .await;
     assert_eq!(
         reply.status, 200,
         "acknowledged: redelivery would change nothing"
     );
     assert!(reply.alarm.unwrap().contains("d-3"));
-    let record = inbox.record("d-3").unwrap();
+    let record = inbox.record("d-3").await.unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert_eq!(record.conflict.unwrap().status, PostbackStatus::Failed);
 }
@@ -242,9 +262,14 @@ async fn contradicting_final_statuses_raise_an_alarm_and_are_never_settled_silen
 #[tokio::test]
 async fn a_postback_without_custom_transaction_id_is_kept_not_dropped() {
     let inbox = inbox();
-    let reply = inbox.receive(postback(None, "success").as_bytes());
+    let reply = inbox.receive(postback(None, "success").as_bytes()).await;
     assert_eq!((reply.status, reply.new), (200, true));
-    assert_eq!(inbox.unmatched().len(), 1);
-    assert!(!inbox.receive(postback(None, "success").as_bytes()).new);
-    assert_eq!(inbox.unmatched().len(), 1);
+    assert_eq!(inbox.unmatched().await.unwrap().len(), 1);
+    assert!(
+        !inbox
+            .receive(postback(None, "success").as_bytes())
+            .await
+            .new
+    );
+    assert_eq!(inbox.unmatched().await.unwrap().len(), 1);
 }

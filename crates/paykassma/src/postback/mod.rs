@@ -180,8 +180,10 @@ pub enum PostbackLayout {
     Batch,
 }
 
-/// A transaction's outcome as a postback reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A transaction's outcome as a postback reports it. Serialized as the
+/// SDK's name (`"success"`) or, for [`PostbackStatus::Other`], as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", from = "String")]
 #[non_exhaustive]
 pub enum PostbackStatus {
     /// The deposit succeeded: credit the user (once).
@@ -194,6 +196,24 @@ pub enum PostbackStatus {
     Cancelled,
     /// Any other value, as sent.
     Other(String),
+}
+
+impl From<PostbackStatus> for String {
+    fn from(status: PostbackStatus) -> String {
+        match status {
+            PostbackStatus::Success => "success".to_owned(),
+            PostbackStatus::Failed => "failed".to_owned(),
+            PostbackStatus::Rejected => "rejected".to_owned(),
+            PostbackStatus::Cancelled => "cancelled".to_owned(),
+            PostbackStatus::Other(text) => text,
+        }
+    }
+}
+
+impl From<String> for PostbackStatus {
+    fn from(text: String) -> PostbackStatus {
+        PostbackStatus::from_wire(&text)
+    }
 }
 
 impl PostbackStatus {
@@ -222,8 +242,9 @@ impl PostbackStatus {
     }
 }
 
-/// One transaction of a verified postback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One transaction of a verified postback. Serializable, for a
+/// [`PostbackStore`](crate::PostbackStore) (times as RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PostbackTransaction {
     /// Its status.
@@ -245,8 +266,10 @@ pub struct PostbackTransaction {
     /// The currency code as sent (`currency_code`, also read as `currency`).
     pub currency_code: Option<String>,
     /// When it was created; times without an offset are read as +08:00.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub created_at: Option<OffsetDateTime>,
     /// When it was activated; times without an offset are read as +08:00.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub activated_at: Option<OffsetDateTime>,
     /// Every field as sent, for what this type does not name.
     pub fields: serde_json::Map<String, serde_json::Value>,
