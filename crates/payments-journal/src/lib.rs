@@ -61,9 +61,13 @@
 compile_error!("payments-journal needs a store: enable the `sqlite` or the `postgres` feature");
 
 mod journaled;
+#[cfg(feature = "paykassma")]
+mod postbacks;
 mod store;
 
 pub use journaled::{DEFAULT_SWEEP_LEASE, Journaled, SweepReport};
+#[cfg(feature = "paykassma")]
+pub use postbacks::PaykassmaPostbacks;
 pub use store::{Entry, Journal, JournalError, Stage};
 
 /// The README's code, compiled and run as a doctest.

@@ -608,6 +608,86 @@ impl Journal {
     }
 }
 
+/// The postback tables' statements (feature `paykassma`): a versioned
+/// key-value row per deposit, and a set of unmatched deliveries.
+#[cfg(feature = "paykassma")]
+impl Journal {
+    /// The record held for `id` and its version.
+    pub(crate) async fn postback_get(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, i64)>, JournalError> {
+        let sql =
+            "SELECT record, version FROM paykassma_postbacks WHERE custom_transaction_id = $1";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// Writes the first record for `id`; `false` if another wrote one first.
+    pub(crate) async fn postback_insert(
+        &self,
+        id: &str,
+        record: &str,
+    ) -> Result<bool, JournalError> {
+        let sql = "INSERT INTO paykassma_postbacks (custom_transaction_id, record, version, updated_at) \
+             VALUES ($1, $2, 1, $3) ON CONFLICT (custom_transaction_id) DO NOTHING";
+        Ok(on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(record)
+            .bind(now_millis())
+            .execute(pool)
+            .await?
+            .rows_affected())
+            == 1)
+    }
+
+    /// Replaces the record of `id` if it is still at `version`; `false` if
+    /// another changed it first.
+    pub(crate) async fn postback_update(
+        &self,
+        id: &str,
+        record: &str,
+        version: i64,
+    ) -> Result<bool, JournalError> {
+        let sql = "UPDATE paykassma_postbacks SET record = $1, version = version + 1, updated_at = $2 \
+             WHERE custom_transaction_id = $3 AND version = $4";
+        Ok(on_pool!(self, |pool| sqlx::query(sql)
+            .bind(record)
+            .bind(now_millis())
+            .bind(id)
+            .bind(version)
+            .execute(pool)
+            .await?
+            .rows_affected())
+            == 1)
+    }
+
+    /// Keeps an unmatched delivery; `false` if it is kept already.
+    pub(crate) async fn unmatched_insert(&self, delivery: &str) -> Result<bool, JournalError> {
+        let sql = "INSERT INTO paykassma_unmatched (delivery, received_at) VALUES ($1, $2) \
+             ON CONFLICT (delivery) DO NOTHING";
+        Ok(on_pool!(self, |pool| sqlx::query(sql)
+            .bind(delivery)
+            .bind(now_millis())
+            .execute(pool)
+            .await?
+            .rows_affected())
+            == 1)
+    }
+
+    /// Every unmatched delivery, oldest first.
+    pub(crate) async fn unmatched_all(&self) -> Result<Vec<String>, JournalError> {
+        let rows: Vec<(String,)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT delivery FROM paykassma_unmatched ORDER BY id"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(|(delivery,)| delivery).collect())
+    }
+}
+
 /// A payment in flight in this process; see [`Journal::in_flight`].
 pub(crate) struct InFlight {
     set: Arc<Mutex<HashSet<(String, String)>>>,
