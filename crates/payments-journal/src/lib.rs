@@ -37,6 +37,11 @@
 //! checkout (a voucher code, a wallet number) and no credential of the
 //! merchant's: keep the journal as you keep orders.
 //!
+//! Paykassma settles by postback: with the `paykassma` feature,
+//! [`PaykassmaPostbacks`](crate::PaykassmaPostbacks) keeps the postbacks in
+//! the journal's database, so the replica that settles a payment sees the
+//! postback whichever replica received it.
+//!
 //! Storage: SQLite by default (a file path, nothing to run; WAL,
 //! `synchronous = FULL`), PostgreSQL with the `postgres` feature. The
 //! schema ships as migrations, applied when the journal opens. No provider
