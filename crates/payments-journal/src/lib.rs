@@ -38,7 +38,7 @@
 //! merchant's: keep the journal as you keep orders.
 //!
 //! Paykassma settles by postback: with the `paykassma` feature,
-//! [`PaykassmaPostbacks`](crate::PaykassmaPostbacks) keeps the postbacks in
+//! `PaykassmaPostbacks` keeps the postbacks in
 //! the journal's database, so the replica that settles a payment sees the
 //! postback whichever replica received it.
 //!
