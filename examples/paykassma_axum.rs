@@ -1,0 +1,200 @@
+//! A merchant's Paykassma postback receiver in axum, storing every verified
+//! postback in the journal's database so that any replica's
+//! reconciliation sees it, and it outlives a restart.
+//!
+//! ```text
+//! cargo run --example paykassma_axum                 # serve until Ctrl-C
+//! cargo run --example paykassma_axum -- --self-test  # drive a sandbox deposit into it, then stop
+//! ```
+//!
+//! Listens on `PAYKASSMA_POSTBACK_ADDR` (default `127.0.0.1:8080`), verifies
+//! with `PAYKASSMA_POSTBACK_ACCESS_KEY` and `PAYKASSMA_POSTBACK_PRIVATE_KEY`
+//! (the sandbox's keys when both are unset), and stores in the SQLite
+//! journal `PAYKASSMA_JOURNAL` (default `postbacks.db`). A verified postback
+//! is acknowledged (HTTP 200 `{"status":"ok"}`, a repeat too) only once it
+//! is stored; a bad signature gets a 4xx, a body over 64 KiB a 413, a store
+//! that fails a 500 — and Paykassma delivers again.
+#![allow(clippy::print_stdout)]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use clap::Parser;
+use examples::{env, fail};
+use paykassma::postback::{PostbackKeys, PostbackStatus, PostbackVerifier};
+use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
+use paykassma::{Activation, Label, PaykassmaClient, PostbackInbox, WalletType};
+use payments_core::{Currency, Money, SecretString};
+use payments_journal::{Journal, PaykassmaPostbacks};
+
+#[derive(Parser)]
+#[command(about = "A Paykassma postback receiver in axum, backed by the journal")]
+struct Args {
+    /// Start a sandbox deposit whose postback comes here, check it was
+    /// stored (read back through a second connection to the journal), and stop.
+    #[arg(long)]
+    self_test: bool,
+}
+
+/// The largest postback body read (64 KiB).
+const MAX_BODY: usize = 64 * 1024;
+
+async fn receive(State(inbox): State<Arc<PostbackInbox>>, body: Bytes) -> impl IntoResponse {
+    let reply = inbox.receive(&body).await;
+    println!(
+        "postback     : HTTP {}{}{}",
+        reply.status,
+        if reply.new { ", new" } else { "" },
+        reply
+            .alarm
+            .as_deref()
+            .map(|a| format!(", ALARM {a}"))
+            .unwrap_or_default()
+    );
+    (
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CONTENT_TYPE, "application/json")],
+        reply.body,
+    )
+}
+
+/// The receiver: `POST /postbacks`.
+fn router(inbox: Arc<PostbackInbox>) -> Router {
+    Router::new()
+        .route("/postbacks", post(receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(inbox)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let keys = match (
+        env("PAYKASSMA_POSTBACK_ACCESS_KEY"),
+        env("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
+    ) {
+        (Some(access), Some(private)) => {
+            PostbackKeys::new(SecretString::from(access), SecretString::from(private))
+        }
+        (None, None) => PaykassmaSandbox::postback_keys(),
+        _ => {
+            return Err(
+                "set both PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY".into(),
+            );
+        }
+    };
+    let scratch = tempfile_dir(args.self_test)?;
+    let path = match (env("PAYKASSMA_JOURNAL"), &scratch) {
+        (Some(path), _) => std::path::PathBuf::from(path),
+        (None, Some(dir)) => dir.join("postbacks.db"),
+        (None, None) => std::path::PathBuf::from("postbacks.db"),
+    };
+    let journal = Journal::sqlite(&path).await?;
+    println!("journal      : {}", path.display());
+    let inbox = Arc::new(PostbackInbox::with_store(
+        PostbackVerifier::new(keys),
+        Arc::new(PaykassmaPostbacks::new(journal)),
+    ));
+    let default_addr = if args.self_test {
+        "127.0.0.1:0"
+    } else {
+        "127.0.0.1:8080"
+    };
+    let addr: SocketAddr = env("PAYKASSMA_POSTBACK_ADDR")
+        .as_deref()
+        .unwrap_or(default_addr)
+        .parse()?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    println!("listening    : http://{addr}/postbacks");
+    let server = tokio::spawn(async move { axum::serve(listener, router(inbox)).await });
+    if args.self_test {
+        let result = self_test(addr, &path).await;
+        server.abort();
+        if let Some(dir) = scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        return result;
+    }
+    tokio::signal::ctrl_c().await?;
+    server.abort();
+    Ok(())
+}
+
+/// A scratch folder for the self-test's journal.
+fn tempfile_dir(wanted: bool) -> std::io::Result<Option<std::path::PathBuf>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let dir = std::env::temp_dir().join(format!("paykassma-axum-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(Some(dir))
+}
+
+async fn self_test(
+    addr: SocketAddr,
+    journal: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let url = url::Url::parse(&format!("http://{addr}/postbacks"))?;
+    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
+        postback_url: Some(url),
+        ..SandboxOptions::default()
+    })
+    .await?;
+    let client = PaykassmaClient::new(sandbox.config())?;
+    let label = Label::new("self-test")?;
+    let amount = Money::parse("500", Currency::MMK)?;
+    let wallet = client
+        .create_deposit(&label, Currency::MMK, None)
+        .await?
+        .identifier
+        .unwrap_or_default();
+    let key1 = sandbox.customer_pays(&wallet, amount);
+    let reference = client.new_reference()?;
+    client
+        .activate(&Activation {
+            label,
+            wallet_type: WalletType::WAVEPAY,
+            key1,
+            amount,
+            custom_transaction_id: reference.clone(),
+        })
+        .await?;
+    for _ in 0..100 {
+        if sandbox.deliveries().iter().any(|d| d.acknowledged) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Read back as another replica would: a second connection to the journal.
+    let elsewhere = PostbackInbox::with_store(
+        PostbackVerifier::new(PaykassmaSandbox::postback_keys()),
+        Arc::new(PaykassmaPostbacks::new(Journal::sqlite(journal).await?)),
+    );
+    let stored = elsewhere.get(reference.as_str()).await;
+    println!(
+        "self-test    : deposit {reference}: {}",
+        stored.as_ref().map_or_else(
+            || "not stored".to_owned(),
+            |tx| format!("{:?}, stored", tx.status)
+        )
+    );
+    match stored {
+        Some(tx) if tx.status == PostbackStatus::Success => Ok(()),
+        _ => Err("the postback was not stored as a success".into()),
+    }
+}
