@@ -30,6 +30,7 @@ pub const DEFAULT_SWEEP_LEASE: Duration = Duration::from_secs(300);
 pub struct Journaled<G> {
     gateway: G,
     journal: Journal,
+    scope: String,
     deadline: Duration,
     sweep_lease: Duration,
 }
@@ -57,6 +58,7 @@ impl<G: DurableGateway> Journaled<G> {
     /// [`DEFAULT_PAY_DEADLINE`].
     pub fn new(gateway: G, journal: Journal) -> Self {
         Journaled {
+            scope: gateway.provider().to_owned(),
             gateway,
             journal,
             deadline: DEFAULT_PAY_DEADLINE,
@@ -78,6 +80,23 @@ impl<G: DurableGateway> Journaled<G> {
     pub fn with_sweep_lease(mut self, lease: Duration) -> Self {
         self.sweep_lease = lease;
         self
+    }
+
+    /// Journals this gateway's payments under `scope` (by default the
+    /// provider's name, `"jawali"`): a sweep settles only its own scope's
+    /// payments, with this gateway. Two gateways of one provider for two
+    /// merchant accounts sharing a journal **must** have scopes of their
+    /// own (`"jawali/shop-42"`): restored with the wrong account's client,
+    /// a payment would be looked up — or resent — on the wrong account.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+
+    /// The scope its entries are written under ([`Entry::provider`](crate::Entry::provider)).
+    pub fn scope(&self) -> &str {
+        &self.scope
     }
 
     /// The provider.
@@ -113,18 +132,19 @@ impl<G: DurableGateway> Journaled<G> {
         })
         .await?;
         let reference = gateway.reference(&prepared).clone();
-        let _in_flight = self.journal.in_flight(provider, reference.as_str());
+        let scope = self.scope.as_str();
+        let _in_flight = self.journal.in_flight(scope, reference.as_str());
         let saved = gateway.save_prepared(&prepared)?;
         // Held until the payment's deadline, and a sweep's lease more: no
         // sweeper elsewhere takes it while this process may still settle it.
         let lease = deadline.saturating_add(self.sweep_lease);
         self.journal
-            .insert_prepared(provider, &reference, &saved, lease)
+            .insert_prepared(scope, &reference, &saved, lease)
             .await
             .map_err(|e| not_journaled(provider, &e))?;
         let committing = self
             .journal
-            .mark_committing(provider, &reference, lease)
+            .mark_committing(scope, &reference, lease)
             .await
             .map_err(|e| not_journaled(provider, &e))?;
         if !committing {
@@ -135,7 +155,7 @@ impl<G: DurableGateway> Journaled<G> {
         }
         let left = deadline.saturating_sub(started.elapsed());
         let result = commit_and_settle_within(gateway, &prepared, left).await;
-        self.record(provider, reference.as_str(), &result).await;
+        self.record(scope, reference.as_str(), &result).await;
         result
     }
 
@@ -146,13 +166,20 @@ impl<G: DurableGateway> Journaled<G> {
     /// whose commit never started. Payments another process is settling
     /// (its lease has not run out) are left to it. Run it on a schedule.
     ///
+    /// A payment a process left open by dying stays leased to it for the
+    /// payment's deadline plus the sweep lease (six minutes by default)
+    /// before another process's sweep takes it; a process that restarts
+    /// under the same [`Journal::with_owner`] name takes its own at once.
+    /// A payment whose future was dropped in a live process is taken by
+    /// that process's next sweep.
+    ///
     /// # Errors
     ///
     /// [`JournalError`] when the journal cannot be read or written; a
     /// payment that cannot be settled yet is counted in
     /// [`SweepReport::still_open`], not an error.
     pub async fn settle_pending(&self, limit: usize) -> Result<SweepReport, JournalError> {
-        let provider = self.gateway.provider();
+        let provider = self.scope.as_str();
         let mut report = SweepReport {
             abandoned: self.journal.abandon_stale(provider).await?,
             ..SweepReport::default()

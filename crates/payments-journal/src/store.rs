@@ -111,7 +111,8 @@ impl std::fmt::Display for Stage {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Entry {
-    /// The provider's short name (`"jawali"`).
+    /// The scope it was journaled under: the provider's short name
+    /// (`"jawali"`), or the [`Journaled::with_scope`](crate::Journaled::with_scope) given.
     pub provider: String,
     /// The merchant reference of the payment.
     pub reference: String,

@@ -319,6 +319,39 @@ mod sqlite {
         super::a_fleet_settles_every_payment_once(first, second).await;
     }
 
+    /// Two merchant accounts of one provider share a journal: each sweep
+    /// settles its own account's payments, with its own client.
+    #[tokio::test]
+    async fn a_sweep_settles_only_its_own_scope() {
+        let journal = Journal::in_memory().await.unwrap();
+        let name = provider("scoped");
+        let shop_a = Fake {
+            name,
+            hang: true,
+            ..Fake::default()
+        };
+        let shop_b = Fake {
+            name,
+            ..Fake::default()
+        };
+        let a = Journaled::new(shop_a.clone(), journal.clone()).with_scope("scoped/shop-a");
+        let b = Journaled::new(shop_b.clone(), journal.clone()).with_scope("scoped/shop-b");
+        let order = order("scoped");
+        let dropped = tokio::time::timeout(Duration::from_millis(200), a.pay(order.clone())).await;
+        assert!(dropped.is_err());
+        let report = b.settle_pending(10).await.unwrap();
+        assert_eq!(report.claimed, 0, "not shop b's payment: {report:?}");
+        assert_eq!(shop_b.reconciliations.load(Ordering::SeqCst), 0);
+        let report = a.settle_pending(10).await.unwrap();
+        assert_eq!((report.claimed, report.completed), (1, 1), "{report:?}");
+        let entry = journal
+            .entry("scoped/shop-a", &order)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.stage, Stage::Completed);
+    }
+
     /// What `pay` wrote is there after the process is gone: the file is
     /// opened again (as after a restart) and the entry read back.
     #[tokio::test]
