@@ -106,7 +106,6 @@ impl Gateway for AllpayClient {
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedCashIn {
-    version: u32,
     customer: UserInfo,
     to_user: String,
     amount: Money,
@@ -118,26 +117,19 @@ struct SavedCashIn {
 /// transaction that GUID already made.
 impl DurableGateway for AllpayClient {
     fn save_prepared(&self, prepared: &CheckedCashIn) -> Result<serde_json::Value> {
-        save_state(&SavedCashIn {
-            version: 1,
-            customer: prepared.customer.clone(),
-            to_user: prepared.cash_in.to_user.as_str().to_owned(),
-            amount: prepared.cash_in.amount,
-            guid: prepared.cash_in.guid.as_str().to_owned(),
-        })
+        save_state(
+            1,
+            &SavedCashIn {
+                customer: prepared.customer.clone(),
+                to_user: prepared.cash_in.to_user.as_str().to_owned(),
+                amount: prepared.cash_in.amount,
+                guid: prepared.cash_in.guid.as_str().to_owned(),
+            },
+        )
     }
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<CheckedCashIn> {
-        let saved: SavedCashIn = restore_state(saved)?;
-        if saved.version != 1 {
-            return Err(Error::invalid(
-                "prepared",
-                format_args!(
-                    "version {} of a saved Allpay cash-in is not known",
-                    saved.version
-                ),
-            ));
-        }
+        let saved: SavedCashIn = restore_state(saved, 1, "a saved Allpay cash-in")?;
         Ok(CheckedCashIn {
             customer: saved.customer,
             cash_in: CashIn {

@@ -475,7 +475,6 @@ const RESERVED_REF_IDS: usize = 3;
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedVoucher {
-    version: u32,
     voucher: String,
     customer_mobile: String,
     expected: Money,
@@ -506,33 +505,26 @@ impl DurableGateway for JawaliClient {
                 .collect()
         };
         let voucher = &prepared.voucher;
-        save_state(&SavedVoucher {
-            version: 1,
-            voucher: prepared.payment.voucher.as_str().to_owned(),
-            customer_mobile: prepared.payment.customer_mobile.as_str().to_owned(),
-            expected: prepared.payment.expected,
-            voucher_amount: voucher.amount,
-            issuer_reference: voucher.issuer_reference.clone(),
-            receiver_mobile: voucher.receiver_mobile.clone(),
-            sender_mobile: voucher.sender_mobile.clone(),
-            date: voucher.date.clone(),
-            reference: prepared.reference.as_str().to_owned(),
-            sent: texts(prepared.sent_under.all()),
-            reserve: texts(prepared.sent_under.reserve()),
-        })
+        save_state(
+            1,
+            &SavedVoucher {
+                voucher: prepared.payment.voucher.as_str().to_owned(),
+                customer_mobile: prepared.payment.customer_mobile.as_str().to_owned(),
+                expected: prepared.payment.expected,
+                voucher_amount: voucher.amount,
+                issuer_reference: voucher.issuer_reference.clone(),
+                receiver_mobile: voucher.receiver_mobile.clone(),
+                sender_mobile: voucher.sender_mobile.clone(),
+                date: voucher.date.clone(),
+                reference: prepared.reference.as_str().to_owned(),
+                sent: texts(prepared.sent_under.all()),
+                reserve: texts(prepared.sent_under.reserve()),
+            },
+        )
     }
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<CheckedVoucher> {
-        let saved: SavedVoucher = restore_state(saved)?;
-        if saved.version != 1 {
-            return Err(Error::invalid(
-                "prepared",
-                format_args!(
-                    "version {} of a saved Jawali payment is not known",
-                    saved.version
-                ),
-            ));
-        }
+        let saved: SavedVoucher = restore_state(saved, 1, "a saved Jawali payment")?;
         let code = VoucherCode::new(&saved.voucher)?;
         let reference = MerchantReference::new(saved.reference, &REF_ID_RULES)?;
         let ref_id = |text: String| MerchantReference::new(text, &REF_ID_RULES);

@@ -526,13 +526,13 @@ fn a_saved_payment_is_validated_when_restored() {
         payments_core::SecretString::from("wpw"),
     ))
     .unwrap();
-    let good = serde_json::json!({
-        "version": 1, "voucher": "483920", "customer_mobile": "771234567",
+    let good = serde_json::json!({"version": 1, "state": {
+        "voucher": "483920", "customer_mobile": "771234567",
         "expected": {"amount": "450", "currency": "YER"},
         "voucher_amount": {"amount": "450", "currency": "YER"},
         "issuer_reference": null, "receiver_mobile": null, "sender_mobile": null, "date": null,
         "reference": "ref-1", "sent": [], "reserve": ["ref-2", "ref-3"]
-    });
+    }});
     let restored = client.restore_prepared(&good).unwrap();
     let looked_up: Vec<String> = restored
         .sent_under
@@ -561,7 +561,11 @@ fn a_saved_payment_is_validated_when_restored() {
         ),
     ] {
         let mut bad = good.clone();
-        bad[field] = value;
+        if field == "version" {
+            bad[field] = value;
+        } else {
+            bad["state"][field] = value;
+        }
         let error = client.restore_prepared(&bad).unwrap_err();
         assert!(
             matches!(&error, Error::InvalidInput { field, .. } if field == named),

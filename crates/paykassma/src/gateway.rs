@@ -303,7 +303,6 @@ impl Gateway for PaykassmaGateway {
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedDeposit {
-    version: u32,
     label: String,
     wallet_type: String,
     key1: String,
@@ -317,27 +316,20 @@ struct SavedDeposit {
 impl DurableGateway for PaykassmaGateway {
     fn save_prepared(&self, prepared: &PreparedDeposit) -> Result<serde_json::Value> {
         let activation = &prepared.activation;
-        save_state(&SavedDeposit {
-            version: 1,
-            label: activation.label.as_str().to_owned(),
-            wallet_type: activation.wallet_type.as_str().to_owned(),
-            key1: activation.key1.as_str().to_owned(),
-            amount: activation.amount,
-            custom_transaction_id: activation.custom_transaction_id.as_str().to_owned(),
-        })
+        save_state(
+            1,
+            &SavedDeposit {
+                label: activation.label.as_str().to_owned(),
+                wallet_type: activation.wallet_type.as_str().to_owned(),
+                key1: activation.key1.as_str().to_owned(),
+                amount: activation.amount,
+                custom_transaction_id: activation.custom_transaction_id.as_str().to_owned(),
+            },
+        )
     }
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<PreparedDeposit> {
-        let saved: SavedDeposit = restore_state(saved)?;
-        if saved.version != 1 {
-            return Err(Error::invalid(
-                "prepared",
-                format_args!(
-                    "version {} of a saved Paykassma deposit is not known",
-                    saved.version
-                ),
-            ));
-        }
+        let saved: SavedDeposit = restore_state(saved, 1, "a saved Paykassma deposit")?;
         let wallet_type = WalletType::new(saved.wallet_type);
         wallet_type.validate()?;
         Ok(PreparedDeposit {

@@ -285,28 +285,47 @@ pub trait DurableGateway: Gateway {
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<Self::Prepared>;
 }
 
-/// For [`DurableGateway`] implementations: `state` as JSON.
+/// For [`DurableGateway`] implementations: `state` as JSON, in the shape
+/// `{"version": version, "state": …}`, so that a later SDK knows what an
+/// older one wrote.
 ///
 /// # Errors
 ///
 /// [`Error::Configuration`] when `state` does not serialize.
-pub fn save_state<T: serde::Serialize>(state: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(state)
-        .map_err(|e| Error::configuration(format_args!("prepared state does not serialize: {e}")))
+pub fn save_state<T: serde::Serialize>(version: u32, state: &T) -> Result<serde_json::Value> {
+    let state = serde_json::to_value(state).map_err(|e| {
+        Error::configuration(format_args!("prepared state does not serialize: {e}"))
+    })?;
+    Ok(serde_json::json!({ "version": version, "state": state }))
 }
 
-/// For [`DurableGateway`] implementations: the state [`save_state`] wrote.
+/// For [`DurableGateway`] implementations: the state [`save_state`] wrote
+/// with `version`, for `what` (`"a saved Jawali payment"`).
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for field `prepared`, saying what did not fit.
-pub fn restore_state<T: serde::de::DeserializeOwned>(saved: &serde_json::Value) -> Result<T> {
-    T::deserialize(saved).map_err(|e| {
-        Error::invalid(
+/// [`Error::InvalidInput`] for field `prepared`: another version, another
+/// shape.
+pub fn restore_state<T: serde::de::DeserializeOwned>(
+    saved: &serde_json::Value,
+    version: u32,
+    what: &str,
+) -> Result<T> {
+    let found = saved.get("version").and_then(serde_json::Value::as_u64);
+    if found != Some(u64::from(version)) {
+        return Err(Error::invalid(
             "prepared",
-            format_args!("not a saved prepared payment: {e}"),
-        )
-    })
+            format_args!(
+                "{what} of version {version} was expected, not {}",
+                found.map_or_else(
+                    || "an unversioned value".to_owned(),
+                    |v| format!("version {v}")
+                )
+            ),
+        ));
+    }
+    let state = saved.get("state").unwrap_or(&serde_json::Value::Null);
+    T::deserialize(state).map_err(|e| Error::invalid("prepared", format_args!("not {what}: {e}")))
 }
 
 /// Providers that can look a payment up by merchant reference.

@@ -65,11 +65,11 @@ impl Gateway for Instant_ {
 
 impl DurableGateway for Instant_ {
     fn save_prepared(&self, prepared: &MerchantReference) -> Result<serde_json::Value> {
-        save_state(prepared)
+        save_state(1, prepared)
     }
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<MerchantReference> {
-        restore_state(saved)
+        restore_state(saved, 1, "a saved bench payment")
     }
 }
 

@@ -99,11 +99,11 @@ impl Gateway for Fake {
 
 impl DurableGateway for Fake {
     fn save_prepared(&self, prepared: &MerchantReference) -> Result<serde_json::Value> {
-        save_state(prepared)
+        save_state(1, prepared)
     }
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<MerchantReference> {
-        let reference: MerchantReference = restore_state(saved)?;
+        let reference: MerchantReference = restore_state(saved, 1, "a saved fake payment")?;
         MerchantReference::new(reference.as_str(), &RULES)
     }
 }
@@ -390,7 +390,10 @@ mod sqlite {
         let entry = &entries[0];
         assert_eq!(entry.reference, "order-9");
         assert_eq!(entry.stage, Stage::Completed);
-        assert_eq!(entry.prepared, serde_json::json!("order-9"));
+        assert_eq!(
+            entry.prepared,
+            serde_json::json!({"version": 1, "state": "order-9"})
+        );
         assert_eq!(
             entry.outcome.as_ref().unwrap().amount,
             Some(Money::parse("10", Currency::TRY).unwrap())

@@ -3,8 +3,8 @@
 use payments_core::gateway::{DurableGateway, restore_state, save_state};
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
-    Capabilities, Error, Gateway, MerchantReference, PaymentOutcome, PaymentStatus,
-    ProviderReference, Reconciliation, Result, async_trait,
+    Capabilities, Gateway, MerchantReference, PaymentOutcome, PaymentStatus, ProviderReference,
+    Reconciliation, Result, async_trait,
 };
 
 use crate::QrWalletClient;
@@ -104,7 +104,6 @@ impl Gateway for QrWalletClient {
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedSession {
-    version: u32,
     wallet_number: String,
     correlation_id: String,
     sale: Embedded<Sale>,
@@ -116,25 +115,18 @@ struct SavedSession {
 impl DurableGateway for QrWalletClient {
     fn save_prepared(&self, prepared: &BegunPayment) -> Result<serde_json::Value> {
         let session = &prepared.session;
-        save_state(&SavedSession {
-            version: 1,
-            wallet_number: session.wallet_number.as_str().to_owned(),
-            correlation_id: session.correlation_id.as_str().to_owned(),
-            sale: session.sale.clone(),
-        })
+        save_state(
+            1,
+            &SavedSession {
+                wallet_number: session.wallet_number.as_str().to_owned(),
+                correlation_id: session.correlation_id.as_str().to_owned(),
+                sale: session.sale.clone(),
+            },
+        )
     }
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<BegunPayment> {
-        let saved: SavedSession = restore_state(saved)?;
-        if saved.version != 1 {
-            return Err(Error::invalid(
-                "prepared",
-                format_args!(
-                    "version {} of a saved Sipay session is not known",
-                    saved.version
-                ),
-            ));
-        }
+        let saved: SavedSession = restore_state(saved, 1, "a saved Sipay session")?;
         let correlation_id = CorrelationId::new(&saved.correlation_id)?;
         let reference = MerchantReference::new(correlation_id.as_str(), &CORRELATION_RULES)?;
         Ok(BegunPayment {
