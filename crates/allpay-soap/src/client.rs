@@ -270,26 +270,21 @@ impl AllpayClient {
         read: impl FnOnce(A::Response) -> Result<T>,
     ) -> Result<T> {
         let mut diagnostics = Diagnostics::new();
-        if let Some(guid) = &prepared.reference {
-            diagnostics = diagnostics
-                .with_reference(guid.as_str())
-                .with_correlation_id(guid.as_str());
-        }
-        let mut status = None;
+        diagnostics.correlation_id.clone_from(&prepared.reference);
+        diagnostics.reference.clone_from(&prepared.reference);
         let outcome = self
-            .exchange::<A>(prepared, &mut status)
+            .exchange::<A>(prepared, &mut diagnostics)
             .await
             .and_then(read);
-        diagnostics.http_status = status;
         diagnostics.annotate(outcome)
     }
 
-    /// [`send`](Self::send) without the reading: the answer's status is
-    /// noted in `status`.
+    /// [`send`](Self::send) without the reading: the exchange is noted in
+    /// `diagnostics`.
     async fn exchange<A: Answer>(
         &self,
         prepared: &Prepared,
-        status: &mut Option<u16>,
+        diagnostics: &mut Diagnostics,
     ) -> Result<A::Response> {
         let operation = prepared.operation;
         // Quoted, as SOAP 1.1 §6.1.1 and WS-I Basic Profile R1109 require:
@@ -306,9 +301,8 @@ impl AllpayClient {
         let response = self
             .inner
             .http
-            .execute(operation, reference, &request)
+            .execute_noting(operation, reference, &request, diagnostics)
             .await?;
-        *status = Some(response.status);
         let looks_like_xml = response.body.trim_ascii_start().first() == Some(&b'<');
         // SOAP 1.1 answers a Fault with HTTP 500.
         if !(response.is_success() || (response.status == 500 && looks_like_xml)) {

@@ -290,15 +290,17 @@ impl JawaliClient {
                 password: config.wallet_password.expose_secret(),
             };
             let (request, corr_id) = self.ws_request(service, &access, &body)?;
-            let diagnostics = Diagnostics::new().with_correlation_id(corr_id);
-            let response =
-                diagnostics.annotate(self.inner.http.execute(operation, None, &request).await)?;
+            let mut diagnostics = Diagnostics::new().with_correlation_id(corr_id);
+            let response = self
+                .inner
+                .http
+                .execute_noting(operation, None, &request, &mut diagnostics)
+                .await?;
             if response.status == 401 && !session_renewed {
                 self.inner.access.invalidate(&access);
                 session_renewed = true;
                 continue;
             }
-            let diagnostics = diagnostics.with_http_status(response.status);
             return diagnostics.annotate(self.read_wallet_token(operation, &response));
         }
     }
@@ -433,14 +435,11 @@ impl JawaliClient {
             };
             let (request, corr_id) = self.ws_request(service, &access, &body)?;
             let mut diagnostics = Diagnostics::new().with_correlation_id(corr_id);
-            diagnostics.reference = reference.map(str::to_owned);
-            let response = diagnostics.annotate(
-                self.inner
-                    .http
-                    .execute(operation, reference, &request)
-                    .await,
-            )?;
-            diagnostics.http_status = Some(response.status);
+            let response = self
+                .inner
+                .http
+                .execute_noting(operation, reference, &request, &mut diagnostics)
+                .await?;
             if response.status == 401 {
                 if session_renewed {
                     return Err(Error::Authentication {

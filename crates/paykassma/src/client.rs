@@ -155,14 +155,11 @@ impl PaykassmaClient {
     ) -> Result<T> {
         let request = Request::post(self.url(path)?).json(body)?;
         let mut diagnostics = Diagnostics::new();
-        diagnostics.reference = reference.map(str::to_owned);
-        let response = diagnostics.annotate(
-            self.inner
-                .http
-                .execute(operation, reference, &request)
-                .await,
-        )?;
-        diagnostics.http_status = Some(response.status);
+        let response = self
+            .inner
+            .http
+            .execute_noting(operation, reference, &request, &mut diagnostics)
+            .await?;
         let answer = match response.status {
             200..=299 => Ok(&response),
             404 => Err(Error::Authentication {

@@ -177,29 +177,26 @@ impl QrWalletClient {
         read: impl FnOnce(P, &RawResponse) -> Result<T>,
     ) -> Result<T> {
         let mut diagnostics = Diagnostics::new();
-        if let Some(reference) = reference {
-            diagnostics = diagnostics
-                .with_reference(reference)
-                .with_correlation_id(reference);
-        }
-        let mut status = None;
+        diagnostics.correlation_id = reference.map(str::to_owned);
+        diagnostics
+            .reference
+            .clone_from(&diagnostics.correlation_id);
         let outcome = self
-            .exchange(operation, path, reference, body, &mut status)
+            .exchange(operation, path, reference, body, &mut diagnostics)
             .await
             .and_then(|(payload, response)| read(payload, &response));
-        diagnostics.http_status = status;
         diagnostics.annotate(outcome)
     }
 
     /// [`call`](Self::call) without the reading: the payload and the answer
-    /// it came in, the answer's status noted in `status`.
+    /// it came in, the exchange noted in `diagnostics`.
     async fn exchange<B: Serialize, P: DeserializeOwned>(
         &self,
         operation: Operation,
         path: &str,
         reference: Option<&str>,
         body: &B,
-        status: &mut Option<u16>,
+        diagnostics: &mut Diagnostics,
     ) -> Result<(P, RawResponse)> {
         let url = self.inner.config.api_url.join(path)?;
         let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
@@ -219,9 +216,8 @@ impl QrWalletClient {
             let response = self
                 .inner
                 .http
-                .execute(operation, reference, &request)
+                .execute_noting(operation, reference, &request, diagnostics)
                 .await?;
-            *status = Some(response.status);
             if response.status == 401 && !renewed {
                 self.inner.tokens.invalidate(&token);
                 renewed = true;

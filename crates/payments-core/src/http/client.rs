@@ -388,6 +388,30 @@ impl HttpClient {
         }
     }
 
+    /// As [`execute`](Self::execute), noting in `diagnostics` what a
+    /// support desk needs: `reference` (unless it names one already) before
+    /// sending, the answer's HTTP status after. An error carries what
+    /// `diagnostics` holds; so can the caller's own errors about the answer
+    /// (with [`Diagnostics::annotate`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`execute`](Self::execute).
+    pub async fn execute_noting(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        request: &Request,
+        diagnostics: &mut Diagnostics,
+    ) -> Result<RawResponse> {
+        if diagnostics.reference.is_none() {
+            diagnostics.reference = reference.map(str::to_owned);
+        }
+        let response = diagnostics.annotate(self.execute(operation, reference, request).await)?;
+        diagnostics.http_status = Some(response.status);
+        Ok(response)
+    }
+
     async fn attempt(
         &self,
         operation: Operation,
