@@ -26,9 +26,7 @@ use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherPayment};
 use paykassma::postback::PostbackVerifier;
 use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions, serve_inbox};
-use paykassma::{
-    DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
-};
+use paykassma::{Label, PaykassmaClient, PaykassmaGateway, PostbackInbox};
 use payments_core::gateway::DurableGateway;
 use payments_core::sandbox::Fault;
 use payments_core::{
@@ -139,25 +137,18 @@ async fn paykassma(faults: bool, journal: Option<&Journal>) -> Built {
     };
     let sandbox = Arc::new(PaykassmaSandbox::start_with(options).await?);
     let client = PaykassmaClient::new(sandbox.config())?;
-    let label = Label::new("user-55")?;
-    let amount = Money::parse("500", Currency::MMK)?;
     // The merchant's page shows the wallet; the user pays and types the transaction number.
-    let wallet = client
-        .create_deposit(&label, Currency::MMK, None)
-        .await?
-        .identifier
-        .unwrap_or_default();
-    let key1 = sandbox.customer_pays(&wallet, amount);
+    let order = sandbox
+        .paid_deposit(
+            &client,
+            Label::new("user-55")?,
+            Money::parse("500", Currency::MMK)?,
+        )
+        .await?;
     if faults {
         sandbox.faults().inject("activate", Fault::DropAfterCommit);
     }
     let gateway = PaykassmaGateway::new(client, inbox, Duration::from_secs(5));
-    let order = DepositOrder {
-        label,
-        wallet_type: WalletType::WAVEPAY,
-        key1,
-        amount,
-    };
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
         payable: payable(gateway, order, journal),

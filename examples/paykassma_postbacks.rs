@@ -30,7 +30,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use paykassma::postback::{ACK_BODY, PostbackKeys, PostbackVerifier};
 use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
-use paykassma::{Activation, Label, PaykassmaClient, WalletType};
+use paykassma::{Activation, Label, PaykassmaClient};
 use payments_core::{Currency, Money, SecretString};
 use tokio::net::TcpListener;
 
@@ -230,21 +230,20 @@ async fn self_test(
     })
     .await?;
     let client = PaykassmaClient::new(sandbox.config())?;
-    let label = Label::new("self-test")?;
-    let amount = Money::parse("500", Currency::MMK)?;
-    let wallet = client
-        .create_deposit(&label, Currency::MMK, None)
-        .await?
-        .identifier
-        .unwrap_or_default();
-    let key1 = sandbox.customer_pays(&wallet, amount);
+    let order = sandbox
+        .paid_deposit(
+            &client,
+            Label::new("self-test")?,
+            Money::parse("500", Currency::MMK)?,
+        )
+        .await?;
     let reference = client.new_reference()?;
     client
         .activate(&Activation {
-            label,
-            wallet_type: WalletType::WAVEPAY,
-            key1,
-            amount,
+            label: order.label,
+            wallet_type: order.wallet_type,
+            key1: order.key1,
+            amount: order.amount,
             custom_transaction_id: reference.clone(),
         })
         .await?;

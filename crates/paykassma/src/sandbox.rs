@@ -200,6 +200,41 @@ impl PaykassmaSandbox {
         self.pay(identifier, amount, false, PostbackQuirks::NONE)
     }
 
+    /// The customer's side of a Wavepay deposit, end to end: the
+    /// merchant's page asks `client` for the wallet to pay into (for
+    /// `label`), the customer pays `amount` there, and types the transaction
+    /// number in — the order the merchant then activates.
+    ///
+    /// # Errors
+    ///
+    /// What asking for the wallet fails with; [`Error::UndecodableResponse`]
+    /// if the answer names no wallet.
+    pub async fn paid_deposit(
+        &self,
+        client: &crate::PaykassmaClient,
+        label: crate::Label,
+        amount: Money,
+    ) -> payments_core::Result<crate::DepositOrder> {
+        let wallet = client
+            .create_deposit(&label, amount.currency(), None)
+            .await?
+            .identifier
+            .ok_or_else(|| payments_core::Error::UndecodableResponse {
+                operation: crate::wire::CREATE,
+                detail: "the sandbox's deposit names no wallet".to_owned(),
+                raw: payments_core::secret::RedactedText::from_static(""),
+                source: None,
+                diagnostics: None,
+            })?;
+        let key1 = self.customer_pays(&wallet, amount);
+        Ok(crate::DepositOrder {
+            label,
+            wallet_type: crate::WalletType::WAVEPAY,
+            key1,
+            amount,
+        })
+    }
+
     /// As [`customer_pays`](Self::customer_pays) (slowly, if `slow`), with
     /// postbacks that misbehave as `quirks` say.
     pub fn customer_pays_with(

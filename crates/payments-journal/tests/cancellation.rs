@@ -407,21 +407,10 @@ impl Ledger for Paykassma {
             self.labels.fetch_add(1, Ordering::SeqCst)
         ))
         .unwrap();
-        let wallet = self
-            .gateway
-            .client()
-            .create_deposit(&label, Currency::MMK, None)
+        self.sandbox
+            .paid_deposit(self.gateway.client(), label, mmk("500"))
             .await
             .unwrap()
-            .identifier
-            .unwrap();
-        let key1 = self.sandbox.customer_pays(&wallet, mmk("500"));
-        paykassma::DepositOrder {
-            label,
-            wallet_type: paykassma::WalletType::WAVEPAY,
-            key1,
-            amount: mmk("500"),
-        }
     }
 
     fn bookings(&self) -> usize {

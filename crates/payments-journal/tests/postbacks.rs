@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use paykassma::postback::{PostbackSigner, PostbackStatus, PostbackVerifier};
 use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
-use paykassma::{
-    DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
-};
+use paykassma::{DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::{
     Fault, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
@@ -183,21 +181,10 @@ impl Fleet {
             self.labels.fetch_add(1, Ordering::SeqCst)
         ))
         .unwrap();
-        let wallet = self.replicas[0]
-            .gateway()
-            .client()
-            .create_deposit(&label, Currency::MMK, None)
+        self.sandbox
+            .paid_deposit(self.replicas[0].gateway().client(), label, mmk("500"))
             .await
             .unwrap()
-            .identifier
-            .unwrap();
-        let key1 = self.sandbox.customer_pays(&wallet, mmk("500"));
-        DepositOrder {
-            label,
-            wallet_type: WalletType::WAVEPAY,
-            key1,
-            amount: mmk("500"),
-        }
     }
 }
 
