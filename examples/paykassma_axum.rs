@@ -19,7 +19,6 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -29,10 +28,10 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use clap::Parser;
 use examples::{env, fail};
+use paykassma::PostbackInbox;
 use paykassma::postback::{PostbackKeys, PostbackStatus, PostbackVerifier};
-use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
-use paykassma::{Activation, Label, PaykassmaClient, PostbackInbox};
-use payments_core::{Currency, Money, SecretString};
+use paykassma::sandbox::PaykassmaSandbox;
+use payments_core::SecretString;
 use payments_journal::{Journal, PaykassmaPostbacks};
 
 #[derive(Parser)]
@@ -150,35 +149,7 @@ async fn self_test(
     journal: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let url = url::Url::parse(&format!("http://{addr}/postbacks"))?;
-    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
-        postback_url: Some(url),
-        ..SandboxOptions::default()
-    })
-    .await?;
-    let client = PaykassmaClient::new(sandbox.config())?;
-    let order = sandbox
-        .paid_deposit(
-            &client,
-            Label::new("self-test")?,
-            Money::parse("500", Currency::MMK)?,
-        )
-        .await?;
-    let reference = client.new_reference()?;
-    client
-        .activate(&Activation {
-            label: order.label,
-            wallet_type: order.wallet_type,
-            key1: order.key1,
-            amount: order.amount,
-            custom_transaction_id: reference.clone(),
-        })
-        .await?;
-    for _ in 0..100 {
-        if sandbox.deliveries().iter().any(|d| d.acknowledged) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (_sandbox, reference) = examples::paykassma_postback_delivered(url).await?;
     // Read back as another replica would: a second connection to the journal.
     let elsewhere = PostbackInbox::with_store(
         PostbackVerifier::new(PaykassmaSandbox::postback_keys()),

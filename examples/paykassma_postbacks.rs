@@ -20,7 +20,6 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Parser;
@@ -29,9 +28,8 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use paykassma::postback::{ACK_BODY, PostbackKeys, PostbackVerifier};
-use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
-use paykassma::{Activation, Label, PaykassmaClient};
-use payments_core::{Currency, Money, SecretString};
+use paykassma::sandbox::PaykassmaSandbox;
+use payments_core::SecretString;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -224,35 +222,7 @@ async fn self_test(
     endpoint: &Endpoint,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let url = url_of(addr)?;
-    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
-        postback_url: Some(url.clone()),
-        ..SandboxOptions::default()
-    })
-    .await?;
-    let client = PaykassmaClient::new(sandbox.config())?;
-    let order = sandbox
-        .paid_deposit(
-            &client,
-            Label::new("self-test")?,
-            Money::parse("500", Currency::MMK)?,
-        )
-        .await?;
-    let reference = client.new_reference()?;
-    client
-        .activate(&Activation {
-            label: order.label,
-            wallet_type: order.wallet_type,
-            key1: order.key1,
-            amount: order.amount,
-            custom_transaction_id: reference.clone(),
-        })
-        .await?;
-    for _ in 0..100 {
-        if sandbox.deliveries().iter().any(|d| d.acknowledged) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (_sandbox, reference) = examples::paykassma_postback_delivered(url.clone()).await?;
     // A repeat of the same postback, and a tampered one.
     let body = paykassma::postback::PostbackSigner::new(PaykassmaSandbox::postback_keys()).sign_flat(&serde_json::json!({
         "status": "success", "amount": 500, "currency_code": "MMK", "custom_transaction_id": reference.as_str(), "label": "self-test"

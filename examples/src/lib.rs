@@ -62,3 +62,57 @@ pub fn fail(error: impl Display) -> ExitCode {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// For the postback endpoints' self-tests: a Paykassma sandbox posting to
+/// `postback_url`, one deposit paid and activated there, and its postback
+/// delivered (and acknowledged, or given up on after two seconds). The
+/// sandbox, kept alive by the caller, and the deposit's
+/// `custom_transaction_id`.
+///
+/// # Errors
+///
+/// What the sandbox or the client fail with.
+pub async fn paykassma_postback_delivered(
+    postback_url: url::Url,
+) -> Result<
+    (
+        paykassma::sandbox::PaykassmaSandbox,
+        payments_core::MerchantReference,
+    ),
+    Box<dyn std::error::Error>,
+> {
+    use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions};
+    use paykassma::{Activation, Label, PaykassmaClient};
+    use payments_core::{Currency, Money};
+
+    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
+        postback_url: Some(postback_url),
+        ..SandboxOptions::default()
+    })
+    .await?;
+    let client = PaykassmaClient::new(sandbox.config())?;
+    let order = sandbox
+        .paid_deposit(
+            &client,
+            Label::new("self-test")?,
+            Money::parse("500", Currency::MMK)?,
+        )
+        .await?;
+    let reference = client.new_reference()?;
+    client
+        .activate(&Activation {
+            label: order.label,
+            wallet_type: order.wallet_type,
+            key1: order.key1,
+            amount: order.amount,
+            custom_transaction_id: reference.clone(),
+        })
+        .await?;
+    for _ in 0..100 {
+        if sandbox.deliveries().iter().any(|d| d.acknowledged) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok((sandbox, reference))
+}
