@@ -29,9 +29,8 @@ use axum::routing::post;
 use clap::Parser;
 use examples::{env, fail};
 use paykassma::PostbackInbox;
-use paykassma::postback::{PostbackKeys, PostbackStatus, PostbackVerifier};
+use paykassma::postback::{PostbackStatus, PostbackVerifier};
 use paykassma::sandbox::PaykassmaSandbox;
-use payments_core::SecretString;
 use payments_journal::{Journal, PaykassmaPostbacks};
 
 #[derive(Parser)]
@@ -82,20 +81,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let keys = match (
-        env("PAYKASSMA_POSTBACK_ACCESS_KEY"),
-        env("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
-    ) {
-        (Some(access), Some(private)) => {
-            PostbackKeys::new(SecretString::from(access), SecretString::from(private))
-        }
-        (None, None) => PaykassmaSandbox::postback_keys(),
-        _ => {
-            return Err(
-                "set both PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY".into(),
-            );
-        }
-    };
+    let keys = examples::paykassma_postback_keys()?;
     let scratch = tempfile_dir(args.self_test)?;
     let path = match (env("PAYKASSMA_JOURNAL"), &scratch) {
         (Some(path), _) => std::path::PathBuf::from(path),

@@ -27,9 +27,8 @@ use examples::{env, fail};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use paykassma::postback::{ACK_BODY, PostbackKeys, PostbackVerifier};
+use paykassma::postback::{ACK_BODY, PostbackVerifier};
 use paykassma::sandbox::PaykassmaSandbox;
-use payments_core::SecretString;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -120,25 +119,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let keys = match (
-        env("PAYKASSMA_POSTBACK_ACCESS_KEY"),
-        env("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
-    ) {
-        (Some(access), Some(private)) => {
-            PostbackKeys::new(SecretString::from(access), SecretString::from(private))
-        }
-        (None, None) => {
-            println!(
-                "keys         : the sandbox's (set PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY for real ones)"
-            );
-            PaykassmaSandbox::postback_keys()
-        }
-        _ => {
-            return Err(
-                "set both PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY".into(),
-            );
-        }
-    };
+    let keys = examples::paykassma_postback_keys()?;
     let default_addr = if args.self_test {
         "127.0.0.1:0"
     } else {

@@ -116,3 +116,35 @@ pub async fn paykassma_postback_delivered(
     }
     Ok((sandbox, reference))
 }
+
+/// The postback keys from `PAYKASSMA_POSTBACK_ACCESS_KEY` and
+/// `PAYKASSMA_POSTBACK_PRIVATE_KEY`, or the sandbox's when both are unset
+/// (said on standard output).
+///
+/// # Errors
+///
+/// When only one of the two is set.
+#[allow(clippy::print_stdout)]
+pub fn paykassma_postback_keys() -> Result<paykassma::postback::PostbackKeys, String> {
+    use paykassma::postback::PostbackKeys;
+    use payments_core::SecretString;
+
+    match (
+        env("PAYKASSMA_POSTBACK_ACCESS_KEY"),
+        env("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
+    ) {
+        (Some(access), Some(private)) => Ok(PostbackKeys::new(
+            SecretString::from(access),
+            SecretString::from(private),
+        )),
+        (None, None) => {
+            println!(
+                "keys         : the sandbox's (set PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY for real ones)"
+            );
+            Ok(paykassma::sandbox::PaykassmaSandbox::postback_keys())
+        }
+        _ => Err(
+            "set both PAYKASSMA_POSTBACK_ACCESS_KEY and PAYKASSMA_POSTBACK_PRIVATE_KEY".to_owned(),
+        ),
+    }
+}
