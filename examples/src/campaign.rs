@@ -691,6 +691,7 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let options = AllpayOptions {
         agent_balance: Money::parse("100000000000", Currency::KZT)?,
         pending_polls: 1,
+        ..AllpayOptions::default()
     };
     let sandbox = Arc::new(
         AllpaySandbox::start_with(options)

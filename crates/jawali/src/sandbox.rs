@@ -93,11 +93,14 @@ pub struct SandboxOptions {
     pub start: SystemTime,
     /// Seed for voucher codes and tokens.
     pub seed: u64,
+    /// The loopback port to serve on (default 0: a free one).
+    pub port: u16,
 }
 
 impl Default for SandboxOptions {
     fn default() -> Self {
         SandboxOptions {
+            port: 0,
             access_token_ttl: Duration::from_secs(3600),
             wallet_token_ttl: Duration::from_secs(1800),
             voucher_ttl: Duration::from_secs(3600),
@@ -164,6 +167,7 @@ impl JawaliSandbox {
     ///
     /// When no loopback port can be bound.
     pub async fn start_with(options: SandboxOptions) -> std::io::Result<Self> {
+        let port = options.port;
         let simulator = Arc::new(Simulator {
             clock: ManualClock::new(options.start),
             state: Mutex::new(State {
@@ -172,7 +176,7 @@ impl JawaliSandbox {
             }),
             options,
         });
-        let server = SandboxServer::start(simulator.clone()).await?;
+        let server = SandboxServer::start_on(port, simulator.clone()).await?;
         Ok(JawaliSandbox { server, simulator })
     }
 

@@ -81,11 +81,14 @@ pub struct SandboxOptions {
     pub batch_postbacks: bool,
     /// Seed for wallet and transaction numbers.
     pub seed: u64,
+    /// The loopback port to serve on (default 0: a free one).
+    pub port: u16,
 }
 
 impl Default for SandboxOptions {
     fn default() -> Self {
         SandboxOptions {
+            port: 0,
             postback_url: None,
             postback_retry_interval: Duration::from_millis(50),
             postback_max_attempts: 20,
@@ -144,6 +147,7 @@ impl PaykassmaSandbox {
     ///
     /// When no loopback port can be bound.
     pub async fn start_with(options: SandboxOptions) -> std::io::Result<Self> {
+        let port = options.port;
         let simulator = Arc::new(Shared {
             clock: ManualClock::starting_now(),
             http: reqwest::Client::builder()
@@ -156,7 +160,8 @@ impl PaykassmaSandbox {
             }),
             options: Mutex::new(options),
         });
-        let server = SandboxServer::start(Arc::new(Simulator(Arc::clone(&simulator)))).await?;
+        let server =
+            SandboxServer::start_on(port, Arc::new(Simulator(Arc::clone(&simulator)))).await?;
         Ok(PaykassmaSandbox { server, simulator })
     }
 

@@ -74,11 +74,14 @@ pub struct SandboxOptions {
     pub start: SystemTime,
     /// Seed for codes and ids.
     pub seed: u64,
+    /// The loopback port to serve on (default 0: a free one).
+    pub port: u16,
 }
 
 impl Default for SandboxOptions {
     fn default() -> Self {
         SandboxOptions {
+            port: 0,
             token_ttl: Duration::from_secs(3600),
             session_ttl: Duration::from_secs(300),
             qr_ttl: Duration::from_secs(900),
@@ -134,6 +137,7 @@ impl QrWalletSandbox {
     ///
     /// When no loopback port can be bound.
     pub async fn start_with(options: SandboxOptions) -> std::io::Result<Self> {
+        let port = options.port;
         let shared = Arc::new(Shared {
             clock: ManualClock::new(options.start),
             state: Mutex::new(State {
@@ -142,7 +146,8 @@ impl QrWalletSandbox {
             }),
             options,
         });
-        let server = SandboxServer::start(Arc::new(Simulator(Arc::clone(&shared)))).await?;
+        let server =
+            SandboxServer::start_on(port, Arc::new(Simulator(Arc::clone(&shared)))).await?;
         Ok(QrWalletSandbox { server, shared })
     }
 

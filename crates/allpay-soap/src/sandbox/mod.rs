@@ -80,11 +80,14 @@ pub struct SandboxOptions {
     pub agent_balance: Money,
     /// How many repeats a terminal payment stays `PENDING` before it is final (default 1).
     pub pending_polls: u32,
+    /// The loopback port to serve on (default 0: a free one).
+    pub port: u16,
 }
 
 impl Default for SandboxOptions {
     fn default() -> Self {
         SandboxOptions {
+            port: 0,
             agent_balance: Money::from_minor_units(100_000_000, Currency::KZT)
                 .unwrap_or_else(|_| Money::zero(Currency::KZT)),
             pending_polls: 1,
@@ -183,6 +186,7 @@ impl AllpaySandbox {
     ///
     /// When no loopback port can be bound.
     pub async fn start_with(options: SandboxOptions) -> std::io::Result<Self> {
+        let port = options.port;
         let mut state = State {
             available: options.agent_balance.amount(),
             next_id: 5000,
@@ -207,7 +211,8 @@ impl AllpaySandbox {
             options,
             state: Mutex::new(state),
         });
-        let server = SandboxServer::start(Arc::new(Simulator(Arc::clone(&shared)))).await?;
+        let server =
+            SandboxServer::start_on(port, Arc::new(Simulator(Arc::clone(&shared)))).await?;
         Ok(AllpaySandbox { server, shared })
     }
 

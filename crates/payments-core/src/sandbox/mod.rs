@@ -140,7 +140,17 @@ impl SandboxServer {
     ///
     /// The I/O error when no loopback port can be bound.
     pub async fn start(handler: Arc<dyn SandboxHandler>) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on(0, handler).await
+    }
+
+    /// Starts serving `handler` on `127.0.0.1:port` (`0`: a free port), for
+    /// a sandbox run as a server of its own.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound.
+    pub async fn start_on(port: u16, handler: Arc<dyn SandboxHandler>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let faults = Arc::new(Faults::default());
         let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
