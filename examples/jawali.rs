@@ -11,6 +11,12 @@
 //! `JAWALI_WALLET`, `JAWALI_WALLET_PASSWORD` set (and optionally
 //! `JAWALI_EXTERNAL_USER`, and `JAWALI_BASE_URL` — the published test host
 //! otherwise) it runs against that server. Exits 0 only when the money moved.
+//!
+//! With `--journal FILE`, the payment is journaled in that SQLite file
+//! before its cash-out may leave; `--settle FILE` (no payment) settles what
+//! the journal holds open — after a crash, from a fresh process — and exits
+//! 0 only when nothing is left open. Both name their leases
+//! `jawali-example`, so a restarted process takes its own at once.
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -19,7 +25,8 @@ use clap::Parser;
 use examples::{env, fail, missing};
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
-use payments_core::{BaseUrl, Currency, Environment, Error, SecretString};
+use payments_core::{BaseUrl, Currency, Environment, Error, PaymentStatus, SecretString};
+use payments_journal::{Journal, Journaled};
 
 #[derive(Parser)]
 #[command(about = "Collect a Jawali voucher payment")]
@@ -36,7 +43,16 @@ struct Args {
     /// The currency (ISO 4217 code).
     #[arg(long, default_value = "YER")]
     currency: String,
+    /// Journal the payment in this SQLite file before its cash-out may leave.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<std::path::PathBuf>,
+    /// Make no payment: settle what the journal in this file holds open.
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    settle: Option<std::path::PathBuf>,
 }
+
+/// The name of this example's journal leases.
+const JOURNAL_OWNER: &str = "jawali-example";
 
 const REQUIRED: [&str; 5] = [
     "JAWALI_USERNAME",
@@ -62,6 +78,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let amount = examples::payment_amount(&args.amount, currency)?;
 
     let missing = missing(&REQUIRED);
+    if let Some(path) = &args.settle {
+        if !missing.is_empty() {
+            return Err(format!(
+                "--settle needs the server's configuration: set {}",
+                missing.join(", ")
+            )
+            .into());
+        }
+        return settle(path).await;
+    }
     // Kept alive for the whole run when used.
     let mut _sandbox = None;
     let (config, voucher, mobile) = if missing.len() == REQUIRED.len() {
@@ -83,22 +109,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         _sandbox = Some(sandbox);
         (config, voucher, mobile)
     } else if missing.is_empty() {
-        let environment = match env("JAWALI_BASE_URL") {
-            Some(url) => Environment::Custom(BaseUrl::parse(&url)?),
-            None => Environment::Test,
-        };
-        let var = |name: &str| env(name).unwrap_or_default();
-        let mut config = JawaliConfig::new(
-            environment,
-            var("JAWALI_USERNAME"),
-            SecretString::from(var("JAWALI_PASSWORD")),
-            var("JAWALI_ORG_ID"),
-            var("JAWALI_WALLET"),
-            SecretString::from(var("JAWALI_WALLET_PASSWORD")),
-        );
-        if let Some(user) = env("JAWALI_EXTERNAL_USER") {
-            config = config.external_user(user);
-        }
+        let config = configured()?;
         let voucher = VoucherCode::new(
             &args
                 .voucher
@@ -120,6 +131,23 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let client = JawaliClient::new(config)?;
     let payment = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
+    if let Some(path) = &args.journal {
+        let journal = Journal::sqlite(path).await?.with_owner(JOURNAL_OWNER);
+        let outcome = Journaled::new(client, journal).pay(payment).await?;
+        println!(
+            "journaled    : {} {}, refId {}",
+            outcome
+                .amount
+                .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+            outcome.status,
+            outcome.reference
+        );
+        return if outcome.status == PaymentStatus::Completed {
+            Ok(())
+        } else {
+            Err(format!("the payment is {}", outcome.status).into())
+        };
+    }
     let checked = client.check_voucher(payment).await?;
     println!(
         "inquiry      : voucher {} is {} for {} (issuer ref {})",
@@ -150,4 +178,50 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .map_or_else(|| "-".to_owned(), |b| b.to_string()),
     );
     Ok(())
+}
+
+/// The configuration from the environment (all of `REQUIRED` set).
+fn configured() -> Result<JawaliConfig, Box<dyn std::error::Error>> {
+    let environment = match env("JAWALI_BASE_URL") {
+        Some(url) => Environment::Custom(BaseUrl::parse(&url)?),
+        None => Environment::Test,
+    };
+    let var = |name: &str| env(name).unwrap_or_default();
+    let mut config = JawaliConfig::new(
+        environment,
+        var("JAWALI_USERNAME"),
+        SecretString::from(var("JAWALI_PASSWORD")),
+        var("JAWALI_ORG_ID"),
+        var("JAWALI_WALLET"),
+        SecretString::from(var("JAWALI_WALLET_PASSWORD")),
+    );
+    if let Some(user) = env("JAWALI_EXTERNAL_USER") {
+        config = config.external_user(user);
+    }
+    Ok(config)
+}
+
+/// `--settle FILE`: settles what the journal holds open; fails while
+/// anything is still open.
+async fn settle(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let journal = Journal::sqlite(path).await?.with_owner(JOURNAL_OWNER);
+    let payments = Journaled::new(JawaliClient::new(configured()?)?, journal.clone());
+    let report = payments.settle_pending(100).await?;
+    println!(
+        "settled      : {} taken, {} completed, {} failed, {} mismatched, {} still open, {} abandoned",
+        report.claimed,
+        report.completed,
+        report.failed,
+        report.mismatched,
+        report.still_open,
+        report.abandoned
+    );
+    let entries = journal.entries(payments.scope()).await?;
+    for entry in &entries {
+        println!("journal      : refId {} {}", entry.reference, entry.stage);
+    }
+    match entries.iter().filter(|e| !e.stage.is_final()).count() {
+        0 => Ok(()),
+        open => Err(format!("{open} payment(s) still open; run --settle again later").into()),
+    }
 }

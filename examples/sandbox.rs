@@ -199,7 +199,10 @@ impl Running {
                 pairs(&[
                     ("ALLPAY_BASE_URL", &url),
                     ("ALLPAY_REQUESTER", allpay_soap::sandbox::REQUESTER),
-                    ("ALLPAY_CERT_NUMBER", allpay_soap::sandbox::CERTIFICATE_NUMBER),
+                    (
+                        "ALLPAY_CERT_NUMBER",
+                        allpay_soap::sandbox::CERTIFICATE_NUMBER,
+                    ),
                     ("ALLPAY_PRIVATE_KEY", &private.display().to_string()),
                     ("ALLPAY_SERVER_PUBLIC_KEY", &public.display().to_string()),
                 ])
@@ -251,7 +254,8 @@ impl Running {
         };
         match (self, path) {
             (Running::Jawali(s), "/voucher") => {
-                let mobile = jawali::MobileNumber::new(text("mobile")?).map_err(|e| e.to_string())?;
+                let mobile =
+                    jawali::MobileNumber::new(text("mobile")?).map_err(|e| e.to_string())?;
                 let voucher = s.create_voucher(money(currency(Currency::YER)?)?, &mobile);
                 Ok(json!({"voucher": voucher.as_str()}))
             }
@@ -304,7 +308,11 @@ fn inject(faults: &Faults, body: &Value) -> Result<Value, String> {
         (Some(ms), None) => Fault::Delay(Duration::from_millis(ms)),
         (None, Some("drop_after_commit")) => Fault::DropAfterCommit,
         (None, Some("drop_before_commit")) => Fault::DropBeforeCommit,
-        _ => return Err("give `delay_ms`, or `fault`: drop_after_commit | drop_before_commit".into()),
+        _ => {
+            return Err(
+                "give `delay_ms`, or `fault`: drop_after_commit | drop_before_commit".into(),
+            );
+        }
     };
     faults.inject(operation, fault);
     Ok(json!({"injected": operation}))
