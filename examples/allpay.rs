@@ -10,13 +10,17 @@
 //! `ALLPAY_PRIVATE_KEY` (a PEM file: the merchant's key) and
 //! `ALLPAY_SERVER_PUBLIC_KEY` (a PEM file: Allpay's key) set it runs against
 //! that server. Exits 0 only when the cash-in COMPLETED.
+//!
+//! With `--journal FILE`, the cash-in is journaled in that SQLite file
+//! before it may leave; `--settle FILE` (no payment) settles what the
+//! journal holds open, from a fresh process after a crash.
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
 
 use allpay_soap::dsig::{SigningKey, VerifyingKey};
 use allpay_soap::sandbox::AllpaySandbox;
-use allpay_soap::{AllpayClient, AllpayConfig, CashIn, TerminalStatus, UserName};
+use allpay_soap::{AllpayClient, AllpayConfig, CashIn, CashInOrder, TerminalStatus, UserName};
 use clap::Parser;
 use examples::{env, fail, missing};
 use payments_core::{BaseUrl, Currency};
@@ -30,6 +34,12 @@ struct Args {
     /// The amount in KZT.
     #[arg(long, default_value = "1500", allow_hyphen_values = true)]
     amount: String,
+    /// Journal the cash-in in this SQLite file before it may leave.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<std::path::PathBuf>,
+    /// Make no payment: settle what the journal in this file holds open.
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    settle: Option<std::path::PathBuf>,
 }
 
 const REQUIRED: [&str; 5] = [
@@ -80,6 +90,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     };
     let client = AllpayClient::new(config)?;
+    if let Some(path) = &args.settle {
+        return examples::settle_journal(client, path).await;
+    }
+    if let Some(path) = &args.journal {
+        let order = CashInOrder {
+            to_user: user,
+            amount,
+        };
+        return examples::pay_journaled(client, order, path).await;
+    }
     let Some(info) = client.check_user_for_cash_in(&user).await? else {
         return Err(format!("no Allpay customer `{user}`").into());
     };

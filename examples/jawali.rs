@@ -16,7 +16,7 @@
 //! before its cash-out may leave; `--settle FILE` (no payment) settles what
 //! the journal holds open — after a crash, from a fresh process — and exits
 //! 0 only when nothing is left open. Both name their leases
-//! `jawali-example`, so a restarted process takes its own at once.
+//! `examples`, so a restarted process takes its own at once.
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -25,8 +25,7 @@ use clap::Parser;
 use examples::{env, fail, missing};
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
-use payments_core::{BaseUrl, Currency, Environment, Error, PaymentStatus, SecretString};
-use payments_journal::{Journal, Journaled};
+use payments_core::{BaseUrl, Currency, Environment, Error, SecretString};
 
 #[derive(Parser)]
 #[command(about = "Collect a Jawali voucher payment")]
@@ -50,9 +49,6 @@ struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "journal")]
     settle: Option<std::path::PathBuf>,
 }
-
-/// The name of this example's journal leases.
-const JOURNAL_OWNER: &str = "jawali-example";
 
 const REQUIRED: [&str; 5] = [
     "JAWALI_USERNAME",
@@ -86,7 +82,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             )
             .into());
         }
-        return settle(path).await;
+        return examples::settle_journal(JawaliClient::new(configured()?)?, path).await;
     }
     // Kept alive for the whole run when used.
     let mut _sandbox = None;
@@ -132,21 +128,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let client = JawaliClient::new(config)?;
     let payment = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
     if let Some(path) = &args.journal {
-        let journal = Journal::sqlite(path).await?.with_owner(JOURNAL_OWNER);
-        let outcome = Journaled::new(client, journal).pay(payment).await?;
-        println!(
-            "journaled    : {} {}, refId {}",
-            outcome
-                .amount
-                .map_or_else(|| "-".to_owned(), |a| a.to_string()),
-            outcome.status,
-            outcome.reference
-        );
-        return if outcome.status == PaymentStatus::Completed {
-            Ok(())
-        } else {
-            Err(format!("the payment is {}", outcome.status).into())
-        };
+        return examples::pay_journaled(client, payment, path).await;
     }
     let checked = client.check_voucher(payment).await?;
     println!(
@@ -199,29 +181,4 @@ fn configured() -> Result<JawaliConfig, Box<dyn std::error::Error>> {
         config = config.external_user(user);
     }
     Ok(config)
-}
-
-/// `--settle FILE`: settles what the journal holds open; fails while
-/// anything is still open.
-async fn settle(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
-    let journal = Journal::sqlite(path).await?.with_owner(JOURNAL_OWNER);
-    let payments = Journaled::new(JawaliClient::new(configured()?)?, journal.clone());
-    let report = payments.settle_pending(100).await?;
-    println!(
-        "settled      : {} taken, {} completed, {} failed, {} mismatched, {} still open, {} abandoned",
-        report.claimed,
-        report.completed,
-        report.failed,
-        report.mismatched,
-        report.still_open,
-        report.abandoned
-    );
-    let entries = journal.entries(payments.scope()).await?;
-    for entry in &entries {
-        println!("journal      : refId {} {}", entry.reference, entry.stage);
-    }
-    match entries.iter().filter(|e| !e.stage.is_final()).count() {
-        0 => Ok(()),
-        open => Err(format!("{open} payment(s) still open; run --settle again later").into()),
-    }
 }

@@ -10,7 +10,7 @@
 //! example at it, and an admin address for what the test plays itself:
 //!
 //! - `GET /ledger`: what the sandbox booked (`{"provider", "bookings",
-//!   "requests"}`);
+//!   "requests", "faults_injected"}`);
 //! - `POST /fault` `{"operation": "cash_out", "delay_ms": 2000}` (or
 //!   `"fault": "drop_after_commit" | "drop_before_commit"`): a fault for the
 //!   next request of that operation;
@@ -234,7 +234,12 @@ impl Running {
                 .map(|c| json!({"reference": c.guid, "to_user": c.to_user, "amount": c.amount}))
                 .collect(),
         };
-        json!({"provider": self.name(), "bookings": bookings, "requests": self.requests()})
+        json!({
+            "provider": self.name(),
+            "bookings": bookings,
+            "requests": self.requests(),
+            "faults_injected": self.faults().injected().len(),
+        })
     }
 
     /// The customer's side, as the test plays it.

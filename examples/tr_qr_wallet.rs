@@ -13,6 +13,10 @@
 //! code given with `--qr` (or, on a test system, a code it creates with
 //! `--merchant`/`--terminal` for `--amount`). Exits 0 only when the wallet
 //! was debited.
+//!
+//! With `--journal FILE`, the payment is journaled in that SQLite file
+//! before its Complete may leave; `--settle FILE` (no payment) settles what
+//! the journal holds open, from a fresh process after a crash.
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -21,7 +25,9 @@ use clap::Parser;
 use examples::{env, fail, missing};
 use payments_core::{BaseUrl, Currency, Money, SecretString};
 use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
-use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, QrWalletConfig, Settlement, WalletNumber};
+use tr_qr_wallet::{
+    QrCode, QrCodeType, QrPayment, QrWalletClient, QrWalletConfig, Settlement, WalletNumber,
+};
 
 #[derive(Parser)]
 #[command(about = "A Sipay wallet third-party QR payment")]
@@ -41,6 +47,12 @@ struct Args {
     /// The terminal code for a created QR code (real systems).
     #[arg(long)]
     terminal: Option<String>,
+    /// Journal the payment in this SQLite file before its Complete may leave.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<std::path::PathBuf>,
+    /// Make no payment: settle what the journal in this file holds open.
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    settle: Option<std::path::PathBuf>,
 }
 
 const REQUIRED: [&str; 6] = [
@@ -110,6 +122,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     };
 
+    if let Some(path) = &args.settle {
+        return examples::settle_journal(client, path).await;
+    }
     let qr = match args.qr {
         Some(code) => QrCode::new(&code)?,
         None => {
@@ -125,6 +140,14 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             created.qr_code
         }
     };
+    if let Some(path) = &args.journal {
+        let order = QrPayment {
+            wallet,
+            qr_code: qr,
+            kind: QrCodeType::Default,
+        };
+        return examples::pay_journaled(client, order, path).await;
+    }
     let session = client.begin(&wallet, &qr, QrCodeType::Default).await?;
     match session.sale.decoded() {
         Some(sale) => println!(

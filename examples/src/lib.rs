@@ -148,3 +148,75 @@ pub fn paykassma_postback_keys() -> Result<paykassma::postback::PostbackKeys, St
         ),
     }
 }
+
+/// The name the examples' journal leases carry: a process restarted after
+/// a crash takes its own at once.
+pub const JOURNAL_OWNER: &str = "examples";
+
+/// `--journal FILE`: pays `order` through `gateway`, journaled in that
+/// SQLite file before its commit may leave.
+///
+/// # Errors
+///
+/// The payment's error; a payment that did not complete.
+#[allow(clippy::print_stdout)]
+pub async fn pay_journaled<G: payments_core::gateway::DurableGateway>(
+    gateway: G,
+    order: G::Order,
+    path: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let journal = payments_journal::Journal::sqlite(path)
+        .await?
+        .with_owner(JOURNAL_OWNER);
+    let outcome = payments_journal::Journaled::new(gateway, journal)
+        .pay(order)
+        .await?;
+    println!(
+        "journaled    : {} {}, reference {}",
+        outcome
+            .amount
+            .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+        outcome.status,
+        outcome.reference
+    );
+    if outcome.status == payments_core::PaymentStatus::Completed {
+        Ok(())
+    } else {
+        Err(format!("the payment is {}", outcome.status).into())
+    }
+}
+
+/// `--settle FILE`: settles what the journal in that file holds open for
+/// `gateway`'s provider — after a crash, from a fresh process.
+///
+/// # Errors
+///
+/// The journal's; anything still open.
+#[allow(clippy::print_stdout)]
+pub async fn settle_journal<G: payments_core::gateway::DurableGateway>(
+    gateway: G,
+    path: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let journal = payments_journal::Journal::sqlite(path)
+        .await?
+        .with_owner(JOURNAL_OWNER);
+    let payments = payments_journal::Journaled::new(gateway, journal.clone());
+    let report = payments.settle_pending(100).await?;
+    println!(
+        "settled      : {} taken, {} completed, {} failed, {} mismatched, {} still open, {} abandoned",
+        report.claimed,
+        report.completed,
+        report.failed,
+        report.mismatched,
+        report.still_open,
+        report.abandoned
+    );
+    let entries = journal.entries(payments.scope()).await?;
+    for entry in &entries {
+        println!("journal      : {} {}", entry.reference, entry.stage);
+    }
+    match entries.iter().filter(|e| !e.stage.is_final()).count() {
+        0 => Ok(()),
+        open => Err(format!("{open} payment(s) still open; run --settle again later").into()),
+    }
+}

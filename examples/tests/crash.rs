@@ -1,8 +1,8 @@
-//! A crash after the commit request left: the standalone sandbox runs as a
-//! process of its own; the `jawali` example pays in a child process with
-//! the journal and is killed with SIGKILL once its cash-out reached the
-//! sandbox (which books it a moment later); a fresh process settles the
-//! journal. The payment is settled once, and the sandbox's ledger agrees.
+//! A crash after the commit request left, for each provider: the standalone
+//! sandbox runs as a process of its own; the provider's example pays in a
+//! child process with the journal and is killed with SIGKILL once its commit
+//! reached the sandbox (which books it a moment later); a fresh process
+//! settles the journal. Each payment is settled once; the ledger agrees.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
@@ -74,17 +74,112 @@ async fn admin(sandbox: &Sandbox, path: &str, body: Option<Value>) -> Value {
     serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap()
 }
 
-fn jawali(sandbox: &Sandbox, args: &[&str]) -> Command {
-    let mut command = Command::new(example("jawali"));
+fn example_with(sandbox: &Sandbox, name: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(example(name));
     command.args(args).envs(sandbox.environment.iter().cloned());
     command
 }
 
-#[tokio::test]
-async fn a_payment_killed_after_its_cash_out_left_is_settled_once_by_a_fresh_process() {
-    let sandbox = start_sandbox("jawali");
+/// Pays with `example` (`pay` its arguments) journaled, kills it with
+/// SIGKILL once its commit (`commit`, the sandbox's operation name)
+/// reached the sandbox — which holds it a moment, then books it — and
+/// settles the journal from fresh processes. The payment is completed
+/// once in the journal and booked once in the ledger.
+async fn crash_after_commit(sandbox: &Sandbox, example: &str, commit: &str, pay: &[&str]) {
     let dir = tempfile_dir();
     let journal = dir.join("journal.db");
+    let journal_arg = journal.to_str().unwrap();
+    admin(
+        sandbox,
+        "fault",
+        Some(json!({"operation": commit, "delay_ms": 1500})),
+    )
+    .await;
+    let mut payer = example_with(
+        sandbox,
+        example,
+        &[pay, &["--journal", journal_arg]].concat(),
+    )
+    .stdout(Stdio::null())
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    while admin(sandbox, "ledger", None).await["faults_injected"]
+        .as_u64()
+        .unwrap()
+        == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{example}: the commit never arrived"
+        );
+        assert!(
+            payer.try_wait().unwrap().is_none(),
+            "{example}: the payer ended before its commit arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    payer.kill().unwrap(); // SIGKILL, the commit in flight
+    payer.wait().unwrap();
+
+    let scope = admin(sandbox, "ledger", None).await["provider"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries = Journal::sqlite(&journal)
+        .await
+        .unwrap()
+        .entries(&scope)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{example}");
+    assert_eq!(
+        entries[0].stage,
+        Stage::Committing,
+        "{example}: {:?}",
+        entries[0]
+    );
+
+    let mut settled = false;
+    for _ in 0..5 {
+        let status = example_with(sandbox, example, &["--settle", journal_arg])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        if status.success() {
+            settled = true;
+            break;
+        }
+    }
+    assert!(settled, "{example}: the sweeper never settled the payment");
+
+    let entries = Journal::sqlite(&journal)
+        .await
+        .unwrap()
+        .entries(&scope)
+        .await
+        .unwrap();
+    assert_eq!(
+        entries[0].stage,
+        Stage::Completed,
+        "{example}: {:?}",
+        entries[0]
+    );
+    let ledger = admin(sandbox, "ledger", None).await;
+    let bookings = ledger["bookings"].as_array().unwrap();
+    assert_eq!(bookings.len(), 1, "{example}: paid once: {ledger}");
+    let landed = entries[0].outcome.as_ref().unwrap().reference.as_str();
+    assert_eq!(
+        bookings[0]["reference"],
+        json!(landed),
+        "{example}: {ledger}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
+    let sandbox = start_sandbox("jawali");
     let voucher = admin(
         &sandbox,
         "voucher",
@@ -94,94 +189,32 @@ async fn a_payment_killed_after_its_cash_out_left_is_settled_once_by_a_fresh_pro
         .as_str()
         .unwrap()
         .to_owned();
-    // The sandbox holds the cash-out a moment before it books it: time to
-    // kill the payer after its request arrived, before any answer.
-    admin(
-        &sandbox,
-        "fault",
-        Some(json!({"operation": "cash_out", "delay_ms": 1500})),
-    )
-    .await;
-    let requests_before = admin(&sandbox, "ledger", None).await["requests"]
-        .as_u64()
-        .unwrap();
-    let mut payer = jawali(
-        &sandbox,
-        &[
-            "--voucher",
-            &voucher,
-            "--mobile",
-            "771234567",
-            "--amount",
-            "1500",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .stdout(Stdio::null())
-    .spawn()
-    .unwrap();
-    // LOGIN, wallet authentication, inquiry, then the cash-out: the fourth
-    // request. Kill the payer the moment it arrives.
-    let started = Instant::now();
-    loop {
-        let requests = admin(&sandbox, "ledger", None).await["requests"]
-            .as_u64()
-            .unwrap();
-        if requests >= requests_before + 4 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the cash-out never arrived"
-        );
-        assert!(
-            payer.try_wait().unwrap().is_none(),
-            "the payer ended before its cash-out arrived"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    payer.kill().unwrap(); // SIGKILL
-    payer.wait().unwrap();
+    let pay = [
+        "--voucher",
+        &voucher,
+        "--mobile",
+        "771234567",
+        "--amount",
+        "1500",
+    ];
+    crash_after_commit(&sandbox, "jawali", "cash_out", &pay).await;
+}
 
-    // Killed mid-commit: the journal says so.
-    let entries = Journal::sqlite(&journal)
-        .await
-        .unwrap()
-        .entries("jawali")
-        .await
-        .unwrap();
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].stage, Stage::Committing, "{:?}", entries[0]);
+#[tokio::test]
+async fn a_sipay_payment_killed_after_its_complete_left_is_settled_once() {
+    let sandbox = start_sandbox("tr-qr-wallet");
+    let qr = admin(&sandbox, "qr", Some(json!({"amount": "12.50"}))).await;
+    let code = qr["qr_code"].as_str().unwrap();
+    let wallet = qr["wallet"].as_str().unwrap();
+    let pay = ["--wallet", wallet, "--amount", "12.50", "--qr", code];
+    crash_after_commit(&sandbox, "tr_qr_wallet", "complete", &pay).await;
+}
 
-    // A fresh process settles it, by status lookups only.
-    let mut settled = false;
-    for _ in 0..5 {
-        let status = jawali(&sandbox, &["--settle", journal.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        if status.success() {
-            settled = true;
-            break;
-        }
-    }
-    assert!(settled, "the sweeper never settled the payment");
-
-    let entries = Journal::sqlite(&journal)
-        .await
-        .unwrap()
-        .entries("jawali")
-        .await
-        .unwrap();
-    assert_eq!(entries[0].stage, Stage::Completed, "{:?}", entries[0]);
-    let ledger = admin(&sandbox, "ledger", None).await;
-    let bookings = ledger["bookings"].as_array().unwrap();
-    assert_eq!(bookings.len(), 1, "paid once: {ledger}");
-    assert_eq!(bookings[0]["voucher"], json!(voucher));
-    let landed = entries[0].outcome.as_ref().unwrap().reference.as_str();
-    assert_eq!(bookings[0]["reference"], json!(landed), "{ledger}");
-    let _ = std::fs::remove_dir_all(dir);
+#[tokio::test]
+async fn an_allpay_cash_in_killed_after_it_left_is_settled_once() {
+    let sandbox = start_sandbox("allpay");
+    let pay = ["--user", "77011234567", "--amount", "1500"];
+    crash_after_commit(&sandbox, "allpay", "createCashInPayment", &pay).await;
 }
 
 fn tempfile_dir() -> PathBuf {
