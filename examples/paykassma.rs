@@ -10,18 +10,27 @@
 //! optionally with `PAYKASSMA_PLUGIN_URL`) it runs against that server, and
 //! the customer's transaction number comes from `--key1`. Exits 0 only when
 //! the deposit was credited.
+//!
+//! With `--journal FILE`, the deposit is journaled in that SQLite file
+//! before its activation may leave, and settled by the postbacks the
+//! journal's store holds (`cargo run --example paykassma_axum` with
+//! `PAYKASSMA_JOURNAL=FILE` receives them); `--settle FILE` (no deposit)
+//! settles what the journal holds open, from a fresh process after a crash.
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use examples::{env, fail};
+use paykassma::postback::PostbackVerifier;
 use paykassma::sandbox::PaykassmaSandbox;
 use paykassma::{
-    Activation, ActivationOutcome, Label, Lang, PaykassmaClient, PaykassmaConfig,
-    TransactionNumber, WalletType,
+    Activation, ActivationOutcome, DepositOrder, Label, Lang, PaykassmaClient, PaykassmaConfig,
+    PaykassmaGateway, PostbackInbox, TransactionNumber, WalletType,
 };
 use payments_core::{BaseUrl, Currency, Error, SecretString};
+use payments_journal::{Journal, PaykassmaPostbacks};
 
 #[derive(Parser)]
 #[command(about = "A Paykassma wallet deposit")]
@@ -41,6 +50,30 @@ struct Args {
     /// The wallet type.
     #[arg(long, default_value = "wavepay")]
     wallet_type: String,
+    /// Journal the deposit in this SQLite file before its activation may leave.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<std::path::PathBuf>,
+    /// Make no deposit: settle what the journal in this file holds open.
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    settle: Option<std::path::PathBuf>,
+}
+
+/// The gateway of a journaled deposit: postbacks read from the journal's
+/// store, whichever process received them.
+async fn journaled_gateway(
+    client: PaykassmaClient,
+    path: &std::path::Path,
+) -> Result<PaykassmaGateway, Box<dyn std::error::Error>> {
+    let store = PaykassmaPostbacks::new(Journal::sqlite(path).await?);
+    let inbox = PostbackInbox::with_store(
+        PostbackVerifier::new(examples::paykassma_postback_keys()?),
+        Arc::new(store),
+    );
+    Ok(PaykassmaGateway::new(
+        client,
+        Arc::new(inbox),
+        std::time::Duration::from_secs(5),
+    ))
 }
 
 #[tokio::main]
@@ -100,6 +133,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let client = PaykassmaClient::new(config)?;
+    if let Some(path) = &args.settle {
+        let gateway = journaled_gateway(client, path).await?;
+        return examples::settle_journal(gateway, path).await;
+    }
     let deposit = client
         .create_deposit(&label, currency, Some(&wallet_type))
         .await?;
@@ -130,6 +167,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     };
+    if let Some(path) = &args.journal {
+        let gateway = journaled_gateway(client, path).await?;
+        let order = DepositOrder {
+            label,
+            wallet_type,
+            key1,
+            amount,
+        };
+        return examples::pay_journaled(gateway, order, path).await;
+    }
     let outcome = client
         .activate(&Activation {
             label,

@@ -35,16 +35,21 @@ impl Drop for Sandbox {
 }
 
 fn start_sandbox(provider: &str) -> Sandbox {
+    start_sandbox_with(provider, &[])
+}
+
+fn start_sandbox_with(provider: &str, more: &[&str]) -> Sandbox {
     let mut child = Command::new(example("sandbox"))
         .args(["--provider", provider])
+        .args(more)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the sandbox example is built (cargo test builds examples)");
-    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut admin = None;
     let mut environment = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(url) = line.strip_prefix("admin: ") {
             admin = Some(url.to_owned());
@@ -55,6 +60,7 @@ fn start_sandbox(provider: &str) -> Sandbox {
             break;
         }
     }
+    std::thread::spawn(move || lines.for_each(drop));
     Sandbox {
         child,
         admin: admin.expect("the sandbox prints its admin address"),
@@ -85,9 +91,13 @@ fn example_with(sandbox: &Sandbox, name: &str, args: &[&str]) -> Command {
 /// reached the sandbox — which holds it a moment, then books it — and
 /// settles the journal from fresh processes. The payment is completed
 /// once in the journal and booked once in the ledger.
-async fn crash_after_commit(sandbox: &Sandbox, example: &str, commit: &str, pay: &[&str]) {
-    let dir = tempfile_dir();
-    let journal = dir.join("journal.db");
+async fn crash_after_commit(
+    sandbox: &Sandbox,
+    example: &str,
+    commit: &str,
+    pay: &[&str],
+    journal: &std::path::Path,
+) {
     let journal_arg = journal.to_str().unwrap();
     admin(
         sandbox,
@@ -126,7 +136,7 @@ async fn crash_after_commit(sandbox: &Sandbox, example: &str, commit: &str, pay:
         .as_str()
         .unwrap()
         .to_owned();
-    let entries = Journal::sqlite(&journal)
+    let entries = Journal::sqlite(journal)
         .await
         .unwrap()
         .entries(&scope)
@@ -153,7 +163,7 @@ async fn crash_after_commit(sandbox: &Sandbox, example: &str, commit: &str, pay:
     }
     assert!(settled, "{example}: the sweeper never settled the payment");
 
-    let entries = Journal::sqlite(&journal)
+    let entries = Journal::sqlite(journal)
         .await
         .unwrap()
         .entries(&scope)
@@ -174,7 +184,6 @@ async fn crash_after_commit(sandbox: &Sandbox, example: &str, commit: &str, pay:
         json!(landed),
         "{example}: {ledger}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -197,7 +206,8 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
         "--amount",
         "1500",
     ];
-    crash_after_commit(&sandbox, "jawali", "cash_out", &pay).await;
+    let dir = Scratch::new();
+    crash_after_commit(&sandbox, "jawali", "cash_out", &pay, &dir.journal()).await;
 }
 
 #[tokio::test]
@@ -207,14 +217,111 @@ async fn a_sipay_payment_killed_after_its_complete_left_is_settled_once() {
     let code = qr["qr_code"].as_str().unwrap();
     let wallet = qr["wallet"].as_str().unwrap();
     let pay = ["--wallet", wallet, "--amount", "12.50", "--qr", code];
-    crash_after_commit(&sandbox, "tr_qr_wallet", "complete", &pay).await;
+    let dir = Scratch::new();
+    crash_after_commit(&sandbox, "tr_qr_wallet", "complete", &pay, &dir.journal()).await;
 }
 
 #[tokio::test]
 async fn an_allpay_cash_in_killed_after_it_left_is_settled_once() {
     let sandbox = start_sandbox("allpay");
     let pay = ["--user", "77011234567", "--amount", "1500"];
-    crash_after_commit(&sandbox, "allpay", "createCashInPayment", &pay).await;
+    let dir = Scratch::new();
+    crash_after_commit(
+        &sandbox,
+        "allpay",
+        "createCashInPayment",
+        &pay,
+        &dir.journal(),
+    )
+    .await;
+}
+
+/// Paykassma settles by postback: the merchant's receiver (the
+/// `paykassma_axum` example) runs as a process of its own and stores the
+/// postbacks in the journal's database, where the sweeper reads them.
+#[tokio::test]
+async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() {
+    let dir = Scratch::new();
+    let journal = dir.journal();
+    let mut receiver = Command::new(example("paykassma_axum"))
+        .env("PAYKASSMA_JOURNAL", &journal)
+        .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(receiver.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find_map(|line| line.strip_prefix("listening    : ").map(str::to_owned))
+        .expect("the receiver prints its address");
+    // Keep reading what it prints, or its writes would fail.
+    std::thread::spawn(move || lines.for_each(drop));
+    let _receiver = Guard(receiver);
+    let sandbox = start_sandbox_with("paykassma", &["--postback-url", &url]);
+    // The customer: a deposit's wallet, paid into; the transaction number.
+    let env = |name: &str| {
+        sandbox
+            .environment
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let api = payments_core::BaseUrl::parse(&env("PAYKASSMA_API_URL")).unwrap();
+    let client = paykassma::PaykassmaClient::new(paykassma::PaykassmaConfig::with_urls(
+        api.clone(),
+        api,
+        payments_core::SecretString::from(env("PAYKASSMA_SECRET")),
+    ))
+    .unwrap();
+    let label = paykassma::Label::new("crash-1").unwrap();
+    let wallet = client
+        .create_deposit(&label, payments_core::Currency::MMK, None)
+        .await
+        .unwrap()
+        .identifier
+        .unwrap();
+    let key1 = admin(
+        &sandbox,
+        "pay",
+        Some(json!({"wallet": wallet, "amount": "500", "currency": "MMK"})),
+    )
+    .await["key1"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pay = ["--label", "crash-1", "--amount", "500", "--key1", &key1];
+    crash_after_commit(&sandbox, "paykassma", "activate", &pay, &journal).await;
+}
+
+/// A child process, killed when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A scratch folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch(tempfile_dir())
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.0.join("journal.db")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn tempfile_dir() -> PathBuf {
