@@ -212,7 +212,7 @@ impl PaykassmaSandbox {
     ///
     /// # Errors
     ///
-    /// What asking for the wallet fails with; [`Error::UndecodableResponse`]
+    /// What asking for the wallet fails with; [`Error::UndecodableResponse`](payments_core::Error::UndecodableResponse)
     /// if the answer names no wallet.
     pub async fn paid_deposit(
         &self,
