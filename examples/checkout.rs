@@ -24,9 +24,8 @@ use clap::Parser;
 use examples::fail;
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherPayment};
-use paykassma::postback::PostbackVerifier;
-use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions, serve_inbox};
-use paykassma::{Label, PaykassmaClient, PaykassmaGateway, PostbackInbox};
+use paykassma::sandbox::{SandboxOptions, start_with_inbox};
+use paykassma::{Label, PaykassmaClient, PaykassmaGateway};
 use payments_core::gateway::DurableGateway;
 use payments_core::sandbox::Fault;
 use payments_core::{
@@ -127,15 +126,8 @@ async fn jawali(faults: bool, journal: Option<&Journal>) -> Built {
 }
 
 async fn paykassma(faults: bool, journal: Option<&Journal>) -> Built {
-    let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
-        PaykassmaSandbox::postback_keys(),
-    )));
-    let endpoint = serve_inbox(Arc::clone(&inbox)).await?;
-    let options = SandboxOptions {
-        postback_url: Some(endpoint.base_url().join("postbacks")?),
-        ..SandboxOptions::default()
-    };
-    let sandbox = Arc::new(PaykassmaSandbox::start_with(options).await?);
+    let (sandbox, inbox, endpoint) = start_with_inbox(SandboxOptions::default()).await?;
+    let sandbox = Arc::new(sandbox);
     let client = PaykassmaClient::new(sandbox.config())?;
     // The merchant's page shows the wallet; the user pays and types the transaction number.
     let order = sandbox

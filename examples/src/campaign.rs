@@ -39,13 +39,8 @@ use allpay_soap::sandbox::{AllpaySandbox, SandboxOptions as AllpayOptions};
 use allpay_soap::{AllpayClient, CashInOrder, UserName};
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherPayment};
-use paykassma::postback::PostbackVerifier;
-use paykassma::sandbox::{
-    PaykassmaSandbox, PostbackQuirks, SandboxOptions as PaykassmaOptions, serve_inbox,
-};
-use paykassma::{
-    DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
-};
+use paykassma::sandbox::{PostbackQuirks, SandboxOptions as PaykassmaOptions, start_with_inbox};
+use paykassma::{DepositOrder, Label, PaykassmaClient, PaykassmaGateway, WalletType};
 use payments_core::gateway::{commit_and_settle, settle};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::{Fault, Faults};
@@ -462,23 +457,15 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
 ///
 /// When a sandbox or client cannot be set up.
 pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
-    let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
-        PaykassmaSandbox::postback_keys(),
-    )));
-    let endpoint = serve_inbox(Arc::clone(&inbox))
-        .await
-        .map_err(payments_core::Error::configuration)?;
-    let options = PaykassmaOptions {
-        postback_url: Some(endpoint.base_url().join("postbacks")?),
+    let (sandbox, inbox, endpoint) = start_with_inbox(PaykassmaOptions {
         postback_retry_interval: Duration::from_millis(20),
         postback_max_attempts: 1000,
         slow_check: Duration::from_millis(150),
         ..PaykassmaOptions::default()
-    };
+    })
+    .await
+    .map_err(payments_core::Error::configuration)?;
     let endpoint = Arc::new(endpoint);
-    let sandbox = PaykassmaSandbox::start_with(options)
-        .await
-        .map_err(payments_core::Error::configuration)?;
     let mut config = sandbox.config();
     config.http.timeouts.total = TIMEOUT;
     let client = PaykassmaClient::new(config)?;

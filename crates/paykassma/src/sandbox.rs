@@ -691,6 +691,31 @@ impl Shared {
     }
 }
 
+/// The whole postback loop on loopback: an inbox verifying with the
+/// sandbox's keys (in memory), served as the merchant's endpoint, and a
+/// sandbox started with `options` whose postbacks go there. Keep the
+/// endpoint as long as the sandbox.
+///
+/// # Errors
+///
+/// When no loopback port can be bound.
+pub async fn start_with_inbox(
+    mut options: SandboxOptions,
+) -> std::io::Result<(PaykassmaSandbox, Arc<crate::PostbackInbox>, SandboxServer)> {
+    let inbox = Arc::new(crate::PostbackInbox::new(
+        crate::postback::PostbackVerifier::new(PaykassmaSandbox::postback_keys()),
+    ));
+    let endpoint = serve_inbox(Arc::clone(&inbox)).await?;
+    options.postback_url = Some(
+        endpoint
+            .base_url()
+            .join("postbacks")
+            .map_err(|e| std::io::Error::other(e.to_string()))?,
+    );
+    let sandbox = PaykassmaSandbox::start_with(options).await?;
+    Ok((sandbox, inbox, endpoint))
+}
+
 /// A merchant's postback endpoint on loopback, feeding `inbox`: for tests and
 /// examples that run the sandbox's postbacks end to end.
 ///

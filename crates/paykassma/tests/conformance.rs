@@ -2,17 +2,13 @@
 //! (postbacks delivered to a verifying inbox).
 #![cfg(feature = "sandbox")]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use paykassma::postback::PostbackVerifier;
 use paykassma::sandbox::{
-    POSTBACK_PRIVATE_KEY, PaykassmaSandbox, SECRET, SandboxOptions, serve_inbox,
+    POSTBACK_PRIVATE_KEY, PaykassmaSandbox, SECRET, SandboxOptions, start_with_inbox,
 };
-use paykassma::{
-    DepositOrder, Label, PaykassmaClient, PaykassmaGateway, PostbackInbox, WalletType,
-};
+use paykassma::{DepositOrder, Label, PaykassmaClient, PaykassmaGateway, WalletType};
 use payments_core::sandbox::{Faults, SandboxServer};
 use payments_core::testkit::conformance::{self, Harness};
 use payments_core::{Currency, Error, Money, async_trait, pay};
@@ -57,16 +53,12 @@ impl Harness for Paykassma {
     type Gateway = PaykassmaGateway;
 
     async fn start() -> Self {
-        let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
-            PaykassmaSandbox::postback_keys(),
-        )));
-        let endpoint = serve_inbox(Arc::clone(&inbox)).await.unwrap();
-        let options = SandboxOptions {
-            postback_url: Some(endpoint.base_url().join("postbacks").unwrap()),
+        let (sandbox, inbox, endpoint) = start_with_inbox(SandboxOptions {
             postback_retry_interval: Duration::from_millis(10),
             ..SandboxOptions::default()
-        };
-        let sandbox = PaykassmaSandbox::start_with(options).await.unwrap();
+        })
+        .await
+        .unwrap();
         let mut config = sandbox.config();
         config.http.timeouts.total = Duration::from_millis(300);
         config.http.retry.initial_backoff = Duration::from_millis(5);

@@ -2,11 +2,10 @@
 //! that no path answers `Completed` for an amount the merchant did not ask.
 #![cfg(feature = "sandbox")]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use paykassma::postback::{PostbackSigner, PostbackStatus, PostbackVerifier};
-use paykassma::sandbox::{PaykassmaSandbox, PostbackQuirks, SandboxOptions, serve_inbox};
+use paykassma::sandbox::{PaykassmaSandbox, PostbackQuirks, SandboxOptions, start_with_inbox};
 use paykassma::{DepositOrder, Label, PaykassmaGateway, PostbackInbox, WalletType};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::{Fault, SandboxServer};
@@ -24,12 +23,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let inbox = Arc::new(PostbackInbox::new(PostbackVerifier::new(
-        PaykassmaSandbox::postback_keys(),
-    )));
-    let endpoint = serve_inbox(Arc::clone(&inbox)).await.unwrap();
-    let sandbox = PaykassmaSandbox::start_with(SandboxOptions {
-        postback_url: Some(endpoint.base_url().join("postbacks").unwrap()),
+    let (sandbox, inbox, endpoint) = start_with_inbox(SandboxOptions {
         postback_retry_interval: Duration::from_millis(20),
         slow_check: Duration::from_millis(100),
         ..SandboxOptions::default()

@@ -364,18 +364,13 @@ fn mmk(amount: &str) -> Money {
 
 impl Paykassma {
     async fn start() -> Self {
-        use paykassma::postback::PostbackVerifier;
-        use paykassma::sandbox::{PaykassmaSandbox, SandboxOptions, serve_inbox};
-        let inbox = Arc::new(paykassma::PostbackInbox::new(PostbackVerifier::new(
-            PaykassmaSandbox::postback_keys(),
-        )));
-        let endpoint = serve_inbox(Arc::clone(&inbox)).await.unwrap();
-        let options = SandboxOptions {
-            postback_url: Some(endpoint.base_url().join("postbacks").unwrap()),
+        use paykassma::sandbox::{SandboxOptions, start_with_inbox};
+        let (sandbox, inbox, endpoint) = start_with_inbox(SandboxOptions {
             postback_retry_interval: Duration::from_millis(10),
             ..SandboxOptions::default()
-        };
-        let sandbox = PaykassmaSandbox::start_with(options).await.unwrap();
+        })
+        .await
+        .unwrap();
         let mut config = sandbox.config();
         config.http.timeouts.total = Duration::from_millis(500);
         let gateway = paykassma::PaykassmaGateway::new(
