@@ -188,7 +188,9 @@ async fn crash_after_commit(
 
 #[tokio::test]
 async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
-    let sandbox = start_sandbox("jawali");
+    let state = Scratch::new();
+    let ledger_file = state.0.join("ledger.json");
+    let sandbox = start_sandbox_with("jawali", &["--state", ledger_file.to_str().unwrap()]);
     let voucher = admin(
         &sandbox,
         "voucher",
@@ -208,6 +210,23 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
     ];
     let dir = Scratch::new();
     crash_after_commit(&sandbox, "jawali", "cash_out", &pay, &dir.journal()).await;
+    // Another process reads the ledger from the state file.
+    let started = Instant::now();
+    loop {
+        let written: Value = std::fs::read(&ledger_file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or(Value::Null);
+        if written["bookings"].as_array().is_some_and(|b| b.len() == 1) {
+            assert_eq!(written["bookings"][0]["voucher"], json!(voucher));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the state file never showed the booking: {written}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
