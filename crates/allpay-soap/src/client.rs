@@ -327,13 +327,12 @@ impl AllpayClient {
                 Ok(_) => {
                     let echoed = soap::header_value(text, "requestDsig");
                     if echoed.as_deref() != Some(prepared.digest.as_str()) {
-                        return Err(Error::IntegrityMismatch {
+                        return Err(Error::mismatch(
                             operation,
-                            field: "requestDsig",
-                            expected: prepared.digest.clone(),
-                            actual: echoed.unwrap_or_else(|| "none".to_owned()),
-                            diagnostics: None,
-                        });
+                            "requestDsig",
+                            &prepared.digest,
+                            echoed.unwrap_or_else(|| "none".to_owned()),
+                        ));
                     }
                 }
                 // Allpay answers a request it could not verify ("Sign Error")
@@ -365,11 +364,16 @@ impl AllpayClient {
             }
             (None, None) => Err(self.inner.http.undecodable(
                 operation,
-                "neither the operation's response nor a Fault in the Body (wrong namespace or operation?)",
+                NEITHER_ANSWER_NOR_FAULT,
                 &response,
                 None,
             )),
-            (Some(_), Some(_)) => Err(self.inner.http.undecodable(operation, "both a response and a Fault", &response, None)),
+            (Some(_), Some(_)) => Err(self.inner.http.undecodable(
+                operation,
+                "both a response and a Fault",
+                &response,
+                None,
+            )),
         }
     }
 
@@ -610,19 +614,12 @@ impl AllpayClient {
             Some(payment.guid.as_str()),
         )?;
         self.send::<tm::CreateCashInTransactionResponseBody, _>(&prepared, |answer| {
-            let answer = answer.result;
-            header_final(CASH_IN_TRANSACTION, payment.guid.as_str(), &answer.header)?;
-            let transaction = transaction(CASH_IN_TRANSACTION, answer.transaction_info)?;
-            if transaction.amount != payment.amount {
-                return Err(Error::IntegrityMismatch {
-                    operation: CASH_IN_TRANSACTION,
-                    field: "amount",
-                    expected: payment.amount.to_string(),
-                    actual: transaction.amount.to_string(),
-                    diagnostics: None,
-                });
-            }
-            Ok(transaction)
+            read_created(
+                CASH_IN_TRANSACTION,
+                &payment.guid,
+                payment.amount,
+                answer.result,
+            )
         })
         .await
     }
@@ -719,19 +716,12 @@ impl AllpayClient {
     pub async fn create_cash_out_transaction(&self, cash_out: &CashOut) -> Result<Transaction> {
         let prepared = self.prepare_cash_out(cash_out)?;
         self.send::<tm::CreateCashOutTransactionResponseBody, _>(&prepared, |answer| {
-            let answer = answer.result;
-            header_final(CASH_OUT_TRANSACTION, cash_out.guid.as_str(), &answer.header)?;
-            let transaction = transaction(CASH_OUT_TRANSACTION, answer.transaction_info)?;
-            if transaction.amount != cash_out.amount {
-                return Err(Error::IntegrityMismatch {
-                    operation: CASH_OUT_TRANSACTION,
-                    field: "amount",
-                    expected: cash_out.amount.to_string(),
-                    actual: transaction.amount.to_string(),
-                    diagnostics: None,
-                });
-            }
-            Ok(transaction)
+            read_created(
+                CASH_OUT_TRANSACTION,
+                &cash_out.guid,
+                cash_out.amount,
+                answer.result,
+            )
         })
         .await
     }
@@ -785,14 +775,17 @@ impl AllpayClient {
     }
 }
 
+/// An answer whose Body holds neither the operation's response nor a Fault.
+const NEITHER_ANSWER_NOR_FAULT: &str =
+    "neither the operation's response nor a Fault in the Body (wrong namespace or operation?)";
+
 fn signature_error(operation: Operation, error: &SignatureError) -> Error {
-    Error::IntegrityMismatch {
+    Error::mismatch(
         operation,
-        field: "signature",
-        expected: "a valid signature by Allpay's key".to_owned(),
-        actual: error.to_string(),
-        diagnostics: None,
-    }
+        "signature",
+        "a valid signature by Allpay's key".to_owned(),
+        error,
+    )
 }
 
 fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
@@ -807,15 +800,11 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
     if let Some(user) = &header.user_message {
         decline = decline.with_user_message(user.clone());
     }
-    Err(Error::Declined {
-        operation,
-        decline: Box::new(decline),
-        diagnostics: None,
-    })
+    Err(Error::declined(operation, decline))
 }
 
-/// The transaction in an answer to `completeTransaction` or
-/// `declineTransaction` for `guid`, once its header says it is final.
+/// The transaction in a two-phase answer (create, complete, decline) for
+/// `guid`, once its header says it is final.
 fn read_action(
     operation: Operation,
     guid: &MerchantReference,
@@ -823,6 +812,26 @@ fn read_action(
 ) -> Result<Transaction> {
     header_final(operation, guid.as_str(), &answer.header)?;
     transaction(operation, answer.transaction_info)
+}
+
+/// The transaction a two-phase create for `guid` made, once final, and
+/// for the `amount` asked.
+fn read_created(
+    operation: Operation,
+    guid: &MerchantReference,
+    amount: Money,
+    answer: g::TransactionResponse,
+) -> Result<Transaction> {
+    let transaction = read_action(operation, guid, answer)?;
+    if transaction.amount != amount {
+        return Err(Error::mismatch(
+            operation,
+            "amount",
+            amount,
+            transaction.amount,
+        ));
+    }
+    Ok(transaction)
 }
 
 /// A header to a money-moving call: Allpay documents no status values

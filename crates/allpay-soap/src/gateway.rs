@@ -66,18 +66,14 @@ impl Gateway for AllpayClient {
 
     async fn prepare(&self, order: CashInOrder) -> Result<CheckedCashIn> {
         let Some(customer) = self.check_user_for_cash_in(&order.to_user).await? else {
-            return Err(Error::Declined {
-                operation: payments_core::Operation::read(
-                    "allpay",
-                    "check_user_and_validate_cash_in",
-                ),
-                decline: Box::new(Decline::new(
+            return Err(Error::declined(
+                payments_core::Operation::read("allpay", "check_user_and_validate_cash_in"),
+                Decline::new(
                     "NO_SUCH_USER",
                     DeclineKind::AccountNotFound,
                     format!("no Allpay customer `{}`", order.to_user),
-                )),
-                diagnostics: None,
-            });
+                ),
+            ));
         };
         let cash_in = CashIn {
             to_user: order.to_user,

@@ -166,11 +166,7 @@ pub(crate) fn fault_error(operation: Operation, fault: &Fault, detail: &FaultDet
     if let Some(user) = &detail.user_message {
         decline = decline.with_user_message(user.clone());
     }
-    Error::Declined {
-        operation,
-        decline: Box::new(decline),
-        diagnostics: None,
-    }
+    Error::declined(operation, decline)
 }
 
 #[derive(Debug, Default, YaSerialize, YaDeserialize)]

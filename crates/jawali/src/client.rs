@@ -587,8 +587,8 @@ impl JawaliClient {
     /// Sends a cash-out, without the client's reuse check: its first request
     /// carries `request.reference`, every repeat (after a refused token) the
     /// next `refId` of `log`'s plan, or a fresh one when it has none (no
-    /// repeat is sent once a plan is used up); each is appended to `log`. The receipt names the
-    /// `refId` that landed.
+    /// repeat is sent once a plan is used up); each is appended to `log`.
+    /// The receipt names the `refId` that landed.
     pub(crate) async fn send_cash_out(
         &self,
         request: &CashOut,
@@ -602,35 +602,50 @@ impl JawaliClient {
             .as_deref()
             .unwrap_or(&config.default_purpose);
         let mut first = Some(request.reference.clone());
-        self.call(service, || {
-                let reference = match first.take() {
-                    Some(reference) => reference,
-                    None => match log.next_repeat() {
-                        Repeat::Planned(reference) => reference,
-                        Repeat::Unplanned => self.fresh_reference()?,
-                        Repeat::Exhausted => {
-                            return Err(Error::NotSent {
-                                operation,
-                                reason: "the repeat was not sent: every refId planned for this cash-out is used".to_owned(),
-                                source: None,
-                                diagnostics: None,
-                            });
-                        }
-                    },
-                };
-                log.push(reference.clone());
-                let fields = wire::CashOutFields {
-                    inquiry: wire::InquiryFields {
-                        voucher: request.voucher.as_str(),
-                        receiver_mobile: request.customer_mobile.as_str(),
-                        ref_id: reference.to_string().into(),
-                        purpose,
-                    },
-                    amount: request.amount.to_json_number(),
-                    currency: request.amount.currency().code(),
-                };
-                Ok((fields, Some(reference.to_string())))
-            }, |envelope| {
+        let fields = || {
+            let reference = match first.take() {
+                Some(reference) => reference,
+                None => match log.next_repeat() {
+                    Repeat::Planned(reference) => reference,
+                    Repeat::Unplanned => self.fresh_reference()?,
+                    Repeat::Exhausted => {
+                        return Err(Error::NotSent {
+                            operation,
+                            reason: PLAN_USED_UP.to_owned(),
+                            source: None,
+                            diagnostics: None,
+                        });
+                    }
+                },
+            };
+            log.push(reference.clone());
+            let fields = wire::CashOutFields {
+                inquiry: wire::InquiryFields {
+                    voucher: request.voucher.as_str(),
+                    receiver_mobile: request.customer_mobile.as_str(),
+                    ref_id: reference.to_string().into(),
+                    purpose,
+                },
+                amount: request.amount.to_json_number(),
+                currency: request.amount.currency().code(),
+            };
+            Ok((fields, Some(reference.to_string())))
+        };
+        self.call(service, fields, |envelope| {
+            self.read_cash_out(request, log, &envelope)
+        })
+        .await
+    }
+
+    /// What a cash-out's answer says: the receipt, checked against the
+    /// request, under the `refId` that landed (the last in `log`).
+    fn read_cash_out(
+        &self,
+        request: &CashOut,
+        log: &SentUnder,
+        envelope: &ResponseEnvelope,
+    ) -> Result<CashOutReceipt> {
+        let operation = Service::CashOut.operation();
         let landed = log.last().unwrap_or_else(|| request.reference.clone());
         let reference = landed.as_str();
         if !envelope.status.is_success() {
@@ -645,18 +660,18 @@ impl JawaliClient {
                 ),
             ));
         }
-        let answer: wire::CashOutAnswer = self.parse_body(operation, &envelope)?;
+        let answer: wire::CashOutAnswer = self.parse_body(operation, envelope)?;
         match answer.status.as_deref().map(TransactionState::from_wire) {
             None | Some(TransactionState::Succeeded) => {}
             Some(TransactionState::Failed) => {
-                return Err(Error::Declined {
+                return Err(Error::declined(
                     operation,
-                    decline: Box::new(Decline::new(
+                    Decline::new(
                         answer.status.unwrap_or_default(),
                         payments_core::DeclineKind::Other,
                         "the cash-out answer says it failed",
-                    )), diagnostics: None,
-                });
+                    ),
+                ));
             }
             Some(state) => {
                 return Err(Error::OutcomeUnknown {
@@ -666,7 +681,8 @@ impl JawaliClient {
                         "the cash-out answer says `{}` ({state:?}): not final, look it up",
                         answer.status.as_deref().unwrap_or_default()
                     ),
-                    source: None, diagnostics: None,
+                    source: None,
+                    diagnostics: None,
                 });
             }
         }
@@ -675,7 +691,7 @@ impl JawaliClient {
             None => request.amount.currency(),
         };
         if currency != request.amount.currency() {
-            return Err(mismatch(
+            return Err(Error::mismatch(
                 operation,
                 "currency",
                 request.amount.currency(),
@@ -687,12 +703,12 @@ impl JawaliClient {
             None => request.amount,
         };
         if amount != request.amount {
-            return Err(mismatch(operation, "amount", request.amount, amount));
+            return Err(Error::mismatch(operation, "amount", request.amount, amount));
         }
         if let Some(echoed) = &answer.ref_id
             && echoed != reference
         {
-            return Err(mismatch(operation, "refId", reference, echoed));
+            return Err(Error::mismatch(operation, "refId", reference, echoed));
         }
         let balance = answer
             .balance
@@ -705,7 +721,6 @@ impl JawaliClient {
             balance,
             settled_by_lookup: false,
         })
-        }).await
     }
 
     /// Looks an earlier operation up by its `refId` (`AGENTCHECKSTATUS`).
@@ -886,6 +901,9 @@ impl fmt::Debug for JawaliClient {
 /// The LOGIN and callWS URLs under `base`. Public integrations configure
 /// the base both as `https://host:9493` and as `https://host:9493/paygate`:
 /// both are accepted, and `/paygate` is never doubled.
+/// Why a cash-out's repeat was not sent.
+const PLAN_USED_UP: &str = "the repeat was not sent: every refId planned for this cash-out is used";
+
 pub(crate) fn endpoints(base: &BaseUrl) -> Result<(url::Url, url::Url)> {
     let prefix = if base
         .as_url()
@@ -949,11 +967,7 @@ fn decline(operation: payments_core::Operation, status: &wire::ResponseStatus) -
     if let Some(native) = &status.native {
         decline = decline.with_user_message(native.clone());
     }
-    Error::Declined {
-        operation,
-        decline: Box::new(decline),
-        diagnostics: None,
-    }
+    Error::declined(operation, decline)
 }
 
 fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Currency> {
@@ -970,19 +984,4 @@ fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Cur
         source: None,
         diagnostics: None,
     })
-}
-
-pub(crate) fn mismatch(
-    operation: payments_core::Operation,
-    field: &'static str,
-    expected: impl fmt::Display,
-    actual: impl fmt::Display,
-) -> Error {
-    Error::IntegrityMismatch {
-        operation,
-        field,
-        expected: expected.to_string(),
-        actual: actual.to_string(),
-        diagnostics: None,
-    }
 }

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::JawaliClient;
-use crate::client::mismatch;
 use crate::model::{
     CashOut, CashOutReceipt, MobileNumber, REF_ID_RULES, Repeat, SentUnder, TransactionState,
     TransactionStatus, Voucher, VoucherCode, VoucherState,
@@ -167,14 +166,11 @@ impl JawaliClient {
         let voucher = self
             .inquire_voucher(&payment.voucher, &payment.customer_mobile)
             .await?;
-        let refuse = |kind, message: String| Error::Declined {
-            operation,
-            decline: Box::new(payments_core::Decline::new(
-                voucher.state.as_wire(),
-                kind,
-                message,
-            )),
-            diagnostics: None,
+        let refuse = |kind, message: String| {
+            Error::declined(
+                operation,
+                payments_core::Decline::new(voucher.state.as_wire(), kind, message),
+            )
         };
         use payments_core::DeclineKind;
         match &voucher.state {
@@ -211,7 +207,7 @@ impl JawaliClient {
             }
         }
         if voucher.amount.currency() != payment.expected.currency() {
-            return Err(mismatch(
+            return Err(Error::mismatch(
                 operation,
                 "currency",
                 payment.expected.currency(),
@@ -219,7 +215,7 @@ impl JawaliClient {
             ));
         }
         if voucher.amount != payment.expected {
-            return Err(mismatch(
+            return Err(Error::mismatch(
                 operation,
                 "amount",
                 payment.expected,
@@ -312,7 +308,7 @@ impl JawaliClient {
             if let Some(amount) = landed.amount
                 && amount != cash_out.amount
             {
-                return Attempt::Settled(Err(mismatch(
+                return Attempt::Settled(Err(Error::mismatch(
                     operation,
                     "amount",
                     cash_out.amount,
@@ -341,15 +337,14 @@ impl JawaliClient {
             .filter(|s| s.state == TransactionState::Failed)
             .count();
         if failed == statuses.len() {
-            return Attempt::Settled(Err(Error::Declined {
+            return Attempt::Settled(Err(Error::declined(
                 operation,
-                decline: Box::new(payments_core::Decline::new(
+                payments_core::Decline::new(
                     "FAILED",
                     payments_core::DeclineKind::Other,
                     "the cash-out failed (status lookup after an unknown outcome)",
-                )),
-                diagnostics: None,
-            }));
+                ),
+            )));
         }
         if failed > 0 {
             // Some requests failed, others are unknown to the provider: only
@@ -454,15 +449,14 @@ impl JawaliClient {
 }
 
 fn never_paid(operation: payments_core::Operation) -> Error {
-    Error::Declined {
+    Error::declined(
         operation,
-        decline: Box::new(payments_core::Decline::new(
+        payments_core::Decline::new(
             "NOT_PAID",
             payments_core::DeclineKind::Expired,
             "the cash-out never landed and the voucher can no longer be cashed out",
-        )),
-        diagnostics: None,
-    }
+        ),
+    )
 }
 
 /// How many `refId`s a prepared cash-out reserves beyond its first: two

@@ -282,13 +282,12 @@ impl PaykassmaClient {
                             None => requested.currency(),
                         };
                         if currency != requested.currency() {
-                            return Err(Error::IntegrityMismatch {
-                                operation: ACTIVATE,
-                                field: "currency",
-                                expected: requested.currency().to_string(),
-                                actual: currency.to_string(),
-                                diagnostics: None,
-                            });
+                            return Err(Error::mismatch(
+                                ACTIVATE,
+                                "currency",
+                                requested.currency(),
+                                currency,
+                            ));
                         }
                         let credited = Money::new(value, currency).map_err(|e| {
                             self.inner.http.undecodable(
@@ -340,11 +339,7 @@ fn looks_like_json(response: &RawResponse) -> bool {
 /// free-text message: the message is kept, and no kind is guessed from its
 /// words (an English word in a message is no contract).
 fn decline(operation: Operation, message: String) -> Error {
-    Error::Declined {
-        operation,
-        decline: Box::new(Decline::new("fail", DeclineKind::Other, message)),
-        diagnostics: None,
-    }
+    Error::declined(operation, Decline::new("fail", DeclineKind::Other, message))
 }
 
 impl fmt::Debug for PaykassmaClient {

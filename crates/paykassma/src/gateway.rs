@@ -108,13 +108,12 @@ impl PaykassmaGateway {
         let activation = &prepared.activation;
         let reference = &activation.custom_transaction_id;
         if let Some(conflict) = &record.conflict {
-            return Some(Err(Error::IntegrityMismatch {
-                operation: ACTIVATE,
-                field: "postback status",
-                expected: format!("{:?}", record.current.status),
-                actual: format!("{:?}", conflict.status),
-                diagnostics: None,
-            }));
+            return Some(Err(Error::mismatch(
+                ACTIVATE,
+                "postback status",
+                format!("{:?}", record.current.status),
+                format!("{:?}", conflict.status),
+            )));
         }
         let tx = &record.current;
         let status = match &tx.status {
@@ -228,13 +227,7 @@ impl PaykassmaGateway {
 
 /// Paykassma credited `actual`, not the order's amount: never `Completed`.
 fn amount_mismatch(order: Money, actual: impl std::fmt::Display) -> Error {
-    Error::IntegrityMismatch {
-        operation: ACTIVATE,
-        field: "amount",
-        expected: order.to_string(),
-        actual: actual.to_string(),
-        diagnostics: None,
-    }
+    Error::mismatch(ACTIVATE, "amount", order, actual)
 }
 
 /// prepare = a `custom_transaction_id` (no request: the wallet was shown,

@@ -199,6 +199,33 @@ impl Error {
         }
     }
 
+    /// The provider's "no" to `operation` (no diagnostics yet: see
+    /// [`Error::with_diagnostics`]).
+    pub fn declined(operation: Operation, decline: Decline) -> Self {
+        Error::Declined {
+            operation,
+            decline: Box::new(decline),
+            diagnostics: None,
+        }
+    }
+
+    /// The provider answered `operation` on other terms than asked: `field`
+    /// (as the provider names it) was `expected`, the answer says `actual`.
+    pub fn mismatch(
+        operation: Operation,
+        field: &'static str,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+    ) -> Self {
+        Error::IntegrityMismatch {
+            operation,
+            field,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+            diagnostics: None,
+        }
+    }
+
     /// Whether repeating the *same* call may succeed: the request was not
     /// sent, or the failure is transient for a call that changes nothing.
     ///

@@ -469,24 +469,22 @@ impl QrWalletClient {
 /// named; an integrity mismatch otherwise.
 fn as_sold(sale: &Sale, receipt: QrReceipt) -> Result<QrReceipt> {
     if receipt.charged != sale.amount {
-        return Err(Error::IntegrityMismatch {
-            operation: COMPLETE,
-            field: "charged_amount",
-            expected: sale.amount.to_string(),
-            actual: receipt.charged.to_string(),
-            diagnostics: None,
-        });
+        return Err(Error::mismatch(
+            COMPLETE,
+            "charged_amount",
+            sale.amount,
+            receipt.charged,
+        ));
     }
     if let (Some(order), Some(expected)) = (receipt.order.decoded(), &sale.sale_reference)
         && &order.sale_reference != expected
     {
-        return Err(Error::IntegrityMismatch {
-            operation: COMPLETE,
-            field: "saleRefCode",
-            expected: expected.clone(),
-            actual: order.sale_reference.clone(),
-            diagnostics: None,
-        });
+        return Err(Error::mismatch(
+            COMPLETE,
+            "saleRefCode",
+            expected,
+            &order.sale_reference,
+        ));
     }
     Ok(receipt)
 }
@@ -506,11 +504,7 @@ fn decline(operation: Operation, code: &str, message: &str) -> Error {
         WalletCode::InsufficientBalance => DeclineKind::InsufficientFunds,
         WalletCode::Success | WalletCode::Other(_) => DeclineKind::Other,
     };
-    Error::Declined {
-        operation,
-        decline: Box::new(Decline::new(code, kind, message)),
-        diagnostics: None,
-    }
+    Error::declined(operation, Decline::new(code, kind, message))
 }
 
 /// A correlation id from its raw JSON text: a string of digits, or a number

@@ -69,13 +69,12 @@ impl From<SignatureError> for payments_core::Error {
             SignatureError::Key(message) => {
                 payments_core::Error::configuration(format_args!("Allpay key: {message}"))
             }
-            other => payments_core::Error::IntegrityMismatch {
-                operation: payments_core::Operation::read("allpay", "signature"),
-                field: "signature",
-                expected: "a valid XML-DSig signature".to_owned(),
-                actual: other.to_string(),
-                diagnostics: None,
-            },
+            other => payments_core::Error::mismatch(
+                payments_core::Operation::read("allpay", "signature"),
+                "signature",
+                "a valid XML-DSig signature",
+                other,
+            ),
         }
     }
 }
