@@ -274,15 +274,53 @@ impl Error {
 
     /// The operation that failed, when one was under way.
     pub fn operation(&self) -> Option<Operation> {
+        self.provider_call().map(|(operation, _)| operation)
+    }
+
+    /// The operation and diagnostics of an error from a provider call;
+    /// `None` when nothing was sent.
+    fn provider_call(&self) -> Option<(Operation, &Option<Box<Diagnostics>>)> {
         match self {
-            Error::NotSent { operation, .. }
-            | Error::OutcomeUnknown { operation, .. }
-            | Error::Transport { operation, .. }
-            | Error::Http { operation, .. }
-            | Error::Declined { operation, .. }
-            | Error::UndecodableResponse { operation, .. }
-            | Error::Authentication { operation, .. }
-            | Error::IntegrityMismatch { operation, .. } => Some(*operation),
+            Error::NotSent {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::OutcomeUnknown {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::Transport {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::Http {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::Declined {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::UndecodableResponse {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::Authentication {
+                operation,
+                diagnostics,
+                ..
+            }
+            | Error::IntegrityMismatch {
+                operation,
+                diagnostics,
+                ..
+            } => Some((*operation, diagnostics)),
             Error::InvalidInput { .. } | Error::Configuration { .. } => None,
         }
     }
@@ -477,17 +515,7 @@ impl Error {
     }
 
     fn stored_diagnostics(&self) -> Option<&Diagnostics> {
-        match self {
-            Error::NotSent { diagnostics, .. }
-            | Error::OutcomeUnknown { diagnostics, .. }
-            | Error::Transport { diagnostics, .. }
-            | Error::Http { diagnostics, .. }
-            | Error::Declined { diagnostics, .. }
-            | Error::UndecodableResponse { diagnostics, .. }
-            | Error::Authentication { diagnostics, .. }
-            | Error::IntegrityMismatch { diagnostics, .. } => diagnostics.as_deref(),
-            Error::InvalidInput { .. } | Error::Configuration { .. } => None,
-        }
+        self.provider_call()?.1.as_deref()
     }
 
     fn diagnostics_slot(&mut self) -> Option<&mut Option<Box<Diagnostics>>> {
