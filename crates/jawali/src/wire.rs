@@ -29,6 +29,8 @@ pub(crate) const PROVIDER: &str = "jawali";
 pub(crate) const LOGIN: Operation = Operation::authentication(PROVIDER, "login");
 
 impl Service {
+    /// Every service, for the sandbox to route by name.
+    #[cfg(feature = "sandbox")]
     pub(crate) const ALL: [Service; 6] = [
         Service::WalletAuthentication,
         Service::Inquiry,
@@ -69,6 +71,8 @@ impl Service {
         }
     }
 
+    /// The service named `name` on the wire, for the sandbox.
+    #[cfg(feature = "sandbox")]
     pub(crate) fn from_service_name(name: &str) -> Option<Service> {
         Service::ALL.into_iter().find(|s| s.service_name() == name)
     }

@@ -128,24 +128,49 @@ async fn tokens_with_one_wallet_renewal(
             then.status(200).json_body(json!({"access_token": "AT1"}));
         })
         .await;
-    let first = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT1"})));
-        })
-        .await;
+    let first = answering(
+        server,
+        "WALLETAUTHENTICATION",
+        success(json!({"access_token": "WT1"})),
+    )
+    .await;
     first.up_to_n_times_async(1).await;
-    let second = server
+    let second = answering(
+        server,
+        "WALLETAUTHENTICATION",
+        success(json!({"access_token": "WT2"})),
+    )
+    .await;
+    (login, first, second)
+}
+
+/// A `callWS` for `service` (a word its body includes) answered with `answer`.
+async fn answering<'a>(server: &'a MockServer, service: &str, answer: Value) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS").body_includes(service);
+            then.status(200).json_body(answer);
+        })
+        .await
+}
+
+/// As [`answering`], for the request under `wallet_token` and `ref_id` only.
+async fn answering_under<'a>(
+    server: &'a MockServer,
+    service: &str,
+    wallet_token: &str,
+    ref_id: &str,
+    answer: Value,
+) -> httpmock::Mock<'a> {
+    server
         .mock_async(|when, then| {
             when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT2"})));
+                .body_includes(service)
+                .body_includes(format!(r#""accessToken":"{wallet_token}""#))
+                .body_includes(format!(r#""refId":"{ref_id}""#));
+            then.status(200).json_body(answer);
         })
-        .await;
-    (login, first, second)
+        .await
 }
 
 fn yer(amount: &str) -> Money {
@@ -377,17 +402,12 @@ async fn balance_is_parsed_as_money() {
 async fn a_decline_keeps_code_description_and_the_arabic_message() {
     let server = MockServer::start_async().await;
     let (_login, _auth) = tokens(&server).await;
-    server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMERCEINQUIRY");
-            then.status(200).json_body(failure(
-                "-107",
-                "Voucher not found",
-                "كود الشراء غير موجود",
-            ));
-        })
-        .await;
+    answering(
+        &server,
+        "ECOMMERCEINQUIRY",
+        failure("-107", "Voucher not found", "كود الشراء غير موجود"),
+    )
+    .await;
     let error = client(&server)
         .inquire_voucher(&voucher(), &mobile())
         .await
@@ -493,30 +513,22 @@ async fn http_401_logs_in_again_re_authenticates_the_wallet_and_repeats_once() {
 async fn an_expired_wallet_token_text_re_authenticates_the_wallet_and_repeats_once() {
     let server = MockServer::start_async().await;
     let (login, auth1, auth2) = tokens_with_one_wallet_renewal(&server).await;
-    let stale = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMERCEINQUIRY")
-                .body_includes(r#""accessToken":"WT1""#)
-                .body_includes(r#""refId":"ref-000001""#);
-            then.status(200).json_body(failure(
-                "-104",
-                "Access token expired",
-                "انتهت صلاحية رمز الدخول",
-            ));
-        })
-        .await;
-    let fresh = server
-        .mock_async(|when, then| {
-            // A repeat is a new request: a fresh refId.
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMERCEINQUIRY")
-                .body_includes(r#""accessToken":"WT2""#)
-                .body_includes(r#""refId":"ref-000002""#);
-            then.status(200)
-                .json_body(voucher_answer("PENDING", json!(1500), "YER"));
-        })
-        .await;
+    let stale = answering_under(
+        &server,
+        "ECOMMERCEINQUIRY",
+        "WT1",
+        "ref-000001",
+        failure("-104", "Access token expired", "انتهت صلاحية رمز الدخول"),
+    )
+    .await;
+    let fresh = answering_under(
+        &server,
+        "ECOMMERCEINQUIRY",
+        "WT2",
+        "ref-000002",
+        voucher_answer("PENDING", json!(1500), "YER"),
+    )
+    .await;
     client(&server)
         .inquire_voucher(&voucher(), &mobile())
         .await
@@ -536,25 +548,18 @@ async fn an_expired_wallet_token_text_re_authenticates_the_wallet_and_repeats_on
 async fn a_token_rejected_twice_is_an_error_not_a_loop() {
     let server = MockServer::start_async().await;
     let (_login, _auth) = tokens(&server).await;
-    let reauth = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("WALLETAUTHENTICATION");
-            then.status(200)
-                .json_body(success(json!({"access_token": "WT2"})));
-        })
-        .await;
-    let stale = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMERCEINQUIRY");
-            then.status(200).json_body(failure(
-                "-104",
-                "Invalid access token",
-                "رمز الدخول غير صالح",
-            ));
-        })
-        .await;
+    let reauth = answering(
+        &server,
+        "WALLETAUTHENTICATION",
+        success(json!({"access_token": "WT2"})),
+    )
+    .await;
+    let stale = answering(
+        &server,
+        "ECOMMERCEINQUIRY",
+        failure("-104", "Invalid access token", "رمز الدخول غير صالح"),
+    )
+    .await;
     let error = client(&server)
         .inquire_voucher(&voucher(), &mobile())
         .await
@@ -592,21 +597,13 @@ async fn collect_refused(
 ) -> (Error, usize) {
     let server = MockServer::start_async().await;
     let (_login, _auth) = tokens(&server).await;
-    server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMERCEINQUIRY");
-            then.status(200)
-                .json_body(voucher_answer(state, amount, currency));
-        })
-        .await;
-    let cash_out = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMCASHOUT");
-            then.status(200).json_body(success(json!({})));
-        })
-        .await;
+    answering(
+        &server,
+        "ECOMMERCEINQUIRY",
+        voucher_answer(state, amount, currency),
+    )
+    .await;
+    let cash_out = answering(&server, "ECOMMCASHOUT", success(json!({}))).await;
     let error = client(&server)
         .collect("483920", "771234567", expected)
         .await
@@ -661,15 +658,12 @@ async fn an_amount_or_currency_mismatch_stops_before_the_cash_out() {
 async fn a_cash_out_answer_with_another_amount_is_an_integrity_error_of_unknown_outcome() {
     let server = MockServer::start_async().await;
     let (_login, _auth) = tokens(&server).await;
-    server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMCASHOUT");
-            then.status(200).json_body(success(
-                json!({"amount": 150, "currency": "YER", "refId": "order-1"}),
-            ));
-        })
-        .await;
+    answering(
+        &server,
+        "ECOMMCASHOUT",
+        success(json!({"amount": 150, "currency": "YER", "refId": "order-1"})),
+    )
+    .await;
     let request = CashOut {
         voucher: voucher(),
         customer_mobile: mobile(),
@@ -747,17 +741,12 @@ async fn bad_input_is_refused_before_any_request() {
 async fn a_reference_is_never_used_twice_by_one_client() {
     let server = MockServer::start_async().await;
     let (_login, _auth) = tokens(&server).await;
-    let cash_out = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMCASHOUT");
-            then.status(200).json_body(failure(
-                "-108",
-                "Voucher expired",
-                "انتهت صلاحية كود الشراء",
-            ));
-        })
-        .await;
+    let cash_out = answering(
+        &server,
+        "ECOMMCASHOUT",
+        failure("-108", "Voucher expired", "انتهت صلاحية كود الشراء"),
+    )
+    .await;
     let client = client(&server);
     let request = CashOut {
         voucher: voucher(),
@@ -1074,30 +1063,22 @@ async fn two_spellings_of_one_field_are_read_with_the_documented_precedence() {
 async fn a_cash_out_repeated_after_a_refused_token_carries_a_fresh_ref_id() {
     let server = MockServer::start_async().await;
     let _tokens = tokens_with_one_wallet_renewal(&server).await;
-    let refused = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMCASHOUT")
-                .body_includes(r#""accessToken":"WT1""#)
-                .body_includes(r#""refId":"order-1""#);
-            then.status(200).json_body(failure(
-                "-104",
-                "Invalid access token",
-                "رمز الدخول غير صالح",
-            ));
-        })
-        .await;
-    let landed = server
-        .mock_async(|when, then| {
-            when.path("/paygate/v1/ws/callWS")
-                .body_includes("ECOMMCASHOUT")
-                .body_includes(r#""accessToken":"WT2""#)
-                .body_includes(r#""refId":"ref-000001""#);
-            then.status(200).json_body(success(
-                json!({"amount": 1500, "refId": "ref-000001", "currency": "YER"}),
-            ));
-        })
-        .await;
+    let refused = answering_under(
+        &server,
+        "ECOMMCASHOUT",
+        "WT1",
+        "order-1",
+        failure("-104", "Invalid access token", "رمز الدخول غير صالح"),
+    )
+    .await;
+    let landed = answering_under(
+        &server,
+        "ECOMMCASHOUT",
+        "WT2",
+        "ref-000001",
+        success(json!({"amount": 1500, "refId": "ref-000001", "currency": "YER"})),
+    )
+    .await;
     let request = CashOut {
         voucher: voucher(),
         customer_mobile: mobile(),
