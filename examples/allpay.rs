@@ -22,7 +22,7 @@ use allpay_soap::dsig::{SigningKey, VerifyingKey};
 use allpay_soap::sandbox::AllpaySandbox;
 use allpay_soap::{AllpayClient, AllpayConfig, CashIn, CashInOrder, TerminalStatus, UserName};
 use clap::Parser;
-use examples::{env, fail, missing};
+use examples::{env, missing};
 use payments_core::{BaseUrl, Currency};
 
 #[derive(Parser)]
@@ -52,10 +52,7 @@ const REQUIRED: [&str; 5] = [
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {

@@ -22,7 +22,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::{env, fail, missing};
+use examples::{env, missing};
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
 use payments_core::{BaseUrl, Currency, Environment, Error, SecretString};
@@ -60,10 +60,7 @@ const REQUIRED: [&str; 5] = [
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use examples::{env, fail};
+use examples::env;
 use paykassma::postback::PostbackVerifier;
 use paykassma::sandbox::PaykassmaSandbox;
 use paykassma::{
@@ -78,10 +78,7 @@ async fn journaled_gateway(
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 fn real_config() -> Result<Option<PaykassmaConfig>, Box<dyn std::error::Error>> {

@@ -27,7 +27,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use clap::Parser;
-use examples::{env, fail};
+use examples::env;
 use paykassma::PostbackInbox;
 use paykassma::postback::{PostbackStatus, PostbackVerifier};
 use paykassma::sandbox::PaykassmaSandbox;
@@ -74,10 +74,7 @@ fn router(inbox: Arc<PostbackInbox>) -> Router {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

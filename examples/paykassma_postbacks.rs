@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use clap::Parser;
-use examples::{env, fail};
+use examples::env;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -112,10 +112,7 @@ impl Endpoint {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

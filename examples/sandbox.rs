@@ -31,7 +31,6 @@ use std::time::Duration;
 
 use allpay_soap::sandbox::AllpaySandbox;
 use clap::{Parser, ValueEnum};
-use examples::fail;
 use jawali::sandbox::JawaliSandbox;
 use paykassma::sandbox::PaykassmaSandbox;
 use payments_core::sandbox::{
@@ -325,10 +324,7 @@ fn inject(faults: &Faults, body: &Value) -> Result<Value, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -22,7 +22,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::{env, fail, missing};
+use examples::{env, missing};
 use payments_core::{BaseUrl, Currency, Money, SecretString};
 use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
 use tr_qr_wallet::{
@@ -66,10 +66,7 @@ const REQUIRED: [&str; 6] = [
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(error),
-    }
+    examples::finish(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

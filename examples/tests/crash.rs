@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use payments_journal::{Journal, Stage};
+use payments_journal::{Entry, Journal, Stage};
 use serde_json::{Value, json};
 
 /// An example binary built beside this test (`cargo test` builds them).
@@ -136,12 +136,7 @@ async fn crash_after_commit(
         .as_str()
         .unwrap()
         .to_owned();
-    let entries = Journal::sqlite(journal)
-        .await
-        .unwrap()
-        .entries(&scope)
-        .await
-        .unwrap();
+    let entries = journal_entries(journal, &scope).await;
     assert_eq!(entries.len(), 1, "{example}");
     assert_eq!(
         entries[0].stage,
@@ -163,12 +158,7 @@ async fn crash_after_commit(
     }
     assert!(settled, "{example}: the sweeper never settled the payment");
 
-    let entries = Journal::sqlite(journal)
-        .await
-        .unwrap()
-        .entries(&scope)
-        .await
-        .unwrap();
+    let entries = journal_entries(journal, &scope).await;
     assert_eq!(
         entries[0].stage,
         Stage::Completed,
@@ -312,6 +302,16 @@ async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() 
         .to_owned();
     let pay = ["--label", "crash-1", "--amount", "500", "--key1", &key1];
     crash_after_commit(&sandbox, "paykassma", "activate", &pay, &journal).await;
+}
+
+/// What the journal file holds for `scope`, read as a fresh process would.
+async fn journal_entries(journal: &std::path::Path, scope: &str) -> Vec<Entry> {
+    Journal::sqlite(journal)
+        .await
+        .unwrap()
+        .entries(scope)
+        .await
+        .unwrap()
 }
 
 /// A child process, killed when dropped.

@@ -7,7 +7,7 @@ use allpay_soap::dsig::VerifyingKey;
 const CERTIFICATE: &str = include_str!("fixtures/sb-allpay.cert.pem");
 
 #[test]
-fn a_certificate_is_read_like_a_public_key() {
+fn a_certificate_is_read_with_or_without_whitespace_around_it() {
     VerifyingKey::from_pem(CERTIFICATE).unwrap();
     VerifyingKey::from_pem(&format!("\n  {CERTIFICATE}\n")).unwrap();
 }
