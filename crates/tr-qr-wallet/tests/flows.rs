@@ -6,7 +6,9 @@ use std::time::Duration;
 use payments_core::sandbox::Fault;
 use payments_core::{Currency, DeclineKind, Error, Money};
 use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
-use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, Settlement, WalletCode, WalletNumber};
+use tr_qr_wallet::{
+    QrCode, QrCodeType, QrSession, QrWalletClient, Settlement, WalletCode, WalletNumber,
+};
 
 fn tl(amount: &str) -> Money {
     Money::parse(amount, Currency::TRY).unwrap()
@@ -45,6 +47,15 @@ impl World {
             .await
             .unwrap()
             .qr_code
+    }
+
+    /// The test wallet's session for a new sale of `amount`.
+    async fn begun(&self, amount: &str) -> QrSession {
+        let qr = self.qr(amount).await;
+        self.client
+            .begin(&wallet(), &qr, QrCodeType::Default)
+            .await
+            .unwrap()
     }
 }
 
@@ -100,11 +111,7 @@ async fn the_short_code_works_as_well() {
 #[tokio::test]
 async fn an_insufficient_balance_is_declined_and_nothing_moves() {
     let w = world("10", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("12.50").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("12.50").await;
     let error = w.client.complete(&session).await.unwrap_err();
     assert_eq!(
         error.decline().map(WalletCode::of),
@@ -120,11 +127,7 @@ async fn an_insufficient_balance_is_declined_and_nothing_moves() {
 #[tokio::test]
 async fn an_amount_over_the_payment_limit_is_declined() {
     let w = world("5000", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("1300").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("1300").await;
     let error = w.client.complete(&session).await.unwrap_err();
     assert_eq!(
         error.decline().map(WalletCode::of),
@@ -151,11 +154,7 @@ async fn an_unknown_wallet_is_declined_at_begin() {
 #[tokio::test]
 async fn an_expired_session_is_refused_by_the_client_before_any_request() {
     let w = world("100", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("12.50").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("12.50").await;
     w.sandbox.clock().advance(Duration::from_secs(301));
     let before = w.sandbox.counts().completes;
     let error = w.client.complete(&session).await.unwrap_err();
@@ -170,11 +169,7 @@ async fn an_expired_session_is_refused_by_the_client_before_any_request() {
 #[tokio::test]
 async fn a_second_complete_of_the_same_session_is_a_duplicate_and_debits_nothing() {
     let w = world("100", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("20").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("20").await;
     w.client.complete(&session).await.unwrap();
     let error = w.client.complete(&session).await.unwrap_err();
     // 301 to a Complete says the session was completed — maybe by this very
@@ -195,11 +190,7 @@ async fn a_second_complete_of_the_same_session_is_a_duplicate_and_debits_nothing
 #[tokio::test]
 async fn a_complete_dropped_after_commit_is_unknown_and_settling_it_does_not_debit_twice() {
     let w = world("100", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("30").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("30").await;
     w.sandbox
         .faults()
         .inject("complete", Fault::DropAfterCommit);
@@ -218,11 +209,7 @@ async fn a_complete_dropped_after_commit_is_unknown_and_settling_it_does_not_deb
 #[tokio::test]
 async fn a_complete_dropped_before_commit_is_unknown_and_settling_it_pays_once() {
     let w = world("100", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("30").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("30").await;
     w.sandbox
         .faults()
         .inject("complete", Fault::DropBeforeCommit);
@@ -283,11 +270,7 @@ async fn an_undocumented_code_after_the_debit_is_settled_as_completed_not_declin
 #[tokio::test]
 async fn a_repeat_answered_session_expired_leaves_the_payment_unknown() {
     let w = world("100", "1250").await;
-    let session = w
-        .client
-        .begin(&wallet(), &w.qr("20").await, QrCodeType::Default)
-        .await
-        .unwrap();
+    let session = w.begun("20").await;
     w.sandbox
         .faults()
         .inject("complete", Fault::DropBeforeCommit);
