@@ -151,12 +151,7 @@ async fn paykassma(faults: bool, journal: Option<&Journal>) -> Built {
 }
 
 async fn tr_qr_wallet(faults: bool, journal: Option<&Journal>) -> Built {
-    // Correlation ids of their own per run: a journal outlives the sandbox.
-    let options = tr_qr_wallet::sandbox::SandboxOptions {
-        seed: fastrand::u64(..),
-        ..tr_qr_wallet::sandbox::SandboxOptions::default()
-    };
-    let sandbox = Arc::new(QrWalletSandbox::start_with(options).await?);
+    let sandbox = Arc::new(QrWalletSandbox::start().await?);
     let wallet = WalletNumber::new("1011179271")?;
     sandbox.add_wallet(
         &wallet,

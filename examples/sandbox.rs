@@ -96,7 +96,6 @@ impl Running {
             Provider::TrQrWallet => {
                 let sandbox = QrWalletSandbox::start_with(tr_qr_wallet::sandbox::SandboxOptions {
                     port: args.port,
-                    seed: fastrand::u64(..),
                     ..tr_qr_wallet::sandbox::SandboxOptions::default()
                 })
                 .await?;

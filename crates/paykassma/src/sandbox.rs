@@ -202,7 +202,7 @@ impl PaykassmaSandbox {
     /// Plays the user paying `amount` into the wallet `identifier` (from
     /// create) in their app; returns the transaction number they get.
     pub fn customer_pays(&self, identifier: &str, amount: Money) -> TransactionNumber {
-        self.pay(identifier, amount, false, PostbackQuirks::NONE)
+        self.customer_pays_with(identifier, amount, false, PostbackQuirks::NONE)
     }
 
     /// The customer's side of a Wavepay deposit, end to end: the
@@ -249,23 +249,6 @@ impl PaykassmaSandbox {
         slow: bool,
         quirks: PostbackQuirks,
     ) -> TransactionNumber {
-        self.pay(identifier, amount, slow, quirks)
-    }
-
-    /// As [`customer_pays`](Self::customer_pays), but the payment's check is
-    /// slow: activation answers `pending`, and the deposit is credited (and
-    /// its postback sent) after [`SandboxOptions::slow_check`].
-    pub fn customer_pays_slowly(&self, identifier: &str, amount: Money) -> TransactionNumber {
-        self.pay(identifier, amount, true, PostbackQuirks::NONE)
-    }
-
-    fn pay(
-        &self,
-        identifier: &str,
-        amount: Money,
-        slow: bool,
-        quirks: PostbackQuirks,
-    ) -> TransactionNumber {
         let mut state = self.simulator.lock();
         let number = loop {
             let candidate = state.rng.u64(1_000_000_000..10_000_000_000).to_string();
@@ -285,6 +268,13 @@ impl PaykassmaSandbox {
         );
         // Ten digits: a valid `key1` by construction.
         TransactionNumber(number)
+    }
+
+    /// As [`customer_pays`](Self::customer_pays), but the payment's check is
+    /// slow: activation answers `pending`, and the deposit is credited (and
+    /// its postback sent) after [`SandboxOptions::slow_check`].
+    pub fn customer_pays_slowly(&self, identifier: &str, amount: Money) -> TransactionNumber {
+        self.customer_pays_with(identifier, amount, true, PostbackQuirks::NONE)
     }
 
     /// Every credited deposit, in order.

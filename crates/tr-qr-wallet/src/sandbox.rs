@@ -72,7 +72,9 @@ pub struct SandboxOptions {
     pub qr_ttl: Duration,
     /// Where the clock starts (default: now).
     pub start: SystemTime,
-    /// Seed for codes and ids.
+    /// Seed for codes and ids (default: random, so that correlation ids are
+    /// unique across runs, as the provider's are — a journal outlives a
+    /// sandbox; set it to replay a run).
     pub seed: u64,
     /// The loopback port to serve on (default 0: a free one).
     pub port: u16,
@@ -86,7 +88,7 @@ impl Default for SandboxOptions {
             session_ttl: Duration::from_secs(300),
             qr_ttl: Duration::from_secs(900),
             start: SystemTime::now(),
-            seed: 5,
+            seed: fastrand::u64(..),
         }
     }
 }
