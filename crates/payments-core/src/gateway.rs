@@ -578,13 +578,19 @@ pub async fn pay_within<G: Gateway + ?Sized>(
 }
 
 /// The commit operation of `gateway`, as deadline errors name it.
-fn commit_operation<G: Gateway + ?Sized>(gateway: &G) -> crate::Operation {
+pub fn commit_operation<G: Gateway + ?Sized>(gateway: &G) -> crate::Operation {
     crate::Operation::money_moving(gateway.provider(), "commit")
 }
 
 /// Prepares `order` within `deadline` (nothing can move yet: past it, a
-/// timed-out [`Error::Transport`]); the prepared payment and the time left.
-async fn prepare_within<G: Gateway + ?Sized>(
+/// timed-out [`Error::Transport`]); the prepared payment and the time left
+/// — the first half of [`pay_within`], for flows that must act between
+/// prepare and commit (a journal writing the payment down).
+///
+/// # Errors
+///
+/// What prepare fails with; the timed-out [`Error::Transport`].
+pub async fn prepare_within<G: Gateway + ?Sized>(
     gateway: &G,
     order: G::Order,
     deadline: Duration,

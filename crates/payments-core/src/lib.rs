@@ -30,7 +30,7 @@
 //! | level | what | promise |
 //! |---|---|---|
 //! | merchant API | [`Money`], [`Currency`], [`Error`], [`Decline`] and [`Diagnostics`], [`MerchantReference`], [`SecretString`], [`Environment`]/[`BaseUrl`], [`Gateway`], [`pay`]/[`settle`]/[`pay_within`], [`Checkout`]/[`Payable`], [`StatusLookup`], [`PaymentOutcome`]/[`PaymentStatus`] — re-exported by every provider crate | semver-bound |
-//! | provider-crate API | [`http`] ([`HttpClient`](http::HttpClient), [`Request`](http::Request), [`RetryPolicy`](http::RetryPolicy)), [`token`], [`wire`], [`operation`](mod@operation), [`clock`], [`secret`], [`gateway::settle_by`], [`reference`](mod@reference) generators: what a crate for a new provider builds on | documented and semver-bound: the four provider crates use nothing else |
+//! | provider-crate API | [`http`] ([`HttpClient`](http::HttpClient), [`Request`](http::Request), [`RetryPolicy`](http::RetryPolicy)), [`token`], [`wire`], [`operation`](mod@operation), [`clock`], [`secret`], [`gateway::settle_by`], [`gateway::prepare_within`], [`gateway::commit_operation`], [`reference`](mod@reference) generators: what a crate for a new provider builds on | documented and semver-bound: the four provider crates use nothing else |
 //! | test tooling | `sandbox` (feature `sandbox`), `testkit` (feature `testkit`) | feature-gated; may change with the simulators they serve |
 //!
 //! Items not listed are reached only through these modules; there is no

@@ -1,10 +1,11 @@
 //! [`Journaled`]: `pay` with the journal, and the sweeper that settles what
 //! a crash, a deploy or a dropped request left open.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use payments_core::gateway::{
-    DEFAULT_PAY_DEADLINE, DurableGateway, commit_and_settle_within, deadline_before_commit, within,
+    DEFAULT_PAY_DEADLINE, DurableGateway, commit_and_settle_within, commit_operation,
+    prepare_within,
 };
 use payments_core::{Error, Operation, PaymentOutcome, PaymentStatus, Result};
 
@@ -124,36 +125,29 @@ impl<G: DurableGateway> Journaled<G> {
     /// and a sweep settles it again.
     pub async fn pay(&self, order: G::Order) -> Result<PaymentOutcome> {
         let gateway = &self.gateway;
-        let provider = gateway.provider();
-        let started = Instant::now();
-        let deadline = self.deadline;
-        let prepared = within(deadline, gateway.prepare(order), || {
-            deadline_before_commit(commit_operation(provider), deadline)
-        })
-        .await?;
+        let (prepared, left) = prepare_within(gateway, order, self.deadline).await?;
         let reference = gateway.reference(&prepared).clone();
         let scope = self.scope.as_str();
         let _in_flight = self.journal.in_flight(scope, reference.as_str());
         let saved = gateway.save_prepared(&prepared)?;
         // Held until the payment's deadline, and a sweep's lease more: no
         // sweeper elsewhere takes it while this process may still settle it.
-        let lease = deadline.saturating_add(self.sweep_lease);
+        let lease = self.deadline.saturating_add(self.sweep_lease);
         self.journal
             .insert_prepared(scope, &reference, &saved, lease)
             .await
-            .map_err(|e| not_journaled(provider, &e))?;
+            .map_err(|e| not_journaled(commit_operation(gateway), &e))?;
         let committing = self
             .journal
             .mark_committing(scope, &reference, lease)
             .await
-            .map_err(|e| not_journaled(provider, &e))?;
+            .map_err(|e| not_journaled(commit_operation(gateway), &e))?;
         if !committing {
             return Err(not_journaled(
-                provider,
+                commit_operation(gateway),
                 &"the entry was closed as abandoned before its commit started",
             ));
         }
-        let left = deadline.saturating_sub(started.elapsed());
         let result = commit_and_settle_within(gateway, &prepared, left).await;
         self.record(scope, reference.as_str(), &result).await;
         result
@@ -252,14 +246,10 @@ impl<G: DurableGateway> Journaled<G> {
     }
 }
 
-fn commit_operation(provider: &'static str) -> Operation {
-    Operation::money_moving(provider, "commit")
-}
-
 /// The journal could not write the payment down: it is not committed.
-fn not_journaled(provider: &'static str, error: &dyn std::fmt::Display) -> Error {
+fn not_journaled(operation: Operation, error: &dyn std::fmt::Display) -> Error {
     Error::NotSent {
-        operation: commit_operation(provider),
+        operation,
         reason: format!(
             "the journal could not write the payment down, so it was not committed: {error}"
         ),
