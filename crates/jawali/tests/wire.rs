@@ -173,6 +173,17 @@ async fn answering_under<'a>(
         .await
 }
 
+/// A cash-out of the test voucher for `amount` YER under `reference`.
+fn cash_out_request(amount: &str, reference: &str) -> CashOut {
+    CashOut {
+        voucher: voucher(),
+        customer_mobile: mobile(),
+        amount: yer(amount),
+        reference: MerchantReference::new(reference, &jawali::REF_ID_RULES).unwrap(),
+        purpose: None,
+    }
+}
+
 fn yer(amount: &str) -> Money {
     Money::parse(amount, Currency::YER).unwrap()
 }
@@ -258,13 +269,7 @@ async fn cash_out_writes_the_amount_exactly_and_parses_the_receipt() {
             })));
         })
         .await;
-    let request = CashOut {
-        voucher: voucher(),
-        customer_mobile: mobile(),
-        amount: yer("1500.50"),
-        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
-        purpose: None,
-    };
+    let request = cash_out_request("1500.50", "order-1");
     let receipt = client(&server).cash_out(&request).await.unwrap();
     cash_out.assert_async().await;
     assert_eq!(receipt.amount, yer("1500.5"));
@@ -697,13 +702,7 @@ async fn a_cash_out_timeout_names_the_corr_id_and_the_reference() {
                 .json_body(success(json!({})));
         })
         .await;
-    let request = CashOut {
-        voucher: voucher(),
-        customer_mobile: mobile(),
-        amount: yer("1500"),
-        reference: MerchantReference::new("order-9", &jawali::REF_ID_RULES).unwrap(),
-        purpose: None,
-    };
+    let request = cash_out_request("1500", "order-9");
     let error = client(&server).cash_out(&request).await.unwrap_err();
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
     let diagnostics = error.diagnostics();
@@ -748,13 +747,7 @@ async fn a_reference_is_never_used_twice_by_one_client() {
     )
     .await;
     let client = client(&server);
-    let request = CashOut {
-        voucher: voucher(),
-        customer_mobile: mobile(),
-        amount: yer("1500"),
-        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
-        purpose: None,
-    };
+    let request = cash_out_request("1500", "order-1");
     let first = client.cash_out(&request).await.unwrap_err();
     assert!(matches!(first, Error::OutcomeUnknown { .. }), "{first:?}");
     assert_eq!(first.provider_decline().unwrap().kind, DeclineKind::Expired);
@@ -850,13 +843,7 @@ async fn a_cash_out_answered_by_a_gateway_error_is_an_unknown_outcome_sent_once(
             then.status(502).body("<html>Bad Gateway</html>");
         })
         .await;
-    let request = CashOut {
-        voucher: voucher(),
-        customer_mobile: mobile(),
-        amount: yer("1500"),
-        reference: MerchantReference::new("order-9", &jawali::REF_ID_RULES).unwrap(),
-        purpose: None,
-    };
+    let request = cash_out_request("1500", "order-9");
     let error = client(&server).cash_out(&request).await.unwrap_err();
     assert!(
         matches!(&error, Error::OutcomeUnknown { reference: Some(r), .. } if r == "order-9"),
@@ -935,13 +922,7 @@ async fn the_cash_out_answers_own_status_is_read() {
                 })));
             })
             .await;
-        let request = CashOut {
-            voucher: voucher(),
-            customer_mobile: mobile(),
-            amount: yer("1500"),
-            reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
-            purpose: None,
-        };
+        let request = cash_out_request("1500", "order-1");
         let error = client(&server).cash_out(&request).await.unwrap_err();
         if expect_unknown {
             assert!(
@@ -1079,13 +1060,7 @@ async fn a_cash_out_repeated_after_a_refused_token_carries_a_fresh_ref_id() {
         success(json!({"amount": 1500, "refId": "ref-000001", "currency": "YER"})),
     )
     .await;
-    let request = CashOut {
-        voucher: voucher(),
-        customer_mobile: mobile(),
-        amount: yer("1500"),
-        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
-        purpose: None,
-    };
+    let request = cash_out_request("1500", "order-1");
     let receipt = client(&server).cash_out(&request).await.unwrap();
     assert_eq!(
         receipt.reference.as_str(),
