@@ -670,11 +670,8 @@ async fn a_cash_out_answer_with_another_amount_is_an_integrity_error_of_unknown_
     )
     .await;
     let request = CashOut {
-        voucher: voucher(),
-        customer_mobile: mobile(),
-        amount: yer("1500"),
-        reference: MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap(),
         purpose: Some("Invoice 7".into()),
+        ..cash_out_request("1500", "order-1")
     };
     let error = client(&server).cash_out(&request).await.unwrap_err();
     assert!(
