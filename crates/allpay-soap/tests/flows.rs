@@ -15,6 +15,16 @@ fn kzt(amount: &str) -> Money {
     Money::parse(amount, Currency::KZT).unwrap()
 }
 
+/// A sandbox whose terminal payments stay `PENDING` for `polls` repeats.
+async fn pending_for(polls: u32) -> AllpaySandbox {
+    AllpaySandbox::start_with(SandboxOptions {
+        pending_polls: polls,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
 fn client(sandbox: &AllpaySandbox) -> AllpayClient {
     let mut config = sandbox.config();
     config.http.timeouts.total = Duration::from_millis(800);
@@ -63,12 +73,7 @@ async fn echo_and_check_users_round_trip_signed() {
 
 #[tokio::test]
 async fn a_terminal_payment_stays_pending_until_repeated_then_completes_once() {
-    let sandbox = AllpaySandbox::start_with(SandboxOptions {
-        pending_polls: 2,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = pending_for(2).await;
     let client = client(&sandbox);
     let payment = cash_in(&client, "77011234567", "1500");
     assert_eq!(
@@ -106,12 +111,7 @@ async fn a_terminal_payment_to_an_unknown_customer_is_declined_with_a_reason() {
 
 #[tokio::test]
 async fn network_errors_and_http_500_count_as_pending_and_the_same_guid_settles_it() {
-    let sandbox = AllpaySandbox::start_with(SandboxOptions {
-        pending_polls: 0,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = pending_for(0).await;
     let client = client(&sandbox);
     // The first attempt completes on Allpay's side, but the answer is lost;
     // the second meets a gateway error.
@@ -131,12 +131,7 @@ async fn network_errors_and_http_500_count_as_pending_and_the_same_guid_settles_
 
 #[tokio::test]
 async fn a_payment_still_pending_when_the_schedule_ends_is_an_unknown_outcome_with_its_guid() {
-    let sandbox = AllpaySandbox::start_with(SandboxOptions {
-        pending_polls: 100,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = pending_for(100).await;
     let client = client(&sandbox);
     let payment = cash_in(&client, "77011234567", "5");
     let error = client.drive_cash_in_payment(&payment).await.unwrap_err();
@@ -433,12 +428,7 @@ async fn the_sandbox_refuses_an_unquoted_soap_action() {
 /// the payment is unknown with its GUID, never declined.
 #[tokio::test]
 async fn the_drive_past_its_deadline_is_unknown_with_its_guid() {
-    let sandbox = AllpaySandbox::start_with(SandboxOptions {
-        pending_polls: 1000,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = pending_for(1000).await;
     let mut config = sandbox.config();
     config.terminal_schedule =
         RetryPolicy::new(1000, Duration::from_millis(5), Duration::from_millis(10));
