@@ -173,39 +173,33 @@ impl<G: DurableGateway> Journaled<G> {
     /// payment that cannot be settled yet is counted in
     /// [`SweepReport::still_open`], not an error.
     pub async fn settle_pending(&self, limit: usize) -> Result<SweepReport, JournalError> {
-        let provider = self.scope.as_str();
+        let scope = self.scope.as_str();
         let mut report = SweepReport {
-            abandoned: self.journal.abandon_stale(provider).await?,
+            abandoned: self.journal.abandon_stale(scope).await?,
             ..SweepReport::default()
         };
         let claimed = self
             .journal
-            .claim_open(provider, limit, self.sweep_lease)
+            .claim_open(scope, limit, self.sweep_lease)
             .await?;
         report.claimed = claimed.len();
         for (entry, _in_flight) in claimed {
             let stage = match self.gateway.restore_prepared(&entry.prepared) {
                 Ok(prepared) => {
                     let result = payments_core::settle(&self.gateway, &prepared).await;
-                    self.record(provider, &entry.reference, &result).await
+                    self.record(scope, &entry.reference, &result).await
                 }
                 // Unreadable is not "did not happen": it stays open, for a
                 // person (or a fixed SDK) to settle.
                 Err(error) => {
-                    tracing::error!(provider, reference = %entry.reference, %error, "a journaled payment cannot be restored");
+                    tracing::error!(scope, reference = %entry.reference, %error, "a journaled payment cannot be restored");
                     let detail = format!("cannot be restored: {error}");
                     if let Err(error) = self
                         .journal
-                        .record(
-                            provider,
-                            &entry.reference,
-                            Stage::Unknown,
-                            None,
-                            Some(&detail),
-                        )
+                        .record(scope, &entry.reference, Stage::Unknown, None, Some(&detail))
                         .await
                     {
-                        tracing::error!(provider, reference = %entry.reference, %error, "the journal could not record it");
+                        tracing::error!(scope, reference = %entry.reference, %error, "the journal could not record it");
                     }
                     Stage::Unknown
                 }
@@ -218,28 +212,23 @@ impl<G: DurableGateway> Journaled<G> {
             }
         }
         if report.claimed > 0 || report.abandoned > 0 {
-            tracing::info!(provider, ?report, "journal sweep");
+            tracing::info!(scope, ?report, "journal sweep");
         }
         Ok(report)
     }
 
     /// Records `result` for the payment; the stage written.
-    async fn record(
-        &self,
-        provider: &str,
-        reference: &str,
-        result: &Result<PaymentOutcome>,
-    ) -> Stage {
+    async fn record(&self, scope: &str, reference: &str, result: &Result<PaymentOutcome>) -> Stage {
         let (stage, outcome, detail) = match result {
             Ok(outcome) => (stage_of(&outcome.status), Some(outcome), None),
             Err(error) => (stage_of_error(error), None, Some(error.to_string())),
         };
         if let Err(error) = self
             .journal
-            .record(provider, reference, stage, outcome, detail.as_deref())
+            .record(scope, reference, stage, outcome, detail.as_deref())
             .await
         {
-            tracing::error!(provider, reference, %stage, %error, "the journal could not record the payment's outcome; a sweep settles it again");
+            tracing::error!(scope, reference, %stage, %error, "the journal could not record the payment's outcome; a sweep settles it again");
             return Stage::Unknown;
         }
         stage
