@@ -114,19 +114,25 @@ fn completed(reference: &MerchantReference) -> PaymentOutcome {
 }
 
 /// Runs `payments.pay(order)` — whose commit hangs — until its entry is
-/// `committing`, then drops it, as a client that went away drops it.
+/// `committing` and its commit reached the provider, then drops it, as a
+/// client that went away drops it.
 async fn drop_while_committing(payments: &Journaled<Fake>, journal: &Journal, order: &str) {
     let scope = payments.scope().to_owned();
+    let commits = Arc::clone(&payments.gateway().commits);
+    let before = commits.load(Ordering::SeqCst);
     let watch = async {
         for _ in 0..1000 {
-            if let Some(entry) = journal.entry(&scope, order).await.unwrap()
+            // The entry is written before the commit starts: wait for both,
+            // or the payment might be dropped before its commit was sent.
+            if commits.load(Ordering::SeqCst) > before
+                && let Some(entry) = journal.entry(&scope, order).await.unwrap()
                 && entry.stage == Stage::Committing
             {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("{order} never reached committing");
+        panic!("{order} never reached its commit");
     };
     tokio::select! {
         _ = payments.pay(order.to_owned()) => panic!("the commit hangs: pay cannot finish"),
