@@ -17,10 +17,14 @@
 //!   hermetic interop test (`tests/fixtures/xmlsec1/`).
 //! - `cargo xtask referee` — validates every Allpay request snapshot against
 //!   the crate's XSD with lxml and parses it with zeep (a virtualenv under `target/`).
+//! - `cargo xtask footprint [--no-build]` — per published crate, the crates it
+//!   pulls and its clean release build time, next to a bare reqwest +
+//!   serde_json hello-world (the table in BENCHMARKS.md).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod codegen;
 mod dsig_fixtures;
+mod footprint;
 mod standalone;
 
 use std::env;
@@ -60,9 +64,10 @@ fn main() -> ExitCode {
         Some("faults") => faults(&args[1..]),
         Some("dsig-fixtures") => dsig_fixtures::generate(&root()),
         Some("standalone") => standalone::run(&root()),
+        Some("footprint") => footprint::report(&root(), !args.iter().any(|a| a == "--no-build")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build]>"
             );
             return ExitCode::from(2);
         }
@@ -106,6 +111,9 @@ fn ci() -> Result {
         docsrs,
     )?;
     step("dependency rules", deps)?;
+    step("footprint: crate budgets and TLS provider features", || {
+        footprint::check(&root())
+    })?;
     step("licenses, bans and sources (cargo deny)", || {
         cargo(&["deny", "check", "licenses", "bans", "sources"], &[])
             .map_err(|e| format!("{e} (install it with `cargo install --locked cargo-deny`)"))

@@ -16,8 +16,7 @@ use payments_core::{
     ProviderReference, Result, SecretString,
 };
 use serde::Serialize;
-use time::OffsetDateTime;
-use time::macros::{format_description, offset};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::config::{ClientDateFormat, JawaliConfig, TEST_BASE_URL};
 use crate::model::{
@@ -355,10 +354,7 @@ impl JawaliClient {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis())
                 .to_string(),
-            ClientDateFormat::Compact => OffsetDateTime::from(now)
-                .to_offset(offset!(+3))
-                .format(format_description!("[year][month][day][hour][minute]"))
-                .unwrap_or_default(),
+            ClientDateFormat::Compact => compact_minute(OffsetDateTime::from(now)),
         }
     }
 
@@ -786,10 +782,9 @@ impl JawaliClient {
         }
         let service = Service::Statement;
         let operation = service.operation();
-        let format = format_description!("[year]-[month]-[day]");
         let (from, to) = (
-            from.format(format).map_err(|e| Error::invalid("from", e))?,
-            to.format(format).map_err(|e| Error::invalid("to", e))?,
+            iso_date(from).ok_or_else(|| Error::invalid("from", "the year is not four digits"))?,
+            iso_date(to).ok_or_else(|| Error::invalid("to", "the year is not four digits"))?,
         );
         self.call(
             service,
@@ -984,4 +979,67 @@ fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Cur
         source: None,
         diagnostics: None,
     })
+}
+
+/// Yemen's clock (UTC+3, no daylight saving), in which Jawali reads its
+/// compact `clientDate`.
+const YEMEN: UtcOffset = match UtcOffset::from_hms(3, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// `YYYYMMDDhhmm` in Yemen's time; empty past year 9999 (as the wire can
+/// carry no more digits).
+fn compact_minute(at: OffsetDateTime) -> String {
+    let at = at.to_offset(YEMEN);
+    match iso_date(at.date()) {
+        Some(_) => format!(
+            "{:04}{:02}{:02}{:02}{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        ),
+        None => String::new(),
+    }
+}
+
+/// `YYYY-MM-DD`, or `None` for a year outside 0000–9999.
+fn iso_date(date: Date) -> Option<String> {
+    (0..=9999).contains(&date.year()).then(|| {
+        format!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use time::{Date, Month, PrimitiveDateTime, Time};
+
+    use super::{compact_minute, iso_date};
+
+    #[test]
+    fn dates_are_written_with_padded_fields_and_four_digit_years_only() {
+        let date = |y, m, d| Date::from_calendar_date(y, m, d).unwrap();
+        assert_eq!(
+            iso_date(date(2026, Month::March, 5)).as_deref(),
+            Some("2026-03-05")
+        );
+        assert_eq!(
+            iso_date(date(999, Month::December, 31)).as_deref(),
+            Some("0999-12-31")
+        );
+        assert_eq!(iso_date(date(-1, Month::January, 1)), None);
+        let late_evening = PrimitiveDateTime::new(
+            date(2026, Month::December, 31),
+            Time::from_hms(22, 7, 0).unwrap(),
+        );
+        // 22:07 UTC is 01:07 the next day (and year) in Yemen.
+        assert_eq!(compact_minute(late_evening.assume_utc()), "202701010107");
+    }
 }

@@ -129,12 +129,14 @@ fn bench(c: &mut Criterion) {
     });
 
     let dir = tempfile::tempdir().unwrap();
+    #[allow(unused_mut)] // pushed to with the postgres feature
     let mut journals = vec![(
         "sqlite",
         runtime
             .block_on(Journal::sqlite(dir.path().join("bench.db")))
             .unwrap(),
     )];
+    #[cfg(feature = "postgres")]
     match std::env::var("PAYMENTS_JOURNAL_POSTGRES_URL") {
         Ok(url) => journals.push((
             "postgres",
@@ -146,6 +148,13 @@ fn bench(c: &mut Criterion) {
                 eprintln!("postgres: skipped (set PAYMENTS_JOURNAL_POSTGRES_URL to measure it)");
             }
         }
+    }
+    #[cfg(not(feature = "postgres"))]
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "postgres: skipped (build with --features postgres and set PAYMENTS_JOURNAL_POSTGRES_URL to measure it)"
+        );
     }
     for (name, journal) in journals {
         let payments = Arc::new(Journaled::new(Instant_, journal));

@@ -254,12 +254,14 @@ impl HttpClient {
     ///
     /// # Errors
     ///
-    /// [`Error::Configuration`] if the TLS stack cannot be set up or the user agent is not a header value.
+    /// [`Error::Configuration`] if the TLS stack cannot be set up (no crypto
+    /// provider: see [`tls`](super::tls)) or the user agent is not a header value.
     pub fn new(user_agent: &str, config: HttpConfig, scrubber: Scrubber) -> Result<Self> {
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
             .timeout(config.timeouts.total)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        let client = super::tls::configure(builder)?
             .build()
             .map_err(|e| Error::configuration(format_args!("HTTP client: {e}")))?;
         Self::with_client(client, user_agent, config, scrubber)

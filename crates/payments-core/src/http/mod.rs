@@ -8,6 +8,7 @@
 mod base_url;
 mod client;
 mod retry;
+pub mod tls;
 
 pub use base_url::{BaseUrl, Environment};
 pub use client::{HttpClient, HttpConfig, RawResponse, Request, Timeouts, describe_json_failure};
