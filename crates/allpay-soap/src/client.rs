@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::HeaderValue;
 use payments_core::clock::{Clock, SystemClock};
 use payments_core::gateway::{Attempt, deadline_passed, settle_by, within};
-use payments_core::http::{HttpClient, Request};
+use payments_core::http::{HttpClient, RawResponse, Request};
 use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences};
 use payments_core::secret::Scrubber;
 use payments_core::{
@@ -286,38 +286,44 @@ impl AllpayClient {
         prepared: &Prepared,
         diagnostics: &mut Diagnostics,
     ) -> Result<A::Response> {
-        let operation = prepared.operation;
-        // Quoted, as SOAP 1.1 §6.1.1 and WS-I Basic Profile R1109 require:
-        // JAX-WS servers match the quoted form.
-        let action = HeaderValue::try_from(format!("\"{}\"", prepared.action))
-            .map_err(|_| Error::configuration("SOAPAction is not a header value"))?;
-        let request = Request::post(prepared.url.clone())
-            .header(http::HeaderName::from_static("soapaction"), action)
-            .body(
-                HeaderValue::from_static("text/xml; charset=utf-8"),
-                prepared.xml.clone(),
-            );
-        let reference = prepared.reference.as_deref();
+        let request = soap_request(prepared)?;
         let response = self
             .inner
             .http
-            .execute_noting(operation, reference, &request, diagnostics)
+            .execute_noting(
+                prepared.operation,
+                prepared.reference.as_deref(),
+                &request,
+                diagnostics,
+            )
             .await?;
+        self.read_answer::<A>(prepared, &response)
+    }
+
+    /// What the answer to `prepared` says: its response, verified, or the
+    /// error it is.
+    pub(crate) fn read_answer<A: Answer>(
+        &self,
+        prepared: &Prepared,
+        response: &RawResponse,
+    ) -> Result<A::Response> {
+        let operation = prepared.operation;
+        let reference = prepared.reference.as_deref();
         let looks_like_xml = response.body.trim_ascii_start().first() == Some(&b'<');
         // SOAP 1.1 answers a Fault with HTTP 500.
         if !(response.is_success() || (response.status == 500 && looks_like_xml)) {
             return Err(self
                 .inner
                 .http
-                .unexpected_status(operation, reference, &response));
+                .unexpected_status(operation, reference, response));
         }
         let text = std::str::from_utf8(&response.body).map_err(|e| {
             self.inner
                 .http
-                .undecodable(operation, "not UTF-8", &response, Some(Box::new(e)))
+                .undecodable(operation, "not UTF-8", response, Some(Box::new(e)))
         })?;
         let body: A = soap::read(text)
-            .map_err(|e| self.inner.http.undecodable(operation, e, &response, None))?;
+            .map_err(|e| self.inner.http.undecodable(operation, e, response, None))?;
         let (answer, fault) = body.split();
         // Whether the answer is Allpay's own word: signed and verified, or
         // verification was turned off by the merchant.
@@ -365,13 +371,13 @@ impl AllpayClient {
             (None, None) => Err(self.inner.http.undecodable(
                 operation,
                 NEITHER_ANSWER_NOR_FAULT,
-                &response,
+                response,
                 None,
             )),
             (Some(_), Some(_)) => Err(self.inner.http.undecodable(
                 operation,
                 "both a response and a Fault",
-                &response,
+                response,
                 None,
             )),
         }
@@ -406,6 +412,13 @@ impl AllpayClient {
     /// A decline (a Fault, or a header status other than 0); transport,
     /// signature and decoding errors.
     pub async fn check_user(&self, user: &UserName) -> Result<Option<UserInfo>> {
+        let prepared = self.prepare_check_user(user)?;
+        self.send::<cash_in::CheckUserResponseBody, _>(&prepared, read_check_user)
+            .await
+    }
+
+    /// `checkUser`'s request, written and signed.
+    pub(crate) fn prepare_check_user(&self, user: &UserName) -> Result<Prepared> {
         let body = cash_in::CheckUserBody {
             operation: cash_in::CheckUser {
                 request: g::CheckUserRequest {
@@ -414,13 +427,7 @@ impl AllpayClient {
                 },
             },
         };
-        let prepared = self.prepare(CHECK_USER, false, "checkUser", body, None)?;
-        self.send::<cash_in::CheckUserResponseBody, _>(&prepared, |answer| {
-            let answer = answer.result;
-            header_ok(CHECK_USER, &answer.header)?;
-            Ok(answer.basic_user_info.map(user_info))
-        })
-        .await
+        self.prepare(CHECK_USER, false, "checkUser", body, None)
     }
 
     /// `checkUserAndValidateCashIn`: as [`check_user`](Self::check_user), and
@@ -631,14 +638,11 @@ impl AllpayClient {
         guid: &MerchantReference,
         transaction_id: i64,
     ) -> Result<Transaction> {
-        let request = g::TransactionActionRequest {
-            header: self.header(),
-            guid: guid.as_str().to_owned(),
-            transaction_id,
-        };
         if decline {
             let body = tm::DeclineTransactionBody {
-                operation: tm::DeclineTransaction { request },
+                operation: tm::DeclineTransaction {
+                    request: self.action_request(guid, transaction_id),
+                },
             };
             let prepared = self.prepare(
                 operation,
@@ -652,21 +656,45 @@ impl AllpayClient {
             })
             .await
         } else {
-            let body = tm::CompleteTransactionBody {
-                operation: tm::CompleteTransaction { request },
-            };
-            let prepared = self.prepare(
-                operation,
-                true,
-                "completeTransaction",
-                body,
-                Some(guid.as_str()),
-            )?;
+            let prepared = self.prepare_complete(guid, transaction_id)?;
             self.send::<tm::CompleteTransactionResponseBody, _>(&prepared, |answer| {
                 read_action(operation, guid, answer.result)
             })
             .await
         }
+    }
+
+    /// The request of a complete or decline of `transaction_id`.
+    fn action_request(
+        &self,
+        guid: &MerchantReference,
+        transaction_id: i64,
+    ) -> g::TransactionActionRequest {
+        g::TransactionActionRequest {
+            header: self.header(),
+            guid: guid.as_str().to_owned(),
+            transaction_id,
+        }
+    }
+
+    /// `completeTransaction`'s request, written and signed.
+    pub(crate) fn prepare_complete(
+        &self,
+        guid: &MerchantReference,
+        transaction_id: i64,
+    ) -> Result<Prepared> {
+        let body = tm::CompleteTransactionBody {
+            operation: tm::CompleteTransaction {
+                request: self.action_request(guid, transaction_id),
+            },
+        };
+        self.prepare(
+            COMPLETE,
+            true,
+            "completeTransaction",
+            body,
+            Some(guid.as_str()),
+        )
     }
 
     /// `completeTransaction`: phase two; the blocked money moves.
@@ -779,6 +807,27 @@ impl AllpayClient {
 const NEITHER_ANSWER_NOR_FAULT: &str =
     "neither the operation's response nor a Fault in the Body (wrong namespace or operation?)";
 
+/// The HTTP request that sends `prepared`.
+pub(crate) fn soap_request(prepared: &Prepared) -> Result<Request> {
+    // Quoted, as SOAP 1.1 §6.1.1 and WS-I Basic Profile R1109 require:
+    // JAX-WS servers match the quoted form.
+    let action = HeaderValue::try_from(format!("\"{}\"", prepared.action))
+        .map_err(|_| Error::configuration("SOAPAction is not a header value"))?;
+    Ok(Request::post(prepared.url.clone())
+        .header(http::HeaderName::from_static("soapaction"), action)
+        .body(
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+            prepared.xml.clone(),
+        ))
+}
+
+/// A `checkUser` answer: the customer, if there is one.
+pub(crate) fn read_check_user(answer: cash_in::CheckUserResponse) -> Result<Option<UserInfo>> {
+    let answer = answer.result;
+    header_ok(CHECK_USER, &answer.header)?;
+    Ok(answer.basic_user_info.map(user_info))
+}
+
 fn signature_error(operation: Operation, error: &SignatureError) -> Error {
     Error::mismatch(
         operation,
@@ -805,7 +854,7 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
 
 /// The transaction in a two-phase answer (create, complete, decline) for
 /// `guid`, once its header says it is final.
-fn read_action(
+pub(crate) fn read_action(
     operation: Operation,
     guid: &MerchantReference,
     answer: g::TransactionResponse,

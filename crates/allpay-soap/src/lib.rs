@@ -123,6 +123,8 @@
 )]
 
 mod client;
+#[doc(hidden)]
+pub mod codec;
 mod config;
 pub mod dsig;
 mod gateway;

@@ -358,6 +358,27 @@ impl JawaliClient {
         }
     }
 
+    /// A merchant-domain `callWS` request — the wallet credentials and the
+    /// operation's `fields` — and its fresh `corrID`.
+    pub(crate) fn wallet_request<F: Serialize>(
+        &self,
+        service: Service,
+        access: &SecretString,
+        wallet: &SecretString,
+        fields: &F,
+    ) -> Result<(Request, String)> {
+        let config = &self.inner.config;
+        let body = wire::WalletCall {
+            credentials: wire::WalletCredentials {
+                agent_wallet: &config.agent_wallet,
+                password: config.wallet_password.expose_secret(),
+                access_token: wallet.expose_secret(),
+            },
+            fields,
+        };
+        self.ws_request(service, access, &body)
+    }
+
     /// A `callWS` request and its fresh `corrID`.
     fn ws_request<B: Serialize>(
         &self,
@@ -382,7 +403,7 @@ impl JawaliClient {
         Ok((request, corr_id))
     }
 
-    fn envelope(
+    pub(crate) fn envelope(
         &self,
         operation: payments_core::Operation,
         reference: Option<&str>,
@@ -421,15 +442,7 @@ impl JawaliClient {
             let wallet = self.wallet_token().await?;
             let (fields, reference) = fields()?;
             let reference = reference.as_deref();
-            let body = wire::WalletCall {
-                credentials: wire::WalletCredentials {
-                    agent_wallet: &self.inner.config.agent_wallet,
-                    password: self.inner.config.wallet_password.expose_secret(),
-                    access_token: wallet.expose_secret(),
-                },
-                fields: &fields,
-            };
-            let (request, corr_id) = self.ws_request(service, &access, &body)?;
+            let (request, corr_id) = self.wallet_request(service, &access, &wallet, &fields)?;
             let mut diagnostics = Diagnostics::new().with_correlation_id(corr_id);
             let response = self
                 .inner
@@ -487,40 +500,55 @@ impl JawaliClient {
         voucher: &VoucherCode,
         customer_mobile: &MobileNumber,
     ) -> Result<Voucher> {
-        let service = Service::Inquiry;
-        let operation = service.operation();
-        let config = &self.inner.config;
         self.call(
-            service,
+            Service::Inquiry,
             || {
                 let reference = self.new_reference()?;
-                let fields = wire::InquiryFields {
-                    voucher: voucher.as_str(),
-                    receiver_mobile: customer_mobile.as_str(),
-                    ref_id: reference.to_string().into(),
-                    purpose: &config.default_purpose,
-                };
+                let fields = self.inquiry_fields(voucher, customer_mobile, &reference);
                 Ok((fields, Some(reference.to_string())))
             },
-            |envelope| {
-                if !envelope.status.is_success() {
-                    return Err(decline(operation, &envelope.status));
-                }
-                let answer: wire::InquiryAnswer = self.parse_body(operation, &envelope)?;
-                let currency = parse_currency(operation, &answer.txncurrency)?;
-                let amount = money(operation, "txnamount", answer.txnamount, currency)?;
-                Ok(Voucher {
-                    code: voucher.clone(),
-                    state: VoucherState::from_wire(&answer.state),
-                    amount,
-                    issuer_reference: answer.issuer_trx_ref.map(ProviderReference::new),
-                    receiver_mobile: answer.receiver_mobile,
-                    sender_mobile: answer.sender_mobile,
-                    date: answer.trx_date,
-                })
-            },
+            |envelope| self.read_inquiry(voucher, &envelope),
         )
         .await
+    }
+
+    /// The fields of an inquiry about `voucher` under `reference`.
+    pub(crate) fn inquiry_fields<'a>(
+        &'a self,
+        voucher: &'a VoucherCode,
+        customer_mobile: &'a MobileNumber,
+        reference: &MerchantReference,
+    ) -> wire::InquiryFields<'a> {
+        wire::InquiryFields {
+            voucher: voucher.as_str(),
+            receiver_mobile: customer_mobile.as_str(),
+            ref_id: reference.to_string().into(),
+            purpose: &self.inner.config.default_purpose,
+        }
+    }
+
+    /// What an inquiry's answer says about `voucher`.
+    pub(crate) fn read_inquiry(
+        &self,
+        voucher: &VoucherCode,
+        envelope: &ResponseEnvelope,
+    ) -> Result<Voucher> {
+        let operation = Service::Inquiry.operation();
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::InquiryAnswer = self.parse_body(operation, envelope)?;
+        let currency = parse_currency(operation, &answer.txncurrency)?;
+        let amount = money(operation, "txnamount", answer.txnamount, currency)?;
+        Ok(Voucher {
+            code: voucher.clone(),
+            state: VoucherState::from_wire(&answer.state),
+            amount,
+            issuer_reference: answer.issuer_trx_ref.map(ProviderReference::new),
+            receiver_mobile: answer.receiver_mobile,
+            sender_mobile: answer.sender_mobile,
+            date: answer.trx_date,
+        })
     }
 
     /// Redeems a voucher (`ECOMMCASHOUT`): moves its amount from the
@@ -615,16 +643,7 @@ impl JawaliClient {
                 },
             };
             log.push(reference.clone());
-            let fields = wire::CashOutFields {
-                inquiry: wire::InquiryFields {
-                    voucher: request.voucher.as_str(),
-                    receiver_mobile: request.customer_mobile.as_str(),
-                    ref_id: reference.to_string().into(),
-                    purpose,
-                },
-                amount: request.amount.to_json_number(),
-                currency: request.amount.currency().code(),
-            };
+            let fields = cash_out_fields(request, &reference, purpose);
             Ok((fields, Some(reference.to_string())))
         };
         self.call(service, fields, |envelope| {
@@ -635,7 +654,7 @@ impl JawaliClient {
 
     /// What a cash-out's answer says: the receipt, checked against the
     /// request, under the `refId` that landed (the last in `log`).
-    fn read_cash_out(
+    pub(crate) fn read_cash_out(
         &self,
         request: &CashOut,
         log: &SentUnder,
@@ -726,10 +745,8 @@ impl JawaliClient {
     ///
     /// A decline, [`Error::UndecodableResponse`], transport errors.
     pub async fn check_status(&self, reference: &MerchantReference) -> Result<TransactionStatus> {
-        let service = Service::CheckStatus;
-        let operation = service.operation();
         self.call(
-            service,
+            Service::CheckStatus,
             || {
                 Ok((
                     wire::CheckStatusFields {
@@ -738,35 +755,43 @@ impl JawaliClient {
                     Some(reference.to_string()),
                 ))
             },
-            |envelope| {
-                if !envelope.status.is_success() {
-                    if envelope.status.says_not_found() {
-                        return Ok(TransactionStatus {
-                            reference: reference.clone(),
-                            state: TransactionState::NotFound,
-                            amount: None,
-                            issuer_reference: None,
-                        });
-                    }
-                    return Err(decline(operation, &envelope.status));
-                }
-                let answer: wire::StatusAnswer = self.parse_body(operation, &envelope)?;
-                let amount = match (answer.amount, &answer.currency) {
-                    (Some(amount), Some(code)) => {
-                        let currency = parse_currency(operation, code)?;
-                        Some(money(operation, "amount", amount, currency)?)
-                    }
-                    _ => None,
-                };
-                Ok(TransactionStatus {
-                    reference: reference.clone(),
-                    state: TransactionState::from_wire(&answer.status),
-                    amount,
-                    issuer_reference: answer.issuer_ref.map(ProviderReference::new),
-                })
-            },
+            |envelope| self.read_status(reference, &envelope),
         )
         .await
+    }
+
+    /// What a status lookup's answer says about `reference`.
+    pub(crate) fn read_status(
+        &self,
+        reference: &MerchantReference,
+        envelope: &ResponseEnvelope,
+    ) -> Result<TransactionStatus> {
+        let operation = Service::CheckStatus.operation();
+        if !envelope.status.is_success() {
+            if envelope.status.says_not_found() {
+                return Ok(TransactionStatus {
+                    reference: reference.clone(),
+                    state: TransactionState::NotFound,
+                    amount: None,
+                    issuer_reference: None,
+                });
+            }
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::StatusAnswer = self.parse_body(operation, envelope)?;
+        let amount = match (answer.amount, &answer.currency) {
+            (Some(amount), Some(code)) => {
+                let currency = parse_currency(operation, code)?;
+                Some(money(operation, "amount", amount, currency)?)
+            }
+            _ => None,
+        };
+        Ok(TransactionStatus {
+            reference: reference.clone(),
+            state: TransactionState::from_wire(&answer.status),
+            amount,
+            issuer_reference: answer.issuer_ref.map(ProviderReference::new),
+        })
     }
 
     /// The merchant wallet's operations from `from` to `to`, both included
@@ -780,14 +805,12 @@ impl JawaliClient {
         if from > to {
             return Err(Error::invalid("from", format_args!("{from} is after {to}")));
         }
-        let service = Service::Statement;
-        let operation = service.operation();
         let (from, to) = (
             iso_date(from).ok_or_else(|| Error::invalid("from", "the year is not four digits"))?,
             iso_date(to).ok_or_else(|| Error::invalid("to", "the year is not four digits"))?,
         );
         self.call(
-            service,
+            Service::Statement,
             || {
                 Ok((
                     wire::StatementFields {
@@ -797,33 +820,40 @@ impl JawaliClient {
                     None,
                 ))
             },
-            |envelope| {
-                if !envelope.status.is_success() {
-                    return Err(decline(operation, &envelope.status));
-                }
-                let answer: wire::StatementAnswer = self.parse_body(operation, &envelope)?;
-                answer
-                    .transactions
-                    .into_iter()
-                    .map(|line| {
-                        let line: wire::StatementLine = self.parse_raw(operation, line.get())?;
-                        let currency = parse_currency(operation, &line.currency)?;
-                        Ok(StatementEntry {
-                            reference: line.ref_id,
-                            issuer_reference: line.issuer_ref.map(ProviderReference::new),
-                            amount: money(operation, "amount", line.amount.abs(), currency)?,
-                            description: line.description,
-                            date: line.trx_date,
-                            balance_after: line
-                                .balance
-                                .map(|b| money(operation, "balance", b, currency))
-                                .transpose()?,
-                        })
-                    })
-                    .collect()
-            },
+            |envelope| self.read_statement(&envelope),
         )
         .await
+    }
+
+    /// A statement's lines.
+    pub(crate) fn read_statement(
+        &self,
+        envelope: &ResponseEnvelope,
+    ) -> Result<Vec<StatementEntry>> {
+        let operation = Service::Statement.operation();
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::StatementAnswer = self.parse_body(operation, envelope)?;
+        answer
+            .transactions
+            .into_iter()
+            .map(|line| {
+                let line: wire::StatementLine = self.parse_raw(operation, line.get())?;
+                let currency = parse_currency(operation, &line.currency)?;
+                Ok(StatementEntry {
+                    reference: line.ref_id,
+                    issuer_reference: line.issuer_ref.map(ProviderReference::new),
+                    amount: money(operation, "amount", line.amount.abs(), currency)?,
+                    description: line.description,
+                    date: line.trx_date,
+                    balance_after: line
+                        .balance
+                        .map(|b| money(operation, "balance", b, currency))
+                        .transpose()?,
+                })
+            })
+            .collect()
     }
 
     /// The merchant wallet's balance (`AGENTBALANCEINQUIRY`).
@@ -832,23 +862,25 @@ impl JawaliClient {
     ///
     /// A decline, [`Error::UndecodableResponse`], transport errors.
     pub async fn balance(&self) -> Result<Balance> {
-        let service = Service::Balance;
-        let operation = service.operation();
         self.call(
-            service,
+            Service::Balance,
             || Ok((wire::NoFields {}, None)),
-            |envelope| {
-                if !envelope.status.is_success() {
-                    return Err(decline(operation, &envelope.status));
-                }
-                let answer: wire::BalanceAnswer = self.parse_body(operation, &envelope)?;
-                let currency = parse_currency(operation, &answer.currency)?;
-                Ok(Balance {
-                    available: money(operation, "balance", answer.balance, currency)?,
-                })
-            },
+            |envelope| self.read_balance(&envelope),
         )
         .await
+    }
+
+    /// The balance an answer states.
+    pub(crate) fn read_balance(&self, envelope: &ResponseEnvelope) -> Result<Balance> {
+        let operation = Service::Balance.operation();
+        if !envelope.status.is_success() {
+            return Err(decline(operation, &envelope.status));
+        }
+        let answer: wire::BalanceAnswer = self.parse_body(operation, envelope)?;
+        let currency = parse_currency(operation, &answer.currency)?;
+        Ok(Balance {
+            available: money(operation, "balance", answer.balance, currency)?,
+        })
     }
 
     fn parse_body<T: wire::Spelled>(
@@ -898,6 +930,24 @@ impl fmt::Debug for JawaliClient {
 /// both are accepted, and `/paygate` is never doubled.
 /// Why a cash-out's repeat was not sent.
 const PLAN_USED_UP: &str = "the repeat was not sent: every refId planned for this cash-out is used";
+
+/// The fields of a cash-out sent under `reference`.
+pub(crate) fn cash_out_fields<'a>(
+    request: &'a CashOut,
+    reference: &MerchantReference,
+    purpose: &'a str,
+) -> wire::CashOutFields<'a> {
+    wire::CashOutFields {
+        inquiry: wire::InquiryFields {
+            voucher: request.voucher.as_str(),
+            receiver_mobile: request.customer_mobile.as_str(),
+            ref_id: reference.to_string().into(),
+            purpose,
+        },
+        amount: request.amount.to_json_number(),
+        currency: request.amount.currency().code(),
+    }
+}
 
 pub(crate) fn endpoints(base: &BaseUrl) -> Result<(url::Url, url::Url)> {
     let prefix = if base
@@ -1006,7 +1056,7 @@ fn compact_minute(at: OffsetDateTime) -> String {
 }
 
 /// `YYYY-MM-DD`, or `None` for a year outside 0000–9999.
-fn iso_date(date: Date) -> Option<String> {
+pub(crate) fn iso_date(date: Date) -> Option<String> {
     (0..=9999).contains(&date.year()).then(|| {
         format!(
             "{:04}-{:02}-{:02}",

@@ -133,6 +133,8 @@
 )]
 
 mod client;
+#[doc(hidden)]
+pub mod codec;
 mod collect;
 mod config;
 mod model;

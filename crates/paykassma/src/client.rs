@@ -143,35 +143,47 @@ impl PaykassmaClient {
         Ok(url)
     }
 
-    /// Posts `body` to `path` and reads the answer with `read`. Every
-    /// error, `read`'s included, names the reference and the HTTP status.
-    async fn post<B: Serialize, T>(
+    /// A JSON `POST` of `body` to `path`.
+    fn post_request<B: Serialize>(&self, path: &str, body: &B) -> Result<Request> {
+        Request::post(self.url(path)?).json(body)
+    }
+
+    /// Sends `request` and reads the answer with `read`. Every error,
+    /// `read`'s included, names the reference and the HTTP status.
+    async fn post<T>(
         &self,
         operation: Operation,
-        path: &str,
         reference: Option<&str>,
-        body: &B,
+        request: Request,
         read: impl FnOnce(&RawResponse) -> Result<T>,
     ) -> Result<T> {
-        let request = Request::post(self.url(path)?).json(body)?;
         let mut diagnostics = Diagnostics::new();
         let response = self
             .inner
             .http
             .execute_noting(operation, reference, &request, &mut diagnostics)
             .await?;
-        let answer = match response.status {
-            200..=299 => Ok(&response),
+        diagnostics.annotate(self.answer(operation, reference, &response).and_then(read))
+    }
+
+    /// The answer to read, by its HTTP status: 2xx, or a JSON `fail` with a 4xx.
+    pub(crate) fn answer<'r>(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        response: &'r RawResponse,
+    ) -> Result<&'r RawResponse> {
+        match response.status {
+            200..=299 => Ok(response),
             404 => Err(Error::Authentication {
                 operation,
                 message: "HTTP 404: the API secret is missing or wrong, or this server's IP is not registered with Paykassma"
                     .to_owned(), diagnostics: None,
             }),
             // A JSON `fail` may come with a 4xx; read it as an answer.
-            400..=499 if looks_like_json(&response) => Ok(&response),
-            _ => Err(self.inner.http.unexpected_status(operation, reference, &response)),
-        };
-        diagnostics.annotate(answer.and_then(read))
+            400..=499 if looks_like_json(response) => Ok(response),
+            _ => Err(self.inner.http.unexpected_status(operation, reference, response)),
+        }
     }
 
     /// Asks for the wallet the user must pay into
@@ -190,38 +202,58 @@ impl PaykassmaClient {
         wallet_type: Option<&WalletType>,
     ) -> Result<DepositDetails> {
         let wallet_type = wallet_type.unwrap_or(&self.inner.config.default_wallet_type);
+        let request = self.create_request(label, currency, wallet_type)?;
+        self.post(CREATE, None, request, |response| {
+            self.read_create(wallet_type, response)
+        })
+        .await
+    }
+
+    /// The create request (the wallet type checked first).
+    pub(crate) fn create_request(
+        &self,
+        label: &Label,
+        currency: Currency,
+        wallet_type: &WalletType,
+    ) -> Result<Request> {
         wallet_type.validate()?;
         let path = format!("api/v1/transaction/create/{}", wallet_type.as_str());
         let body = wire::CreateBody {
             currency: currency.code(),
             label: label.as_str(),
         };
-        self.post(CREATE, &path, None, &body, |response| {
-            let answer: wire::CreateAnswer = self.inner.http.decode_json(CREATE, response)?;
-            match answer.status.as_str() {
-                "ok" => {
-                    let params = answer.params.unwrap_or_default();
-                    let identifier = params.get("identifier").and_then(|v| match v {
-                        serde_json::Value::String(s) => Some(s.clone()),
-                        serde_json::Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    });
-                    Ok(DepositDetails {
-                        wallet_type: wallet_type.clone(),
-                        identifier,
-                        params,
-                    })
-                }
-                "fail" => Err(decline(CREATE, answer.message.unwrap_or_default())),
-                other => Err(self.inner.http.undecodable(
-                    CREATE,
-                    format_args!("unknown status `{other}`"),
-                    response,
-                    None,
-                )),
+        self.post_request(&path, &body)
+    }
+
+    /// What a create answer says.
+    pub(crate) fn read_create(
+        &self,
+        wallet_type: &WalletType,
+        response: &RawResponse,
+    ) -> Result<DepositDetails> {
+        let answer: wire::CreateAnswer = self.inner.http.decode_json(CREATE, response)?;
+        match answer.status.as_str() {
+            "ok" => {
+                let params = answer.params.unwrap_or_default();
+                let identifier = params.get("identifier").and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+                Ok(DepositDetails {
+                    wallet_type: wallet_type.clone(),
+                    identifier,
+                    params,
+                })
             }
-        })
-        .await
+            "fail" => Err(decline(CREATE, answer.message.unwrap_or_default())),
+            other => Err(self.inner.http.undecodable(
+                CREATE,
+                format_args!("unknown status `{other}`"),
+                response,
+                None,
+            )),
+        }
     }
 
     /// Activates a deposit with the user's transaction number
@@ -236,98 +268,109 @@ impl PaykassmaClient {
     /// for `{"status": "fail"}`; [`Error::Authentication`] for HTTP 404;
     /// [`Error::OutcomeUnknown`]; [`Error::UndecodableResponse`].
     pub async fn activate(&self, activation: &Activation) -> Result<ActivationOutcome> {
+        let (request, requested) = self.activate_request(activation)?;
+        let reference = activation.custom_transaction_id.as_str();
+        self.post(ACTIVATE, Some(reference), request, |response| {
+            self.read_activate(requested, reference, response)
+        })
+        .await
+    }
+
+    /// The activate request and the amount it asks for (checked first).
+    pub(crate) fn activate_request(&self, activation: &Activation) -> Result<(Request, Money)> {
         let requested = activation
             .amount
             .require_positive()
             .map_err(|e| Error::invalid_money("amount", &e))?;
         activation.wallet_type.validate()?;
-        let reference = activation.custom_transaction_id.as_str();
         let body = wire::ActivateBody {
             currency_code: requested.currency().code(),
             wallet_type: activation.wallet_type.as_str(),
             label: activation.label.as_str(),
             amount: requested.to_json_number(),
             key1: activation.key1.as_str(),
-            custom_transaction_id: reference,
+            custom_transaction_id: activation.custom_transaction_id.as_str(),
         };
-        self.post(
-            ACTIVATE,
-            "api/v1/transaction/activate",
-            Some(reference),
-            &body,
-            |response| {
-                let answer: wire::ActivateAnswer =
-                    self.inner.http.decode_json(ACTIVATE, response)?;
-                let message = answer.message.clone().unwrap_or_default();
-                match answer.status.as_str() {
-                    "ok" => {
-                        let (Some(true), Some(value)) = (answer.deposit, answer.deposit_amount)
-                        else {
-                            return Err(self.inner.http.undecodable(
-                                ACTIVATE,
-                                "`ok` without `deposit: true` and a `deposit_amount`",
-                                response,
-                                None,
-                            ));
-                        };
-                        let currency = match &answer.currency {
-                            Some(info) => Currency::from_code(info.code()).ok_or_else(|| {
-                                self.inner.http.undecodable(
-                                    ACTIVATE,
-                                    format_args!("unknown currency `{}`", info.code()),
-                                    response,
-                                    None,
-                                )
-                            })?,
-                            None => requested.currency(),
-                        };
-                        if currency != requested.currency() {
-                            return Err(Error::mismatch(
-                                ACTIVATE,
-                                "currency",
-                                requested.currency(),
-                                currency,
-                            ));
-                        }
-                        let credited = Money::new(value, currency).map_err(|e| {
-                            self.inner.http.undecodable(
-                                ACTIVATE,
-                                format_args!("deposit_amount: {e}"),
-                                response,
-                                None,
-                            )
-                        })?;
-                        if credited == requested {
-                            Ok(ActivationOutcome::Credited { amount: credited })
-                        } else {
-                            tracing::warn!(
-                                provider = wire::PROVIDER,
-                                %reference,
-                                %requested,
-                                %credited,
-                                "deposit credited with a different amount than requested"
-                            );
-                            Ok(ActivationOutcome::CreditedDifferentAmount {
-                                requested,
-                                credited,
-                            })
-                        }
-                    }
-                    "pending" => Ok(ActivationOutcome::Pending { message }),
-                    "possible_transaction_created" => {
-                        Ok(ActivationOutcome::PossibleTransactionCreated { message })
-                    }
-                    "fail" => Err(decline(ACTIVATE, message)),
-                    other => Err(self.inner.http.undecodable(
+        Ok((
+            self.post_request("api/v1/transaction/activate", &body)?,
+            requested,
+        ))
+    }
+
+    /// What an activate answer says about the deposit of `requested` under `reference`.
+    pub(crate) fn read_activate(
+        &self,
+        requested: Money,
+        reference: &str,
+        response: &RawResponse,
+    ) -> Result<ActivationOutcome> {
+        let answer: wire::ActivateAnswer = self.inner.http.decode_json(ACTIVATE, response)?;
+        let message = answer.message.clone().unwrap_or_default();
+        match answer.status.as_str() {
+            "ok" => {
+                let (Some(true), Some(value)) = (answer.deposit, answer.deposit_amount) else {
+                    return Err(self.inner.http.undecodable(
                         ACTIVATE,
-                        format_args!("unknown status `{other}`"),
+                        "`ok` without `deposit: true` and a `deposit_amount`",
                         response,
                         None,
-                    )),
+                    ));
+                };
+                let currency = match &answer.currency {
+                    Some(info) => Currency::from_code(info.code()).ok_or_else(|| {
+                        self.inner.http.undecodable(
+                            ACTIVATE,
+                            format_args!("unknown currency `{}`", info.code()),
+                            response,
+                            None,
+                        )
+                    })?,
+                    None => requested.currency(),
+                };
+                if currency != requested.currency() {
+                    return Err(Error::mismatch(
+                        ACTIVATE,
+                        "currency",
+                        requested.currency(),
+                        currency,
+                    ));
                 }
-            },
-        )
-        .await
+                let credited = Money::new(value, currency).map_err(|e| {
+                    self.inner.http.undecodable(
+                        ACTIVATE,
+                        format_args!("deposit_amount: {e}"),
+                        response,
+                        None,
+                    )
+                })?;
+                if credited == requested {
+                    Ok(ActivationOutcome::Credited { amount: credited })
+                } else {
+                    tracing::warn!(
+                        provider = wire::PROVIDER,
+                        %reference,
+                        %requested,
+                        %credited,
+                        "deposit credited with a different amount than requested"
+                    );
+                    Ok(ActivationOutcome::CreditedDifferentAmount {
+                        requested,
+                        credited,
+                    })
+                }
+            }
+            "pending" => Ok(ActivationOutcome::Pending { message }),
+            "possible_transaction_created" => {
+                Ok(ActivationOutcome::PossibleTransactionCreated { message })
+            }
+            "fail" => Err(decline(ACTIVATE, message)),
+            other => Err(self.inner.http.undecodable(
+                ACTIVATE,
+                format_args!("unknown status `{other}`"),
+                response,
+                None,
+            )),
+        }
     }
 }
 

@@ -98,6 +98,8 @@
 )]
 
 mod client;
+#[doc(hidden)]
+pub mod codec;
 mod config;
 mod gateway;
 mod inbox;

@@ -198,21 +198,10 @@ impl QrWalletClient {
         body: &B,
         diagnostics: &mut Diagnostics,
     ) -> Result<(P, RawResponse)> {
-        let url = self.inner.config.api_url.join(path)?;
-        let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
-            .map_err(|_| {
-                Error::configuration("x_client_id has characters an HTTP header cannot carry")
-            })?;
         let mut renewed = false;
         loop {
             let token = self.token().await?;
-            let request = Request::post(url.clone())
-                .bearer(&token)?
-                .header(
-                    http::HeaderName::from_static("x-client-id"),
-                    x_client_id.clone(),
-                )
-                .json(body)?;
+            let request = self.api_request(path, &token, body)?;
             let response = self
                 .inner
                 .http
@@ -230,13 +219,45 @@ impl QrWalletClient {
                     diagnostics: None,
                 });
             }
+            let payload = self.read_envelope(operation, reference, &response)?;
+            return Ok((payload, response));
+        }
+    }
+
+    /// A `POST` of `body` to `path` with the bearer `token` and `x-client-id`.
+    pub(crate) fn api_request<B: Serialize>(
+        &self,
+        path: &str,
+        token: &SecretString,
+        body: &B,
+    ) -> Result<Request> {
+        let url = self.inner.config.api_url.join(path)?;
+        let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
+            .map_err(|_| {
+                Error::configuration("x_client_id has characters an HTTP header cannot carry")
+            })?;
+        Request::post(url)
+            .bearer(token)?
+            .header(http::HeaderName::from_static("x-client-id"), x_client_id)
+            .json(body)
+    }
+
+    /// The payload of an answer other than 401: a successful envelope's, or
+    /// the error the answer is.
+    pub(crate) fn read_envelope<P: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        reference: Option<&str>,
+        response: &RawResponse,
+    ) -> Result<P> {
+        {
             if !response.is_success() {
                 return Err(self
                     .inner
                     .http
-                    .unexpected_status(operation, reference, &response));
+                    .unexpected_status(operation, reference, response));
             }
-            let envelope: Envelope<P> = self.inner.http.decode_json(operation, &response)?;
+            let envelope: Envelope<P> = self.inner.http.decode_json(operation, response)?;
             let code = envelope.code.clone().unwrap_or_default();
             // Success is `status` 0 with code "100" — or "0": the seed's
             // Complete table says "0" while both its examples show "100".
@@ -262,12 +283,11 @@ impl QrWalletClient {
                 }
                 return Err(decline);
             }
-            let payload = envelope.payload.ok_or_else(|| {
+            envelope.payload.ok_or_else(|| {
                 self.inner
                     .http
-                    .undecodable(operation, "success without a payload", &response, None)
-            })?;
-            return Ok((payload, response));
+                    .undecodable(operation, "success without a payload", response, None)
+            })
         }
     }
 
@@ -284,23 +304,40 @@ impl QrWalletClient {
         qr_code: &QrCode,
         kind: QrCodeType,
     ) -> Result<QrSession> {
-        let body = wire::BeginBody {
+        self.call(
+            BEGIN,
+            BEGIN_PATH,
+            None,
+            &self.begin_body(wallet, qr_code, kind),
+            |payload, response| self.read_begin(wallet, payload, response),
+        )
+        .await
+    }
+
+    /// Begin's body.
+    pub(crate) fn begin_body<'a>(
+        &'a self,
+        wallet: &'a WalletNumber,
+        qr_code: &'a QrCode,
+        kind: QrCodeType,
+    ) -> wire::BeginBody<'a> {
+        wire::BeginBody {
             wallet_number: wallet.as_str(),
             provider_id: &self.inner.config.provider_id,
             qr_code: qr_code.as_str(),
             qr_code_type: kind.wire(),
-        };
-        self.call(
-            BEGIN,
-            "v1/Transaction/Begin3rdPartyQRCodePayment",
-            None,
-            &body,
-            |payload: wire::BeginPayload, response| {
-                session_from_wire(wallet.clone(), payload)?
-                    .map_err(|e| self.inner.http.undecodable(BEGIN, e, response, None))
-            },
-        )
-        .await
+        }
+    }
+
+    /// The session a successful Begin's payload describes.
+    pub(crate) fn read_begin(
+        &self,
+        wallet: &WalletNumber,
+        payload: wire::BeginPayload,
+        response: &RawResponse,
+    ) -> Result<QrSession> {
+        session_from_wire(wallet.clone(), payload)?
+            .map_err(|e| self.inner.http.undecodable(BEGIN, e, response, None))
     }
 
     /// Completes a begun payment (`Complete3rdPartyQRCodePayment`): the
@@ -377,6 +414,21 @@ impl QrWalletClient {
     /// Sends Complete for `session` and reads its receipt, checked against
     /// `sale`.
     async fn send_complete(&self, session: &QrSession, sale: &Sale) -> Result<QrReceipt> {
+        self.call(
+            COMPLETE,
+            COMPLETE_PATH,
+            Some(session.correlation_id.as_str()),
+            &self.complete_body(session)?,
+            |payload, response| self.read_complete(sale, payload, response),
+        )
+        .await
+    }
+
+    /// Complete's body for `session`.
+    pub(crate) fn complete_body<'a>(
+        &'a self,
+        session: &'a QrSession,
+    ) -> Result<wire::CompleteBody<'a>> {
         let digits = session.correlation_id.as_str();
         let correlation = match self.inner.config.correlation_id_encoding {
             CorrelationIdEncoding::Number => wire::CorrelationOnWire::Number(
@@ -385,23 +437,23 @@ impl QrWalletClient {
             ),
             CorrelationIdEncoding::String => wire::CorrelationOnWire::String(digits),
         };
-        let body = wire::CompleteBody {
+        Ok(wire::CompleteBody {
             wallet_number: session.wallet_number.as_str(),
             provider_id: &self.inner.config.provider_id,
             tx_correlation_id: correlation,
-        };
-        self.call(
-            COMPLETE,
-            "v1/Transaction/Complete3rdPartyQRCodePayment",
-            Some(digits),
-            &body,
-            |payload, response| {
-                let receipt = receipt_from_wire(payload)
-                    .map_err(|e| self.inner.http.undecodable(COMPLETE, e, response, None))?;
-                as_sold(sale, receipt)
-            },
-        )
-        .await
+        })
+    }
+
+    /// The receipt a successful Complete's payload gives, checked against `sale`.
+    pub(crate) fn read_complete(
+        &self,
+        sale: &Sale,
+        payload: wire::CompletePayload,
+        response: &RawResponse,
+    ) -> Result<QrReceipt> {
+        let receipt = receipt_from_wire(payload)
+            .map_err(|e| self.inner.http.undecodable(COMPLETE, e, response, None))?;
+        as_sold(sale, receipt)
     }
 
     fn payable<'s>(&self, session: &'s QrSession) -> Result<&'s Sale> {
@@ -467,6 +519,11 @@ impl QrWalletClient {
 
 /// `receipt`, if the wallet charged what the sale said, for the sale it
 /// named; an integrity mismatch otherwise.
+/// Begin's path under the API URL.
+pub(crate) const BEGIN_PATH: &str = "v1/Transaction/Begin3rdPartyQRCodePayment";
+/// Complete's path under the API URL.
+pub(crate) const COMPLETE_PATH: &str = "v1/Transaction/Complete3rdPartyQRCodePayment";
+
 fn as_sold(sale: &Sale, receipt: QrReceipt) -> Result<QrReceipt> {
     if receipt.charged != sale.amount {
         return Err(Error::mismatch(

@@ -102,6 +102,8 @@
 )]
 
 mod client;
+#[doc(hidden)]
+pub mod codec;
 mod config;
 mod gateway;
 mod model;

@@ -12,7 +12,7 @@ use roxmltree::{Node, NodeId, NodeType};
 
 /// Which canonicalization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
+pub enum Method {
     /// Canonical XML 1.0: namespace declarations stay where they are in scope.
     Inclusive,
     /// Exclusive C14N: a namespace is declared where it is visibly used.

@@ -17,6 +17,7 @@ use rsa::pkcs1v15;
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use sha1::{Digest, Sha1};
 
+pub use c14n::Method as Canonicalization;
 use c14n::Method;
 
 /// The XML-DSig namespace.
@@ -184,6 +185,38 @@ fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
 
 fn sha1_base64(text: &str) -> String {
     BASE64.encode(Sha1::digest(text.as_bytes()))
+}
+
+/// The canonical form of the whole document `xml` (Canonical XML 1.0 or
+/// Exclusive XML Canonicalization 1.0, with or without comments), as the
+/// signer and the verifier compute it.
+///
+/// ```
+/// use allpay_soap::dsig::{Canonicalization, canonicalize};
+///
+/// let xml = r#"<a xmlns:unused="urn:u" b='1'   a="2"><e/></a>"#;
+/// assert_eq!(
+///     canonicalize(xml, Canonicalization::Exclusive, false)?,
+///     r#"<a a="2" b="1"><e></e></a>"#
+/// );
+/// # Ok::<(), allpay_soap::dsig::SignatureError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`SignatureError::Xml`] when `xml` is not a well-formed document.
+pub fn canonicalize(
+    xml: &str,
+    method: Canonicalization,
+    comments: bool,
+) -> Result<String, SignatureError> {
+    let doc = parse(xml)?;
+    Ok(c14n::canonicalize(
+        doc.root_element(),
+        method,
+        comments,
+        None,
+    ))
 }
 
 /// Signs a SOAP envelope: appends a `Signature` to its `Header` (which must

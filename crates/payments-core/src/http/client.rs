@@ -213,6 +213,16 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// An answer with `status`, `body` and no headers: what the provider
+    /// crates' codecs read in tests, benchmarks and fuzz targets.
+    pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
+        RawResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)

@@ -1,0 +1,74 @@
+//! **Not part of the API** — no semver promise, may change in any release.
+//!
+//! Each operation's two pure halves, exactly as [`PaykassmaClient`] runs
+//! them: the request it sends (body, headers, URL) and how it reads the
+//! answer's bytes into the operation's result. The network is the only thing
+//! left out. The workspace's benchmarks measure these halves against a
+//! hand-written serde client, and its fuzz targets feed them arbitrary
+//! answers.
+
+use payments_core::http::{RawResponse, Request};
+use payments_core::{Currency, Result};
+
+use crate::PaykassmaClient;
+use crate::model::{Activation, ActivationOutcome, DepositDetails, Label, WalletType};
+use crate::wire::{ACTIVATE, CREATE};
+
+/// The create request.
+///
+/// # Errors
+///
+/// As [`PaykassmaClient::create_deposit`] before it sends.
+pub fn create_request(
+    client: &PaykassmaClient,
+    label: &Label,
+    currency: Currency,
+    wallet_type: &WalletType,
+) -> Result<Request> {
+    client.create_request(label, currency, wallet_type)
+}
+
+/// Reads a create answer: `status` and `body`.
+///
+/// # Errors
+///
+/// As [`PaykassmaClient::create_deposit`] on that answer.
+pub fn create_answer(
+    client: &PaykassmaClient,
+    status: u16,
+    body: &[u8],
+    wallet_type: &WalletType,
+) -> Result<DepositDetails> {
+    let response = RawResponse::new(status, body.to_vec());
+    client
+        .answer(CREATE, None, &response)
+        .and_then(|response| client.read_create(wallet_type, response))
+}
+
+/// The activate request.
+///
+/// # Errors
+///
+/// As [`PaykassmaClient::activate`] before it sends.
+pub fn activate_request(client: &PaykassmaClient, activation: &Activation) -> Result<Request> {
+    Ok(client.activate_request(activation)?.0)
+}
+
+/// Reads an activate answer, `status` and `body`, to `activation`.
+///
+/// # Errors
+///
+/// As [`PaykassmaClient::activate`] on that answer.
+pub fn activate_answer(
+    client: &PaykassmaClient,
+    status: u16,
+    body: &[u8],
+    activation: &Activation,
+) -> Result<ActivationOutcome> {
+    let requested = activation.amount;
+    let reference = activation.custom_transaction_id.as_str();
+    let response = RawResponse::new(status, body.to_vec());
+    client
+        .answer(ACTIVATE, Some(reference), &response)
+        .and_then(|response| client.read_activate(requested, reference, response))
+}
