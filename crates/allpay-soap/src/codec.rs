@@ -45,7 +45,7 @@ pub fn check_user_request(client: &AllpayClient, user: &UserName) -> Result<Prep
     client.prepare_check_user(user).map(Prepared)
 }
 
-/// Reads the answer, `status` and `body`, to a `checkUser` request.
+/// Reads the answer to a `checkUser` request.
 ///
 /// # Errors
 ///
@@ -53,12 +53,10 @@ pub fn check_user_request(client: &AllpayClient, user: &UserName) -> Result<Prep
 pub fn check_user_answer(
     client: &AllpayClient,
     prepared: &Prepared,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
 ) -> Result<Option<UserInfo>> {
-    let response = RawResponse::new(status, body.to_vec());
     client
-        .read_answer::<cash_in::CheckUserResponseBody>(&prepared.0, &response)
+        .read_answer::<cash_in::CheckUserResponseBody>(&prepared.0, response)
         .and_then(read_check_user)
 }
 
@@ -75,7 +73,7 @@ pub fn complete_request(
     client.prepare_complete(guid, transaction_id).map(Prepared)
 }
 
-/// Reads the answer, `status` and `body`, to a `completeTransaction` request.
+/// Reads the answer to a `completeTransaction` request.
 ///
 /// # Errors
 ///
@@ -84,11 +82,9 @@ pub fn complete_answer(
     client: &AllpayClient,
     prepared: &Prepared,
     guid: &MerchantReference,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
 ) -> Result<Transaction> {
-    let response = RawResponse::new(status, body.to_vec());
     client
-        .read_answer::<tm::CompleteTransactionResponseBody>(&prepared.0, &response)
+        .read_answer::<tm::CompleteTransactionResponseBody>(&prepared.0, response)
         .and_then(|answer| read_action(prepared.0.operation, guid, answer.result))
 }

@@ -403,12 +403,12 @@ impl JawaliClient {
         Ok((request, corr_id))
     }
 
-    pub(crate) fn envelope(
+    pub(crate) fn envelope<'r>(
         &self,
         operation: payments_core::Operation,
         reference: Option<&str>,
-        response: &RawResponse,
-    ) -> Result<ResponseEnvelope> {
+        response: &'r RawResponse,
+    ) -> Result<ResponseEnvelope<'r>> {
         if !response.is_success() {
             return Err(self
                 .inner
@@ -432,7 +432,7 @@ impl JawaliClient {
         &self,
         service: Service,
         mut fields: impl FnMut() -> Result<(F, Option<String>)>,
-        read: impl FnOnce(ResponseEnvelope) -> Result<T>,
+        read: impl FnOnce(ResponseEnvelope<'_>) -> Result<T>,
     ) -> Result<T> {
         let operation = service.operation();
         let mut session_renewed = false;
@@ -531,7 +531,7 @@ impl JawaliClient {
     pub(crate) fn read_inquiry(
         &self,
         voucher: &VoucherCode,
-        envelope: &ResponseEnvelope,
+        envelope: &ResponseEnvelope<'_>,
     ) -> Result<Voucher> {
         let operation = Service::Inquiry.operation();
         if !envelope.status.is_success() {
@@ -658,7 +658,7 @@ impl JawaliClient {
         &self,
         request: &CashOut,
         log: &SentUnder,
-        envelope: &ResponseEnvelope,
+        envelope: &ResponseEnvelope<'_>,
     ) -> Result<CashOutReceipt> {
         let operation = Service::CashOut.operation();
         let landed = log.last().unwrap_or_else(|| request.reference.clone());
@@ -764,7 +764,7 @@ impl JawaliClient {
     pub(crate) fn read_status(
         &self,
         reference: &MerchantReference,
-        envelope: &ResponseEnvelope,
+        envelope: &ResponseEnvelope<'_>,
     ) -> Result<TransactionStatus> {
         let operation = Service::CheckStatus.operation();
         if !envelope.status.is_success() {
@@ -828,13 +828,13 @@ impl JawaliClient {
     /// A statement's lines.
     pub(crate) fn read_statement(
         &self,
-        envelope: &ResponseEnvelope,
+        envelope: &ResponseEnvelope<'_>,
     ) -> Result<Vec<StatementEntry>> {
         let operation = Service::Statement.operation();
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
-        let answer: wire::StatementAnswer = self.parse_body(operation, envelope)?;
+        let answer: wire::StatementAnswer<'_> = self.parse_body(operation, envelope)?;
         answer
             .transactions
             .into_iter()
@@ -871,7 +871,7 @@ impl JawaliClient {
     }
 
     /// The balance an answer states.
-    pub(crate) fn read_balance(&self, envelope: &ResponseEnvelope) -> Result<Balance> {
+    pub(crate) fn read_balance(&self, envelope: &ResponseEnvelope<'_>) -> Result<Balance> {
         let operation = Service::Balance.operation();
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
@@ -883,19 +883,21 @@ impl JawaliClient {
         })
     }
 
-    fn parse_body<T: wire::Spelled>(
+    fn parse_body<'a, T: wire::Spelled + serde::Deserialize<'a>>(
         &self,
         operation: payments_core::Operation,
-        envelope: &ResponseEnvelope,
+        envelope: &ResponseEnvelope<'a>,
     ) -> Result<T> {
-        let raw = envelope.body.as_ref().map_or("null", |b| b.get());
+        let raw = envelope
+            .body
+            .map_or("null", serde_json::value::RawValue::get);
         self.parse_raw(operation, raw)
     }
 
-    fn parse_raw<T: wire::Spelled>(
+    fn parse_raw<'a, T: wire::Spelled + serde::Deserialize<'a>>(
         &self,
         operation: payments_core::Operation,
-        raw: &str,
+        raw: &'a str,
     ) -> Result<T> {
         wire::decode(raw).map_err(|e| Error::UndecodableResponse {
             operation,
@@ -1003,7 +1005,7 @@ fn credential_undecodable_detail(operation: payments_core::Operation, detail: &s
     }
 }
 
-fn decline(operation: payments_core::Operation, status: &wire::ResponseStatus) -> Error {
+fn decline(operation: payments_core::Operation, status: &wire::ResponseStatus<'_>) -> Error {
     let mut decline = Decline::new(
         status.code.clone(),
         status.decline_kind(),
@@ -1017,8 +1019,16 @@ fn decline(operation: payments_core::Operation, status: &wire::ResponseStatus) -
 
 fn parse_currency(operation: payments_core::Operation, code: &str) -> Result<Currency> {
     let code = code.trim();
-    let found = Currency::from_code(&code.to_ascii_uppercase())
-        .or_else(|| code.parse::<u16>().ok().and_then(Currency::from_numeric));
+    // An alphabetic code in any case, uppercased on the stack; or ISO numeric.
+    let found = match <[u8; 3]>::try_from(code.as_bytes()) {
+        Ok(letters) if letters.iter().all(u8::is_ascii_alphabetic) => {
+            let upper = letters.map(|b| b.to_ascii_uppercase());
+            std::str::from_utf8(&upper)
+                .ok()
+                .and_then(Currency::from_code)
+        }
+        _ => code.parse::<u16>().ok().and_then(Currency::from_numeric),
+    };
     found.ok_or_else(|| Error::UndecodableResponse {
         operation,
         detail: format!(

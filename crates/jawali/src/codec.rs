@@ -20,11 +20,6 @@ use crate::model::{
 };
 use crate::wire::{self, Service};
 
-/// An answer with `status` carrying `body`.
-fn answer(status: u16, body: &[u8]) -> RawResponse {
-    RawResponse::new(status, body.to_vec())
-}
-
 /// The voucher inquiry under `reference`.
 ///
 /// # Errors
@@ -44,19 +39,18 @@ pub fn inquiry_request(
         .0)
 }
 
-/// Reads an inquiry's answer, `status` and `body`.
+/// Reads an inquiry's answer.
 ///
 /// # Errors
 ///
 /// As [`JawaliClient::inquire_voucher`] on that answer.
 pub fn inquiry_answer(
     client: &JawaliClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     voucher: &VoucherCode,
 ) -> Result<Voucher> {
     let operation = Service::Inquiry.operation();
-    let envelope = client.envelope(operation, None, &answer(status, body))?;
+    let envelope = client.envelope(operation, None, response)?;
     client.read_inquiry(voucher, &envelope)
 }
 
@@ -81,25 +75,20 @@ pub fn cash_out_request(
         .0)
 }
 
-/// Reads the answer `body` to the cash-out `request`.
+/// Reads the answer to the cash-out `request`.
 ///
 /// # Errors
 ///
 /// As [`JawaliClient::cash_out`] on that answer.
 pub fn cash_out_answer(
     client: &JawaliClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     request: &CashOut,
 ) -> Result<CashOutReceipt> {
     let operation = Service::CashOut.operation();
     let log = SentUnder::default();
     log.push(request.reference.clone());
-    let envelope = client.envelope(
-        operation,
-        Some(request.reference.as_str()),
-        &answer(status, body),
-    )?;
+    let envelope = client.envelope(operation, Some(request.reference.as_str()), response)?;
     client.read_cash_out(request, &log, &envelope)
 }
 
@@ -122,19 +111,18 @@ pub fn status_request(
         .0)
 }
 
-/// Reads a status lookup's answer `body` about `reference`.
+/// Reads a status lookup's answer about `reference`.
 ///
 /// # Errors
 ///
 /// As [`JawaliClient::check_status`] on that answer.
 pub fn status_answer(
     client: &JawaliClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     reference: &MerchantReference,
 ) -> Result<TransactionStatus> {
     let operation = Service::CheckStatus.operation();
-    let envelope = client.envelope(operation, Some(reference.as_str()), &answer(status, body))?;
+    let envelope = client.envelope(operation, Some(reference.as_str()), response)?;
     client.read_status(reference, &envelope)
 }
 
@@ -162,18 +150,17 @@ pub fn statement_request(
         .0)
 }
 
-/// Reads a statement's answer `body`.
+/// Reads a statement's answer.
 ///
 /// # Errors
 ///
 /// As [`JawaliClient::statement`] on that answer.
 pub fn statement_answer(
     client: &JawaliClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
 ) -> Result<Vec<StatementEntry>> {
     let operation = Service::Statement.operation();
-    let envelope = client.envelope(operation, None, &answer(status, body))?;
+    let envelope = client.envelope(operation, None, response)?;
     client.read_statement(&envelope)
 }
 
@@ -192,13 +179,13 @@ pub fn balance_request(
         .0)
 }
 
-/// Reads a balance answer `body`.
+/// Reads a balance answer.
 ///
 /// # Errors
 ///
 /// As [`JawaliClient::balance`] on that answer.
-pub fn balance_answer(client: &JawaliClient, status: u16, body: &[u8]) -> Result<Balance> {
+pub fn balance_answer(client: &JawaliClient, response: &RawResponse) -> Result<Balance> {
     let operation = Service::Balance.operation();
-    let envelope = client.envelope(operation, None, &answer(status, body))?;
+    let envelope = client.envelope(operation, None, response)?;
     client.read_balance(&envelope)
 }

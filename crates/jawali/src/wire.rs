@@ -5,14 +5,15 @@
 //! without a network.
 
 use payments_core::wire::{
-    JsonNumber, decimal_from_number_or_string, optional_decimal_from_number_or_string,
-    optional_string_from_string_or_number, string_from_string_or_number,
+    JsonNumber, cow_from_string_or_number, decimal_from_number_or_string,
+    optional_decimal_from_number_or_string, optional_string_from_string_or_number,
+    string_from_string_or_number,
 };
 use payments_core::{Decimal, DeclineKind, Operation};
-use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 /// The `callWS` services, with their wire names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,27 +222,29 @@ pub(crate) struct StatementFields<'a> {
 
 /// `{"responseStatus": {...}, "responseBody": {...}}`.
 #[derive(Deserialize)]
-pub(crate) struct ResponseEnvelope {
-    #[serde(rename = "responseStatus")]
-    pub(crate) status: ResponseStatus,
-    #[serde(rename = "responseBody", default)]
-    pub(crate) body: Option<Box<RawValue>>,
+pub(crate) struct ResponseEnvelope<'a> {
+    #[serde(rename = "responseStatus", borrow)]
+    pub(crate) status: ResponseStatus<'a>,
+    /// Borrowed from the answer: read once, by the operation.
+    #[serde(rename = "responseBody", default, borrow)]
+    pub(crate) body: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
-pub(crate) struct ResponseStatus {
+pub(crate) struct ResponseStatus<'a> {
     #[serde(
         rename = "systemStatus",
-        deserialize_with = "string_from_string_or_number"
+        borrow,
+        deserialize_with = "cow_from_string_or_number"
     )]
-    pub(crate) code: String,
-    #[serde(rename = "systemStatusDesc", default)]
-    pub(crate) description: Option<String>,
-    #[serde(rename = "systemStatusDescNative", default)]
-    pub(crate) native: Option<String>,
+    pub(crate) code: Cow<'a, str>,
+    #[serde(rename = "systemStatusDesc", default, borrow)]
+    pub(crate) description: Option<Cow<'a, str>>,
+    #[serde(rename = "systemStatusDescNative", default, borrow)]
+    pub(crate) native: Option<Cow<'a, str>>,
 }
 
-impl ResponseStatus {
+impl ResponseStatus<'_> {
     pub(crate) fn is_success(&self) -> bool {
         self.code.trim() == "0"
     }
@@ -336,33 +339,86 @@ impl Spelled for WalletAuthAnswer {
 /// one present (and not `null`) is read, under the first (canonical) name;
 /// the others are ignored. Values are read from the raw text, so amounts
 /// never pass through a binary float.
-pub(crate) trait Spelled: DeserializeOwned {
+pub(crate) trait Spelled {
     /// Per field: its spellings, the canonical one first, in precedence order.
     const SPELLINGS: &'static [&'static [&'static str]];
 }
 
+/// A field name of an answer, borrowed from its text where it can be (a
+/// name with escapes is copied).
+#[derive(Deserialize)]
+struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// An answer object's fields in their order, names and values borrowed from
+/// its text; a repeated name keeps its last value, as a map would.
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = Fields<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields<'de>, A::Error> {
+                let mut fields: Vec<(Cow<'de, str>, &'de RawValue)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some((Name(name), value)) =
+                    map.next_entry::<Name<'de>, &'de RawValue>()?
+                {
+                    match fields.iter_mut().find(|(seen, _)| *seen == name) {
+                        Some(field) => field.1 = value,
+                        None => fields.push((name, value)),
+                    }
+                }
+                Ok(Fields(fields))
+            }
+        }
+
+        deserializer.deserialize_map(Object)
+    }
+}
+
 /// Decodes `raw` (a JSON object) as `T`, one spelling per field.
-pub(crate) fn decode<T: Spelled>(raw: &str) -> Result<T, serde_json::Error> {
-    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw)?;
-    let mut canonical: BTreeMap<&str, &RawValue> = BTreeMap::new();
-    for group in T::SPELLINGS {
-        let chosen = group
+pub(crate) fn decode<'a, T: Spelled + Deserialize<'a>>(
+    raw: &'a str,
+) -> Result<T, serde_json::Error> {
+    let fields: Fields<'a> = serde_json::from_str(raw)?;
+    let value_of = |name: &str| {
+        fields
+            .0
             .iter()
-            .filter_map(|name| fields.get(*name))
-            .find(|value| value.get().trim() != "null");
-        if let (Some(name), Some(value)) = (group.first(), chosen) {
-            canonical.insert(name, value);
-        }
-    }
-    for (name, value) in &fields {
-        if !T::SPELLINGS
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| *value)
+    };
+    // Each group's first present spelling, under its canonical name, then
+    // the fields no group names; read where they lie, in one pass.
+    let chosen = T::SPELLINGS.iter().filter_map(|group| {
+        let value = group
             .iter()
-            .any(|group| group.contains(&name.as_str()))
-        {
-            canonical.insert(name, value);
-        }
-    }
-    serde_json::from_str(&serde_json::to_string(&canonical)?)
+            .filter_map(|name| value_of(name))
+            .find(|value| value.get().trim() != "null")?;
+        Some((*group.first()?, value))
+    });
+    let others = fields
+        .0
+        .iter()
+        .filter(|(name, _)| {
+            !T::SPELLINGS
+                .iter()
+                .any(|group| group.contains(&name.as_ref()))
+        })
+        .map(|(name, value)| (name.as_ref(), *value));
+    T::deserialize(MapDeserializer::<_, serde_json::Error>::new(
+        chosen.chain(others),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -443,12 +499,13 @@ impl Spelled for StatusAnswer {
 }
 
 #[derive(Deserialize)]
-pub(crate) struct StatementAnswer {
+pub(crate) struct StatementAnswer<'a> {
     /// Each line is decoded on its own, with its own spellings.
-    pub(crate) transactions: Vec<Box<RawValue>>,
+    #[serde(borrow)]
+    pub(crate) transactions: Vec<&'a RawValue>,
 }
 
-impl Spelled for StatementAnswer {
+impl Spelled for StatementAnswer<'_> {
     const SPELLINGS: &'static [&'static [&'static str]] =
         &[&["transactions", "statement", "items", "Transactions"]];
 }
@@ -507,6 +564,24 @@ mod tests {
 
     use super::*;
     use payments_core::wire::DecimalStyle;
+
+    /// The spellings decoder: an escaped name is read like its plain form,
+    /// a repeated name keeps its last value, a `null` spelling gives way to
+    /// the next, and a later spelling never overrides an earlier one.
+    #[test]
+    fn spelled_fields_are_chosen_by_precedence_from_the_raw_text() {
+        let answer: CashOutAnswer = decode(
+            r#"{"\u0061mount": 10.5, "Currency": null, "currency": "YER", "txncurrency": "USD",
+                "refId": "a", "refId": "b", "balance": "1.10", "unknown": {"x": [1, 2]}}"#,
+        )
+        .unwrap();
+        assert_eq!(answer.amount, Some(Decimal::new(105, 1)));
+        assert_eq!(answer.currency.as_deref(), Some("YER"));
+        assert_eq!(answer.ref_id.as_deref(), Some("b"));
+        assert_eq!(answer.balance, Some(Decimal::new(110, 2)));
+        assert!(decode::<CashOutAnswer>("[1]").is_err());
+        assert!(decode::<CashOutAnswer>(r#"{"amount": "ten"}"#).is_err());
+    }
 
     const SIGNON: Signon<'static> = Signon {
         org_id: "1234",
@@ -626,7 +701,7 @@ mod tests {
 
     #[test]
     fn token_rejections_and_not_found_are_read_from_the_text() {
-        let status = |desc: &str| ResponseStatus {
+        let status = |desc: &'static str| ResponseStatus {
             code: "-1".into(),
             description: Some(desc.into()),
             native: None,

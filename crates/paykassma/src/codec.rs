@@ -28,20 +28,18 @@ pub fn create_request(
     client.create_request(label, currency, wallet_type)
 }
 
-/// Reads a create answer: `status` and `body`.
+/// Reads a create answer.
 ///
 /// # Errors
 ///
 /// As [`PaykassmaClient::create_deposit`] on that answer.
 pub fn create_answer(
     client: &PaykassmaClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     wallet_type: &WalletType,
 ) -> Result<DepositDetails> {
-    let response = RawResponse::new(status, body.to_vec());
     client
-        .answer(CREATE, None, &response)
+        .answer(CREATE, None, response)
         .and_then(|response| client.read_create(wallet_type, response))
 }
 
@@ -54,21 +52,19 @@ pub fn activate_request(client: &PaykassmaClient, activation: &Activation) -> Re
     Ok(client.activate_request(activation)?.0)
 }
 
-/// Reads an activate answer, `status` and `body`, to `activation`.
+/// Reads an activate answer to `activation`.
 ///
 /// # Errors
 ///
 /// As [`PaykassmaClient::activate`] on that answer.
 pub fn activate_answer(
     client: &PaykassmaClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     activation: &Activation,
 ) -> Result<ActivationOutcome> {
     let requested = activation.amount;
     let reference = activation.custom_transaction_id.as_str();
-    let response = RawResponse::new(status, body.to_vec());
     client
-        .answer(ACTIVATE, Some(reference), &response)
+        .answer(ACTIVATE, Some(reference), response)
         .and_then(|response| client.read_activate(requested, reference, response))
 }

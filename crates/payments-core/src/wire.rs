@@ -165,8 +165,19 @@ impl Visitor<'_> for DecimalVisitor {
             return Err(E::custom("not a finite number"));
         }
         // `Display` for f64 is the shortest text that round-trips, never in
-        // exponent notation.
-        Decimal::from_str_exact(&v.to_string()).map_err(E::custom)
+        // exponent notation; written on the stack when it fits (any amount).
+        let mut buffer = [0_u8; 64];
+        let mut cursor = std::io::Cursor::new(&mut buffer[..]);
+        let text = match std::io::Write::write_fmt(&mut cursor, format_args!("{v}")) {
+            Ok(()) => {
+                let end = usize::try_from(cursor.position()).unwrap_or(0);
+                std::str::from_utf8(buffer.get(..end).unwrap_or_default())
+                    .map(std::borrow::Cow::Borrowed)
+                    .unwrap_or_default()
+            }
+            Err(_) => std::borrow::Cow::Owned(v.to_string()),
+        };
+        Decimal::from_str_exact(&text).map_err(E::custom)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
@@ -223,6 +234,43 @@ pub fn string_from_string_or_number<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<String, D::Error> {
     deserializer.deserialize_any(IdVisitor)
+}
+
+/// `deserialize_with` helper: as [`string_from_string_or_number`], borrowing
+/// the text from the input where it can (a string without escapes).
+///
+/// # Errors
+///
+/// A deserialization error for anything but a string or a number.
+pub fn cow_from_string_or_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<std::borrow::Cow<'de, str>, D::Error> {
+    struct BorrowedId;
+    impl<'de> Visitor<'de> for BorrowedId {
+        type Value = std::borrow::Cow<'de, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(std::borrow::Cow::Borrowed(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            IdVisitor.visit_str(v).map(std::borrow::Cow::Owned)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            IdVisitor.visit_i64(v).map(std::borrow::Cow::Owned)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            IdVisitor.visit_u64(v).map(std::borrow::Cow::Owned)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            IdVisitor.visit_f64(v).map(std::borrow::Cow::Owned)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            IdVisitor.visit_bool(v).map(std::borrow::Cow::Owned)
+        }
+    }
+    deserializer.deserialize_any(BorrowedId)
 }
 
 /// `deserialize_with` helper: as [`string_from_string_or_number`], with

@@ -30,7 +30,7 @@ pub fn begin_request(
     client.api_request(BEGIN_PATH, token, &client.begin_body(wallet, qr_code, kind))
 }
 
-/// Reads Begin's answer, `status` and `body`, for `wallet`.
+/// Reads Begin's answer for `wallet`.
 ///
 /// # Errors
 ///
@@ -38,13 +38,11 @@ pub fn begin_request(
 /// client would first answer with a fresh token).
 pub fn begin_answer(
     client: &QrWalletClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     wallet: &WalletNumber,
 ) -> Result<QrSession> {
-    let response = RawResponse::new(status, body.to_vec());
-    let payload: wire::BeginPayload = client.read_envelope(BEGIN, None, &response)?;
-    client.read_begin(wallet, payload, &response)
+    let payload: wire::BeginPayload = client.read_envelope(BEGIN, None, response)?;
+    client.read_begin(wallet, payload, response)
 }
 
 /// Complete's request for `session` under the bearer `token`.
@@ -60,7 +58,7 @@ pub fn complete_request(
     client.api_request(COMPLETE_PATH, token, &client.complete_body(session)?)
 }
 
-/// Reads Complete's answer, `status` and `body`, for `session`.
+/// Reads Complete's answer for `session`.
 ///
 /// # Errors
 ///
@@ -68,8 +66,7 @@ pub fn complete_request(
 /// for a session whose sale could not be read.
 pub fn complete_answer(
     client: &QrWalletClient,
-    status: u16,
-    body: &[u8],
+    response: &RawResponse,
     session: &QrSession,
 ) -> Result<QrReceipt> {
     let sale = session
@@ -77,7 +74,6 @@ pub fn complete_answer(
         .decoded()
         .ok_or_else(|| Error::invalid("session", "its sale could not be read"))?;
     let reference = Some(session.correlation_id.as_str());
-    let response = RawResponse::new(status, body.to_vec());
-    let payload: wire::CompletePayload = client.read_envelope(COMPLETE, reference, &response)?;
-    client.read_complete(sale, payload, &response)
+    let payload: wire::CompletePayload = client.read_envelope(COMPLETE, reference, response)?;
+    client.read_complete(sale, payload, response)
 }

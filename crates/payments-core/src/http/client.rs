@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 use url::Url;
 
@@ -141,7 +140,9 @@ impl Request {
     ///
     /// [`Error::Configuration`] if `body` does not serialize.
     pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| {
+        // Sized for a typical provider request: written without regrowing.
+        let mut bytes = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut bytes, body).map_err(|e| {
             Error::configuration(format_args!("request body does not serialize: {e}"))
         })?;
         Ok(self.body(HeaderValue::from_static("application/json"), bytes))
@@ -628,10 +629,10 @@ impl HttpClient {
     /// # Errors
     ///
     /// [`Error::UndecodableResponse`].
-    pub fn decode_json<T: DeserializeOwned>(
+    pub fn decode_json<'a, T: Deserialize<'a>>(
         &self,
         operation: Operation,
-        response: &RawResponse,
+        response: &'a RawResponse,
     ) -> Result<T> {
         serde_json::from_slice(&response.body).map_err(|e| {
             let detail = describe_json_failure(&response.body, &e);

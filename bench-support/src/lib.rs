@@ -1,0 +1,107 @@
+//! Shared by the workspace's benchmarks (not published).
+//!
+//! Every comparison is a criterion group `<crate>/<operation>` with two
+//! functions, `sdk` and `baseline`, measured in the same run; `cargo xtask
+//! bench` reads criterion's estimates and prints their ratios. Beside them,
+//! [`record_allocations`] writes the allocations one call makes, counted by
+//! the bench binary's instrumented global allocator:
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static GLOBAL: &bench_support::StatsAlloc<std::alloc::System> = &bench_support::INSTRUMENTED_SYSTEM;
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::alloc::System;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use criterion;
+use criterion::Criterion;
+pub use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+/// Criterion as the workspace's benchmarks run it: short windows, since a
+/// ratio of two functions measured side by side is the result.
+pub fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+        .configure_from_args()
+}
+
+/// Whether the binary runs for real (`cargo bench`), not as a smoke test
+/// (`cargo test --benches`, `cargo bench -- --test`).
+pub fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test")
+}
+
+/// The allocations one call of `f` makes, averaged over 200 calls after a
+/// warm-up call (caches, lazily built statics).
+pub fn allocations_per_call(alloc: &'static StatsAlloc<System>, mut f: impl FnMut()) -> f64 {
+    const CALLS: u32 = 200;
+    f();
+    let region = Region::new(alloc);
+    for _ in 0..CALLS {
+        f();
+    }
+    let allocations = region.change().allocations;
+    #[allow(clippy::cast_precision_loss, clippy::float_arithmetic)]
+    let per_call = allocations as f64 / f64::from(CALLS);
+    per_call
+}
+
+/// Where criterion writes its results: `$CARGO_TARGET_DIR/criterion`, or
+/// `target/criterion` above the running bench binary.
+fn criterion_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Some(PathBuf::from(dir).join("criterion"));
+    }
+    // target/<profile>/deps/<binary>
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+}
+
+/// The directory criterion gives a group (`/` becomes `_`).
+pub fn group_dir(group: &str) -> String {
+    group.replace('/', "_")
+}
+
+/// Records the allocations per call of `group/function` (as
+/// `criterion/<group dir>/<function>/allocations`), for `cargo xtask bench`.
+/// Does nothing in a smoke run.
+pub fn record_allocations(group: &str, function: &str, allocations: f64) {
+    if !measuring() {
+        return;
+    }
+    let Some(dir) = criterion_dir().map(|d| d.join(group_dir(group)).join(function)) else {
+        return;
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("allocations"), format!("{allocations}\n")))
+    {
+        eprintln!("bench-support: cannot record allocations of {group}/{function}: {e}");
+    }
+}
+
+/// Measures `sdk` against `baseline` as the group `group` (functions `sdk`
+/// and `baseline`), allocations included.
+pub fn compare(
+    c: &mut Criterion,
+    alloc: &'static StatsAlloc<System>,
+    group: &str,
+    mut sdk: impl FnMut(),
+    mut baseline: impl FnMut(),
+) {
+    record_allocations(group, "sdk", allocations_per_call(alloc, &mut sdk));
+    record_allocations(
+        group,
+        "baseline",
+        allocations_per_call(alloc, &mut baseline),
+    );
+    let mut g = c.benchmark_group(group);
+    g.bench_function("sdk", |b| b.iter(&mut sdk));
+    g.bench_function("baseline", |b| b.iter(&mut baseline));
+    g.finish();
+}
