@@ -85,6 +85,23 @@ pub fn record_allocations(group: &str, function: &str, allocations: f64) {
     }
 }
 
+/// Records the input size of a throughput group (as
+/// `criterion/<group dir>/bytes`), for `cargo xtask bench`'s MB/s. Does
+/// nothing in a smoke run.
+pub fn record_bytes(group: &str, bytes: usize) {
+    if !measuring() {
+        return;
+    }
+    let Some(dir) = criterion_dir().map(|d| d.join(group_dir(group))) else {
+        return;
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("bytes"), format!("{bytes}\n")))
+    {
+        eprintln!("bench-support: cannot record the size of {group}: {e}");
+    }
+}
+
 /// Measures `sdk` against `baseline` as the group `group` (functions `sdk`
 /// and `baseline`), allocations included.
 pub fn compare(

@@ -26,6 +26,11 @@ impl Prepared {
         &self.0.xml
     }
 
+    /// The digest of the request Allpay must echo as `requestDsig`.
+    pub fn digest(&self) -> &str {
+        &self.0.digest
+    }
+
     /// The HTTP request that sends it.
     ///
     /// # Errors

@@ -375,9 +375,10 @@ fn benches(c: &mut Criterion) {
         .unwrap();
         (request, receipt)
     };
-    let amount_text = cash_out.amount.to_json_number();
-    let amount_raw = RawValue::from_string(amount_text.as_str().to_owned()).unwrap();
     let baseline_cash_out = || {
+        // The amount written from its decimal digits, as JSON number.
+        let amount_raw =
+            RawValue::from_string(cash_out.amount.amount().normalize().to_string()).unwrap();
         let body = baseline::call(
             &http,
             &url,

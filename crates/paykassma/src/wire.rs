@@ -49,11 +49,45 @@ pub(crate) struct ActivateAnswer {
 }
 
 /// `{"code": "MMK", "symbol": "MMK"}`, or a bare code.
-#[derive(Deserialize)]
-#[serde(untagged)]
 pub(crate) enum CurrencyInfo {
     Object { code: String },
     Code(String),
+}
+
+/// The object form's members; only `code` is read.
+#[derive(Deserialize)]
+struct CurrencyObject {
+    code: String,
+}
+
+impl<'de> Deserialize<'de> for CurrencyInfo {
+    // By hand rather than `#[serde(untagged)]`, which buffers the value first.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Info;
+
+        impl<'de> serde::de::Visitor<'de> for Info {
+            type Value = CurrencyInfo;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a currency code, or an object with a `code`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, code: &str) -> Result<CurrencyInfo, E> {
+                Ok(CurrencyInfo::Code(code.to_owned()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<CurrencyInfo, A::Error> {
+                let object =
+                    CurrencyObject::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(CurrencyInfo::Object { code: object.code })
+            }
+        }
+
+        deserializer.deserialize_any(Info)
+    }
 }
 
 impl CurrencyInfo {
@@ -70,6 +104,25 @@ mod tests {
 
     use super::*;
     use payments_core::wire::DecimalStyle;
+
+    #[test]
+    fn the_answer_currency_is_read_as_an_object_or_a_bare_code() {
+        let read = |currency: &str| {
+            let answer: ActivateAnswer =
+                serde_json::from_str(&format!(r#"{{"status": "ok", "currency": {currency}}}"#))?;
+            Ok::<_, serde_json::Error>(answer.currency.map(|c| c.code().to_owned()))
+        };
+        assert_eq!(
+            read(r#"{"code": "MMK", "symbol": "K"}"#)
+                .unwrap()
+                .as_deref(),
+            Some("MMK")
+        );
+        assert_eq!(read(r#""MMK""#).unwrap().as_deref(), Some("MMK"));
+        assert_eq!(read("null").unwrap(), None);
+        assert!(read(r#"{"symbol": "K"}"#).is_err());
+        assert!(read("5").is_err());
+    }
 
     #[test]
     fn create_request() {

@@ -36,6 +36,10 @@ pub struct QrWalletClient {
 
 struct Inner {
     config: QrWalletConfig,
+    /// Each operation's URL, joined once.
+    begin_url: url::Url,
+    complete_url: url::Url,
+    create_qr_url: url::Url,
     http: HttpClient,
     tokens: TokenCache<SecretString>,
     clock: Arc<dyn Clock>,
@@ -83,6 +87,9 @@ impl QrWalletClientBuilder {
         Ok(QrWalletClient {
             inner: Arc::new(Inner {
                 tokens: TokenCache::with_clock(config.token_skew, Arc::clone(&clock)),
+                begin_url: config.api_url.join(BEGIN_PATH)?,
+                complete_url: config.api_url.join(COMPLETE_PATH)?,
+                create_qr_url: config.api_url.join(CREATE_QR_PATH)?,
                 config,
                 http,
                 clock,
@@ -171,7 +178,7 @@ impl QrWalletClient {
     async fn call<B: Serialize, P: DeserializeOwned, T>(
         &self,
         operation: Operation,
-        path: &str,
+        url: &url::Url,
         reference: Option<&str>,
         body: &B,
         read: impl FnOnce(P, &RawResponse) -> Result<T>,
@@ -182,7 +189,7 @@ impl QrWalletClient {
             .reference
             .clone_from(&diagnostics.correlation_id);
         let outcome = self
-            .exchange(operation, path, reference, body, &mut diagnostics)
+            .exchange(operation, url, reference, body, &mut diagnostics)
             .await
             .and_then(|(payload, response)| read(payload, &response));
         diagnostics.annotate(outcome)
@@ -193,7 +200,7 @@ impl QrWalletClient {
     async fn exchange<B: Serialize, P: DeserializeOwned>(
         &self,
         operation: Operation,
-        path: &str,
+        url: &url::Url,
         reference: Option<&str>,
         body: &B,
         diagnostics: &mut Diagnostics,
@@ -201,7 +208,7 @@ impl QrWalletClient {
         let mut renewed = false;
         loop {
             let token = self.token().await?;
-            let request = self.api_request(path, &token, body)?;
+            let request = self.api_request(url, &token, body)?;
             let response = self
                 .inner
                 .http
@@ -224,19 +231,18 @@ impl QrWalletClient {
         }
     }
 
-    /// A `POST` of `body` to `path` with the bearer `token` and `x-client-id`.
+    /// A `POST` of `body` to `url` with the bearer `token` and `x-client-id`.
     pub(crate) fn api_request<B: Serialize>(
         &self,
-        path: &str,
+        url: &url::Url,
         token: &SecretString,
         body: &B,
     ) -> Result<Request> {
-        let url = self.inner.config.api_url.join(path)?;
         let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
             .map_err(|_| {
                 Error::configuration("x_client_id has characters an HTTP header cannot carry")
             })?;
-        Request::post(url)
+        Request::post(url.clone())
             .bearer(token)?
             .header(http::HeaderName::from_static("x-client-id"), x_client_id)
             .json(body)
@@ -306,12 +312,22 @@ impl QrWalletClient {
     ) -> Result<QrSession> {
         self.call(
             BEGIN,
-            BEGIN_PATH,
+            &self.inner.begin_url,
             None,
             &self.begin_body(wallet, qr_code, kind),
             |payload, response| self.read_begin(wallet, payload, response),
         )
         .await
+    }
+
+    /// Begin's URL.
+    pub(crate) fn begin_url(&self) -> &url::Url {
+        &self.inner.begin_url
+    }
+
+    /// Complete's URL.
+    pub(crate) fn complete_url(&self) -> &url::Url {
+        &self.inner.complete_url
     }
 
     /// Begin's body.
@@ -416,7 +432,7 @@ impl QrWalletClient {
     async fn send_complete(&self, session: &QrSession, sale: &Sale) -> Result<QrReceipt> {
         self.call(
             COMPLETE,
-            COMPLETE_PATH,
+            &self.inner.complete_url,
             Some(session.correlation_id.as_str()),
             &self.complete_body(session)?,
             |payload, response| self.read_complete(sale, payload, response),
@@ -501,7 +517,7 @@ impl QrWalletClient {
         };
         self.call(
             CREATE_QR,
-            "v1/Transaction/Create3rdPartyQrCode",
+            &self.inner.create_qr_url,
             None,
             &body,
             |payload: wire::CreateQrPayload, response| {
@@ -520,9 +536,11 @@ impl QrWalletClient {
 /// `receipt`, if the wallet charged what the sale said, for the sale it
 /// named; an integrity mismatch otherwise.
 /// Begin's path under the API URL.
-pub(crate) const BEGIN_PATH: &str = "v1/Transaction/Begin3rdPartyQRCodePayment";
+const BEGIN_PATH: &str = "v1/Transaction/Begin3rdPartyQRCodePayment";
 /// Complete's path under the API URL.
-pub(crate) const COMPLETE_PATH: &str = "v1/Transaction/Complete3rdPartyQRCodePayment";
+const COMPLETE_PATH: &str = "v1/Transaction/Complete3rdPartyQRCodePayment";
+/// Create-QR's path under the API URL.
+const CREATE_QR_PATH: &str = "v1/Transaction/Create3rdPartyQrCode";
 
 fn as_sold(sale: &Sale, receipt: QrReceipt) -> Result<QrReceipt> {
     if receipt.charged != sale.amount {

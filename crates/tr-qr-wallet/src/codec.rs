@@ -11,7 +11,6 @@ use payments_core::http::{RawResponse, Request};
 use payments_core::{Error, Result, SecretString};
 
 use crate::QrWalletClient;
-use crate::client::{BEGIN_PATH, COMPLETE_PATH};
 use crate::model::{QrCode, QrCodeType, QrReceipt, QrSession, WalletNumber};
 use crate::wire::{self, BEGIN, COMPLETE};
 
@@ -27,7 +26,11 @@ pub fn begin_request(
     qr_code: &QrCode,
     kind: QrCodeType,
 ) -> Result<Request> {
-    client.api_request(BEGIN_PATH, token, &client.begin_body(wallet, qr_code, kind))
+    client.api_request(
+        client.begin_url(),
+        token,
+        &client.begin_body(wallet, qr_code, kind),
+    )
 }
 
 /// Reads Begin's answer for `wallet`.
@@ -55,7 +58,11 @@ pub fn complete_request(
     token: &SecretString,
     session: &QrSession,
 ) -> Result<Request> {
-    client.api_request(COMPLETE_PATH, token, &client.complete_body(session)?)
+    client.api_request(
+        client.complete_url(),
+        token,
+        &client.complete_body(session)?,
+    )
 }
 
 /// Reads Complete's answer for `session`.
