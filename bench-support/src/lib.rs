@@ -13,8 +13,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::alloc::System;
+use std::future::Future;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 pub use criterion;
 use criterion::Criterion;
@@ -120,5 +124,72 @@ pub fn compare(
     let mut g = c.benchmark_group(group);
     g.bench_function("sdk", |b| b.iter(&mut sdk));
     g.bench_function("baseline", |b| b.iter(&mut baseline));
+    g.finish();
+}
+
+/// One operation of a throughput comparison: a future per call.
+pub type Op = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Wraps an async closure as an [`Op`].
+pub fn op<F, Fut>(f: F) -> Op
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    Arc::new(move || Box::pin(f()))
+}
+
+/// The runtime the loopback comparisons run on: as many workers as cores.
+pub fn runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        #[allow(clippy::panic)]
+        Err(e) => panic!("tokio runtime: {e}"),
+    }
+}
+
+/// `total` calls of `op`, `concurrency` at a time; the time they took.
+async fn run(op: &Op, total: u64, concurrency: u64) -> Duration {
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.min(total.max(1)) {
+        let (op, next) = (Arc::clone(op), Arc::clone(&next));
+        workers.spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                op().await;
+            }
+        });
+    }
+    while let Some(done) = workers.join_next().await {
+        if let Err(e) = done {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+    started.elapsed()
+}
+
+/// Throughput of `sdk` against `baseline` (`<group>/c<concurrency>`, functions
+/// `sdk` and `baseline`): criterion's time per call is the inverse of the
+/// throughput, so `baseline / sdk` is the SDK's share of the raw client's
+/// throughput.
+pub fn compare_throughput(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    group: &str,
+    concurrency: u64,
+    sdk: &Op,
+    baseline: &Op,
+) {
+    let mut g = c.benchmark_group(format!("{group}/c{concurrency}"));
+    g.throughput(criterion::Throughput::Elements(1));
+    for (name, op) in [("sdk", sdk), ("baseline", baseline)] {
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| runtime.block_on(run(op, iters, concurrency)));
+        });
+    }
     g.finish();
 }

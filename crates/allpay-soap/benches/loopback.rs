@@ -1,0 +1,188 @@
+//! Loopback throughput of one read (`checkUser`: signed request, verified
+//! answer) through the SDK, against raw `reqwest` (the same transport
+//! policy) posting the same signed bytes to the same in-process server and
+//! parsing the same answer with one XML parse and one bare RSA-SHA1
+//! verification, after a bare RSA-SHA1 signature of the request's
+//! `SignedInfo` (a raw client signs every request too); 1 and 64 calls at a
+//! time. The clock is fixed, so every
+//! request is the same bytes and the server's one signed answer echoes its
+//! digest. `cargo xtask bench` prints the ratio (target: at least 0.9).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use allpay_soap::dsig::{Canonicalization, SigningKey, VerifyingKey, canonicalize, sign_envelope};
+use allpay_soap::payments_core::async_trait;
+use allpay_soap::payments_core::clock::ManualClock;
+use allpay_soap::payments_core::http::Timeouts;
+use allpay_soap::payments_core::sandbox::{
+    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
+};
+use allpay_soap::sandbox::{allpay_private_key, allpay_public_key, merchant_private_key};
+use allpay_soap::{AllpayClient, AllpayConfig, UserName, codec, reqwest};
+use base64::Engine;
+use bench_support::criterion::{Criterion, criterion_group, criterion_main};
+use bench_support::{compare_throughput, op, runtime};
+use rsa::pkcs1v15;
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::signature::{Signer, Verifier};
+use sha1::Sha1;
+
+const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
+
+/// Answers every request with the same signed answer.
+struct Allpay(String);
+
+#[async_trait]
+impl SandboxHandler for Allpay {
+    fn operation(&self, _: &SandboxRequest) -> String {
+        "checkUser".to_owned()
+    }
+
+    async fn handle(&self, _: SandboxRequest) -> SandboxResponse {
+        SandboxResponse::with_type(200, "text/xml; charset=utf-8", self.0.clone())
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = runtime();
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
+    let user = UserName::new("77011234567").unwrap();
+    let client_for = |base| {
+        let config = AllpayConfig::new(
+            base,
+            "agent-7",
+            "1001",
+            SigningKey::from_pem(merchant_private_key()).unwrap(),
+            VerifyingKey::from_pem(allpay_public_key()).unwrap(),
+        );
+        AllpayClient::builder(config)
+            .clock(Arc::new(clock.clone()))
+            .build()
+            .unwrap()
+    };
+    // The request every call sends, and the one answer to it.
+    let probe = client_for(allpay_soap::BaseUrl::parse("http://127.0.0.1:9").unwrap());
+    let prepared = codec::check_user_request(&probe, &user).unwrap();
+    let unsigned = format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><requestDsig xmlns="https://allpay.kz">{}</requestDsig></soapenv:Header><soapenv:Body><ns2:checkUserResponse xmlns:ns2="{CI_NS}"><return><header><userMessage>Операция выполнена</userMessage><developerMessage>OK</developerMessage><status>0</status><timestamp>2026-11-23T10:00:00+05:00</timestamp></header><basicUserInfo><identified>true</identified><IIN>900101300123</IIN><firstName>Айгерим</firstName><lastName>Сапарова</lastName></basicUserInfo></return></ns2:checkUserResponse></soapenv:Body></soapenv:Envelope>"#,
+        prepared.digest()
+    );
+    let answer = sign_envelope(
+        &unsigned,
+        &SigningKey::from_pem(allpay_private_key()).unwrap(),
+    )
+    .unwrap()
+    .xml;
+    // What the bare verification covers: the canonical SignedInfo.
+    let start = answer.find("<SignedInfo").unwrap();
+    let end = answer.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
+    let signed_info = canonicalize(
+        &answer[start..end].replacen(
+            "<SignedInfo",
+            r#"<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#""#,
+            1,
+        ),
+        Canonicalization::Exclusive,
+        true,
+    )
+    .unwrap();
+    let value_start = answer.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
+    let value_end = answer.find("</SignatureValue>").unwrap();
+    let signature = pkcs1v15::Signature::try_from(
+        base64::engine::general_purpose::STANDARD
+            .decode(&answer[value_start..value_end])
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap();
+    let allpay = pkcs1v15::VerifyingKey::<Sha1>::from_public_key_pem(allpay_public_key()).unwrap();
+    allpay.verify(signed_info.as_bytes(), &signature).unwrap();
+
+    let server = runtime
+        .block_on(SandboxServer::start(Arc::new(Allpay(answer))))
+        .unwrap();
+    let client = client_for(server.base_url());
+    let request = codec::check_user_request(&client, &user)
+        .unwrap()
+        .request()
+        .unwrap();
+    assert_eq!(
+        request.body_bytes().unwrap().as_ref(),
+        prepared.xml().as_bytes()
+    );
+    let (url, body) = (request.url().clone(), request.body_bytes().unwrap().clone());
+    let timeouts = Timeouts::default();
+    let raw = reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let sdk = op(move || {
+        let (client, user) = (client.clone(), user.clone());
+        async move {
+            let info = client.check_user(&user).await.unwrap().unwrap();
+            assert!(info.identified);
+        }
+    });
+    let merchant = pkcs1v15::SigningKey::<Sha1>::from_pkcs8_pem(merchant_private_key()).unwrap();
+    let request_signed_info = {
+        let xml = prepared.xml();
+        let start = xml.find("<SignedInfo").unwrap();
+        let end = xml.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
+        Arc::new(
+            canonicalize(
+                &xml[start..end].replacen(
+                    "<SignedInfo",
+                    r#"<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#""#,
+                    1,
+                ),
+                Canonicalization::Exclusive,
+                true,
+            )
+            .unwrap(),
+        )
+    };
+    let (signed_info, signature) = (Arc::new(signed_info), Arc::new(signature));
+    let baseline = op(move || {
+        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        let (allpay, signed_info, signature) = (
+            allpay.clone(),
+            Arc::clone(&signed_info),
+            Arc::clone(&signature),
+        );
+        let (merchant, request_signed_info) = (merchant.clone(), Arc::clone(&request_signed_info));
+        async move {
+            // Each request signed, as the SDK signs it.
+            drop(std::hint::black_box(
+                merchant.sign(request_signed_info.as_bytes()),
+            ));
+            let response = raw
+                .post(url)
+                .header("soapaction", "\"checkUser\"")
+                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let bytes = response.bytes().await.unwrap();
+            let text = std::str::from_utf8(&bytes).unwrap();
+            let document = roxmltree::Document::parse(text).unwrap();
+            allpay.verify(signed_info.as_bytes(), &signature).unwrap();
+            assert!(document.descendants().any(|n| n.has_tag_name("identified")));
+        }
+    });
+    for concurrency in [1, 64] {
+        compare_throughput(c, &runtime, "allpay/loopback", concurrency, &sdk, &baseline);
+    }
+    drop(server);
+}
+
+criterion_group! {
+    name = loopback_benches;
+    config = bench_support::config();
+    targets = benches
+}
+criterion_main!(loopback_benches);

@@ -1,0 +1,145 @@
+//! Loopback throughput of one read (the balance inquiry, tokens cached)
+//! through the SDK, against raw `reqwest` posting the same request bytes to
+//! the same in-process server and reading the same answer into a minimal
+//! struct; 1 and 64 calls at a time. `cargo xtask bench` prints the ratio
+//! (target: the SDK keeps at least 0.9 of the raw throughput).
+
+use std::sync::Arc;
+
+use bench_support::criterion::{Criterion, criterion_group, criterion_main};
+use bench_support::{compare_throughput, op, runtime};
+use jawali::payments_core::async_trait;
+use jawali::payments_core::sandbox::{
+    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
+};
+use jawali::{
+    Currency, Environment, JawaliClient, JawaliConfig, Money, SecretString, codec, reqwest,
+};
+use serde::Deserialize;
+
+const BALANCE_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"balance":125000.25,"currency":"YER"}}"#;
+const WALLET_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token","expires_in":3600}}"#;
+
+/// Answers the token endpoints, then the balance, always the same bytes.
+struct Jawali;
+
+#[async_trait]
+impl SandboxHandler for Jawali {
+    fn operation(&self, _: &SandboxRequest) -> String {
+        "any".to_owned()
+    }
+
+    async fn handle(&self, request: SandboxRequest) -> SandboxResponse {
+        let body = if request.path.ends_with("/oauth/token") {
+            r#"{"access_token":"access-token","token_type":"bearer","expires_in":3600}"#
+        } else if request
+            .body
+            .windows(20)
+            .any(|w| w == b"WALLETAUTHENTICATION")
+        {
+            WALLET_ANSWER
+        } else {
+            BALANCE_ANSWER
+        };
+        SandboxResponse::with_type(200, "application/json", body.as_bytes())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer {
+    response_status: Status,
+    response_body: Body,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Status {
+    system_status: String,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    balance: f64,
+    currency: String,
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = runtime();
+    let server = runtime
+        .block_on(SandboxServer::start(Arc::new(Jawali)))
+        .unwrap();
+    let config = JawaliConfig::new(
+        Environment::Custom(server.base_url()),
+        "merchant",
+        SecretString::from("login-pw"),
+        "1234",
+        "777000111",
+        SecretString::from("wallet-pw"),
+    );
+    let client = JawaliClient::new(config).unwrap();
+    let expected = Money::parse("125000.25", Currency::YER).unwrap();
+    // Tokens fetched once, before measuring.
+    assert_eq!(
+        runtime.block_on(client.balance()).unwrap().available,
+        expected
+    );
+
+    // The raw client sends the SDK's own request bytes.
+    let request = codec::balance_request(
+        &client,
+        &SecretString::from("access-token"),
+        &SecretString::from("wallet-token"),
+    )
+    .unwrap();
+    let url = request.url().clone();
+    let body = request.body_bytes().unwrap().clone();
+    // The same transport policy as the SDK's own client: finite timeouts,
+    // no redirects.
+    let timeouts = jawali::payments_core::http::Timeouts::default();
+    let raw = reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let sdk = op(move || {
+        let client = client.clone();
+        async move {
+            let balance = client.balance().await.unwrap();
+            assert_eq!(balance.available, expected);
+        }
+    });
+    let baseline = op(move || {
+        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        async move {
+            let response = raw
+                .post(url)
+                .bearer_auth("access-token")
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let bytes = response.bytes().await.unwrap();
+            let answer: Answer = serde_json::from_slice(&bytes).unwrap();
+            assert!(
+                answer.response_status.system_status == "0"
+                    && answer.response_body.currency == "YER"
+            );
+            assert!(answer.response_body.balance > 0.0);
+        }
+    });
+    for concurrency in [1, 64] {
+        compare_throughput(c, &runtime, "jawali/loopback", concurrency, &sdk, &baseline);
+    }
+    drop(server);
+}
+
+criterion_group! {
+    name = loopback_benches;
+    config = bench_support::config();
+    targets = benches
+}
+criterion_main!(loopback_benches);

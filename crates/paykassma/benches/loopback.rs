@@ -1,0 +1,112 @@
+//! Loopback throughput of one read (create: the wallet to pay into) through
+//! the SDK, against raw `reqwest` (the same transport policy: timeouts, no
+//! redirects) posting the same request bytes to the same in-process server
+//! and reading the same answer into a minimal struct; 1 and 64 calls at a
+//! time. `cargo xtask bench` prints the ratio (target: at least 0.9 of the
+//! raw throughput).
+
+use std::sync::Arc;
+
+use bench_support::criterion::{Criterion, criterion_group, criterion_main};
+use bench_support::{compare_throughput, op, runtime};
+use paykassma::payments_core::async_trait;
+use paykassma::payments_core::http::Timeouts;
+use paykassma::payments_core::sandbox::{
+    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
+};
+use paykassma::{
+    Currency, Label, PaykassmaClient, PaykassmaConfig, SecretString, WalletType, codec, reqwest,
+};
+use serde::Deserialize;
+
+const CREATE_ANSWER: &str = r#"{"status": "ok", "params": {"identifier": "324342342"}}"#;
+
+/// Answers every request with the same create answer.
+struct Paykassma;
+
+#[async_trait]
+impl SandboxHandler for Paykassma {
+    fn operation(&self, _: &SandboxRequest) -> String {
+        "create".to_owned()
+    }
+
+    async fn handle(&self, _: SandboxRequest) -> SandboxResponse {
+        SandboxResponse::with_type(200, "application/json", CREATE_ANSWER.as_bytes())
+    }
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    status: String,
+    params: serde_json::Map<String, serde_json::Value>,
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = runtime();
+    let server = runtime
+        .block_on(SandboxServer::start(Arc::new(Paykassma)))
+        .unwrap();
+    let client = PaykassmaClient::new(PaykassmaConfig::with_urls(
+        server.base_url(),
+        server.base_url(),
+        SecretString::from("api-secret"),
+    ))
+    .unwrap();
+    let label = Label::new("user-55").unwrap();
+    let request =
+        codec::create_request(&client, &label, Currency::MMK, &WalletType::WAVEPAY).unwrap();
+    let url = request.url().clone();
+    let body = request.body_bytes().unwrap().clone();
+    let timeouts = Timeouts::default();
+    let raw = reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let sdk = op(move || {
+        let (client, label) = (client.clone(), label.clone());
+        async move {
+            let details = client
+                .create_deposit(&label, Currency::MMK, None)
+                .await
+                .unwrap();
+            assert_eq!(details.identifier.as_deref(), Some("324342342"));
+        }
+    });
+    let baseline = op(move || {
+        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        async move {
+            let response = raw
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let bytes = response.bytes().await.unwrap();
+            let answer: Answer = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(answer.status, "ok");
+            assert_eq!(answer.params["identifier"], "324342342");
+        }
+    });
+    for concurrency in [1, 64] {
+        compare_throughput(
+            c,
+            &runtime,
+            "paykassma/loopback",
+            concurrency,
+            &sdk,
+            &baseline,
+        );
+    }
+    drop(server);
+}
+
+criterion_group! {
+    name = loopback_benches;
+    config = bench_support::config();
+    targets = benches
+}
+criterion_main!(loopback_benches);

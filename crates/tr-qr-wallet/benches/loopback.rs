@@ -1,0 +1,145 @@
+//! Loopback throughput of one read (Begin, the token cached) through the
+//! SDK, against raw `reqwest` (the same transport policy: timeouts, no
+//! redirects) posting the same request bytes to the same in-process server
+//! and reading the same answer — JSON-in-string included — into minimal
+//! structs; 1 and 64 calls at a time. `cargo xtask bench` prints the ratio
+//! (target: at least 0.9 of the raw throughput).
+
+use std::sync::Arc;
+
+use bench_support::criterion::{Criterion, criterion_group, criterion_main};
+use bench_support::{compare_throughput, op, runtime};
+use serde::Deserialize;
+use tr_qr_wallet::payments_core::async_trait;
+use tr_qr_wallet::payments_core::http::Timeouts;
+use tr_qr_wallet::payments_core::sandbox::{
+    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
+};
+use tr_qr_wallet::{
+    QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec, reqwest,
+};
+
+const BEGIN_ANSWER: &str = r#"{"status": 0, "code": "100", "message": null, "payload": {"tx_correlation_id": 7777777777777777777, "payment_data": "{\"MerchantNo\": \"0007777777\", \"TerminalNo\": \"0007777777\", \"MerchantName\": \"Test_58\", \"RequestAmount\": 0.13, \"TransactionId\": 98598610, \"Kdv\": \"1,00\", \"SaleRefCode\": \"7777777777777777777777\", \"SessionExpireDate\": \"2099-04-01T08:38:40.51\", \"ResponseCode\": 0}"}}"#;
+
+/// The identity server and Begin, always the same bytes.
+struct Sipay;
+
+#[async_trait]
+impl SandboxHandler for Sipay {
+    fn operation(&self, _: &SandboxRequest) -> String {
+        "any".to_owned()
+    }
+
+    async fn handle(&self, request: SandboxRequest) -> SandboxResponse {
+        let body = if request.path.ends_with("/connect/token") {
+            r#"{"access_token":"access-token","token_type":"Bearer","expires_in":3600}"#
+        } else {
+            BEGIN_ANSWER
+        };
+        SandboxResponse::with_type(200, "application/json", body.as_bytes())
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: i64,
+    code: String,
+    payload: Payload,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    tx_correlation_id: Box<serde_json::value::RawValue>,
+    payment_data: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PaymentData {
+    request_amount: f64,
+    sale_ref_code: String,
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = runtime();
+    let server = runtime
+        .block_on(SandboxServer::start(Arc::new(Sipay)))
+        .unwrap();
+    let base = server.base_url();
+    let config = QrWalletConfig::new(
+        base.clone(),
+        base.join("connect/token").unwrap(),
+        "client-1",
+        SecretString::from("client-s3cret"),
+        "x-client-9",
+        "provider-7",
+    )
+    .unwrap();
+    let client = QrWalletClient::new(config).unwrap();
+    let wallet = WalletNumber::new("5555555555").unwrap();
+    let qr = QrCode::new("0002010102112654").unwrap();
+    // The token fetched once, before measuring.
+    runtime
+        .block_on(client.begin(&wallet, &qr, QrCodeType::Default))
+        .unwrap();
+    let token = SecretString::from("access-token");
+    let request = codec::begin_request(&client, &token, &wallet, &qr, QrCodeType::Default).unwrap();
+    let url = request.url().clone();
+    let body = request.body_bytes().unwrap().clone();
+    let timeouts = Timeouts::default();
+    let raw = reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let sdk = op(move || {
+        let (client, wallet, qr) = (client.clone(), wallet.clone(), qr.clone());
+        async move {
+            let session = client
+                .begin(&wallet, &qr, QrCodeType::Default)
+                .await
+                .unwrap();
+            assert!(session.sale.decoded().is_some());
+        }
+    });
+    let baseline = op(move || {
+        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        async move {
+            let response = raw
+                .post(url)
+                .bearer_auth("access-token")
+                .header("x-client-id", "x-client-9")
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let bytes = response.bytes().await.unwrap();
+            let answer: Envelope = serde_json::from_slice(&bytes).unwrap();
+            assert!(answer.status == 0 && answer.code == "100");
+            assert!(!answer.payload.tx_correlation_id.get().is_empty());
+            let data: PaymentData = serde_json::from_str(&answer.payload.payment_data).unwrap();
+            assert!(data.request_amount > 0.0 && !data.sale_ref_code.is_empty());
+        }
+    });
+    for concurrency in [1, 64] {
+        compare_throughput(
+            c,
+            &runtime,
+            "tr-qr-wallet/loopback",
+            concurrency,
+            &sdk,
+            &baseline,
+        );
+    }
+    drop(server);
+}
+
+criterion_group! {
+    name = loopback_benches;
+    config = bench_support::config();
+    targets = benches
+}
+criterion_main!(loopback_benches);
