@@ -17,11 +17,14 @@
 //!   hermetic interop test (`tests/fixtures/xmlsec1/`).
 //! - `cargo xtask referee` — validates every Allpay request snapshot against
 //!   the crate's XSD with lxml and parses it with zeep (a virtualenv under `target/`).
+//! - `cargo xtask bench` — every benchmark (criterion), then one table of
+//!   SDK-against-baseline ratios with their targets (BENCHMARKS.md).
 //! - `cargo xtask footprint [--no-build]` — per published crate, the crates it
 //!   pulls and its clean release build time, next to a bare reqwest +
 //!   serde_json hello-world (the table in BENCHMARKS.md).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod codegen;
 mod dsig_fixtures;
 mod footprint;
@@ -64,10 +67,12 @@ fn main() -> ExitCode {
         Some("faults") => faults(&args[1..]),
         Some("dsig-fixtures") => dsig_fixtures::generate(&root()),
         Some("standalone") => standalone::run(&root()),
+        Some("bench") => bench::run(&root()),
+        Some("bench-table") => bench::table(&root().join("target/criterion")).map(|_| ()),
         Some("footprint") => footprint::report(&root(), !args.iter().any(|a| a == "--no-build")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build]>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench>"
             );
             return ExitCode::from(2);
         }
@@ -100,6 +105,7 @@ fn ci() -> Result {
     })?;
     step("tests", || cargo(TEST_COMMAND, &[("INSTA_UPDATE", "no")]))?;
     step("snapshots left pending", no_pending_snapshots)?;
+    step("benchmarks compile and run once", bench::smoke)?;
     step("docs", || {
         cargo(
             &["doc", "--workspace", "--no-deps", "--all-features"],
