@@ -89,6 +89,18 @@ pub fn record_allocations(group: &str, function: &str, allocations: f64) {
     }
 }
 
+/// Records `value` as `criterion/<group dir>/<file>`, for `cargo xtask bench`.
+fn record(group: &str, file: &str, value: f64) {
+    let Some(dir) = criterion_dir().map(|d| d.join(group_dir(group))) else {
+        return;
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join(file), format!("{value}\n")))
+    {
+        eprintln!("bench-support: cannot record {file} of {group}: {e}");
+    }
+}
+
 /// Records the input size of a throughput group (as
 /// `criterion/<group dir>/bytes`), for `cargo xtask bench`'s MB/s. Does
 /// nothing in a smoke run.
@@ -176,6 +188,12 @@ async fn run(op: &Op, total: u64, concurrency: u64) -> Duration {
 /// `sdk` and `baseline`): criterion's time per call is the inverse of the
 /// throughput, so `baseline / sdk` is the SDK's share of the raw client's
 /// throughput.
+///
+/// Loopback timings drift on a shared machine by more than the difference
+/// measured (two runs of the same code differ by up to 10 %), so the ratio
+/// `cargo xtask bench` reports is measured separately, interleaved: 21
+/// rounds, each timing a batch of both in alternating order; the median of
+/// the rounds' ratios is recorded (`criterion/<group dir>/c<n>/ratio`).
 pub fn compare_throughput(
     c: &mut Criterion,
     runtime: &tokio::runtime::Runtime,
@@ -184,7 +202,32 @@ pub fn compare_throughput(
     sdk: &Op,
     baseline: &Op,
 ) {
-    let mut g = c.benchmark_group(format!("{group}/c{concurrency}"));
+    let name = format!("{group}/c{concurrency}");
+    if measuring() {
+        const ROUNDS: usize = 21;
+        let batch = 200 * concurrency.min(10);
+        let mut ratios: Vec<f64> = (0..ROUNDS)
+            .map(|round| {
+                runtime.block_on(async {
+                    let (sdk_time, baseline_time) = if round % 2 == 0 {
+                        let s = run(sdk, batch, concurrency).await;
+                        (s, run(baseline, batch, concurrency).await)
+                    } else {
+                        let b = run(baseline, batch, concurrency).await;
+                        (run(sdk, batch, concurrency).await, b)
+                    };
+                    #[allow(clippy::float_arithmetic)]
+                    let ratio = baseline_time.as_secs_f64() / sdk_time.as_secs_f64();
+                    ratio
+                })
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        if let Some(median) = ratios.get(ROUNDS / 2) {
+            record(&name, "ratio", *median);
+        }
+    }
+    let mut g = c.benchmark_group(name);
     g.throughput(criterion::Throughput::Elements(1));
     for (name, op) in [("sdk", sdk), ("baseline", baseline)] {
         g.bench_function(name, |b| {

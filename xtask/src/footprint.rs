@@ -21,7 +21,7 @@ const BUDGETS: &[(&str, usize)] = &[
     ("payments-core", 98),
     ("jawali", 110),
     ("paykassma", 115),
-    ("tr-qr-wallet", 111),
+    ("tr-qr-wallet", 112),
     ("allpay-soap", 143),
 ];
 
