@@ -143,7 +143,7 @@ pub(crate) fn table(dir: &Path) -> std::result::Result<Vec<String>, String> {
                 ));
             }
             println!(
-                "| `{group}` throughput | {:.0}/s | {:.0}/s | {share:.2}× | {target} | {} | — |",
+                "| `{group}` throughput | {:.0}/s | {:.0}/s | {share:.3}× | {target} | {} | — |",
                 1e9 / sdk,
                 1e9 / baseline,
                 if met { "✓" } else { "✗" }
