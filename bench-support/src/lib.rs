@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+pub use bytes::Bytes;
 pub use criterion;
 use criterion::Criterion;
 pub use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -235,4 +236,64 @@ pub fn compare_throughput(
         });
     }
     g.finish();
+}
+
+/// Raw `reqwest` with the SDK's transport policy (connect and total
+/// timeouts, no redirects): the loopback baselines' client.
+pub fn raw_client() -> reqwest::Client {
+    let timeouts = payments_core::http::Timeouts::default();
+    match reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(client) => client,
+        #[allow(clippy::panic)]
+        Err(e) => panic!("reqwest client: {e}"),
+    }
+}
+
+/// A loopback server answering every request with the bytes `answer`
+/// chooses for it (HTTP 200, `content_type`).
+pub fn answering(
+    runtime: &tokio::runtime::Runtime,
+    content_type: &'static str,
+    answer: impl Fn(&payments_core::sandbox::SandboxRequest) -> bytes::Bytes + Send + Sync + 'static,
+) -> payments_core::sandbox::SandboxServer {
+    struct Answering<F> {
+        content_type: &'static str,
+        answer: F,
+    }
+
+    #[payments_core::async_trait]
+    impl<F> payments_core::sandbox::SandboxHandler for Answering<F>
+    where
+        F: Fn(&payments_core::sandbox::SandboxRequest) -> bytes::Bytes + Send + Sync + 'static,
+    {
+        fn operation(&self, _: &payments_core::sandbox::SandboxRequest) -> String {
+            "any".to_owned()
+        }
+
+        async fn handle(
+            &self,
+            request: payments_core::sandbox::SandboxRequest,
+        ) -> payments_core::sandbox::SandboxResponse {
+            payments_core::sandbox::SandboxResponse::with_type(
+                200,
+                self.content_type,
+                (self.answer)(&request),
+            )
+        }
+    }
+
+    let handler = Arc::new(Answering {
+        content_type,
+        answer,
+    });
+    match runtime.block_on(payments_core::sandbox::SandboxServer::start(handler)) {
+        Ok(server) => server,
+        #[allow(clippy::panic)]
+        Err(e) => panic!("loopback server: {e}"),
+    }
 }

@@ -12,37 +12,18 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use allpay_soap::dsig::{Canonicalization, SigningKey, VerifyingKey, canonicalize, sign_envelope};
-use allpay_soap::payments_core::async_trait;
 use allpay_soap::payments_core::clock::ManualClock;
-use allpay_soap::payments_core::http::Timeouts;
-use allpay_soap::payments_core::sandbox::{
-    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
-};
 use allpay_soap::sandbox::{allpay_private_key, allpay_public_key, merchant_private_key};
 use allpay_soap::{AllpayClient, AllpayConfig, UserName, codec, reqwest};
 use base64::Engine;
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
-use bench_support::{compare_throughput, op, runtime};
+use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use rsa::pkcs1v15;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::signature::{Signer, Verifier};
 use sha1::Sha1;
 
 const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
-
-/// Answers every request with the same signed answer.
-struct Allpay(String);
-
-#[async_trait]
-impl SandboxHandler for Allpay {
-    fn operation(&self, _: &SandboxRequest) -> String {
-        "checkUser".to_owned()
-    }
-
-    async fn handle(&self, _: SandboxRequest) -> SandboxResponse {
-        SandboxResponse::with_type(200, "text/xml; charset=utf-8", self.0.clone())
-    }
-}
 
 fn benches(c: &mut Criterion) {
     let runtime = runtime();
@@ -99,9 +80,8 @@ fn benches(c: &mut Criterion) {
     let allpay = pkcs1v15::VerifyingKey::<Sha1>::from_public_key_pem(allpay_public_key()).unwrap();
     allpay.verify(signed_info.as_bytes(), &signature).unwrap();
 
-    let server = runtime
-        .block_on(SandboxServer::start(Arc::new(Allpay(answer))))
-        .unwrap();
+    let answer = bench_support::Bytes::from(answer);
+    let server = answering(&runtime, "text/xml; charset=utf-8", move |_| answer.clone());
     let client = client_for(server.base_url());
     let request = codec::check_user_request(&client, &user)
         .unwrap()
@@ -112,13 +92,7 @@ fn benches(c: &mut Criterion) {
         prepared.xml().as_bytes()
     );
     let (url, body) = (request.url().clone(), request.body_bytes().unwrap().clone());
-    let timeouts = Timeouts::default();
-    let raw = reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let raw = raw_client();
 
     let sdk = op(move || {
         let (client, user) = (client.clone(), user.clone());

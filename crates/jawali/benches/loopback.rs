@@ -4,14 +4,8 @@
 //! struct; 1 and 64 calls at a time. `cargo xtask bench` prints the ratio
 //! (target: the SDK keeps at least 0.9 of the raw throughput).
 
-use std::sync::Arc;
-
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
-use bench_support::{compare_throughput, op, runtime};
-use jawali::payments_core::async_trait;
-use jawali::payments_core::sandbox::{
-    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
-};
+use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use jawali::{
     Currency, Environment, JawaliClient, JawaliConfig, Money, SecretString, codec, reqwest,
 };
@@ -19,31 +13,6 @@ use serde::Deserialize;
 
 const BALANCE_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"balance":125000.25,"currency":"YER"}}"#;
 const WALLET_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token","expires_in":3600}}"#;
-
-/// Answers the token endpoints, then the balance, always the same bytes.
-struct Jawali;
-
-#[async_trait]
-impl SandboxHandler for Jawali {
-    fn operation(&self, _: &SandboxRequest) -> String {
-        "any".to_owned()
-    }
-
-    async fn handle(&self, request: SandboxRequest) -> SandboxResponse {
-        let body = if request.path.ends_with("/oauth/token") {
-            r#"{"access_token":"access-token","token_type":"bearer","expires_in":3600}"#
-        } else if request
-            .body
-            .windows(20)
-            .any(|w| w == b"WALLETAUTHENTICATION")
-        {
-            WALLET_ANSWER
-        } else {
-            BALANCE_ANSWER
-        };
-        SandboxResponse::with_type(200, "application/json", body.as_bytes())
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -66,9 +35,21 @@ struct Body {
 
 fn benches(c: &mut Criterion) {
     let runtime = runtime();
-    let server = runtime
-        .block_on(SandboxServer::start(Arc::new(Jawali)))
-        .unwrap();
+    // The token endpoints, then the balance, always the same bytes.
+    let server = answering(&runtime, "application/json", |request| {
+        let body = if request.path.ends_with("/oauth/token") {
+            r#"{"access_token":"access-token","token_type":"bearer","expires_in":3600}"#
+        } else if request
+            .body
+            .windows(20)
+            .any(|w| w == b"WALLETAUTHENTICATION")
+        {
+            WALLET_ANSWER
+        } else {
+            BALANCE_ANSWER
+        };
+        body.as_bytes().into()
+    });
     let config = JawaliConfig::new(
         Environment::Custom(server.base_url()),
         "merchant",
@@ -94,15 +75,7 @@ fn benches(c: &mut Criterion) {
     .unwrap();
     let url = request.url().clone();
     let body = request.body_bytes().unwrap().clone();
-    // The same transport policy as the SDK's own client: finite timeouts,
-    // no redirects.
-    let timeouts = jawali::payments_core::http::Timeouts::default();
-    let raw = reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let raw = raw_client();
 
     let sdk = op(move || {
         let client = client.clone();

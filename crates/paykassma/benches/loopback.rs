@@ -5,35 +5,14 @@
 //! time. `cargo xtask bench` prints the ratio (target: at least 0.9 of the
 //! raw throughput).
 
-use std::sync::Arc;
-
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
-use bench_support::{compare_throughput, op, runtime};
-use paykassma::payments_core::async_trait;
-use paykassma::payments_core::http::Timeouts;
-use paykassma::payments_core::sandbox::{
-    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
-};
+use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use paykassma::{
     Currency, Label, PaykassmaClient, PaykassmaConfig, SecretString, WalletType, codec, reqwest,
 };
 use serde::Deserialize;
 
 const CREATE_ANSWER: &str = r#"{"status": "ok", "params": {"identifier": "324342342"}}"#;
-
-/// Answers every request with the same create answer.
-struct Paykassma;
-
-#[async_trait]
-impl SandboxHandler for Paykassma {
-    fn operation(&self, _: &SandboxRequest) -> String {
-        "create".to_owned()
-    }
-
-    async fn handle(&self, _: SandboxRequest) -> SandboxResponse {
-        SandboxResponse::with_type(200, "application/json", CREATE_ANSWER.as_bytes())
-    }
-}
 
 #[derive(Deserialize)]
 struct Answer {
@@ -43,9 +22,9 @@ struct Answer {
 
 fn benches(c: &mut Criterion) {
     let runtime = runtime();
-    let server = runtime
-        .block_on(SandboxServer::start(Arc::new(Paykassma)))
-        .unwrap();
+    let server = answering(&runtime, "application/json", |_| {
+        CREATE_ANSWER.as_bytes().into()
+    });
     let client = PaykassmaClient::new(PaykassmaConfig::with_urls(
         server.base_url(),
         server.base_url(),
@@ -57,13 +36,7 @@ fn benches(c: &mut Criterion) {
         codec::create_request(&client, &label, Currency::MMK, &WalletType::WAVEPAY).unwrap();
     let url = request.url().clone();
     let body = request.body_bytes().unwrap().clone();
-    let timeouts = Timeouts::default();
-    let raw = reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let raw = raw_client();
 
     let sdk = op(move || {
         let (client, label) = (client.clone(), label.clone());

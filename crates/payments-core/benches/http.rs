@@ -5,33 +5,17 @@
 use std::sync::Arc;
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
-use bench_support::{compare_throughput, op, runtime};
-use payments_core::http::{HttpClient, HttpConfig, Request, Timeouts};
-use payments_core::sandbox::{SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer};
-use payments_core::{Operation, Scrubber, async_trait};
+use bench_support::{answering, compare_throughput, op, raw_client, runtime};
+use payments_core::http::{HttpClient, HttpConfig, Request};
+use payments_core::{Operation, Scrubber};
 
 const ANSWER: &str = r#"{"status": "ok", "params": {"identifier": "324342342"}}"#;
-
-struct Fixed;
-
-#[async_trait]
-impl SandboxHandler for Fixed {
-    fn operation(&self, _: &SandboxRequest) -> String {
-        "read".to_owned()
-    }
-
-    async fn handle(&self, _: SandboxRequest) -> SandboxResponse {
-        SandboxResponse::with_type(200, "application/json", ANSWER.as_bytes())
-    }
-}
 
 const READ: Operation = Operation::read("bench", "read");
 
 fn benches(c: &mut Criterion) {
     let runtime = runtime();
-    let server = runtime
-        .block_on(SandboxServer::start(Arc::new(Fixed)))
-        .unwrap();
+    let server = answering(&runtime, "application/json", |_| ANSWER.as_bytes().into());
     let url = server.base_url().join("api/read").unwrap();
     let body = br#"{"currency":"MMK","label":"user-55"}"#.as_slice();
     let client =
@@ -39,13 +23,7 @@ fn benches(c: &mut Criterion) {
     let request = Arc::new(
         Request::post(url.clone()).body(http::HeaderValue::from_static("application/json"), body),
     );
-    let timeouts = Timeouts::default();
-    let raw = reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let raw = raw_client();
     let sdk = op(move || {
         let (client, request) = (Arc::clone(&client), Arc::clone(&request));
         async move {

@@ -5,40 +5,14 @@
 //! structs; 1 and 64 calls at a time. `cargo xtask bench` prints the ratio
 //! (target: at least 0.9 of the raw throughput).
 
-use std::sync::Arc;
-
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
-use bench_support::{compare_throughput, op, runtime};
+use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use serde::Deserialize;
-use tr_qr_wallet::payments_core::async_trait;
-use tr_qr_wallet::payments_core::http::Timeouts;
-use tr_qr_wallet::payments_core::sandbox::{
-    SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
-};
 use tr_qr_wallet::{
     QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec, reqwest,
 };
 
 const BEGIN_ANSWER: &str = r#"{"status": 0, "code": "100", "message": null, "payload": {"tx_correlation_id": 7777777777777777777, "payment_data": "{\"MerchantNo\": \"0007777777\", \"TerminalNo\": \"0007777777\", \"MerchantName\": \"Test_58\", \"RequestAmount\": 0.13, \"TransactionId\": 98598610, \"Kdv\": \"1,00\", \"SaleRefCode\": \"7777777777777777777777\", \"SessionExpireDate\": \"2099-04-01T08:38:40.51\", \"ResponseCode\": 0}"}}"#;
-
-/// The identity server and Begin, always the same bytes.
-struct Sipay;
-
-#[async_trait]
-impl SandboxHandler for Sipay {
-    fn operation(&self, _: &SandboxRequest) -> String {
-        "any".to_owned()
-    }
-
-    async fn handle(&self, request: SandboxRequest) -> SandboxResponse {
-        let body = if request.path.ends_with("/connect/token") {
-            r#"{"access_token":"access-token","token_type":"Bearer","expires_in":3600}"#
-        } else {
-            BEGIN_ANSWER
-        };
-        SandboxResponse::with_type(200, "application/json", body.as_bytes())
-    }
-}
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -62,9 +36,15 @@ struct PaymentData {
 
 fn benches(c: &mut Criterion) {
     let runtime = runtime();
-    let server = runtime
-        .block_on(SandboxServer::start(Arc::new(Sipay)))
-        .unwrap();
+    // The identity server and Begin, always the same bytes.
+    let server = answering(&runtime, "application/json", |request| {
+        let body = if request.path.ends_with("/connect/token") {
+            r#"{"access_token":"access-token","token_type":"Bearer","expires_in":3600}"#
+        } else {
+            BEGIN_ANSWER
+        };
+        body.as_bytes().into()
+    });
     let base = server.base_url();
     let config = QrWalletConfig::new(
         base.clone(),
@@ -86,13 +66,7 @@ fn benches(c: &mut Criterion) {
     let request = codec::begin_request(&client, &token, &wallet, &qr, QrCodeType::Default).unwrap();
     let url = request.url().clone();
     let body = request.body_bytes().unwrap().clone();
-    let timeouts = Timeouts::default();
-    let raw = reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .timeout(timeouts.total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let raw = raw_client();
 
     let sdk = op(move || {
         let (client, wallet, qr) = (client.clone(), wallet.clone(), qr.clone());
