@@ -22,12 +22,17 @@
 //! - `cargo xtask footprint [--no-build]` — per published crate, the crates it
 //!   pulls and its clean release build time, next to a bare reqwest +
 //!   serde_json hello-world (the table in BENCHMARKS.md).
+//! - `cargo xtask fuzz [--seconds N] [--jobs J] [--merge] [TARGET …]` —
+//!   every libFuzzer target of `fuzz/` for N seconds (nightly, cargo-fuzz),
+//!   then executions and crashes per target.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
 mod codegen;
+mod differential;
 mod dsig_fixtures;
 mod footprint;
+mod fuzz;
 mod standalone;
 
 use std::env;
@@ -69,10 +74,14 @@ fn main() -> ExitCode {
         Some("standalone") => standalone::run(&root()),
         Some("bench") => bench::run(&root()),
         Some("bench-table") => bench::table(&root().join("target/criterion")).map(|_| ()),
+        Some("php-json") => differential::php::run(&root(), &args[1..]),
+        Some("c14n") => differential::c14n::run(&root(), &args[1..]),
+        Some("dsig") => differential::dsig::run(&root(), &args[1..]),
+        Some("fuzz") => fuzz::run(&root(), &args[1..]),
         Some("footprint") => footprint::report(&root(), !args.iter().any(|a| a == "--no-build")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench | fuzz [--seconds N] [--jobs J] [--merge] [TARGET ...] | php-json [--documents N] [--seed S] | c14n [--documents N] [--seed S] | dsig [--envelopes N] [--seed S]>"
             );
             return ExitCode::from(2);
         }

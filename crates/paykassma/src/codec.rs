@@ -68,3 +68,35 @@ pub fn activate_answer(
         .answer(ACTIVATE, Some(reference), response)
         .and_then(|response| client.read_activate(requested, reference, response))
 }
+
+/// The compact PHP form of the JSON `text` that postback signatures are
+/// computed over, numbers kept as written, the top-level member `skip` left
+/// out: what [`PostbackVerifier`](crate::postback::PostbackVerifier) hashes.
+///
+/// # Errors
+///
+/// The text is not JSON.
+pub fn php_recompact(text: &str, skip: Option<&str>) -> std::result::Result<String, String> {
+    crate::postback::php_json::recompact(text, skip).map_err(|e| e.0)
+}
+
+/// What PHP's `json_encode(json_decode($text), JSON_UNESCAPED_SLASHES |
+/// JSON_UNESCAPED_UNICODE)` writes, numbers as PHP writes them.
+///
+/// # Errors
+///
+/// The text is not JSON, or holds a number past a double's range.
+pub fn php_encode_document(text: &str) -> std::result::Result<String, String> {
+    crate::postback::php_json::encode_document(text).map_err(|e| e.0)
+}
+
+/// What PHP's `json_encode` (same flags) writes for `value`: what
+/// [`PostbackSigner::sign_flat`](crate::postback::PostbackSigner::sign_flat)
+/// signs.
+///
+/// # Errors
+///
+/// Never for a value serde_json built; kept for symmetry with the text forms.
+pub fn php_encode(value: &serde_json::Value) -> std::result::Result<String, String> {
+    crate::postback::php_json::encode(value).map_err(|e| e.0)
+}

@@ -175,3 +175,28 @@ fn optional_amounts_accept_null_and_absence() {
         Some(dec("7.10"))
     );
 }
+
+/// A JSON float is read as the double nearest to what was written: the
+/// workspace builds serde_json with `float_roundtrip` (its default parser
+/// can be one double off on long numbers; `cargo xtask php-json` found
+/// `2244424340127481.75` read as `2244424340127481.5`).
+#[test]
+fn long_json_floats_are_read_as_the_nearest_double() {
+    #[derive(serde::Deserialize)]
+    struct Amount {
+        #[serde(deserialize_with = "decimal_from_number_or_string")]
+        amount: Decimal,
+    }
+    for text in [
+        "2244424340127481.75",
+        "0.30000000000000004",
+        "9007199254740993.5",
+    ] {
+        // Rust's own parser is correctly rounded.
+        let nearest: f64 = text.parse().unwrap();
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value.as_f64(), Some(nearest), "{text}");
+        let amount: Amount = serde_json::from_str(&format!(r#"{{"amount":{text}}}"#)).unwrap();
+        assert_eq!(amount.amount.to_string(), format!("{nearest}"), "{text}");
+    }
+}

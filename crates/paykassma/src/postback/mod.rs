@@ -57,7 +57,7 @@
 //! present and not `null` winning: `transaction_id` before `id`,
 //! `currency_code` before `currency` (a postback may carry both).
 
-mod php_json;
+pub(crate) mod php_json;
 
 use std::fmt;
 
@@ -506,7 +506,8 @@ impl PostbackSigner {
     }
 
     /// A flat-layout body: `fields` (a JSON object) with its `signature`
-    /// appended, compact, PHP-escaped.
+    /// appended, written as PHP's `json_encode` writes it (numbers included:
+    /// `1e20` is `1.0e+20`, `2.50` is `2.5`).
     ///
     /// # Errors
     ///
@@ -517,7 +518,8 @@ impl PostbackSigner {
                 "fields must be a JSON object".to_owned(),
             ));
         }
-        self.sign_flat_text(&fields.to_string())
+        let text = php_json::encode(fields).map_err(|e| PostbackError::Malformed(e.0))?;
+        self.sign_flat_text(&text)
     }
 
     /// As [`sign_flat`](Self::sign_flat), from JSON text: member order and
@@ -547,7 +549,8 @@ impl PostbackSigner {
         Ok(body)
     }
 
-    /// An older-layout body: `{"access_key": …, "signature": …, "transactions": […]}`.
+    /// An older-layout body: `{"access_key": …, "signature": …, "transactions": […]}`,
+    /// written as PHP's `json_encode` writes it.
     ///
     /// # Errors
     ///
@@ -558,7 +561,8 @@ impl PostbackSigner {
                 "transactions must be a JSON array".to_owned(),
             ));
         }
-        self.sign_batch_text(&transactions.to_string())
+        let text = php_json::encode(transactions).map_err(|e| PostbackError::Malformed(e.0))?;
+        self.sign_batch_text(&text)
     }
 
     /// As [`sign_batch`](Self::sign_batch), from JSON text.

@@ -7,7 +7,20 @@
 //! [`recompact`] rewrites JSON *text*: whitespace between tokens is dropped,
 //! strings are decoded and re-escaped as above, and numbers and literals are
 //! kept exactly as written — an intermediary that only re-indented a body
-//! must not change `500.50` into `500.5`.
+//! must not change `500.50` into `500.5`. [`encode_document`] and [`encode`]
+//! write what PHP's `json_encode(json_decode($text))` writes, numbers
+//! included (PHP's default `serialize_precision = -1`):
+//!
+//! - an integer that fits PHP's `int` (64 bits) as itself (`-0` is `0`);
+//! - any other number as a PHP float: the shortest digits that read back as
+//!   the same double, in exponent form (`1.0e+25`, `1.5e-7`) when the decimal
+//!   exponent is below -4 or above 16, as plain digits otherwise, with no
+//!   `.0` on integral values (`1.0` is `1`, `1e16` is `10000000000000000`,
+//!   `-0.0` is `-0`);
+//! - a number no double can hold (`1e400`) is refused: PHP reads it as
+//!   infinity, and `json_encode` refuses infinity.
+//!
+//! `cargo xtask php-json` checks all of this byte for byte against PHP itself.
 
 use std::fmt::Write as _;
 
@@ -36,12 +49,205 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// How numbers are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbers {
+    /// Exactly as in the text.
+    AsWritten,
+    /// As PHP writes the number it reads from the text.
+    Php,
+}
+
 /// The compact PHP-style form of the JSON `text`, leaving out the members
 /// named `skip_top_level` of the top-level object (the signature itself).
+/// Numbers are kept as written.
 pub(crate) fn recompact(text: &str, skip_top_level: Option<&str>) -> Result<String, NotJson> {
+    rewrite(text, skip_top_level, Numbers::AsWritten)
+}
+
+/// What PHP's `json_encode(json_decode($text), JSON_UNESCAPED_SLASHES |
+/// JSON_UNESCAPED_UNICODE)` writes for the JSON `text`: member order kept,
+/// numbers as PHP writes them (see the module docs). A member name that
+/// appears twice in one object is kept twice (PHP keeps the last value, in
+/// the first one's place): PHP never writes such a document.
+pub(crate) fn encode_document(text: &str) -> Result<String, NotJson> {
+    rewrite(text, None, Numbers::Php)
+}
+
+/// What PHP's `json_encode` (with the flags above) writes for `value`, numbers
+/// included. Objects are written in `value`'s member order.
+pub(crate) fn encode(value: &serde_json::Value) -> Result<String, NotJson> {
+    let mut out = String::new();
+    write_value(&mut out, value)?;
+    Ok(out)
+}
+
+fn write_value(out: &mut String, value: &serde_json::Value) -> Result<(), NotJson> {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(number) => write_number(out, &number.to_string())?,
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item)?;
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, (name, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, name);
+                out.push(':');
+                write_value(out, item)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+/// Appends the JSON number `token` as PHP writes the number it reads from it.
+fn write_number(out: &mut String, token: &str) -> Result<(), NotJson> {
+    if !token.contains(['.', 'e', 'E'])
+        && let Ok(int) = token.parse::<i64>()
+    {
+        let _ = write!(out, "{int}");
+        return Ok(());
+    }
+    // A fraction, an exponent, or an integer past PHP's int: a double.
+    match token.parse::<f64>() {
+        Ok(double) if double.is_finite() => {
+            write_double(out, double);
+            Ok(())
+        }
+        _ => Err(NotJson(format!(
+            "the number {} is out of a double's range",
+            token.chars().take(32).collect::<String>()
+        ))),
+    }
+}
+
+/// Appends the finite `double` as PHP's `php_gcvt(double, 17, '.', 'e')`
+/// with the shortest round-trip digits (`serialize_precision = -1`).
+fn write_double(out: &mut String, double: f64) {
+    if double.is_sign_negative() {
+        out.push('-');
+    }
+    if double == 0.0 {
+        out.push('0');
+        return;
+    }
+    let (digits, exponent) = shortest_digits(double.abs());
+    // PHP's `decpt`: the value is 0.DIGITS × 10^decpt.
+    let decpt = exponent + 1;
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    if !(-3..=17).contains(&decpt) {
+        out.push_str(first);
+        out.push('.');
+        out.push_str(if rest.is_empty() { "0" } else { rest });
+        let _ = write!(
+            out,
+            "e{}{}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        );
+    } else if decpt <= 0 {
+        out.push_str("0.");
+        for _ in decpt..0 {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else {
+        let whole = usize::try_from(decpt).unwrap_or(0);
+        if digits.len() > whole {
+            let (integral, fraction) = digits.split_at(whole);
+            out.push_str(integral);
+            out.push('.');
+            out.push_str(fraction);
+        } else {
+            out.push_str(&digits);
+            for _ in digits.len()..whole {
+                out.push('0');
+            }
+        }
+    }
+}
+
+/// The shortest digits that read back as `double` (positive, finite) and
+/// the decimal exponent of the first, as PHP's `zend_dtoa` mode 0 finds
+/// them: where two candidates of that length are exactly as close to the
+/// double, the one ending in an even digit (Rust's `{:e}` takes the upper).
+fn shortest_digits(double: f64) -> (String, i32) {
+    let split = |scientific: &str| -> (String, i32) {
+        let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific, "0"));
+        let digits = mantissa.chars().filter(char::is_ascii_digit).collect();
+        (digits, exponent.parse().unwrap_or(0))
+    };
+    // `{:e}` writes the shortest digits that read back as the same double,
+    // as `d.ddde±x` (`1e20`, `1.5e-7`).
+    let (digits, exponent) = split(&format!("{double:e}"));
+    // A double's exact decimal expansion has at most 767 significant digits.
+    let (exact, exact_exponent) = split(&format!("{double:.800e}"));
+    let n = digits.len();
+    let (Some(head), Some(tail)) = (exact.get(..n), exact.get(n..)) else {
+        return (digits, exponent);
+    };
+    let tie = exact_exponent == exponent
+        && tail.starts_with('5')
+        && tail.bytes().skip(1).all(|b| b == b'0');
+    if !tie || digits.bytes().last().is_some_and(|d| d % 2 == 0) {
+        return (digits, exponent);
+    }
+    // Exactly half-way: the other candidate of the same length, `head` or
+    // `head` + 1 in its last place, if it reads back as the same double.
+    let other = if digits == head {
+        increment(head)
+    } else {
+        Some(head.to_owned())
+    };
+    match other {
+        Some(other)
+            if other.len() == n
+                && format!("{}.{}e{exponent}", &other[..1], &other[1..]).parse() == Ok(double) =>
+        {
+            (other, exponent)
+        }
+        _ => (digits, exponent),
+    }
+}
+
+/// The decimal `digits` plus one in the last place, if no digit carries out.
+fn increment(digits: &str) -> Option<String> {
+    let mut bytes = digits.as_bytes().to_vec();
+    for byte in bytes.iter_mut().rev() {
+        if *byte == b'9' {
+            *byte = b'0';
+        } else {
+            *byte += 1;
+            return String::from_utf8(bytes).ok();
+        }
+    }
+    None
+}
+
+fn rewrite(text: &str, skip_top_level: Option<&str>, numbers: Numbers) -> Result<String, NotJson> {
     // Validate first, so the writer below can trust the structure.
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| NotJson(e.to_string()))?;
-    let mut reader = Reader { text, pos: 0 };
+    let mut reader = Reader {
+        text,
+        pos: 0,
+        numbers,
+    };
     let mut out = String::with_capacity(text.len());
     reader.value(&mut out, skip_top_level)?;
     Ok(out)
@@ -50,6 +256,7 @@ pub(crate) fn recompact(text: &str, skip_top_level: Option<&str>) -> Result<Stri
 struct Reader<'a> {
     text: &'a str,
     pos: usize,
+    numbers: Numbers,
 }
 
 impl Reader<'_> {
@@ -114,14 +321,21 @@ impl Reader<'_> {
                 Ok(())
             }
             Some(_) => {
-                // A number or a literal: copied exactly as written.
+                // A number or a literal: copied exactly as written, or a
+                // number written the PHP way.
                 let rest = self.text.get(self.pos..).unwrap_or_default();
                 let len = rest
                     .find([',', '}', ']', ' ', '\t', '\n', '\r'])
                     .unwrap_or(rest.len());
-                out.push_str(rest.get(..len).unwrap_or_default());
+                let token = rest.get(..len).unwrap_or_default();
                 self.pos += len;
-                Ok(())
+                let number = token.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+                if number && self.numbers == Numbers::Php {
+                    write_number(out, token)
+                } else {
+                    out.push_str(token);
+                    Ok(())
+                }
             }
             None => Err(NotJson("unexpected end".to_owned())),
         }
@@ -241,5 +455,68 @@ mod tests {
         for bad in ["", "{", r#"{"a":}"#, "[1,]", "not json", r#"{"a":1}x"#] {
             assert!(recompact(bad, None).is_err(), "{bad:?}");
         }
+    }
+
+    /// Each pair: a document, and what PHP 8.2's `json_encode(json_decode(..))`
+    /// wrote for it (`cargo xtask php-json` checks generated ones).
+    const PHP_WROTE: &[(&str, &str)] = &[
+        ("-0", "0"),
+        ("-0.0", "-0"),
+        ("0.0", "0"),
+        ("1.0", "1"),
+        ("500.50", "500.5"),
+        ("1e15", "1000000000000000"),
+        ("1e16", "10000000000000000"),
+        ("1e17", "1.0e+17"),
+        ("1e20", "1.0e+20"),
+        ("9007199254740993", "9007199254740993"),
+        ("9223372036854775807", "9223372036854775807"),
+        ("9223372036854775808", "9.223372036854776e+18"),
+        ("-9223372036854775809", "-9.223372036854776e+18"),
+        ("18446744073709551616", "1.8446744073709552e+19"),
+        ("0.0001", "0.0001"),
+        ("0.00001", "1.0e-5"),
+        ("-1e-7", "-1.0e-7"),
+        ("1.5e-7", "1.5e-7"),
+        ("1E2", "100"),
+        ("2.5E+3", "2500"),
+        ("123.456e5", "12345600"),
+        ("0.1", "0.1"),
+        ("1e-320", "1.0e-320"),
+        ("5e-324", "5.0e-324"),
+        ("1.7976931348623157e308", "1.7976931348623157e+308"),
+        // Exactly half-way between two shortest candidates: the even one
+        // (found by `cargo xtask php-json`, seed 1).
+        ("2244424340127481.25", "2244424340127481.2"),
+        ("2244424340127481.75", "2244424340127481.8"),
+        ("1125899906842624.125", "1125899906842624"),
+        (
+            r#"[1, {"a" : [], "b": {}}, "\/\u00e9\ud83d\ude00\u2028"]"#,
+            "[1,{\"a\":[],\"b\":{}},\"/é😀\\u2028\"]",
+        ),
+    ];
+
+    #[test]
+    fn documents_are_encoded_as_php_encodes_them() {
+        for (document, php) in PHP_WROTE {
+            assert_eq!(encode_document(document).unwrap(), *php, "{document}");
+        }
+    }
+
+    #[test]
+    fn parsed_values_are_encoded_as_php_encodes_them() {
+        // serde_json reads `-0` as the double -0.0 (PHP: the integer 0).
+        for (document, php) in PHP_WROTE.iter().filter(|(d, _)| *d != "-0") {
+            let value: serde_json::Value = serde_json::from_str(document).unwrap();
+            assert_eq!(encode(&value).unwrap(), *php, "{document}");
+        }
+    }
+
+    #[test]
+    fn a_number_past_a_double_is_refused_as_php_refuses_it() {
+        assert!(encode_document("[1e400]").is_err());
+        assert!(encode_document("-1e400").is_err());
+        // Kept as written where numbers are not rewritten.
+        assert_eq!(recompact("[1e400]", None).unwrap(), "[1e400]");
     }
 }
