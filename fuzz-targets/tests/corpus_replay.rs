@@ -94,7 +94,7 @@ fn write_seeds() {
     {
         let mut signed_seed = vec![selector];
         signed_seed.extend_from_slice(content.as_bytes());
-        put("allpay_signed_answers", name, &signed_seed);
+        put("allpay_body_readers", name, &signed_seed);
         let envelope = format!(
             r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><requestDsig xmlns="https://allpay.kz">AAAA</requestDsig></soapenv:Header><soapenv:Body>{content}</soapenv:Body></soapenv:Envelope>"#
         );

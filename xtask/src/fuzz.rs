@@ -1,6 +1,6 @@
-//! `cargo xtask fuzz [--seconds N] [--jobs J] [--merge] [TARGET …]`: every
-//! libFuzzer target of `fuzz/` (or the ones named) for N seconds each (60),
-//! J at a time (2), on the nightly toolchain with `cargo-fuzz` (installed
+//! `cargo xtask fuzz [--seconds N] [--runs R] [--jobs J] [--merge] [TARGET …]`:
+//! every libFuzzer target of `fuzz/` (or the ones named) for N seconds each
+//! (60), or until it has run R inputs when `--runs` is given, J at a time (2), on the nightly toolchain with `cargo-fuzz` (installed
 //! when missing). The committed corpus (`fuzz/corpus/<target>/`) seeds each
 //! run; what the run finds goes to `target/fuzz-corpus/<target>/`, and
 //! `--merge` folds the inputs that add coverage into the committed corpus
@@ -25,6 +25,7 @@ struct Run {
 
 pub(crate) fn run(root: &Path, args: &[String]) -> Result {
     let mut seconds = 60usize;
+    let mut run_limit = None;
     let mut jobs = 2usize;
     let mut merge = false;
     let mut targets = Vec::new();
@@ -32,6 +33,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seconds" => seconds = number(args.next(), "--seconds")?,
+            "--runs" => run_limit = Some(number(args.next(), "--runs")?),
             "--jobs" => jobs = number(args.next(), "--jobs")?.max(1),
             "--merge" => merge = true,
             name if !name.starts_with('-') => targets.push(name.to_owned()),
@@ -68,7 +70,11 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
             .map(|target| {
                 let (root, scratch, logs) = (root.to_path_buf(), scratch.clone(), logs.clone());
                 let target = target.clone();
-                thread::spawn(move || fuzz_one(&root, &scratch, &logs, &target, seconds))
+                let limit = match run_limit {
+                    Some(runs) => format!("-runs={runs}"),
+                    None => format!("-max_total_time={seconds}"),
+                };
+                thread::spawn(move || fuzz_one(&root, &scratch, &logs, &target, &limit))
             })
             .collect();
         for handle in handles {
@@ -131,7 +137,7 @@ fn fuzz_one(
     scratch: &Path,
     logs: &Path,
     target: &str,
-    seconds: usize,
+    limit: &str,
 ) -> std::result::Result<Run, String> {
     let found = scratch.join(target);
     std::fs::create_dir_all(&found).map_err(|e| e.to_string())?;
@@ -141,12 +147,7 @@ fn fuzz_one(
         .args(["+nightly", "fuzz", "run", target])
         .arg(&found)
         .arg(root.join("fuzz/corpus").join(target))
-        .args([
-            "--",
-            &format!("-max_total_time={seconds}"),
-            "-timeout=10",
-            "-print_final_stats=1",
-        ])
+        .args(["--", limit, "-timeout=10", "-print_final_stats=1"])
         .current_dir(root)
         .stdout(Stdio::null())
         .stderr(file)

@@ -22,8 +22,13 @@
 //! - `cargo xtask footprint [--no-build]` — per published crate, the crates it
 //!   pulls and its clean release build time, next to a bare reqwest +
 //!   serde_json hello-world (the table in BENCHMARKS.md).
-//! - `cargo xtask fuzz [--seconds N] [--jobs J] [--merge] [TARGET …]` —
-//!   every libFuzzer target of `fuzz/` for N seconds (nightly, cargo-fuzz),
+//! - `cargo xtask php-json [--documents N] [--seed S]`, `cargo xtask c14n
+//!   [--documents N] [--seed S]`, `cargo xtask dsig [--envelopes N] [--seed S]`
+//!   — the differential runs against PHP, lxml and xmlsec1 (see
+//!   `differential/`); `ci` runs each with a bounded count.
+//! - `cargo xtask fuzz [--seconds N] [--runs R] [--jobs J] [--merge] [TARGET …]`
+//!   — every libFuzzer target of `fuzz/` for N seconds or R inputs (nightly,
+//!   cargo-fuzz),
 //!   then executions and crashes per target.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -81,7 +86,7 @@ fn main() -> ExitCode {
         Some("footprint") => footprint::report(&root(), !args.iter().any(|a| a == "--no-build")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench | fuzz [--seconds N] [--jobs J] [--merge] [TARGET ...] | php-json [--documents N] [--seed S] | c14n [--documents N] [--seed S] | dsig [--envelopes N] [--seed S]>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench | fuzz [--seconds N] [--runs R] [--jobs J] [--merge] [TARGET ...] | php-json [--documents N] [--seed S] | c14n [--documents N] [--seed S] | dsig [--envelopes N] [--seed S]>"
             );
             return ExitCode::from(2);
         }
@@ -140,6 +145,17 @@ fn ci() -> Result {
         "referee (lxml + zeep over the SOAP request snapshots)",
         referee,
     )?;
+    // The differential runs, bounded; `cargo xtask php-json | c14n | dsig`
+    // with larger counts for a longer run.
+    step("differential: PHP json_encode (php-cli)", || {
+        differential::php::run(&root(), &["--documents".into(), "2000".into()])
+    })?;
+    step("differential: Canonical XML (lxml)", || {
+        differential::c14n::run(&root(), &["--documents".into(), "1000".into()])
+    })?;
+    step("differential: XML-DSig (xmlsec1)", || {
+        differential::dsig::run(&root(), &["--envelopes".into(), "100".into()])
+    })?;
     println!("xtask ci: all checks passed");
     Ok(())
 }
@@ -261,6 +277,12 @@ fn faults(args: &[String]) -> Result {
 
 /// The independent SOAP referee: Python's lxml and zeep, in a virtualenv under `target/`.
 fn referee() -> Result {
+    let python = referee_python()?;
+    run_command(Command::new(&python).arg(root().join("xtask/referee.py")))
+}
+
+/// The referee's Python (lxml and zeep), its virtualenv made on first use.
+pub(crate) fn referee_python() -> std::result::Result<PathBuf, String> {
     let root = root();
     let venv = root.join("target/referee-venv");
     let python = venv.join("bin/python");
@@ -280,7 +302,7 @@ fn referee() -> Result {
         )?;
         std::fs::write(&ready, "lxml zeep\n").map_err(|e| format!("{}: {e}", ready.display()))?;
     }
-    run_command(Command::new(&python).arg(root.join("xtask/referee.py")))
+    Ok(python)
 }
 
 fn run_command(command: &mut Command) -> Result {

@@ -268,3 +268,35 @@ fn what_this_crate_signs_verifies_with_xmlsec1() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Found by the `c14n` fuzz target: roxmltree reads `<?xml!version…?>` as
+/// a processing instruction named `xml`, a name XML reserves; the crate
+/// refuses the document, as libxml2 does, instead of canonicalizing it into
+/// text that no longer parses.
+#[test]
+fn a_processing_instruction_named_xml_is_refused() {
+    use allpay_soap::dsig::{Canonicalization, SignatureError, canonicalize};
+    for xml in [
+        "<?xml!version=\"1.0\"?>\n<r/>",
+        "<r><?XML x?></r>",
+        "<r/><?xMl?>",
+    ] {
+        assert!(
+            matches!(
+                canonicalize(xml, Canonicalization::Inclusive, false),
+                Err(SignatureError::Xml(_))
+            ),
+            "{xml}"
+        );
+    }
+    // A declaration, and names that only start with `xml`, are fine.
+    assert_eq!(
+        canonicalize(
+            "<?xml version=\"1.0\"?><?xml-stylesheet a?><r/>",
+            Canonicalization::Inclusive,
+            false
+        )
+        .unwrap(),
+        "<?xml-stylesheet a?>\n<r></r>"
+    );
+}

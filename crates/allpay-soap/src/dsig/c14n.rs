@@ -2,9 +2,16 @@
 //! and Exclusive XML Canonicalization 1.0, with or without comments, with
 //! one subtree left out (the enveloped-signature transform).
 //!
-//! Written for what XML-DSig needs here — a whole document (`URI=""`) or one
-//! element's subtree — and checked against signatures made by Apache
-//! Santuario (Allpay's Java sample) and by `xmlsec1`.
+//! Written for what XML-DSig needs here — a whole document (`URI=""`,
+//! comments and processing instructions outside the document element
+//! included) or one element's subtree — and checked byte for byte against
+//! lxml (`cargo xtask c14n`) and against signatures made by Apache Santuario
+//! (Allpay's Java sample) and by `xmlsec1` (`cargo xtask dsig`).
+//!
+//! Namespace URIs are escaped like attribute values (`&` as `&amp;`), as
+//! C14N 1.0 §2.3 says and Apache Santuario does; libxml2 (lxml, xmlsec1)
+//! writes them unescaped, so a namespace URI holding `&`, `<` or `"` is
+//! the one place the two disagree.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +26,8 @@ pub enum Method {
     Exclusive,
 }
 
-/// The canonical form of `apex`'s subtree, leaving out `skip`'s subtree.
+/// The canonical form of `apex`'s subtree, leaving out `skip`'s subtree;
+/// of the whole document when `apex` is the document (root) node.
 pub(crate) fn canonicalize(
     apex: Node<'_, '_>,
     method: Method,
@@ -57,7 +65,7 @@ impl Context<'_> {
             NodeType::Text => escape_text(node.text().unwrap_or_default(), out),
             NodeType::Comment if self.comments => {
                 out.push_str("<!--");
-                out.push_str(node.text().unwrap_or_default());
+                push_line_ends_normalized(node.text().unwrap_or_default(), out);
                 out.push_str("-->");
             }
             NodeType::PI => {
@@ -66,12 +74,43 @@ impl Context<'_> {
                     out.push_str(pi.target);
                     if let Some(value) = pi.value {
                         out.push(' ');
-                        out.push_str(value);
+                        push_line_ends_normalized(value, out);
                     }
                     out.push_str("?>");
                 }
             }
-            NodeType::Comment | NodeType::Root => {}
+            NodeType::Root => self.document(node, out),
+            NodeType::Comment => {}
+        }
+    }
+
+    /// The whole document: the document element, and the comments and
+    /// processing instructions around it, each of those before it followed
+    /// by a line feed and each after it preceded by one (C14N 1.0 §2.1).
+    fn document(&self, root: Node<'_, '_>, out: &mut String) {
+        let mut after = false;
+        for child in root.children() {
+            if Some(child.id()) == self.skip {
+                continue;
+            }
+            match child.node_type() {
+                NodeType::Element => {
+                    self.node(child, &BTreeMap::new(), true, out);
+                    after = true;
+                }
+                NodeType::PI | NodeType::Comment
+                    if self.comments || child.node_type() == NodeType::PI =>
+                {
+                    if after {
+                        out.push('\n');
+                    }
+                    self.node(child, &BTreeMap::new(), false, out);
+                    if !after {
+                        out.push('\n');
+                    }
+                }
+                _ => {}
+            }
         }
     }
 
@@ -126,11 +165,15 @@ impl Context<'_> {
         match self.method {
             Method::Inclusive => {
                 for (prefix, uri) in &in_scope {
-                    if apex || rendered.get(prefix) != Some(uri) {
+                    // An empty default namespace is written only where it
+                    // undoes a rendered one (below).
+                    let empty_default = prefix.is_empty() && uri.is_empty();
+                    if !empty_default && (apex || rendered.get(prefix) != Some(uri)) {
                         declarations.insert(prefix.clone(), uri.clone());
                     }
                 }
-                if !in_scope.contains_key("") && rendered.get("").is_some_and(|u| !u.is_empty()) {
+                let no_default = in_scope.get("").is_none_or(String::is_empty);
+                if no_default && rendered.get("").is_some_and(|u| !u.is_empty()) {
                     declarations.insert(String::new(), String::new());
                 }
             }
@@ -189,6 +232,23 @@ impl Context<'_> {
     }
 }
 
+/// Appends `text` with XML's end-of-line handling (§2.11): `\r\n` and a
+/// lone `\r` read as `\n`. The parser applies it to text and attribute
+/// values, not to comments and processing instructions.
+fn push_line_ends_normalized(text: &str, out: &mut String) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn escape_text(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
@@ -221,7 +281,7 @@ mod tests {
 
     fn c14n(xml: &str, method: Method, comments: bool) -> String {
         let doc = roxmltree::Document::parse(xml).unwrap();
-        canonicalize(doc.root_element(), method, comments, None)
+        canonicalize(doc.root(), method, comments, None)
     }
 
     #[test]
@@ -251,6 +311,48 @@ mod tests {
         let xml = "<r><!-- note -->x</r>";
         assert_eq!(c14n(xml, Method::Exclusive, true), "<r><!-- note -->x</r>");
         assert_eq!(c14n(xml, Method::Exclusive, false), "<r>x</r>");
+    }
+
+    /// Found by `cargo xtask c14n` (lxml): `xmlns=""` where no default
+    /// namespace is in scope is superfluous.
+    #[test]
+    fn an_empty_default_namespace_with_nothing_to_undo_is_left_out() {
+        for xml in [r#"<r xmlns=""><c/></r>"#, r#"<r><c xmlns=""/></r>"#] {
+            for method in [Method::Inclusive, Method::Exclusive] {
+                assert_eq!(
+                    c14n(xml, method, false),
+                    "<r><c></c></r>",
+                    "{xml} {method:?}"
+                );
+            }
+        }
+    }
+
+    /// Found by `cargo xtask c14n` (lxml): the document's comments and
+    /// processing instructions around the document element are part of it.
+    #[test]
+    fn comments_and_processing_instructions_around_the_document_element_are_kept() {
+        let xml = "<?xml version=\"1.0\"?>\n<!-- a -->\n<?pi x?>\n<r/>\n<!-- b -->\n<?pi y?>\n";
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        assert_eq!(
+            canonicalize(doc.root(), Method::Exclusive, true, None),
+            "<!-- a -->\n<?pi x?>\n<r></r>\n<!-- b -->\n<?pi y?>"
+        );
+        assert_eq!(
+            canonicalize(doc.root(), Method::Inclusive, false, None),
+            "<?pi x?>\n<r></r>\n<?pi y?>"
+        );
+    }
+
+    /// Found by `cargo xtask c14n` (lxml): line ends in comments and
+    /// processing instructions are read as `\n`, as everywhere else.
+    #[test]
+    fn line_ends_in_comments_and_processing_instructions_are_normalized() {
+        let xml = "<r><!-- a\r\nb\rc --><?pi x\r\ny\rz?></r>";
+        assert_eq!(
+            c14n(xml, Method::Exclusive, true),
+            "<r><!-- a\nb\nc --><?pi x\ny\nz?></r>"
+        );
     }
 
     #[test]

@@ -180,7 +180,19 @@ pub struct Verified {
 }
 
 fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
-    Document::parse(xml).map_err(|e| SignatureError::Xml(e.to_string()))
+    let doc = Document::parse(xml).map_err(|e| SignatureError::Xml(e.to_string()))?;
+    // roxmltree reads `<?xml…` anywhere but in the declaration as a
+    // processing instruction; XML reserves the target (found by the `c14n`
+    // fuzz target: `<?xml!version="1.0"?>`, which libxml2 refuses).
+    if doc.descendants().any(|node| {
+        node.pi()
+            .is_some_and(|pi| pi.target.eq_ignore_ascii_case("xml"))
+    }) {
+        return Err(SignatureError::Xml(
+            "a processing instruction named `xml` is reserved".to_owned(),
+        ));
+    }
+    Ok(doc)
 }
 
 fn sha1_base64(text: &str) -> String {
@@ -189,7 +201,9 @@ fn sha1_base64(text: &str) -> String {
 
 /// The canonical form of the whole document `xml` (Canonical XML 1.0 or
 /// Exclusive XML Canonicalization 1.0, with or without comments), as the
-/// signer and the verifier compute it.
+/// signer and the verifier compute it: the document element, and the
+/// comments (when kept) and processing instructions before and after it,
+/// each on a line of its own.
 ///
 /// ```
 /// use allpay_soap::dsig::{Canonicalization, canonicalize};
@@ -211,12 +225,7 @@ pub fn canonicalize(
     comments: bool,
 ) -> Result<String, SignatureError> {
     let doc = parse(xml)?;
-    Ok(c14n::canonicalize(
-        doc.root_element(),
-        method,
-        comments,
-        None,
-    ))
+    Ok(c14n::canonicalize(doc.root(), method, comments, None))
 }
 
 /// Signs a SOAP envelope: appends a `Signature` to its `Header` (which must
@@ -228,8 +237,9 @@ pub fn canonicalize(
 pub fn sign_envelope(xml: &str, key: &SigningKey) -> Result<Signed, SignatureError> {
     let (digest_value, insert_at, self_closing) = {
         let doc = parse(xml)?;
+        // URI="": the whole document, without comments.
         let digest = sha1_base64(&c14n::canonicalize(
-            doc.root_element(),
+            doc.root(),
             Method::Inclusive,
             false,
             None,
@@ -378,13 +388,9 @@ pub fn verify_envelope(xml: &str, key: &VerifyingKey) -> Result<Verified, Signat
         .unwrap_or_default()
         .split_whitespace()
         .collect();
-    // URI="" selects the document without comments.
-    let content = c14n::canonicalize(
-        doc.root_element(),
-        reference_method,
-        false,
-        Some(signature.id()),
-    );
+    // URI="" selects the document without comments (processing
+    // instructions outside the document element included).
+    let content = c14n::canonicalize(doc.root(), reference_method, false, Some(signature.id()));
     if sha1_base64(&content) != digest_value {
         return Err(SignatureError::DigestMismatch);
     }
