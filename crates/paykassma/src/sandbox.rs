@@ -45,6 +45,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use payments_core::clock::{Clock, ManualClock};
+use payments_core::http::{HttpClient, HttpConfig, Request};
 use payments_core::sandbox::{
     Faults, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
 };
@@ -56,6 +57,11 @@ use time::macros::format_description;
 use url::Url;
 
 use crate::config::PaykassmaConfig;
+
+/// A postback delivery: sent once per attempt, the sandbox's own loop
+/// repeating it as Paykassma does.
+const POSTBACK: payments_core::Operation =
+    payments_core::Operation::money_moving("paykassma-sandbox", "postback");
 use crate::model::TransactionNumber;
 use crate::postback::{DEFAULT_OFFSET, PostbackKeys, PostbackSigner};
 
@@ -150,10 +156,14 @@ impl PaykassmaSandbox {
         let port = options.port;
         let simulator = Arc::new(Shared {
             clock: ManualClock::starting_now(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .build()
-                .map_err(std::io::Error::other)?,
+            // The SDK's own client, so the TLS provider features apply
+            // (a bare reqwest client panics under `rustls-ring` alone).
+            http: HttpClient::new(
+                "paykassma-sandbox/1",
+                HttpConfig::default(),
+                payments_core::Scrubber::new(),
+            )
+            .map_err(std::io::Error::other)?,
             state: Mutex::new(State {
                 rng: fastrand::Rng::with_seed(options.seed),
                 ..State::default()
@@ -355,7 +365,7 @@ struct State {
 /// The simulator's state, shared with the tasks that deliver postbacks.
 struct Shared {
     clock: ManualClock,
-    http: reqwest::Client,
+    http: HttpClient,
     state: Mutex<State>,
     options: Mutex<SandboxOptions>,
 }
@@ -649,21 +659,17 @@ impl Shared {
             )
         };
         for attempt in 1..=attempts {
-            let answer = self
-                .http
-                .post(url.clone())
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send()
-                .await;
+            let request = Request::post(url.clone()).body(
+                reqwest::header::HeaderValue::from_static("application/json"),
+                body.clone(),
+            );
+            let answer = self.http.execute(POSTBACK, None, &request).await;
             let (status, acknowledged) = match answer {
                 Ok(response) => {
-                    let status = response.status().as_u16();
-                    let text = response.text().await.unwrap_or_default();
-                    let ack = status == 200
-                        && serde_json::from_str::<serde_json::Value>(&text)
+                    let ack = response.status == 200
+                        && serde_json::from_slice::<serde_json::Value>(&response.body)
                             .is_ok_and(|v| v == serde_json::json!({"status": "ok"}));
-                    (Some(status), ack)
+                    (Some(response.status), ack)
                 }
                 Err(_) => (None, false),
             };

@@ -317,3 +317,33 @@ fn postback_errors_convert_into_the_workspace_error() {
         "{malformed:?}"
     );
 }
+
+/// Found by the `paykassma_signed_postback` fuzz target: a flat postback
+/// with a field named `transactions` (not an array, or without an access
+/// key) was taken for the batch layout and refused.
+#[test]
+fn a_flat_postback_may_carry_a_field_named_transactions() {
+    let signer = PostbackSigner::new(keys());
+    for transactions in [
+        serde_json::json!({"a": 1}),
+        serde_json::json!("x"),
+        serde_json::json!([{"status": "success"}]),
+    ] {
+        let body = signer
+            .sign_flat(&serde_json::json!({
+                "status": "success", "custom_transaction_id": "order-1",
+                "transactions": transactions
+            }))
+            .unwrap();
+        let postback = verifier().verify(body.as_bytes()).unwrap();
+        assert_eq!(postback.layout, PostbackLayout::Flat, "{body}");
+        assert_eq!(postback.transactions.len(), 1);
+    }
+    // Fields that are the batch layout's cannot be signed as flat ones.
+    assert!(matches!(
+        signer.sign_flat(&serde_json::json!({
+            "status": "success", "access_key": "k", "transactions": []
+        })),
+        Err(PostbackError::Malformed(_))
+    ));
+}

@@ -45,7 +45,9 @@
 //!   they arrived;
 //! - the older one, `{"access_key": …, "signature": …, "transactions": [ … ]}`:
 //!   the signed data is the `transactions` array, and `access_key` must be
-//!   the configured access key.
+//!   the configured access key. A body is read in this layout when it has an
+//!   `access_key` and its `transactions` is an array; a flat postback may
+//!   carry a field named `transactions` of its own.
 //!
 //! The signed data is hashed exactly as it arrived when it is already in that
 //! compact form, and otherwise rewritten to it (whitespace dropped, strings
@@ -327,7 +329,12 @@ impl PostbackVerifier {
         if signature.trim().is_empty() {
             return Err(PostbackError::MissingSignature);
         }
-        let (layout, signed) = match probe.transactions {
+        // The batch layout is an access key and an array of transactions;
+        // a flat postback may carry a field named `transactions` of its own.
+        let batch = probe
+            .transactions
+            .filter(|raw| raw.get().starts_with('[') && probe.access_key.is_some());
+        let (layout, signed) = match batch {
             Some(transactions) => {
                 // The batch layout names the access key outside the signed
                 // data: it must be ours, or the envelope was tampered with.
@@ -356,8 +363,7 @@ impl PostbackVerifier {
         }
         let transactions = match layout {
             PostbackLayout::Batch => {
-                let items: Vec<serde_json::Map<String, serde_json::Value>> = probe
-                    .transactions
+                let items: Vec<serde_json::Map<String, serde_json::Value>> = batch
                     .map(|t| serde_json::from_str(t.get()))
                     .transpose()
                     .map_err(|e| PostbackError::Malformed(format!("transactions: {e}")))?
@@ -511,11 +517,22 @@ impl PostbackSigner {
     ///
     /// # Errors
     ///
-    /// [`PostbackError::Malformed`] if `fields` is not an object.
+    /// [`PostbackError::Malformed`] if `fields` is not an object, or has both
+    /// an `access_key` and a `transactions` array (which is the batch layout).
     pub fn sign_flat(&self, fields: &serde_json::Value) -> Result<String, PostbackError> {
         if !fields.is_object() {
             return Err(PostbackError::Malformed(
                 "fields must be a JSON object".to_owned(),
+            ));
+        }
+        if fields.get("access_key").is_some()
+            && fields
+                .get("transactions")
+                .is_some_and(serde_json::Value::is_array)
+        {
+            return Err(PostbackError::Malformed(
+                "fields with an access_key and a transactions array read as the batch layout"
+                    .to_owned(),
             ));
         }
         let text = php_json::encode(fields).map_err(|e| PostbackError::Malformed(e.0))?;
