@@ -327,11 +327,13 @@ impl<'r> Generator<'r> {
         let len = self.rng.usize(0..5);
         let mut names = std::collections::HashSet::new();
         for i in 0..len {
-            // Distinct names: PHP keeps the last of repeated members.
+            // Distinct names: PHP keeps the last of repeated members. None
+            // starting with U+0000: PHP's objects (which keep `{}` apart from
+            // `[]`, unlike its arrays) refuse such property names.
             let name: String = (0..self.rng.usize(0..6))
                 .map(|_| Chars::any(self.rng))
                 .collect();
-            if !names.insert(name.clone()) {
+            if name.starts_with('\0') || !names.insert(name.clone()) {
                 continue;
             }
             if i > 0 && names.len() > 1 {
