@@ -300,3 +300,34 @@ fn a_processing_instruction_named_xml_is_refused() {
         "<?xml-stylesheet a?>\n<r></r>"
     );
 }
+
+/// Found by the `c14n` fuzz target: `xmlns:a=""` undeclares a prefix, which
+/// XML 1.0 namespaces do not allow (libxml2 refuses it); roxmltree accepts
+/// it, and the canonical form used the prefix unbound.
+#[test]
+fn a_prefix_bound_to_the_empty_name_is_refused() {
+    use allpay_soap::dsig::{Canonicalization, SignatureError, canonicalize};
+    for xml in [
+        r#"<a:r xmlns:a=""/>"#,
+        r#"<r xmlns:a="urn:a"><a:e xmlns:a=""/></r>"#,
+        r#"<r><e xmlns:b=""/></r>"#,
+    ] {
+        assert!(
+            matches!(
+                canonicalize(xml, Canonicalization::Exclusive, false),
+                Err(SignatureError::Xml(_))
+            ),
+            "{xml}"
+        );
+    }
+    // Undeclaring the default namespace is allowed.
+    assert_eq!(
+        canonicalize(
+            r#"<r xmlns="urn:d"><e xmlns=""/></r>"#,
+            Canonicalization::Exclusive,
+            false
+        )
+        .unwrap(),
+        r#"<r xmlns="urn:d"><e xmlns=""></e></r>"#
+    );
+}

@@ -834,12 +834,15 @@ impl JawaliClient {
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
-        let answer: wire::StatementAnswer<'_> = self.parse_body(operation, envelope)?;
+        let raw = envelope
+            .body
+            .map_or("null", serde_json::value::RawValue::get);
+        let answer: wire::StatementAnswer =
+            self.parse_raw_with(operation, raw, serde_json::from_str)?;
         answer
             .transactions
             .into_iter()
-            .map(|line| {
-                let line: wire::StatementLine = self.parse_raw(operation, line.get())?;
+            .map(|wire::SpelledValue(line)| {
                 let currency = parse_currency(operation, &line.currency)?;
                 Ok(StatementEntry {
                     reference: line.ref_id,
@@ -899,7 +902,17 @@ impl JawaliClient {
         operation: payments_core::Operation,
         raw: &'a str,
     ) -> Result<T> {
-        wire::decode(raw).map_err(|e| Error::UndecodableResponse {
+        self.parse_raw_with(operation, raw, wire::decode)
+    }
+
+    /// `raw` (an answer's `responseBody`) read by `decode`.
+    fn parse_raw_with<'a, T>(
+        &self,
+        operation: payments_core::Operation,
+        raw: &'a str,
+        decode: impl FnOnce(&'a str) -> serde_json::Result<T>,
+    ) -> Result<T> {
+        decode(raw).map_err(|e| Error::UndecodableResponse {
             operation,
             detail: format!("responseBody is not the expected shape: {e}"),
             raw: self.inner.http.scrubber().excerpt(raw.as_bytes()),

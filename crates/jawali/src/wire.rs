@@ -391,31 +391,55 @@ pub(crate) fn decode<'a, T: Spelled + Deserialize<'a>>(
     raw: &'a str,
 ) -> Result<T, serde_json::Error> {
     let fields: Fields<'a> = serde_json::from_str(raw)?;
-    let value_of = |name: &str| {
-        fields
-            .0
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| *value)
-    };
-    // Each group's first present spelling, under its canonical name, then
-    // the fields no group names; read where they lie, in one pass.
-    let chosen = T::SPELLINGS.iter().filter_map(|group| {
-        let value = group
-            .iter()
-            .filter_map(|name| value_of(name))
-            .find(|value| value.get().trim() != "null")?;
-        Some((*group.first()?, value))
-    });
-    let others = fields
-        .0
-        .iter()
-        .filter(|(name, _)| {
-            !T::SPELLINGS
+    from_fields(&fields)
+}
+
+/// A `T` read where it lies (an element of a list, say), one spelling per
+/// field, without capturing its text first.
+pub(crate) struct SpelledValue<T>(pub(crate) T);
+
+impl<'de, T: Spelled + Deserialize<'de>> Deserialize<'de> for SpelledValue<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let fields = Fields::deserialize(deserializer)?;
+        from_fields(&fields)
+            .map(SpelledValue)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// `T` from an object's `fields`, one spelling per field.
+fn from_fields<'a, T: Spelled + Deserialize<'a>>(
+    fields: &Fields<'a>,
+) -> Result<T, serde_json::Error> {
+    // More groups than any answer type has (a test checks every type).
+    const MAX_GROUPS: usize = 16;
+    // One pass over the fields: each group's best spelling present (the
+    // lowest rank, not `null`), and the fields no group names, in order.
+    let mut chosen: [Option<(usize, &'a RawValue)>; MAX_GROUPS] = [None; MAX_GROUPS];
+    let mut others = Vec::new();
+    for (name, value) in &fields.0 {
+        let spelled = T::SPELLINGS.iter().enumerate().find_map(|(group, names)| {
+            names
                 .iter()
-                .any(|group| group.contains(&name.as_ref()))
-        })
-        .map(|(name, value)| (name.as_ref(), *value));
+                .position(|spelling| *spelling == name.as_ref())
+                .map(|rank| (group, rank))
+        });
+        match spelled {
+            Some((group, rank)) if group < MAX_GROUPS => {
+                let better = chosen[group].is_none_or(|(best, _)| rank < best);
+                if better && value.get().trim() != "null" {
+                    chosen[group] = Some((rank, *value));
+                }
+            }
+            Some(_) => {}
+            None => others.push((name.as_ref(), *value)),
+        }
+    }
+    // Under each group's canonical name, then the others, where they lie.
+    let chosen = T::SPELLINGS
+        .iter()
+        .zip(chosen)
+        .filter_map(|(names, best)| Some((*names.first()?, best?.1)));
     T::deserialize(MapDeserializer::<_, serde_json::Error>::new(
         chosen.chain(others),
     ))
@@ -498,16 +522,58 @@ impl Spelled for StatusAnswer {
     ];
 }
 
-#[derive(Deserialize)]
-pub(crate) struct StatementAnswer<'a> {
-    /// Each line is decoded on its own, with its own spellings.
-    #[serde(borrow)]
-    pub(crate) transactions: Vec<&'a RawValue>,
+/// A statement: its lines under the first spelling present and not `null`
+/// (a spelling repeated keeps its last such value). Read in one pass, each
+/// line where it lies with its own spellings, rather than through
+/// [`decode`], which would read the whole list twice.
+pub(crate) struct StatementAnswer {
+    pub(crate) transactions: Vec<SpelledValue<StatementLine>>,
 }
 
-impl Spelled for StatementAnswer<'_> {
-    const SPELLINGS: &'static [&'static [&'static str]] =
-        &[&["transactions", "statement", "items", "Transactions"]];
+impl StatementAnswer {
+    /// The list's spellings, in precedence order.
+    pub(crate) const SPELLINGS: &'static [&'static str] =
+        &["transactions", "statement", "items", "Transactions"];
+}
+
+impl<'de> Deserialize<'de> for StatementAnswer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = StatementAnswer;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a statement object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StatementAnswer, A::Error> {
+                let mut best: Option<(usize, Vec<SpelledValue<StatementLine>>)> = None;
+                while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+                    let rank = StatementAnswer::SPELLINGS
+                        .iter()
+                        .position(|spelling| *spelling == name.as_ref());
+                    match rank {
+                        Some(rank) if best.as_ref().is_none_or(|(seen, _)| rank <= *seen) => {
+                            if let Some(lines) = map.next_value()? {
+                                best = Some((rank, lines));
+                            }
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                best.map(|(_, transactions)| StatementAnswer { transactions })
+                    .ok_or_else(|| serde::de::Error::missing_field("transactions"))
+            }
+        }
+
+        deserializer.deserialize_map(Object)
+    }
 }
 
 #[derive(Deserialize)]
@@ -563,6 +629,48 @@ mod tests {
     //! client sends. Credentials and volatile fields are redacted.
 
     use super::*;
+
+    /// The statement's list: the best spelling present and not `null`,
+    /// whatever the order; a repeated spelling keeps its last value; an
+    /// escaped name reads like its plain form; no list is an error.
+    #[test]
+    fn a_statement_list_is_chosen_by_precedence_in_one_pass() {
+        let line = |r: &str| format!(r#"{{"refId":"{r}","amount":1,"currency":"YER"}}"#);
+        let refs = |json: &str| -> Vec<Option<String>> {
+            serde_json::from_str::<StatementAnswer>(json)
+                .unwrap()
+                .transactions
+                .into_iter()
+                .map(|SpelledValue(l)| l.ref_id)
+                .collect()
+        };
+        let (a, b, c) = (line("a"), line("b"), line("c"));
+        assert_eq!(
+            refs(&format!(r#"{{"items":[{a}],"transactions":null,"statement":[{b}],"x":{{}}}}"#)),
+            [Some("b".to_owned())]
+        );
+        assert_eq!(
+            refs(&format!(r#"{{"transactions":[{a}],"\u0074ransactions":[{b},{c}]}}"#)),
+            [Some("b".to_owned()), Some("c".to_owned())]
+        );
+        assert_eq!(refs(&format!(r#"{{"Transactions":[{a}]}}"#)), [Some("a".to_owned())]);
+        assert!(serde_json::from_str::<StatementAnswer>(r#"{"transactions":null}"#).is_err());
+        assert!(serde_json::from_str::<StatementAnswer>("[]").is_err());
+    }
+
+    #[test]
+    fn every_answer_type_has_fewer_spelling_groups_than_the_decoder_holds() {
+        for groups in [
+            WalletAuthAnswer::SPELLINGS,
+            InquiryAnswer::SPELLINGS,
+            CashOutAnswer::SPELLINGS,
+            StatusAnswer::SPELLINGS,
+            StatementLine::SPELLINGS,
+            BalanceAnswer::SPELLINGS,
+        ] {
+            assert!(groups.len() <= 16, "{groups:?}");
+        }
+    }
     use payments_core::wire::DecimalStyle;
 
     /// The spellings decoder: an escaped name is read like its plain form,

@@ -362,6 +362,41 @@ async fn statement_sends_the_date_range_and_parses_each_line() {
 }
 
 #[tokio::test]
+async fn a_statement_with_one_unreadable_line_is_undecodable_and_names_the_field() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let _statement = answering(
+        &server,
+        "PAYAG.AGENTSTATEMENT",
+        success(json!({"transactions": [
+            {"refId": "order-1", "amount": 1500, "currency": "YER"},
+            {"RefId": "order-2", "Amount": "two hundred", "Currency": "YER"}
+        ]})),
+    )
+    .await;
+    let error = client(&server)
+        .statement(
+            time::macros::date!(2026 - 11 - 01),
+            time::macros::date!(2026 - 11 - 23),
+        )
+        .await
+        .unwrap_err();
+    match &error {
+        Error::UndecodableResponse {
+            detail, operation, ..
+        } => {
+            assert_eq!(operation.to_string(), "jawali.statement");
+            assert!(detail.contains("two hundred"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        error.to_string().contains("order-2"),
+        "the raw body is kept: {error}"
+    );
+}
+
+#[tokio::test]
 async fn statement_refuses_a_reversed_range_before_sending() {
     let server = MockServer::start_async().await;
     let (login, _auth) = tokens(&server).await;

@@ -192,6 +192,17 @@ fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
             "a processing instruction named `xml` is reserved".to_owned(),
         ));
     }
+    // `xmlns:p=""` is not allowed in XML 1.0 namespaces (only the default
+    // namespace can be undeclared); roxmltree accepts it, and its canonical
+    // form would use an unbound prefix (found by the `c14n` fuzz target).
+    if doc.descendants().any(|node| {
+        node.namespaces()
+            .any(|ns| ns.name().is_some() && ns.uri().is_empty())
+    }) {
+        return Err(SignatureError::Xml(
+            "a namespace prefix is bound to the empty name".to_owned(),
+        ));
+    }
     Ok(doc)
 }
 
