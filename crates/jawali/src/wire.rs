@@ -425,13 +425,14 @@ fn from_fields<'a, T: Spelled + Deserialize<'a>>(
                 .map(|rank| (group, rank))
         });
         match spelled {
-            Some((group, rank)) if group < MAX_GROUPS => {
-                let better = chosen[group].is_none_or(|(best, _)| rank < best);
-                if better && value.get().trim() != "null" {
-                    chosen[group] = Some((rank, *value));
+            Some((group, rank)) => {
+                if let Some(slot) = chosen.get_mut(group)
+                    && slot.is_none_or(|(best, _)| rank < best)
+                    && value.get().trim() != "null"
+                {
+                    *slot = Some((rank, *value));
                 }
             }
-            Some(_) => {}
             None => others.push((name.as_ref(), *value)),
         }
     }
