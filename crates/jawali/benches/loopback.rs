@@ -6,13 +6,13 @@
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
-use jawali::{
-    Currency, Environment, JawaliClient, JawaliConfig, Money, SecretString, codec, reqwest,
-};
+use jawali::{Currency, Environment, JawaliClient, JawaliConfig, Money, SecretString, codec};
 use serde::Deserialize;
 
+mod baseline;
+
 const BALANCE_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"balance":125000.25,"currency":"YER"}}"#;
-const WALLET_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token","expires_in":3600}}"#;
+const WALLET_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token-0123456789","expires_in":3600}}"#;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,7 +38,7 @@ fn benches(c: &mut Criterion) {
     // The token endpoints, then the balance, always the same bytes.
     let server = answering(&runtime, "application/json", |request| {
         let body = if request.path.ends_with("/oauth/token") {
-            r#"{"access_token":"access-token","token_type":"bearer","expires_in":3600}"#
+            r#"{"access_token":"access-token-0123456789","token_type":"bearer","expires_in":3600}"#
         } else if request
             .body
             .windows(20)
@@ -57,7 +57,8 @@ fn benches(c: &mut Criterion) {
         "1234",
         "777000111",
         SecretString::from("wallet-pw"),
-    );
+    )
+    .external_user("shop");
     let client = JawaliClient::new(config).unwrap();
     let expected = Money::parse("125000.25", Currency::YER).unwrap();
     // Tokens fetched once, before measuring.
@@ -66,16 +67,40 @@ fn benches(c: &mut Criterion) {
         expected
     );
 
-    // The raw client sends the SDK's own request bytes.
+    // The hand-written client builds each request as the SDK does (a fresh
+    // corrID, the clock, the tokens): the same bytes but for those two.
     let request = codec::balance_request(
         &client,
-        &SecretString::from("access-token"),
-        &SecretString::from("wallet-token"),
+        &SecretString::from("access-token-0123456789"),
+        &SecretString::from("wallet-token-0123456789"),
     )
     .unwrap();
     let url = request.url().clone();
-    let body = request.body_bytes().unwrap().clone();
     let raw = raw_client();
+    let build = {
+        let raw = raw.clone();
+        move || {
+            baseline::call(
+                &raw,
+                &url,
+                "PAYAG.AGENTBALANCEINQUIRY",
+                baseline::Wallet {
+                    agent_wallet: "777000111",
+                    password: "wallet-pw",
+                    access_token: "wallet-token-0123456789",
+                },
+            )
+        }
+    };
+    let mut sdk_body: serde_json::Value =
+        serde_json::from_slice(request.body_bytes().unwrap()).unwrap();
+    let mut raw_body: serde_json::Value =
+        serde_json::from_slice(build().body().unwrap().as_bytes().unwrap()).unwrap();
+    for body in [&mut sdk_body, &mut raw_body] {
+        body["header"]["serviceDetail"]["corrID"] = serde_json::Value::Null;
+        body["header"]["messageContext"]["clientDate"] = serde_json::Value::Null;
+    }
+    assert_eq!(sdk_body, raw_body, "the baseline sends another request");
 
     let sdk = op(move || {
         let client = client.clone();
@@ -85,16 +110,10 @@ fn benches(c: &mut Criterion) {
         }
     });
     let baseline = op(move || {
-        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        let raw = raw.clone();
+        let request = build();
         async move {
-            let response = raw
-                .post(url)
-                .bearer_auth("access-token")
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = raw.execute(request).await.unwrap();
             let bytes = response.bytes().await.unwrap();
             let answer: Answer = serde_json::from_slice(&bytes).unwrap();
             assert!(

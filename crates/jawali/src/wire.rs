@@ -647,14 +647,21 @@ mod tests {
         };
         let (a, b, c) = (line("a"), line("b"), line("c"));
         assert_eq!(
-            refs(&format!(r#"{{"items":[{a}],"transactions":null,"statement":[{b}],"x":{{}}}}"#)),
+            refs(&format!(
+                r#"{{"items":[{a}],"transactions":null,"statement":[{b}],"x":{{}}}}"#
+            )),
             [Some("b".to_owned())]
         );
         assert_eq!(
-            refs(&format!(r#"{{"transactions":[{a}],"\u0074ransactions":[{b},{c}]}}"#)),
+            refs(&format!(
+                r#"{{"transactions":[{a}],"\u0074ransactions":[{b},{c}]}}"#
+            )),
             [Some("b".to_owned()), Some("c".to_owned())]
         );
-        assert_eq!(refs(&format!(r#"{{"Transactions":[{a}]}}"#)), [Some("a".to_owned())]);
+        assert_eq!(
+            refs(&format!(r#"{{"Transactions":[{a}]}}"#)),
+            [Some("a".to_owned())]
+        );
         assert!(serde_json::from_str::<StatementAnswer>(r#"{"transactions":null}"#).is_err());
         assert!(serde_json::from_str::<StatementAnswer>("[]").is_err());
     }

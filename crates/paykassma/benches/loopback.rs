@@ -10,9 +10,15 @@ use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use paykassma::{
     Currency, Label, PaykassmaClient, PaykassmaConfig, SecretString, WalletType, codec, reqwest,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const CREATE_ANSWER: &str = r#"{"status": "ok", "params": {"identifier": "324342342"}}"#;
+
+#[derive(Serialize)]
+struct Create<'a> {
+    currency: &'a str,
+    label: &'a str,
+}
 
 #[derive(Deserialize)]
 struct Answer {
@@ -34,8 +40,27 @@ fn benches(c: &mut Criterion) {
     let label = Label::new("user-55").unwrap();
     let request =
         codec::create_request(&client, &label, Currency::MMK, &WalletType::WAVEPAY).unwrap();
-    let url = request.url().clone();
-    let body = request.body_bytes().unwrap().clone();
+    // The hand-written client builds each request as the SDK does: the
+    // URL joined with the secret, the body written from a struct.
+    let base = server.base_url().as_url().clone();
+    let path = request.url().path().trim_start_matches('/').to_owned();
+    let build = move || {
+        let mut url = base.join(&path).unwrap();
+        url.query_pairs_mut().append_pair("secret", "api-secret");
+        let body = serde_json::to_vec(&Create {
+            currency: "MMK",
+            label: "user-55",
+        })
+        .unwrap();
+        (url, body)
+    };
+    let (url, body) = build();
+    assert_eq!(&url, request.url(), "the baseline posts to another URL");
+    assert_eq!(
+        body.as_slice(),
+        request.body_bytes().unwrap().as_ref(),
+        "the baseline sends other bytes"
+    );
     let raw = raw_client();
 
     let sdk = op(move || {
@@ -49,7 +74,8 @@ fn benches(c: &mut Criterion) {
         }
     });
     let baseline = op(move || {
-        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        let raw = raw.clone();
+        let (url, body) = build();
         async move {
             let response = raw
                 .post(url)

@@ -277,6 +277,57 @@ async fn answers_over_the_size_cap_are_refused() {
     }
 }
 
+/// A one-shot HTTP/1.1 server answering with `chunks` as a chunked body
+/// (no `Content-Length`), each chunk sent on its own.
+fn chunked_server(chunks: Vec<String>) -> url::Url {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        stream.write_all(head.as_bytes()).unwrap();
+        for chunk in chunks {
+            let _ = write!(stream, "{:x}\r\n{chunk}\r\n", chunk.len());
+            let _ = stream.flush();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+    });
+    url::Url::parse(&format!("http://127.0.0.1:{port}/chunked")).unwrap()
+}
+
+#[tokio::test]
+async fn an_answer_in_several_chunks_is_read_whole_and_one_in_one_chunk_as_it_came() {
+    for chunks in [vec!["hello world"], vec!["hello", " ", "world"]] {
+        let url = chunked_server(chunks.iter().map(|c| (*c).to_owned()).collect());
+        let response = client(Duration::from_secs(5))
+            .execute(INQUIRY, None, &Request::get(url))
+            .await
+            .unwrap();
+        assert_eq!(response.body.as_ref(), b"hello world", "{chunks:?}");
+        assert_eq!(response.header("content-type"), Some("text/plain"));
+    }
+}
+
+#[tokio::test]
+async fn a_chunked_answer_growing_over_the_size_cap_is_refused() {
+    // No Content-Length: the cap (1024 bytes) is enforced while reading.
+    let url = chunked_server(vec!["x".repeat(600), "y".repeat(600)]);
+    let error = client(Duration::from_secs(5))
+        .execute(INQUIRY, None, &Request::get(url))
+        .await
+        .unwrap_err();
+    match error {
+        Error::UndecodableResponse { detail, .. } => {
+            assert!(detail.contains("1024 byte limit"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 fn raw(status: u16, body: &str) -> RawResponse {
     RawResponse {
         status,

@@ -8,8 +8,10 @@
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use serde::Deserialize;
+
+mod baseline;
 use tr_qr_wallet::{
-    QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec, reqwest,
+    QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec,
 };
 
 const BEGIN_ANSWER: &str = r#"{"status": 0, "code": "100", "message": null, "payload": {"tx_correlation_id": 7777777777777777777, "payment_data": "{\"MerchantNo\": \"0007777777\", \"TerminalNo\": \"0007777777\", \"MerchantName\": \"Test_58\", \"RequestAmount\": 0.13, \"TransactionId\": 98598610, \"Kdv\": \"1,00\", \"SaleRefCode\": \"7777777777777777777777\", \"SessionExpireDate\": \"2099-04-01T08:38:40.51\", \"ResponseCode\": 0}"}}"#;
@@ -39,7 +41,7 @@ fn benches(c: &mut Criterion) {
     // The identity server and Begin, always the same bytes.
     let server = answering(&runtime, "application/json", |request| {
         let body = if request.path.ends_with("/connect/token") {
-            r#"{"access_token":"access-token","token_type":"Bearer","expires_in":3600}"#
+            r#"{"access_token":"access-token-0123456789","token_type":"Bearer","expires_in":3600}"#
         } else {
             BEGIN_ANSWER
         };
@@ -62,11 +64,34 @@ fn benches(c: &mut Criterion) {
     runtime
         .block_on(client.begin(&wallet, &qr, QrCodeType::Default))
         .unwrap();
-    let token = SecretString::from("access-token");
+    let token = SecretString::from("access-token-0123456789");
     let request = codec::begin_request(&client, &token, &wallet, &qr, QrCodeType::Default).unwrap();
     let url = request.url().clone();
-    let body = request.body_bytes().unwrap().clone();
     let raw = raw_client();
+    // The hand-written client builds each request as the SDK does: the
+    // same URL, headers and bytes.
+    let build = {
+        let raw = raw.clone();
+        move || {
+            baseline::post(
+                &raw,
+                &url,
+                &baseline::Begin {
+                    wallet_number: "5555555555",
+                    provider_id: "provider-7",
+                    qr_code: "0002010102112654",
+                    qr_code_type: 1,
+                },
+            )
+        }
+    };
+    let built = build();
+    assert_eq!(built.url(), request.url());
+    assert_eq!(
+        built.body().unwrap().as_bytes().unwrap(),
+        request.body_bytes().unwrap().as_ref(),
+        "the baseline sends other bytes"
+    );
 
     let sdk = op(move || {
         let (client, wallet, qr) = (client.clone(), wallet.clone(), qr.clone());
@@ -79,17 +104,10 @@ fn benches(c: &mut Criterion) {
         }
     });
     let baseline = op(move || {
-        let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
+        let raw = raw.clone();
+        let request = build();
         async move {
-            let response = raw
-                .post(url)
-                .bearer_auth("access-token")
-                .header("x-client-id", "x-client-9")
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = raw.execute(request).await.unwrap();
             let bytes = response.bytes().await.unwrap();
             let answer: Envelope = serde_json::from_slice(&bytes).unwrap();
             assert!(answer.status == 0 && answer.code == "100");

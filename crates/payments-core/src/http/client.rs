@@ -457,17 +457,33 @@ impl HttpClient {
         {
             return Err(self.too_large(operation, status));
         }
-        let headers = response.headers().clone();
-        let mut body = BytesMut::new();
+        let headers = std::mem::take(response.headers_mut());
+        // An answer that arrives in one chunk is kept as it came; only one
+        // in several chunks is copied into one buffer.
+        let mut single: Option<Bytes> = None;
+        let mut joined: Option<BytesMut> = None;
         while let Some(chunk) = response.chunk().await.map_err(|e| {
             self.transport_error(operation, reference, e)
                 .with_diagnostics(&exchange(None, Some(status)))
         })? {
-            if body.len() + chunk.len() > cap {
+            let so_far = joined
+                .as_ref()
+                .map_or_else(|| single.as_ref().map_or(0, Bytes::len), BytesMut::len);
+            if so_far + chunk.len() > cap {
                 return Err(self.too_large(operation, status));
             }
-            body.extend_from_slice(&chunk);
+            match (joined.as_mut(), single.take()) {
+                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+                (None, None) => single = Some(chunk),
+                (None, Some(first)) => {
+                    let mut buffer = BytesMut::with_capacity(first.len() + chunk.len());
+                    buffer.extend_from_slice(&first);
+                    buffer.extend_from_slice(&chunk);
+                    joined = Some(buffer);
+                }
+            }
         }
+        let body = joined.map_or_else(|| single.unwrap_or_default(), BytesMut::freeze);
         tracing::debug!(
             status,
             bytes = body.len(),
@@ -477,7 +493,7 @@ impl HttpClient {
         Ok(RawResponse {
             status,
             headers,
-            body: body.freeze(),
+            body,
         })
     }
 
