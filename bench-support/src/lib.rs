@@ -121,6 +121,13 @@ pub fn record_bytes(group: &str, bytes: usize) {
 
 /// Measures `sdk` against `baseline` as the group `group` (functions `sdk`
 /// and `baseline`), allocations included.
+///
+/// Criterion times the two functions one after the other, and on a shared
+/// machine the second can run several per cent faster or slower than the
+/// first for reasons of its own; so the ratio `cargo xtask bench` reports is
+/// measured interleaved, as for the loopback rows: 21 rounds, each timing a
+/// batch of both (about 20 ms each) in alternating order; the median of the
+/// rounds' ratios is recorded (`criterion/<group dir>/ratio`).
 pub fn compare(
     c: &mut Criterion,
     alloc: &'static StatsAlloc<System>,
@@ -134,6 +141,39 @@ pub fn compare(
         "baseline",
         allocations_per_call(alloc, &mut baseline),
     );
+    if measuring() {
+        const ROUNDS: usize = 21;
+        let time = |f: &mut dyn FnMut(), calls: u32| {
+            let started = Instant::now();
+            for _ in 0..calls {
+                f();
+            }
+            started.elapsed()
+        };
+        // Calls per batch: about 20 ms of the slower side.
+        let probe = time(&mut sdk, 10).max(time(&mut baseline, 10)) / 10;
+        let calls =
+            u32::try_from((Duration::from_millis(20).as_nanos() / probe.as_nanos().max(1)).max(10))
+                .unwrap_or(u32::MAX);
+        let mut ratios: Vec<f64> = (0..ROUNDS)
+            .map(|round| {
+                let (sdk_time, baseline_time) = if round % 2 == 0 {
+                    let s = time(&mut sdk, calls);
+                    (s, time(&mut baseline, calls))
+                } else {
+                    let b = time(&mut baseline, calls);
+                    (time(&mut sdk, calls), b)
+                };
+                #[allow(clippy::float_arithmetic)]
+                let ratio = sdk_time.as_secs_f64() / baseline_time.as_secs_f64();
+                ratio
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        if let Some(median) = ratios.get(ROUNDS / 2) {
+            record(group, "ratio", *median);
+        }
+    }
     let mut g = c.benchmark_group(group);
     g.bench_function("sdk", |b| b.iter(&mut sdk));
     g.bench_function("baseline", |b| b.iter(&mut baseline));

@@ -35,7 +35,8 @@ const ENVELOPES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn run(command: &mut Command) -> Result {
+/// Runs `command`; its standard error in the failure.
+pub(crate) fn run(command: &mut Command) -> Result {
     let output = command
         .output()
         .map_err(|e| format!("{:?}: {e}", command.get_program()))?;

@@ -54,7 +54,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
         "fuzz: building {} targets (nightly, AddressSanitizer)",
         targets.len()
     );
-    status(
+    crate::run_command(
         Command::new("cargo")
             .args(["+nightly", "fuzz", "build"])
             .current_dir(root),
@@ -112,7 +112,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
     if merge {
         for run in &runs {
             let committed = root.join("fuzz/corpus").join(&run.target);
-            status(
+            crate::run_command(
                 Command::new("cargo")
                     .args(["+nightly", "fuzz", "run", &run.target])
                     .arg(&committed)
@@ -204,7 +204,7 @@ fn ensure_cargo_fuzz() -> Result {
         .output()
         .is_ok_and(|o| o.status.success());
     if !installed {
-        status(Command::new("cargo").args(["install", "--locked", "cargo-fuzz"]))?;
+        crate::run_command(Command::new("cargo").args(["install", "--locked", "cargo-fuzz"]))?;
     }
     Ok(())
 }
@@ -217,13 +217,4 @@ fn number(value: Option<&String>, flag: &str) -> std::result::Result<usize, Stri
 
 fn count_files(dir: &Path) -> u64 {
     std::fs::read_dir(dir).map_or(0, |entries| entries.count() as u64)
-}
-
-fn status(command: &mut Command) -> Result {
-    let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{command:?} failed ({status})"))
-    }
 }

@@ -305,7 +305,7 @@ pub(crate) fn referee_python() -> std::result::Result<PathBuf, String> {
     Ok(python)
 }
 
-fn run_command(command: &mut Command) -> Result {
+pub(crate) fn run_command(command: &mut Command) -> Result {
     let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
     if status.success() {
         Ok(())

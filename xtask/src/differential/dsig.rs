@@ -19,6 +19,7 @@ use std::process::Command;
 use allpay_soap::dsig::{SigningKey, VerifyingKey, sign_envelope, verify_envelope};
 
 use super::{Chars, Result, ensure_command, keep, options};
+use crate::dsig_fixtures::run as run_checked;
 
 const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 const C14N_METHODS: [&str; 4] = [
@@ -61,7 +62,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
 fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
     let private = scratch.join("key.pem");
     let public = scratch.join("key.pub.pem");
-    xmlsec(
+    run_checked(
         Command::new("openssl")
             .args([
                 "genpkey",
@@ -73,7 +74,7 @@ fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
             ])
             .arg(&private),
     )?;
-    xmlsec(
+    run_checked(
         Command::new("openssl")
             .args(["pkey", "-pubout", "-in"])
             .arg(&private)
@@ -124,7 +125,7 @@ fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
         let input = scratch.join("template.xml");
         let output = scratch.join("theirs.xml");
         std::fs::write(&input, &template).map_err(|e| e.to_string())?;
-        xmlsec(
+        run_checked(
             Command::new("xmlsec1")
                 .args(["--sign", "--privkey-pem"])
                 .arg(&private)
@@ -225,21 +226,6 @@ fn xmlsec1_verifies(public: &Path, file: &PathBuf) -> std::result::Result<bool, 
         .output()
         .map_err(|e| format!("xmlsec1: {e}"))?;
     Ok(output.status.success())
-}
-
-fn xmlsec(command: &mut Command) -> Result {
-    let output = command
-        .output()
-        .map_err(|e| format!("{:?}: {e}", command.get_program()))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{:?} failed: {}",
-            command.get_program(),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
 }
 
 /// A random Allpay-like envelope with `signature` (a template, or nothing)
