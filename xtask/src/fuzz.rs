@@ -63,28 +63,43 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
     let logs = root.join("target/fuzz-logs");
     std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
 
-    let mut runs = Vec::new();
-    for batch in targets.chunks(jobs) {
-        let handles: Vec<_> = batch
-            .iter()
-            .map(|target| {
-                let (root, scratch, logs) = (root.to_path_buf(), scratch.clone(), logs.clone());
-                let target = target.clone();
-                let limit = match run_limit {
-                    Some(runs) => format!("-runs={runs}"),
-                    None => format!("-max_total_time={seconds}"),
-                };
-                thread::spawn(move || fuzz_one(&root, &scratch, &logs, &target, &limit))
+    // J workers take the next target as each finishes, so a slow target
+    // does not hold a fast one's place.
+    let limit = match run_limit {
+        Some(runs) => format!("-runs={runs}"),
+        None => format!("-max_total_time={seconds}"),
+    };
+    let queue = std::sync::Mutex::new(targets.iter().cloned().enumerate().collect::<Vec<_>>());
+    let mut runs: Vec<(usize, Run)> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = queue
+                            .lock()
+                            .map_err(|_| "the fuzz queue is poisoned".to_owned())?
+                            .pop();
+                        let Some((order, target)) = next else {
+                            return Ok::<_, String>(done);
+                        };
+                        done.push((order, fuzz_one(root, &scratch, &logs, &target, &limit)?));
+                    }
+                })
             })
             .collect();
-        for handle in handles {
-            runs.push(
-                handle
+        let mut all = Vec::new();
+        for worker in workers {
+            all.extend(
+                worker
                     .join()
                     .map_err(|_| "a fuzz thread panicked".to_owned())??,
             );
         }
-    }
+        Ok::<_, String>(all)
+    })?;
+    runs.sort_by_key(|(order, _)| *order);
+    let runs: Vec<Run> = runs.into_iter().map(|(_, run)| run).collect();
 
     println!("\n| target | executions | per second | corpus | crashes |");
     println!("|---|---|---|---|---|");
