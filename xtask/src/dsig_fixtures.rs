@@ -51,6 +51,26 @@ pub(crate) fn run(command: &mut Command) -> Result {
     }
 }
 
+/// A throwaway 1024-bit RSA key pair made with `openssl`: the private key
+/// (PKCS#8 PEM) at `private`, its public half at `public`.
+pub(crate) fn key_pair(private: &Path, public: &Path) -> Result {
+    run(Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+        ])
+        .arg(private))?;
+    run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(private)
+        .arg("-out")
+        .arg(public))
+}
+
 pub(crate) fn generate(root: &Path) -> Result {
     let out = root.join("crates/allpay-soap/tests/fixtures/xmlsec1");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -58,21 +78,7 @@ pub(crate) fn generate(root: &Path) -> Result {
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let key = scratch.join("key.pem");
     let result = (|| {
-        run(Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:1024",
-                "-out",
-            ])
-            .arg(&key))?;
-        run(Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&key)
-            .arg("-out")
-            .arg(out.join("xmlsec1-test.pub.pem")))?;
+        key_pair(&key, &out.join("xmlsec1-test.pub.pem"))?;
         for (name, namespace, body) in ENVELOPES {
             let template = format!(
                 r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{namespace}"><soapenv:Header><certificateNumber xmlns="https://allpay.kz">42</certificateNumber>{SIGNATURE_TEMPLATE}</soapenv:Header><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"#

@@ -62,25 +62,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
 fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
     let private = scratch.join("key.pem");
     let public = scratch.join("key.pub.pem");
-    run_checked(
-        Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:1024",
-                "-out",
-            ])
-            .arg(&private),
-    )?;
-    run_checked(
-        Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&private)
-            .arg("-out")
-            .arg(&public),
-    )?;
+    crate::dsig_fixtures::key_pair(&private, &public)?;
     let read = |path: &Path| std::fs::read_to_string(path).map_err(|e| e.to_string());
     let signing = SigningKey::from_pem(&read(&private)?).map_err(|e| e.to_string())?;
     let verifying = VerifyingKey::from_pem(&read(&public)?).map_err(|e| e.to_string())?;
