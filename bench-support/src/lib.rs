@@ -119,6 +119,52 @@ pub fn record_bytes(group: &str, bytes: usize) {
     }
 }
 
+/// One side of a comparison.
+#[derive(Clone, Copy)]
+enum Side {
+    Sdk,
+    Baseline,
+}
+
+/// What an interleaved comparison records.
+#[derive(Clone, Copy)]
+enum Ratio {
+    /// The SDK's time over the baseline's (codec rows).
+    TimeOverBaseline,
+    /// The SDK's share of the baseline's throughput (loopback rows).
+    ThroughputShare,
+}
+
+/// Times a batch of each side in each of 21 rounds, alternating which goes
+/// first, and records the median of the rounds' ratios as `group`'s
+/// `ratio`, the figure `cargo xtask bench` reports (criterion's two means,
+/// taken one after the other, drift apart on a shared machine by more than
+/// several differences measured).
+fn record_interleaved(group: &str, ratio: Ratio, mut batch: impl FnMut(Side) -> Duration) {
+    const ROUNDS: usize = 21;
+    let mut ratios: Vec<f64> = (0..ROUNDS)
+        .map(|round| {
+            let (sdk, baseline) = if round % 2 == 0 {
+                let sdk = batch(Side::Sdk);
+                (sdk, batch(Side::Baseline))
+            } else {
+                let baseline = batch(Side::Baseline);
+                (batch(Side::Sdk), baseline)
+            };
+            let (sdk, baseline) = (sdk.as_secs_f64(), baseline.as_secs_f64());
+            #[allow(clippy::float_arithmetic)]
+            match ratio {
+                Ratio::TimeOverBaseline => sdk / baseline,
+                Ratio::ThroughputShare => baseline / sdk,
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    if let Some(median) = ratios.get(ROUNDS / 2) {
+        record(group, "ratio", *median);
+    }
+}
+
 /// Measures `sdk` against `baseline` as the group `group` (functions `sdk`
 /// and `baseline`), allocations included.
 ///
@@ -142,7 +188,6 @@ pub fn compare(
         allocations_per_call(alloc, &mut baseline),
     );
     if measuring() {
-        const ROUNDS: usize = 21;
         let time = |f: &mut dyn FnMut(), calls: u32| {
             let started = Instant::now();
             for _ in 0..calls {
@@ -155,24 +200,10 @@ pub fn compare(
         let calls =
             u32::try_from((Duration::from_millis(20).as_nanos() / probe.as_nanos().max(1)).max(10))
                 .unwrap_or(u32::MAX);
-        let mut ratios: Vec<f64> = (0..ROUNDS)
-            .map(|round| {
-                let (sdk_time, baseline_time) = if round % 2 == 0 {
-                    let s = time(&mut sdk, calls);
-                    (s, time(&mut baseline, calls))
-                } else {
-                    let b = time(&mut baseline, calls);
-                    (time(&mut sdk, calls), b)
-                };
-                #[allow(clippy::float_arithmetic)]
-                let ratio = sdk_time.as_secs_f64() / baseline_time.as_secs_f64();
-                ratio
-            })
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        if let Some(median) = ratios.get(ROUNDS / 2) {
-            record(group, "ratio", *median);
-        }
+        record_interleaved(group, Ratio::TimeOverBaseline, |side| match side {
+            Side::Sdk => time(&mut sdk, calls),
+            Side::Baseline => time(&mut baseline, calls),
+        });
     }
     let mut g = c.benchmark_group(group);
     g.bench_function("sdk", |b| b.iter(&mut sdk));
@@ -245,28 +276,14 @@ pub fn compare_throughput(
 ) {
     let name = format!("{group}/c{concurrency}");
     if measuring() {
-        const ROUNDS: usize = 21;
         let batch = 200 * concurrency.min(10);
-        let mut ratios: Vec<f64> = (0..ROUNDS)
-            .map(|round| {
-                runtime.block_on(async {
-                    let (sdk_time, baseline_time) = if round % 2 == 0 {
-                        let s = run(sdk, batch, concurrency).await;
-                        (s, run(baseline, batch, concurrency).await)
-                    } else {
-                        let b = run(baseline, batch, concurrency).await;
-                        (run(sdk, batch, concurrency).await, b)
-                    };
-                    #[allow(clippy::float_arithmetic)]
-                    let ratio = baseline_time.as_secs_f64() / sdk_time.as_secs_f64();
-                    ratio
-                })
-            })
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        if let Some(median) = ratios.get(ROUNDS / 2) {
-            record(&name, "ratio", *median);
-        }
+        record_interleaved(&name, Ratio::ThroughputShare, |side| {
+            let op = match side {
+                Side::Sdk => sdk,
+                Side::Baseline => baseline,
+            };
+            runtime.block_on(run(op, batch, concurrency))
+        });
     }
     let mut g = c.benchmark_group(name);
     g.throughput(criterion::Throughput::Elements(1));
@@ -276,6 +293,21 @@ pub fn compare_throughput(
         });
     }
     g.finish();
+}
+
+/// Asserts that the hand-written client's request goes to the SDK's URL
+/// with the SDK's body, byte for byte.
+pub fn same_request(sdk: &payments_core::http::Request, baseline: &reqwest::Request) {
+    assert_eq!(
+        sdk.url(),
+        baseline.url(),
+        "the baseline posts to another URL"
+    );
+    assert_eq!(
+        sdk.body_bytes().map(AsRef::as_ref),
+        baseline.body().and_then(reqwest::Body::as_bytes),
+        "the baseline writes other bytes than the SDK"
+    );
 }
 
 /// Raw `reqwest` with the SDK's transport policy (connect and total

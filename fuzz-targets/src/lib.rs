@@ -48,6 +48,22 @@ fn select(data: &[u8]) -> Option<(u8, u16, &[u8])> {
     Some((selector & 0x3f, status, rest))
 }
 
+/// The selector byte for `operation` (below 64) answered with `status`:
+/// the inverse of the targets' split, a 2xx status read as 200 and any
+/// status the selector cannot name as 500. For writing seeds.
+pub fn selector(operation: u8, status: u16) -> u8 {
+    let class = if (200..300).contains(&status) {
+        200
+    } else {
+        status
+    };
+    let index = STATUSES
+        .iter()
+        .position(|known| *known == class)
+        .unwrap_or(STATUSES.len() - 1);
+    (operation & 0x3f) | (u8::try_from(index).unwrap_or(3) << 6)
+}
+
 fn response(status: u16, body: &[u8]) -> RawResponse {
     RawResponse::new(status, body.to_vec())
 }
@@ -127,6 +143,11 @@ pub fn jawali_answers(data: &[u8]) {
 
 // ------------------------------------------------------------- Paykassma
 
+/// The postback keys the Paykassma targets sign and verify with.
+pub const POSTBACK_ACCESS_KEY: &str = "access-key";
+/// See [`POSTBACK_ACCESS_KEY`].
+pub const POSTBACK_PRIVATE_KEY: &str = "private-key";
+
 struct Paykassma {
     client: paykassma::PaykassmaClient,
     activation: paykassma::Activation,
@@ -157,8 +178,8 @@ fn paykassma() -> &'static Paykassma {
             .expect("reference"),
         };
         let keys = paykassma::postback::PostbackKeys::new(
-            SecretString::from("access-key"),
-            SecretString::from("private-key"),
+            SecretString::from(POSTBACK_ACCESS_KEY),
+            SecretString::from(POSTBACK_PRIVATE_KEY),
         );
         Paykassma {
             client,
@@ -259,9 +280,12 @@ pub fn paykassma_signed_postback(data: &[u8]) {
     match p.verifier.verify(body.as_bytes()) {
         Ok(verified) => assert_eq!(verified.transactions.len(), 1),
         // Typed fields the fuzzer made unreadable (an amount that is not a
-        // number, a time that is not a time): refused as malformed, after
-        // the signature matched.
-        Err(paykassma::postback::PostbackError::Malformed(_)) => {}
+        // number, a time that is not a time) are refused as malformed after
+        // the signature matched: the signature must be right all the same.
+        Err(paykassma::postback::PostbackError::Malformed(why)) => assert!(
+            signature_is_right(&body, batch),
+            "a body the crate signed is malformed ({why}) and its signature is wrong: {body}"
+        ),
         Err(e) => panic!("a body the crate signed does not verify: {e}\n{body}"),
     }
     // The same body with the status changed must not verify.
@@ -273,6 +297,38 @@ pub fn paykassma_signed_postback(data: &[u8]) {
             "a changed body verified: {tampered}"
         );
     }
+}
+
+/// Whether `body`'s `signature` is `sha1(access . private . md5(signed))`
+/// over its signed data as the verifier forms it (the whole object less
+/// `signature`, or the `transactions` of the batch layout), computed here
+/// from the documented formula rather than by the crate.
+fn signature_is_right(body: &str, batch: bool) -> bool {
+    use md5::Md5;
+    use sha1::{Digest, Sha1};
+
+    #[derive(serde::Deserialize)]
+    struct Signed<'a> {
+        signature: String,
+        #[serde(borrow)]
+        transactions: Option<&'a serde_json::value::RawValue>,
+    }
+    let Ok(signed) = serde_json::from_str::<Signed<'_>>(body) else {
+        return false;
+    };
+    let data = match (batch, signed.transactions) {
+        (true, Some(transactions)) => paykassma::codec::php_recompact(transactions.get(), None),
+        (true, None) => return false,
+        (false, _) => paykassma::codec::php_recompact(body, Some("signature")),
+    };
+    let Ok(data) = data else {
+        return false;
+    };
+    let mut sha = Sha1::new();
+    sha.update(POSTBACK_ACCESS_KEY);
+    sha.update(POSTBACK_PRIVATE_KEY);
+    sha.update(hex::encode(Md5::digest(data.as_bytes())));
+    hex::encode(sha.finalize()) == signed.signature
 }
 
 /// The PHP `json_encode` forms: on any text, the compact form is valid JSON
@@ -449,7 +505,7 @@ pub fn allpay_answers(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(body) {
         let _ = dsig::verify_envelope(text, &a.allpay_public);
     }
-    read_allpay(a, operation, &response(status, body));
+    read_allpay(a, &a.client, operation, &response(status, body));
 }
 
 /// An Allpay answer for the fuzz client's `checkUser` (`operation` even) or
@@ -457,25 +513,43 @@ pub fn allpay_answers(data: &[u8]) {
 /// request's digest and signed with Allpay's sandbox key: a seed that the
 /// answer readers read to the end.
 pub fn allpay_signed_answer(operation: u8, content: &str) -> String {
-    let a = allpay();
-    let prepared = if operation.is_multiple_of(2) {
-        &a.check_user
-    } else {
-        &a.complete
-    };
-    let unsigned = format!(
-        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><requestDsig xmlns="https://allpay.kz">{}</requestDsig></soapenv:Header><soapenv:Body>{content}</soapenv:Body></soapenv:Envelope>"#,
-        prepared.digest()
-    );
     let key = SigningKey::from_pem(allpay_soap::sandbox::allpay_private_key()).expect("key");
+    let unsigned = answer_envelope(allpay(), operation, content);
     dsig::sign_envelope(&unsigned, &key).expect("signs").xml
 }
 
-fn read_allpay(a: &Allpay, operation: u8, response: &RawResponse) {
+/// The request `operation` selects: `checkUser` (even) or
+/// `completeTransaction`.
+fn prepared(a: &Allpay, operation: u8) -> &allpay_soap::codec::Prepared {
     if operation.is_multiple_of(2) {
-        let _ = allpay_soap::codec::check_user_answer(&a.client, &a.check_user, response);
+        &a.check_user
     } else {
-        let _ = allpay_soap::codec::complete_answer(&a.client, &a.complete, &a.guid, response);
+        &a.complete
+    }
+}
+
+/// An unsigned answer to the request `operation` selects: `content` in its
+/// Body, the request's digest echoed in its Header.
+fn answer_envelope(a: &Allpay, operation: u8, content: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><requestDsig xmlns="https://allpay.kz">{}</requestDsig></soapenv:Header><soapenv:Body>{content}</soapenv:Body></soapenv:Envelope>"#,
+        prepared(a, operation).digest()
+    )
+}
+
+/// `response` read by `client` as the answer to the request `operation`
+/// selects.
+fn read_allpay(
+    a: &Allpay,
+    client: &allpay_soap::AllpayClient,
+    operation: u8,
+    response: &RawResponse,
+) {
+    let request = prepared(a, operation);
+    if operation.is_multiple_of(2) {
+        let _ = allpay_soap::codec::check_user_answer(client, request, response);
+    } else {
+        let _ = allpay_soap::codec::complete_answer(client, request, &a.guid, response);
     }
 }
 
@@ -492,21 +566,13 @@ pub fn allpay_body_readers(data: &[u8]) {
         return;
     };
     let a = allpay();
-    let prepared = if operation.is_multiple_of(2) {
-        &a.check_user
-    } else {
-        &a.complete
-    };
-    let answer = format!(
-        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><requestDsig xmlns="https://allpay.kz">{}</requestDsig></soapenv:Header><soapenv:Body>{content}</soapenv:Body></soapenv:Envelope>"#,
-        prepared.digest()
+    let answer = answer_envelope(a, operation, content);
+    read_allpay(
+        a,
+        &a.unverified,
+        operation,
+        &response(status, answer.as_bytes()),
     );
-    let response = response(status, answer.as_bytes());
-    if operation.is_multiple_of(2) {
-        let _ = allpay_soap::codec::check_user_answer(&a.unverified, &a.check_user, &response);
-    } else {
-        let _ = allpay_soap::codec::complete_answer(&a.unverified, &a.complete, &a.guid, &response);
-    }
 }
 
 /// Both canonicalizations, with and without comments: any document's
@@ -538,9 +604,10 @@ struct WireAmount {
     amount: Decimal,
 }
 
-/// Money and wire-number parsing: `Money::parse`, the JSON amount reader
-/// (numbers and strings) and `Money`'s serde form, in every currency; every
-/// amount read back is the amount written.
+/// Money and wire-number parsing: `Money::parse` and `Money`'s serde form
+/// in every currency, where every amount read back is the amount written;
+/// the JSON amount reader (numbers and strings) and `Money`'s deserializer
+/// on any text, which must refuse what they cannot read, never panic.
 pub fn money(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -563,4 +630,38 @@ pub fn money(data: &[u8]) {
         let _ = Money::new(wire.amount, Currency::YER);
     }
     let _ = serde_json::from_str::<Money>(text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The independent check the signed-postback target leans on, when the
+    /// verifier refuses a body as malformed, tells a right signature from a
+    /// wrong one.
+    #[test]
+    fn the_independent_signature_check_tells_right_from_wrong() {
+        let body = paykassma()
+            .signer
+            .sign_flat(&serde_json::json!({"status": "success", "amount": "not a number"}))
+            .expect("signs");
+        assert!(matches!(
+            paykassma().verifier.verify(body.as_bytes()),
+            Err(paykassma::postback::PostbackError::Malformed(_))
+        ));
+        assert!(signature_is_right(&body, false), "{body}");
+        let at = body.find("\"signature\":\"").expect("signed") + "\"signature\":\"".len();
+        let mut wrong = body.clone();
+        let flipped = if body[at..].starts_with('0') {
+            "1"
+        } else {
+            "0"
+        };
+        wrong.replace_range(at..=at, flipped);
+        assert!(!signature_is_right(&wrong, false), "{wrong}");
+        assert!(
+            !signature_is_right(&body, true),
+            "no transactions: not a batch"
+        );
+    }
 }

@@ -92,15 +92,7 @@ fn benches(c: &mut Criterion) {
             )
         }
     };
-    let mut sdk_body: serde_json::Value =
-        serde_json::from_slice(request.body_bytes().unwrap()).unwrap();
-    let mut raw_body: serde_json::Value =
-        serde_json::from_slice(build().body().unwrap().as_bytes().unwrap()).unwrap();
-    for body in [&mut sdk_body, &mut raw_body] {
-        body["header"]["serviceDetail"]["corrID"] = serde_json::Value::Null;
-        body["header"]["messageContext"]["clientDate"] = serde_json::Value::Null;
-    }
-    assert_eq!(sdk_body, raw_body, "the baseline sends another request");
+    baseline::same_request(&request, &build());
 
     let sdk = op(move || {
         let client = client.clone();

@@ -834,11 +834,9 @@ impl JawaliClient {
         if !envelope.status.is_success() {
             return Err(decline(operation, &envelope.status));
         }
-        let raw = envelope
-            .body
-            .map_or("null", serde_json::value::RawValue::get);
+        // Read in one pass, each line where it lies (see `StatementAnswer`).
         let answer: wire::StatementAnswer =
-            self.parse_raw_with(operation, raw, serde_json::from_str)?;
+            self.parse_body_with(operation, envelope, serde_json::from_str)?;
         answer
             .transactions
             .into_iter()
@@ -886,32 +884,25 @@ impl JawaliClient {
         })
     }
 
+    /// The answer's `responseBody` read with its spellings ([`wire::decode`]).
     fn parse_body<'a, T: wire::Spelled + serde::Deserialize<'a>>(
         &self,
         operation: payments_core::Operation,
         envelope: &ResponseEnvelope<'a>,
     ) -> Result<T> {
+        self.parse_body_with(operation, envelope, wire::decode)
+    }
+
+    /// The answer's `responseBody` read by `decode`.
+    fn parse_body_with<'a, T>(
+        &self,
+        operation: payments_core::Operation,
+        envelope: &ResponseEnvelope<'a>,
+        decode: impl FnOnce(&'a str) -> serde_json::Result<T>,
+    ) -> Result<T> {
         let raw = envelope
             .body
             .map_or("null", serde_json::value::RawValue::get);
-        self.parse_raw(operation, raw)
-    }
-
-    fn parse_raw<'a, T: wire::Spelled + serde::Deserialize<'a>>(
-        &self,
-        operation: payments_core::Operation,
-        raw: &'a str,
-    ) -> Result<T> {
-        self.parse_raw_with(operation, raw, wire::decode)
-    }
-
-    /// `raw` (an answer's `responseBody`) read by `decode`.
-    fn parse_raw_with<'a, T>(
-        &self,
-        operation: payments_core::Operation,
-        raw: &'a str,
-        decode: impl FnOnce(&'a str) -> serde_json::Result<T>,
-    ) -> Result<T> {
         decode(raw).map_err(|e| Error::UndecodableResponse {
             operation,
             detail: format!("responseBody is not the expected shape: {e}"),

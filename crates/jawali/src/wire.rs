@@ -407,12 +407,13 @@ impl<'de, T: Spelled + Deserialize<'de>> Deserialize<'de> for SpelledValue<T> {
     }
 }
 
+/// More spelling groups than any answer type has (a test checks every type).
+const MAX_GROUPS: usize = 16;
+
 /// `T` from an object's `fields`, one spelling per field.
 fn from_fields<'a, T: Spelled + Deserialize<'a>>(
     fields: &Fields<'a>,
 ) -> Result<T, serde_json::Error> {
-    // More groups than any answer type has (a test checks every type).
-    const MAX_GROUPS: usize = 16;
     // One pass over the fields: each group's best spelling present (the
     // lowest rank, not `null`), and the fields no group names, in order.
     let mut chosen: [Option<(usize, &'a RawValue)>; MAX_GROUPS] = [None; MAX_GROUPS];
@@ -630,6 +631,7 @@ mod tests {
     //! client sends. Credentials and volatile fields are redacted.
 
     use super::*;
+    use payments_core::wire::DecimalStyle;
 
     /// The statement's list: the best spelling present and not `null`,
     /// whatever the order; a repeated spelling keeps its last value; an
@@ -667,7 +669,7 @@ mod tests {
     }
 
     #[test]
-    fn every_answer_type_has_fewer_spelling_groups_than_the_decoder_holds() {
+    fn no_answer_type_has_more_spelling_groups_than_the_decoder_holds() {
         for groups in [
             WalletAuthAnswer::SPELLINGS,
             InquiryAnswer::SPELLINGS,
@@ -676,10 +678,9 @@ mod tests {
             StatementLine::SPELLINGS,
             BalanceAnswer::SPELLINGS,
         ] {
-            assert!(groups.len() <= 16, "{groups:?}");
+            assert!(groups.len() <= MAX_GROUPS, "{groups:?}");
         }
     }
-    use payments_core::wire::DecimalStyle;
 
     /// The spellings decoder: an escaped name is read like its plain form,
     /// a repeated name keeps its last value, a `null` spelling gives way to

@@ -10,19 +10,19 @@ use std::hint::black_box;
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{INSTRUMENTED_SYSTEM, StatsAlloc, compare};
-use paykassma::payments_core::http::{RawResponse, Request};
+use paykassma::payments_core::http::RawResponse;
 use paykassma::postback::{PostbackKeys, PostbackSigner, PostbackVerifier};
 use paykassma::{
     Activation, ActivationOutcome, BaseUrl, Currency, Decimal, Label, MerchantReference, Money,
     PaykassmaClient, PaykassmaConfig, SecretString, TransactionNumber, WalletType, codec, reqwest,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+
+mod baseline;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-const SECRET: &str = "api-secret-0123456789";
 const CREATE_ANSWER: &str = r#"{"status": "ok", "params": {"identifier": "324342342"}}"#;
 const ACTIVATE_ANSWER: &str = r#"{"status": "ok", "deposit": true, "deposit_amount": 500.5, "currency": {"code": "MMK", "symbol": "MMK"}}"#;
 /// A postback as Paykassma's PHP writes it (slashes and Burmese unescaped).
@@ -33,75 +33,9 @@ fn client() -> PaykassmaClient {
     PaykassmaClient::new(PaykassmaConfig::with_urls(
         base.clone(),
         base,
-        SecretString::from(SECRET),
+        SecretString::from(baseline::SECRET),
     ))
     .unwrap()
-}
-
-/// The hand-written client.
-mod baseline {
-    use super::*;
-
-    #[derive(Serialize)]
-    pub(super) struct Create<'a> {
-        pub(super) currency: &'a str,
-        pub(super) label: &'a str,
-    }
-
-    #[derive(Serialize)]
-    pub(super) struct Activate<'a> {
-        pub(super) currency_code: &'a str,
-        pub(super) wallet_type: &'a str,
-        pub(super) label: &'a str,
-        pub(super) amount: &'a RawValue,
-        pub(super) key1: &'a str,
-        pub(super) custom_transaction_id: &'a str,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct CreateAnswer {
-        pub(super) status: String,
-        pub(super) params: serde_json::Map<String, serde_json::Value>,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct ActivateAnswer {
-        pub(super) status: String,
-        pub(super) deposit: bool,
-        pub(super) deposit_amount: f64,
-        pub(super) currency: CurrencyInfo,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct CurrencyInfo {
-        pub(super) code: String,
-    }
-
-    /// The request a hand-written client hands to reqwest.
-    pub(super) fn post<B: Serialize>(
-        http: &reqwest::Client,
-        base: &reqwest::Url,
-        path: &str,
-        body: &B,
-    ) -> reqwest::Request {
-        let mut url = base.join(path).unwrap();
-        url.query_pairs_mut().append_pair("secret", SECRET);
-        http.post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(body).unwrap())
-            .build()
-            .unwrap()
-    }
-}
-
-/// Both sides send the same URL and the same JSON bytes.
-fn same_request(sdk: &Request, baseline: &reqwest::Request) {
-    assert_eq!(sdk.url(), baseline.url());
-    assert_eq!(
-        sdk.body_bytes().unwrap().as_ref(),
-        baseline.body().unwrap().as_bytes().unwrap(),
-        "the baseline writes other bytes than the SDK"
-    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -140,7 +74,7 @@ fn benches(c: &mut Criterion) {
     };
     let (request, details) = sdk_create();
     let (body, answer, identifier) = baseline_create();
-    same_request(&request, &body);
+    bench_support::same_request(&request, &body);
     assert_eq!(details.identifier, identifier);
     assert_eq!(details.params, answer.params);
     compare(
@@ -198,7 +132,7 @@ fn benches(c: &mut Criterion) {
     };
     let (request, outcome) = sdk_activate();
     let (body, credited) = baseline_activate();
-    same_request(&request, &body);
+    bench_support::same_request(&request, &body);
     assert_eq!(outcome, ActivationOutcome::Credited { amount: credited });
     compare(
         c,

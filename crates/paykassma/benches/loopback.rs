@@ -8,17 +8,13 @@
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use paykassma::{
-    Currency, Label, PaykassmaClient, PaykassmaConfig, SecretString, WalletType, codec, reqwest,
+    Currency, Label, PaykassmaClient, PaykassmaConfig, SecretString, WalletType, codec,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+mod baseline;
 
 const CREATE_ANSWER: &str = r#"{"status": "ok", "params": {"identifier": "324342342"}}"#;
-
-#[derive(Serialize)]
-struct Create<'a> {
-    currency: &'a str,
-    label: &'a str,
-}
 
 #[derive(Deserialize)]
 struct Answer {
@@ -34,7 +30,7 @@ fn benches(c: &mut Criterion) {
     let client = PaykassmaClient::new(PaykassmaConfig::with_urls(
         server.base_url(),
         server.base_url(),
-        SecretString::from("api-secret"),
+        SecretString::from(baseline::SECRET),
     ))
     .unwrap();
     let label = Label::new("user-55").unwrap();
@@ -42,26 +38,24 @@ fn benches(c: &mut Criterion) {
         codec::create_request(&client, &label, Currency::MMK, &WalletType::WAVEPAY).unwrap();
     // The hand-written client builds each request as the SDK does: the
     // URL joined with the secret, the body written from a struct.
+    let raw = raw_client();
     let base = server.base_url().as_url().clone();
     let path = request.url().path().trim_start_matches('/').to_owned();
-    let build = move || {
-        let mut url = base.join(&path).unwrap();
-        url.query_pairs_mut().append_pair("secret", "api-secret");
-        let body = serde_json::to_vec(&Create {
-            currency: "MMK",
-            label: "user-55",
-        })
-        .unwrap();
-        (url, body)
+    let build = {
+        let raw = raw.clone();
+        move || {
+            baseline::post(
+                &raw,
+                &base,
+                &path,
+                &baseline::Create {
+                    currency: "MMK",
+                    label: "user-55",
+                },
+            )
+        }
     };
-    let (url, body) = build();
-    assert_eq!(&url, request.url(), "the baseline posts to another URL");
-    assert_eq!(
-        body.as_slice(),
-        request.body_bytes().unwrap().as_ref(),
-        "the baseline sends other bytes"
-    );
-    let raw = raw_client();
+    bench_support::same_request(&request, &build());
 
     let sdk = op(move || {
         let (client, label) = (client.clone(), label.clone());
@@ -75,15 +69,9 @@ fn benches(c: &mut Criterion) {
     });
     let baseline = op(move || {
         let raw = raw.clone();
-        let (url, body) = build();
+        let request = build();
         async move {
-            let response = raw
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = raw.execute(request).await.unwrap();
             let bytes = response.bytes().await.unwrap();
             let answer: Answer = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(answer.status, "ok");

@@ -93,10 +93,6 @@ pub fn php_encode_document(text: &str) -> std::result::Result<String, String> {
 /// What PHP's `json_encode` (same flags) writes for `value`: what
 /// [`PostbackSigner::sign_flat`](crate::postback::PostbackSigner::sign_flat)
 /// signs.
-///
-/// # Errors
-///
-/// Never for a value serde_json built; kept for symmetry with the text forms.
-pub fn php_encode(value: &serde_json::Value) -> std::result::Result<String, String> {
-    crate::postback::php_json::encode(value).map_err(|e| e.0)
+pub fn php_encode(value: &serde_json::Value) -> String {
+    crate::postback::php_json::encode(value)
 }

@@ -45,7 +45,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use payments_core::clock::{Clock, ManualClock};
-use payments_core::http::{HttpClient, HttpConfig, Request};
+use payments_core::http::{HttpClient, HttpConfig, Request, Timeouts};
 use payments_core::sandbox::{
     Faults, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
 };
@@ -57,13 +57,13 @@ use time::macros::format_description;
 use url::Url;
 
 use crate::config::PaykassmaConfig;
+use crate::model::TransactionNumber;
+use crate::postback::{DEFAULT_OFFSET, PostbackKeys, PostbackSigner};
 
 /// A postback delivery: sent once per attempt, the sandbox's own loop
 /// repeating it as Paykassma does.
 const POSTBACK: payments_core::Operation =
     payments_core::Operation::money_moving("paykassma-sandbox", "postback");
-use crate::model::TransactionNumber;
-use crate::postback::{DEFAULT_OFFSET, PostbackKeys, PostbackSigner};
 
 /// The plugin API secret the sandbox accepts.
 pub const SECRET: &str = "sandbox-plugin-api-secret";
@@ -154,13 +154,16 @@ impl PaykassmaSandbox {
     /// When no loopback port can be bound.
     pub async fn start_with(options: SandboxOptions) -> std::io::Result<Self> {
         let port = options.port;
+        // Each delivery attempt waits at most 5 s for the endpoint.
+        let mut delivery_config = HttpConfig::default();
+        delivery_config.timeouts = Timeouts::new(Duration::from_secs(5), Duration::from_secs(5));
         let simulator = Arc::new(Shared {
             clock: ManualClock::starting_now(),
             // The SDK's own client, so the TLS provider features apply
             // (a bare reqwest client panics under `rustls-ring` alone).
             http: HttpClient::new(
                 "paykassma-sandbox/1",
-                HttpConfig::default(),
+                delivery_config,
                 payments_core::Scrubber::new(),
             )
             .map_err(std::io::Error::other)?,

@@ -300,7 +300,7 @@ fn chunked_server(chunks: Vec<String>) -> url::Url {
 }
 
 #[tokio::test]
-async fn an_answer_in_several_chunks_is_read_whole_and_one_in_one_chunk_as_it_came() {
+async fn a_chunked_answer_is_read_whole_in_one_chunk_or_several() {
     for chunks in [vec!["hello world"], vec!["hello", " ", "world"]] {
         let url = chunked_server(chunks.iter().map(|c| (*c).to_owned()).collect());
         let response = client(Duration::from_secs(5))

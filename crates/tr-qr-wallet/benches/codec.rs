@@ -9,11 +9,13 @@ use std::hint::black_box;
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{INSTRUMENTED_SYSTEM, StatsAlloc, compare};
-use tr_qr_wallet::payments_core::http::{RawResponse, Request};
+use tr_qr_wallet::payments_core::http::RawResponse;
 use tr_qr_wallet::{
     BaseUrl, QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec,
     reqwest,
 };
+
+mod baseline;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -35,18 +37,6 @@ fn client() -> QrWalletClient {
     )
     .unwrap();
     QrWalletClient::new(config).unwrap()
-}
-
-mod baseline;
-
-/// Both sides send the same URL and the same JSON bytes.
-fn same_request(sdk: &Request, baseline: &reqwest::Request) {
-    assert_eq!(sdk.url(), baseline.url());
-    assert_eq!(
-        sdk.body_bytes().unwrap().as_ref(),
-        baseline.body().unwrap().as_bytes().unwrap(),
-        "the baseline writes other bytes than the SDK"
-    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -105,7 +95,7 @@ fn benches(c: &mut Criterion) {
     };
     let (request, session) = sdk_begin();
     let (body, correlation, data, amount, ratios, expires) = baseline_begin();
-    same_request(&request, &body);
+    bench_support::same_request(&request, &body);
     let sale = session.sale.decoded().unwrap();
     assert_eq!(session.correlation_id.as_str(), correlation.get());
     assert_eq!(sale.amount, amount);
@@ -194,7 +184,7 @@ fn benches(c: &mut Criterion) {
     };
     let (request, receipt) = sdk_complete();
     let (body, order, payload, charged, balances, amounts) = baseline_complete();
-    same_request(&request, &body);
+    bench_support::same_request(&request, &body);
     assert_eq!(
         (receipt.charged, receipt.amount, receipt.fee),
         (charged, amounts.0, amounts.1)

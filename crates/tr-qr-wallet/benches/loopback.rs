@@ -8,11 +8,11 @@
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use serde::Deserialize;
-
-mod baseline;
 use tr_qr_wallet::{
     QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec,
 };
+
+mod baseline;
 
 const BEGIN_ANSWER: &str = r#"{"status": 0, "code": "100", "message": null, "payload": {"tx_correlation_id": 7777777777777777777, "payment_data": "{\"MerchantNo\": \"0007777777\", \"TerminalNo\": \"0007777777\", \"MerchantName\": \"Test_58\", \"RequestAmount\": 0.13, \"TransactionId\": 98598610, \"Kdv\": \"1,00\", \"SaleRefCode\": \"7777777777777777777777\", \"SessionExpireDate\": \"2099-04-01T08:38:40.51\", \"ResponseCode\": 0}"}}"#;
 
@@ -85,13 +85,7 @@ fn benches(c: &mut Criterion) {
             )
         }
     };
-    let built = build();
-    assert_eq!(built.url(), request.url());
-    assert_eq!(
-        built.body().unwrap().as_bytes().unwrap(),
-        request.body_bytes().unwrap().as_ref(),
-        "the baseline sends other bytes"
-    );
+    bench_support::same_request(&request, &build());
 
     let sdk = op(move || {
         let (client, wallet, qr) = (client.clone(), wallet.clone(), qr.clone());

@@ -132,8 +132,8 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
             }
             Task::Value(value) => {
                 let ours = paykassma::codec::php_encode(value);
-                match (&php, &ours) {
-                    (Ok(php), Ok(ours)) if php == ours => counts.values += 1,
+                match &php {
+                    Ok(php) if *php == ours => counts.values += 1,
                     _ => {
                         return Err(report(
                             "json_encode of the parsed value",
@@ -209,13 +209,11 @@ fn decode(b64: &str) -> std::result::Result<String, String> {
     String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
-/// `body` with one character of its signed data changed: the first digit
-/// of the status's neighbour, or a letter of the status.
+/// `body` with one byte of its signed data changed: the first `status`
+/// member's name written `Status` (signed in both layouts); without one,
+/// the byte after the opening brace.
 fn tamper(body: &str) -> String {
-    let at = body
-        .find("\"status\":")
-        .or_else(|| body.find("\"status\": "))
-        .map_or(1, |at| at + 1);
+    let at = body.find("\"status\":").map_or(1, |at| at + 1);
     let mut out = body.to_owned();
     out.replace_range(at..=at, "S");
     out

@@ -224,3 +224,30 @@ pub(super) fn read<B: for<'de> Deserialize<'de>>(body: &[u8]) -> B {
 pub(super) fn money(amount: f64, currency: &str) -> Money {
     Money::new(decimal(amount), Currency::from_code(currency).unwrap()).unwrap()
 }
+
+/// The SDK's body as JSON, for the same-bytes check.
+pub(super) fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap()
+}
+
+/// Both sides write the same JSON, of the same length (field order aside).
+pub(super) fn same_request(
+    sdk: &jawali::payments_core::http::Request,
+    baseline: &reqwest::Request,
+) {
+    assert_eq!(sdk.url(), baseline.url());
+    let sdk = sdk.body_bytes().unwrap();
+    let baseline = baseline.body().unwrap().as_bytes().unwrap();
+    let (mut a, mut b) = (json(sdk), json(baseline));
+    // The generated parts differ by nature: the corrID and the clock.
+    for value in [&mut a, &mut b] {
+        value["header"]["serviceDetail"]["corrID"] = serde_json::Value::Null;
+        value["header"]["messageContext"]["clientDate"] = serde_json::Value::Null;
+    }
+    assert_eq!(a, b, "the baseline writes another request than the SDK");
+    assert_eq!(
+        sdk.len(),
+        baseline.len(),
+        "the baseline writes another number of bytes"
+    );
+}

@@ -303,6 +303,16 @@ struct Probe<'a> {
     transactions: Option<&'a RawValue>,
 }
 
+impl<'a> Probe<'a> {
+    /// The `transactions` of a body in the batch layout: an access key and
+    /// an array of transactions. A flat postback may carry a field named
+    /// `transactions` of its own. The verifier and the signer both ask this.
+    fn batch(&self) -> Option<&'a RawValue> {
+        self.transactions
+            .filter(|raw| raw.get().starts_with('[') && self.access_key.is_some())
+    }
+}
+
 impl PostbackVerifier {
     /// A verifier for `keys`.
     pub fn new(keys: PostbackKeys) -> Self {
@@ -329,11 +339,7 @@ impl PostbackVerifier {
         if signature.trim().is_empty() {
             return Err(PostbackError::MissingSignature);
         }
-        // The batch layout is an access key and an array of transactions;
-        // a flat postback may carry a field named `transactions` of its own.
-        let batch = probe
-            .transactions
-            .filter(|raw| raw.get().starts_with('[') && probe.access_key.is_some());
+        let batch = probe.batch();
         let (layout, signed) = match batch {
             Some(transactions) => {
                 // The batch layout names the access key outside the signed
@@ -525,17 +531,17 @@ impl PostbackSigner {
                 "fields must be a JSON object".to_owned(),
             ));
         }
-        if fields.get("access_key").is_some()
-            && fields
-                .get("transactions")
-                .is_some_and(serde_json::Value::is_array)
-        {
+        let text = php_json::encode(fields);
+        let reads_as_batch = serde_json::from_str::<Probe<'_>>(&text)
+            .ok()
+            .and_then(|probe| probe.batch())
+            .is_some();
+        if reads_as_batch {
             return Err(PostbackError::Malformed(
                 "fields with an access_key and a transactions array read as the batch layout"
                     .to_owned(),
             ));
         }
-        let text = php_json::encode(fields).map_err(|e| PostbackError::Malformed(e.0))?;
         self.sign_flat_text(&text)
     }
 
@@ -578,8 +584,7 @@ impl PostbackSigner {
                 "transactions must be a JSON array".to_owned(),
             ));
         }
-        let text = php_json::encode(transactions).map_err(|e| PostbackError::Malformed(e.0))?;
-        self.sign_batch_text(&text)
+        self.sign_batch_text(&php_json::encode(transactions))
     }
 
     /// As [`sign_batch`](Self::sign_batch), from JSON text.
