@@ -331,3 +331,30 @@ fn a_prefix_bound_to_the_empty_name_is_refused() {
         r#"<r xmlns="urn:d"><e xmlns=""></e></r>"#
     );
 }
+
+/// Canonicalization recursed once per element before the digest was
+/// compared, so no key was needed to abort the process: ~4,000 nested
+/// elements on a tokio worker's stack. Nesting past the limit is refused
+/// before any canonicalization, quickly, at any depth.
+#[test]
+fn a_deeply_nested_message_is_refused_before_canonicalization() {
+    let key = VerifyingKey::from_pem(&fixture("xmlsec1-test.pub.pem")).unwrap();
+    for levels in [300, 4_000, 100_000] {
+        let xml = format!(
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>{}{}</soap:Body></soap:Envelope>"#,
+            "<a>".repeat(levels),
+            "</a>".repeat(levels)
+        );
+        let started = std::time::Instant::now();
+        let refused = verify_envelope(&xml, &key).unwrap_err();
+        assert!(
+            matches!(&refused, SignatureError::Xml(why) if why.contains("nested deeper than 256")),
+            "{levels}: {refused:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{levels}: {:?}",
+            started.elapsed()
+        );
+    }
+}

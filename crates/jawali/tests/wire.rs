@@ -1102,3 +1102,92 @@ async fn a_cash_out_repeated_after_a_refused_token_carries_a_fresh_ref_id() {
     refused.assert_async().await;
     landed.assert_async().await;
 }
+
+/// A `callWS` for `service` answered with the JSON text `answer` as it is
+/// (a `Value` cannot hold a member twice).
+async fn answering_text<'a>(
+    server: &'a MockServer,
+    service: &str,
+    answer: String,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.path("/paygate/v1/ws/callWS").body_includes(service);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(answer);
+        })
+        .await
+}
+
+/// `serde_json` keeps the last of two members with one name: a cash-out
+/// answer saying `FAILED` and then `ACCEPTED` read as a receipt. Such an
+/// answer is refused whole: an unreadable answer to the cash-out, whose
+/// outcome is unknown (money may have moved), never a receipt.
+#[tokio::test]
+async fn a_cash_out_answer_naming_its_status_twice_is_not_a_receipt() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let answer = success(json!({
+        "amount": 1500, "refId": "order-1", "currency": "YER", "status": "ACCEPTED"
+    }))
+    .to_string()
+    .replace(r#""amount":"#, r#""status":"FAILED","amount":"#);
+    assert!(answer.contains(r#""status":"FAILED""#) && answer.contains(r#""status":"ACCEPTED""#));
+    answering_text(&server, "ECOMMCASHOUT", answer).await;
+    let error = client(&server)
+        .cash_out(&cash_out_request("1500", "order-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::UndecodableResponse { detail, .. } if detail.contains("`status` appears twice")),
+        "{error:?}"
+    );
+    assert!(!error.outcome_known(), "money may have moved: {error:?}");
+    assert_eq!(error.reference(), Some("order-1"));
+}
+
+/// A status lookup saying `FAILED` and then `SUCCESS` read as Succeeded.
+#[tokio::test]
+async fn a_status_lookup_naming_its_status_twice_is_refused() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    let answer = success(
+        json!({"refId": "order-1", "status": "SUCCESS", "amount": 1500, "currency": "886"}),
+    )
+    .to_string()
+    .replace(r#""amount":"#, r#""status":"FAILED","amount":"#);
+    answering_text(&server, "AGENTCHECKSTATUS", answer).await;
+    let reference = MerchantReference::new("order-1", &jawali::REF_ID_RULES).unwrap();
+    let error = client(&server).check_status(&reference).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::UndecodableResponse { detail, .. } if detail.contains("`status` appears twice")),
+        "{error:?}"
+    );
+}
+
+/// `1500.0000000000000001` reached serde as the double 1500 and the cash-out
+/// read as a receipt for exactly 1500: an amount no double carries is
+/// refused, never rounded.
+#[tokio::test]
+async fn a_cash_out_amount_no_double_carries_is_refused_not_rounded() {
+    for amount in ["1500.0000000000000001", "100000000000000001500"] {
+        let server = MockServer::start_async().await;
+        let (_login, _auth) = tokens(&server).await;
+        let answer = success(json!({
+            "amount": 1500, "refId": "order-1", "currency": "YER", "status": "ACCEPTED"
+        }))
+        .to_string()
+        .replace(r#""amount":1500"#, &format!(r#""amount":{amount}"#));
+        answering_text(&server, "ECOMMCASHOUT", answer).await;
+        let error = client(&server)
+            .cash_out(&cash_out_request("1500", "order-1"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::UndecodableResponse { detail, .. } if detail.contains("read exactly")),
+            "{amount}: {error:?}"
+        );
+        assert!(!error.outcome_known(), "money may have moved: {error:?}");
+    }
+}

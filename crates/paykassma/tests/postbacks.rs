@@ -347,3 +347,86 @@ fn a_flat_postback_may_carry_a_field_named_transactions() {
         Err(PostbackError::Malformed(_))
     ));
 }
+
+/// The largest body the receiver examples read.
+const RECEIVER_CAP: usize = 64 * 1024;
+
+/// Unsigned bodies nested as deep as the receivers' cap allows: refused as
+/// malformed before the signature is looked at, quickly, and without
+/// recursing once per level (which aborted the whole process: 10,000
+/// levels, 20 KB).
+#[test]
+fn deeply_nested_unsigned_bodies_are_refused_quickly_without_recursing() {
+    let levels = (RECEIVER_CAP - 64) / 2;
+    let arrays = format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    let objects = {
+        let levels = (RECEIVER_CAP - 64) / 6;
+        format!("{}1{}", r#"{"a":"#.repeat(levels), "}".repeat(levels))
+    };
+    for (name, body) in [
+        (
+            "flat arrays",
+            format!(r#"{{"signature":"00","x":{arrays}}}"#),
+        ),
+        (
+            "flat objects",
+            format!(r#"{{"signature":"00","x":{objects}}}"#),
+        ),
+        (
+            "batch arrays",
+            format!(r#"{{"access_key":"{ACCESS}","signature":"00","transactions":[{arrays}]}}"#),
+        ),
+        ("bare arrays", arrays),
+    ] {
+        assert!(body.len() <= RECEIVER_CAP, "{name}: {}", body.len());
+        let started = std::time::Instant::now();
+        let refused = verifier().verify(body.as_bytes()).unwrap_err();
+        let took = started.elapsed();
+        assert!(
+            matches!(&refused, PostbackError::Malformed(why) if why.contains("nested deeper than 128")),
+            "{name}: {refused:?}"
+        );
+        assert_eq!(refused.http_status(), 400);
+        assert!(took < std::time::Duration::from_secs(1), "{name}: {took:?}");
+    }
+}
+
+/// PHP's `json_encode` never writes a member twice; a signed body that
+/// does (`failed`, then `success`) is refused, whichever one a reader
+/// would have kept.
+#[test]
+fn a_signed_postback_naming_a_member_twice_is_refused() {
+    let data = r#"{"status":"failed","amount":500,"currency_code":"MMK","custom_transaction_id":"order-1","status":"success"}"#;
+    let body = format!(
+        r#"{},"signature":"{}"}}"#,
+        data.strip_suffix('}').unwrap(),
+        independent_signature(ACCESS, PRIVATE, data)
+    );
+    let refused = verifier().verify(body.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&refused, PostbackError::Malformed(why) if why.contains("`status` appears twice")),
+        "{refused:?}"
+    );
+}
+
+/// A signed amount of `100000000000000000001` read as 1e20, and
+/// `500.0000000000000001` as 500: signed or not, an amount is read exactly
+/// or not at all.
+#[test]
+fn a_signed_postback_amount_no_double_carries_is_refused_not_rounded() {
+    for amount in ["100000000000000000001", "500.0000000000000001"] {
+        let data = format!(
+            r#"{{"status":"success","amount":{amount},"currency_code":"MMK","custom_transaction_id":"order-1"}}"#
+        );
+        let body = format!(
+            r#"{},"signature":"{}"}}"#,
+            data.strip_suffix('}').unwrap(),
+            independent_signature(ACCESS, PRIVATE, &data)
+        );
+        let refused = verifier().verify(body.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&refused, PostbackError::Malformed(why) if why.contains("read exactly")),
+            "{amount}: {refused:?}"
+        );
+    }
+}

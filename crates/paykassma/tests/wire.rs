@@ -412,3 +412,41 @@ fn payment_links_encode_every_parameter() {
         .is_err()
     );
 }
+
+/// `500.0000000000000001` reached serde as the double 500 and the deposit
+/// read as credited with exactly 500; an integer past `u64` as a rounded
+/// double. Neither is rounded now: the answer is refused, and the
+/// activation's outcome stays unknown.
+#[tokio::test]
+async fn an_activation_amount_no_double_carries_is_refused_not_rounded() {
+    for amount in ["500.0000000000000001", "100000000000000000500"] {
+        let (outcome, calls) = activate_answering(
+            200,
+            &format!(
+                r#"{{"status": "ok", "deposit": true, "deposit_amount": {amount}, "currency": {{"code": "MMK", "symbol": "MMK"}}}}"#
+            ),
+        )
+        .await;
+        assert_eq!(calls, 1);
+        let error = outcome.unwrap_err();
+        assert!(
+            error.to_string().contains("read exactly"),
+            "{amount}: {error}"
+        );
+        assert!(!error.outcome_known(), "{amount}: {error:?}");
+    }
+}
+
+/// serde_json keeps the last of two members with one name: an activation
+/// answer saying `fail` and then `ok` must not read as either.
+#[tokio::test]
+async fn an_activation_answer_naming_its_status_twice_is_refused() {
+    let (outcome, _) = activate_answering(
+        200,
+        r#"{"status": "fail", "deposit": true, "deposit_amount": 500, "currency": {"code": "MMK", "symbol": "MMK"}, "status": "ok"}"#,
+    )
+    .await;
+    let error = outcome.unwrap_err();
+    assert!(error.to_string().contains("twice"), "{error}");
+    assert!(!error.outcome_known(), "{error:?}");
+}

@@ -18,6 +18,10 @@ use serde_json::value::RawValue;
 
 use crate::money::Money;
 
+mod strict;
+
+pub use strict::{MAX_DEPTH, StrictJsonError, check_json};
+
 /// How a decimal is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecimalStyle {
@@ -118,10 +122,16 @@ impl Serialize for JsonNumber {
 
 /// `deserialize_with` helper: a decimal from a JSON number or a string.
 ///
-/// Strings and integers are read exactly. A JSON number with a fraction
-/// reaches serde as an `f64`; it is turned back into the shortest decimal
-/// that reads as the same `f64`, which is the number as written whenever it
-/// has at most 15 significant digits (every realistic amount).
+/// Strings and integers up to `u64` are read exactly; a number that
+/// reaches serde as an `f64` of 2^53 or more is refused (it stands for many
+/// integers). A JSON number with a fraction reaches serde as an `f64`; it is
+/// turned back into the shortest decimal that reads as the same `f64`. That
+/// is the number as written exactly when
+/// [`check_json`] passed the text it came from — which every answer the
+/// SDKs read goes through first ([`HttpClient::decode_json`](crate::http::HttpClient::decode_json)
+/// and the providers' own readers): a number no `f64` carries exactly
+/// (`500.0000000000000001`) refuses the whole answer instead of being
+/// rounded here.
 ///
 /// # Errors
 ///
@@ -143,6 +153,10 @@ pub fn optional_decimal_from_number_or_string<'de, D: Deserializer<'de>>(
     deserializer.deserialize_option(OptionalDecimalVisitor)
 }
 
+/// 2^53: every integer below it is a double of its own.
+#[allow(clippy::cast_precision_loss)]
+const EXACT_INTEGERS: f64 = (1_u64 << 53) as f64;
+
 struct DecimalVisitor;
 
 impl Visitor<'_> for DecimalVisitor {
@@ -163,6 +177,13 @@ impl Visitor<'_> for DecimalVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
         if !v.is_finite() {
             return Err(E::custom("not a finite number"));
+        }
+        // Past 2^53 a double stands for many integers (an integer past
+        // `u64` arrives here too, already rounded): not read as an amount.
+        if v.abs() >= EXACT_INTEGERS {
+            return Err(E::custom(format_args!(
+                "the number {v:e} is too large to be read exactly"
+            )));
         }
         // `Display` for f64 is the shortest text that round-trips, never in
         // exponent notation; written on the stack when it fits (any amount).
@@ -323,6 +344,14 @@ impl Visitor<'_> for IdVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        // Past 2^53 the double is not the integer that was written (serde_json
+        // reads an integer past `u64` as a double): such an id must come as a
+        // string, or be read from the raw text.
+        if v.abs() >= EXACT_INTEGERS {
+            return Err(E::custom(format_args!(
+                "the identifier {v:e} is too large to be kept exactly; expected a string"
+            )));
+        }
         Ok(v.to_string())
     }
 

@@ -187,16 +187,29 @@ fn long_json_floats_are_read_as_the_nearest_double() {
         #[serde(deserialize_with = "decimal_from_number_or_string")]
         amount: Decimal,
     }
-    for text in [
-        "2244424340127481.75",
-        "0.30000000000000004",
-        "9007199254740993.5",
-    ] {
+    for text in ["2244424340127481.75", "0.30000000000000004"] {
         // Rust's own parser is correctly rounded.
         let nearest: f64 = text.parse().unwrap();
         let value: serde_json::Value = serde_json::from_str(text).unwrap();
         assert_eq!(value.as_f64(), Some(nearest), "{text}");
         let amount: Amount = serde_json::from_str(&format!(r#"{{"amount":{text}}}"#)).unwrap();
         assert_eq!(amount.amount.to_string(), format!("{nearest}"), "{text}");
+    }
+    // From 2^53 on, a double stands for many numbers: refused, not guessed.
+    for text in [
+        "9007199254740993.5",
+        "9007199254740992",
+        "100000000000000000001",
+    ] {
+        let refused = serde_json::from_str::<Amount>(&format!(r#"{{"amount":{text}}}"#));
+        let refused = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        if text == "9007199254740992" {
+            assert_eq!(refused, "", "an integer up to u64 is read exactly");
+        } else {
+            assert!(
+                refused.contains("too large to be read exactly"),
+                "{text}: {refused}"
+            );
+        }
     }
 }

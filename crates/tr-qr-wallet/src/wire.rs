@@ -1,7 +1,7 @@
 //! The wallet API's wire format, exactly as Sipay spells it. Private.
 
 use payments_core::wire::{
-    JsonNumber, decimal_from_number_or_string, optional_decimal_from_number_or_string,
+    JsonNumber, check_json, decimal_from_number_or_string, optional_decimal_from_number_or_string,
     optional_string_from_string_or_number, string_from_string_or_number,
 };
 use payments_core::{Decimal, Operation};
@@ -22,19 +22,21 @@ pub(crate) const CREATE_QR: Operation = Operation::read(PROVIDER, "create_qr_cod
 
 /// `serde_with` adapter: JSON carried in a string, decoded into `T`, or
 /// kept as raw text when it is not JSON of that shape. An object in place
-/// of the string is accepted too.
+/// of the string is accepted too. The string's JSON is read as strictly as
+/// the answer around it ([`check_json`]): a member named twice (two
+/// `RequestAmount`s) or an inexact number keeps it raw, never one reading.
 pub(crate) struct JsonStringOrRaw;
 
 impl<'de, T: DeserializeOwned> DeserializeAs<'de, Embedded<T>> for JsonStringOrRaw {
     fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<Embedded<T>, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
         Ok(match value {
-            serde_json::Value::String(text) => match serde_json::from_str::<T>(&text) {
+            serde_json::Value::String(text) => match check_json(text.as_bytes())
+                .map_err(|e| e.to_string())
+                .and_then(|()| serde_json::from_str::<T>(&text).map_err(|e| e.to_string()))
+            {
                 Ok(decoded) => Embedded::Decoded(decoded),
-                Err(error) => Embedded::Raw {
-                    text,
-                    error: error.to_string(),
-                },
+                Err(error) => Embedded::Raw { text, error },
             },
             other => {
                 let text = other.to_string();

@@ -179,8 +179,41 @@ pub struct Verified {
     pub digest_value: String,
 }
 
+/// A node's index in its document (a `u32`: it fits).
+fn index(node: Node<'_, '_>) -> usize {
+    usize::try_from(node.id().get()).unwrap_or(usize::MAX)
+}
+
+/// The deepest element nesting a message may have. Canonicalization
+/// recurses once per level, and Allpay's envelopes nest about ten deep.
+pub const MAX_XML_DEPTH: usize = 256;
+
 fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
     let doc = Document::parse(xml).map_err(|e| SignatureError::Xml(e.to_string()))?;
+    // Before any other work on the tree, and without recursing: every
+    // recursive walk after this one meets at most MAX_XML_DEPTH levels.
+    // Each node's depth from its parent's, in document order (parents
+    // first), indexed by node id.
+    let mut depths: Vec<usize> = Vec::new();
+    for node in doc.descendants() {
+        let depth = node
+            .parent()
+            .and_then(|parent| depths.get(index(parent)).copied())
+            .unwrap_or(0)
+            + usize::from(node.is_element());
+        if depth > MAX_XML_DEPTH {
+            return Err(SignatureError::Xml(format!(
+                "elements nested deeper than {MAX_XML_DEPTH} levels"
+            )));
+        }
+        let id = index(node);
+        if depths.len() <= id {
+            depths.resize(id.saturating_add(1), 0);
+        }
+        if let Some(slot) = depths.get_mut(id) {
+            *slot = depth;
+        }
+    }
     // roxmltree reads `<?xml…` anywhere but in the declaration as a
     // processing instruction; XML reserves the target (found by the `c14n`
     // fuzz target: `<?xml!version="1.0"?>`, which libxml2 refuses).

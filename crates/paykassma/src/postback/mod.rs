@@ -328,6 +328,12 @@ impl PostbackVerifier {
     pub fn verify(&self, raw_body: &[u8]) -> Result<VerifiedPostback, PostbackError> {
         let text = std::str::from_utf8(raw_body)
             .map_err(|_| PostbackError::Malformed("not UTF-8".to_owned()))?;
+        // Before anything else, and before the signature: a member named
+        // twice, a number no double carries exactly and nesting past
+        // serde_json's limit are refused in one linear pass, so what follows
+        // never meets them (PHP's `json_encode` writes none of them).
+        payments_core::wire::check_json(raw_body)
+            .map_err(|e| PostbackError::Malformed(e.to_string()))?;
         let probe: Probe<'_> = serde_json::from_str(text)
             .map_err(|e| PostbackError::Malformed(format!("not a JSON object: {e}")))?;
         let signature: String = match probe.signature {

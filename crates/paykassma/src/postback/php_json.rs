@@ -24,6 +24,8 @@
 
 use std::fmt::Write as _;
 
+use payments_core::wire::MAX_DEPTH;
+
 /// Why a text could not be rewritten.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NotJson(pub(crate) String);
@@ -83,42 +85,70 @@ pub(crate) fn encode(value: &serde_json::Value) -> String {
     out
 }
 
+/// Writes `value` with an explicit stack, not recursion: a value built in
+/// code may nest as deep as its builder likes.
 fn write_value(out: &mut String, value: &serde_json::Value) {
     use serde_json::Value;
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        // PHP's int where it fits, otherwise a double (a u64 past i64 too).
-        Value::Number(number) => match (number.as_i64(), number.as_f64()) {
-            (Some(int), _) => {
-                let _ = write!(out, "{int}");
-            }
-            (None, Some(double)) => write_double(out, double),
-            (None, None) => out.push_str(&number.to_string()),
-        },
-        Value::String(text) => write_string(out, text),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+    /// An array or object being written, and whether a member was written.
+    enum Open<'a> {
+        Array(std::slice::Iter<'a, Value>, bool),
+        Object(serde_json::map::Iter<'a>, bool),
+    }
+    let mut open: Vec<Open<'_>> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        if let Some(value) = next.take() {
+            match value {
+                Value::Null => out.push_str("null"),
+                Value::Bool(true) => out.push_str("true"),
+                Value::Bool(false) => out.push_str("false"),
+                // PHP's int where it fits, otherwise a double (a u64 past i64 too).
+                Value::Number(number) => match (number.as_i64(), number.as_f64()) {
+                    (Some(int), _) => {
+                        let _ = write!(out, "{int}");
+                    }
+                    (None, Some(double)) => write_double(out, double),
+                    (None, None) => out.push_str(&number.to_string()),
+                },
+                Value::String(text) => write_string(out, text),
+                Value::Array(items) => {
+                    out.push('[');
+                    open.push(Open::Array(items.iter(), false));
                 }
-                write_value(out, item);
+                Value::Object(members) => {
+                    out.push('{');
+                    open.push(Open::Object(members.iter(), false));
+                }
             }
-            out.push(']');
         }
-        Value::Object(members) => {
-            out.push('{');
-            for (i, (name, item)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+        match open.last_mut() {
+            None => return,
+            Some(Open::Array(items, wrote)) => match items.next() {
+                Some(item) => {
+                    if std::mem::replace(wrote, true) {
+                        out.push(',');
+                    }
+                    next = Some(item);
                 }
-                write_string(out, name);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
+                None => {
+                    out.push(']');
+                    open.pop();
+                }
+            },
+            Some(Open::Object(members, wrote)) => match members.next() {
+                Some((name, item)) => {
+                    if std::mem::replace(wrote, true) {
+                        out.push(',');
+                    }
+                    write_string(out, name);
+                    out.push(':');
+                    next = Some(item);
+                }
+                None => {
+                    out.push('}');
+                    open.pop();
+                }
+            },
         }
     }
 }
@@ -254,6 +284,7 @@ fn rewrite(text: &str, skip_top_level: Option<&str>, numbers: Numbers) -> Result
         text,
         pos: 0,
         numbers,
+        depth: 0,
     };
     let mut out = String::with_capacity(text.len());
     reader.value(&mut out, skip_top_level)?;
@@ -264,6 +295,8 @@ struct Reader<'a> {
     text: &'a str,
     pos: usize,
     numbers: Numbers,
+    /// How many arrays and objects are open at the cursor.
+    depth: usize,
 }
 
 impl Reader<'_> {
@@ -320,8 +353,23 @@ impl Reader<'_> {
     fn value(&mut self, out: &mut String, skip: Option<&str>) -> Result<(), NotJson> {
         self.skip_ws();
         match self.peek() {
-            Some(b'{') => self.object(out, skip),
-            Some(b'[') => self.array(out),
+            Some(b'{' | b'[') => {
+                // The reader recurses once per level: bounded before it does.
+                if self.depth >= MAX_DEPTH {
+                    return Err(NotJson(format!(
+                        "nested deeper than {MAX_DEPTH} levels at byte {}",
+                        self.pos
+                    )));
+                }
+                self.depth += 1;
+                let written = if self.peek() == Some(b'{') {
+                    self.object(out, skip)
+                } else {
+                    self.array(out)
+                };
+                self.depth -= 1;
+                written
+            }
             Some(b'"') => {
                 let s = self.string()?;
                 write_string(out, &s);
@@ -517,6 +565,41 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(document).unwrap();
             assert_eq!(encode(&value), *php, "{document}");
         }
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_without_recursing_into_it() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(recompact(&at_limit, None).unwrap(), at_limit);
+        // 100,000 levels: recursing once per level would overflow the stack.
+        for deep in [
+            format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            format!(
+                r#"{{"signature":"00","x":{}1{}}}"#,
+                r#"{"a":"#.repeat(100_000),
+                "}".repeat(100_000)
+            ),
+        ] {
+            let refused = recompact(&deep, Some("signature")).unwrap_err();
+            assert!(refused.0.contains("nested deeper than 128"), "{refused:?}");
+            assert!(encode_document(&deep).is_err());
+        }
+    }
+
+    #[test]
+    fn values_built_in_code_are_written_at_any_depth() {
+        let mut value = serde_json::json!(1);
+        for _ in 0..100_000 {
+            value = serde_json::Value::Array(vec![value]);
+        }
+        let written = encode(&value);
+        // serde_json's own drop of this value recurses: take it apart by
+        // hand before anything can panic and drop it.
+        while let serde_json::Value::Array(mut items) = value {
+            value = items.pop().unwrap_or_default();
+        }
+        let expected = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(written == expected, "{} bytes", written.len());
     }
 
     #[test]

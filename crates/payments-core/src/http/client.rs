@@ -13,6 +13,7 @@ use super::retry::RetryPolicy;
 use crate::error::{Diagnostics, Error, Result, is_transient_status};
 use crate::operation::{Operation, OperationKind};
 use crate::secret::{ExposeSecret, Scrubber, SecretString};
+use crate::wire::check_json;
 
 /// Connect and total time limits for one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -640,7 +641,9 @@ impl HttpClient {
 
     /// Decodes a JSON answer. HTML pages, empty and truncated bodies and
     /// mismatched shapes become [`Error::UndecodableResponse`] naming what was
-    /// wrong.
+    /// wrong. The body is read strictly first ([`check_json`]): a member named
+    /// twice in one object, a number an `f64` cannot carry exactly, or
+    /// nesting past [`MAX_DEPTH`](crate::wire::MAX_DEPTH) refuse the answer.
     ///
     /// # Errors
     ///
@@ -650,8 +653,22 @@ impl HttpClient {
         operation: Operation,
         response: &'a RawResponse,
     ) -> Result<T> {
+        self.check_json(operation, response)?;
         serde_json::from_slice(&response.body).map_err(|e| {
             let detail = describe_json_failure(&response.body, &e);
+            self.undecodable(operation, detail, response, Some(Box::new(e)))
+        })
+    }
+
+    /// Reads `response`'s body strictly ([`check_json`]), for a provider
+    /// crate that decodes a JSON answer in its own way.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UndecodableResponse`] naming what [`check_json`] refused.
+    pub fn check_json(&self, operation: Operation, response: &RawResponse) -> Result<()> {
+        check_json(&response.body).map_err(|e| {
+            let detail = format!("refused JSON: {e}");
             self.undecodable(operation, detail, response, Some(Box::new(e)))
         })
     }

@@ -1,0 +1,467 @@
+//! The strict reading every provider answer and postback gets before serde
+//! sees it.
+//!
+//! serde_json accepts things a payment SDK must not believe:
+//!
+//! - **a member name twice in one object** — `{"status":"FAILED",…,
+//!   "status":"ACCEPTED"}` — where a typed struct, a `Value` and a hand-written
+//!   visitor each keep a different one (serde's derive refuses duplicates of
+//!   the fields it knows, `Value` keeps the last, `flatten` passes both on);
+//! - **a fraction an `f64` cannot carry exactly** — `500.0000000000000001`
+//!   — which reaches serde as the nearest double, so an amount would be
+//!   silently rounded (integers are left alone: past `u64` they are
+//!   identifiers that a reader keeps from the raw text, and the decimal
+//!   readers refuse a double past 2^53 themselves);
+//! - **nesting without limit** where it skips a value (`IgnoredAny`,
+//!   `RawValue`): a hand-written reader after it would recurse once per level.
+//!
+//! [`check_json`] refuses all three in one pass over the bytes, with no
+//! recursion and no allocation for the common answer, before any other
+//! reading. After it, every number with a fraction or an exponent that serde
+//! hands over as an `f64` is exactly the number as written (so a decimal read
+//! from it is the written decimal, see
+//! [`decimal_from_number_or_string`](super::decimal_from_number_or_string)),
+//! every object has one value per name, and no reader meets more than
+//! [`MAX_DEPTH`] levels.
+//!
+//! It is not a JSON validator: text that is not JSON is left to serde_json,
+//! which refuses it with a better message. Whatever serde_json accepts, this
+//! reads as serde_json does.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+/// The deepest nesting an answer may have: serde_json's own limit for typed
+/// parses, so no answer that a typed parse accepts is refused for its depth.
+pub const MAX_DEPTH: usize = 128;
+
+/// How many names an object keeps in a list before they go into a hash set.
+const LINEAR_NAMES: usize = 16;
+
+/// Why a JSON text was refused by [`check_json`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StrictJsonError {
+    /// Arrays and objects nested deeper than [`MAX_DEPTH`].
+    #[error("nested deeper than {MAX_DEPTH} levels (at byte {at})")]
+    TooDeep {
+        /// The offset of the bracket that went too deep.
+        at: usize,
+    },
+    /// One object names a member twice.
+    #[error("the member `{name}` appears twice in one object")]
+    DuplicateMember {
+        /// The name (at most 40 characters of it).
+        name: String,
+    },
+    /// A number with a fraction or an exponent that would not be read as
+    /// written: an `f64` cannot hold it.
+    #[error("the number `{number}` cannot be read exactly")]
+    InexactNumber {
+        /// The number as written (at most 40 characters of it).
+        number: String,
+    },
+}
+
+/// Refuses JSON text that names a member twice in one object, holds a number
+/// with a fraction or an exponent that an `f64` cannot carry exactly, or
+/// nests deeper than [`MAX_DEPTH`]. Text that is not JSON passes: serde_json
+/// refuses it afterwards.
+///
+/// Linear in the text; allocates only for member names with escapes and for
+/// objects with more than a few members.
+///
+/// ```
+/// use payments_core::wire::{check_json, StrictJsonError};
+///
+/// assert!(check_json(br#"{"amount":500.5,"status":"ok","items":[{"id":1},{"id":2}]}"#).is_ok());
+/// assert!(matches!(
+///     check_json(br#"{"status":"FAILED","status":"ACCEPTED"}"#),
+///     Err(StrictJsonError::DuplicateMember { .. })
+/// ));
+/// assert!(matches!(
+///     check_json(br#"{"amount":500.0000000000000001}"#),
+///     Err(StrictJsonError::InexactNumber { .. })
+/// ));
+/// let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+/// assert!(matches!(check_json(deep.as_bytes()), Err(StrictJsonError::TooDeep { .. })));
+/// ```
+///
+/// # Errors
+///
+/// [`StrictJsonError`], naming what was refused.
+pub fn check_json(text: &[u8]) -> Result<(), StrictJsonError> {
+    Checker::default().run(text)
+}
+
+/// One open object: where its names start in [`Checker::names`], and its
+/// names as a set once there are many.
+struct Object<'a> {
+    first_name: usize,
+    set: Option<HashSet<Cow<'a, str>>>,
+    wants_name: bool,
+}
+
+#[derive(Default)]
+struct Checker<'a> {
+    /// What is open, innermost last: `Some` an object, `None` an array.
+    open: Vec<Option<Object<'a>>>,
+    /// The names of every open object's members so far, innermost last.
+    names: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Checker<'a> {
+    fn run(mut self, text: &'a [u8]) -> Result<(), StrictJsonError> {
+        let mut at = 0;
+        while let Some(&byte) = text.get(at) {
+            match byte {
+                b'{' | b'[' => {
+                    if self.open.len() >= MAX_DEPTH {
+                        return Err(StrictJsonError::TooDeep { at });
+                    }
+                    self.value_starts();
+                    self.open.push((byte == b'{').then(|| Object {
+                        first_name: self.names.len(),
+                        set: None,
+                        wants_name: true,
+                    }));
+                    at += 1;
+                }
+                b'}' | b']' => {
+                    match self.open.pop() {
+                        Some(Some(object)) => self.names.truncate(object.first_name),
+                        Some(None) => {}
+                        // Not JSON: serde_json says so.
+                        None => return Ok(()),
+                    }
+                    at += 1;
+                }
+                b',' => {
+                    if let Some(Some(object)) = self.open.last_mut() {
+                        object.wants_name = true;
+                    }
+                    at += 1;
+                }
+                b'"' => {
+                    let Some(end) = string_end(text, at) else {
+                        return Ok(());
+                    };
+                    let token = text.get(at..=end).unwrap_or_default();
+                    if let Some(Some(object)) = self.open.last_mut()
+                        && object.wants_name
+                    {
+                        object.wants_name = false;
+                        let Some(name) = decode_name(token) else {
+                            return Ok(());
+                        };
+                        self.add_name(name)?;
+                    }
+                    at = end + 1;
+                }
+                b'-' | b'0'..=b'9' => {
+                    let len = text
+                        .get(at..)
+                        .unwrap_or_default()
+                        .iter()
+                        .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                        .count();
+                    let token = text.get(at..at + len).unwrap_or_default();
+                    if !is_exact(token) {
+                        return Err(StrictJsonError::InexactNumber {
+                            number: excerpt(&String::from_utf8_lossy(token)),
+                        });
+                    }
+                    at += len;
+                }
+                _ => at += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// A value (not a name) starts: the object it is in wants no name now.
+    fn value_starts(&mut self) {
+        if let Some(Some(object)) = self.open.last_mut() {
+            object.wants_name = false;
+        }
+    }
+
+    fn add_name(&mut self, name: Cow<'a, str>) -> Result<(), StrictJsonError> {
+        let Some(Some(object)) = self.open.last_mut() else {
+            return Ok(());
+        };
+        let duplicate = || StrictJsonError::DuplicateMember {
+            name: excerpt(&name),
+        };
+        if let Some(set) = &mut object.set {
+            if set.contains(&name) {
+                return Err(duplicate());
+            }
+            set.insert(name);
+            return Ok(());
+        }
+        let own = self.names.get(object.first_name..).unwrap_or_default();
+        if own.contains(&name) {
+            return Err(duplicate());
+        }
+        if own.len() >= LINEAR_NAMES {
+            let mut set: HashSet<Cow<'a, str>> = self.names.drain(object.first_name..).collect();
+            set.insert(name);
+            object.set = Some(set);
+        } else {
+            self.names.push(name);
+        }
+        Ok(())
+    }
+}
+
+/// The offset of the quote closing the string that starts at `start`.
+fn string_end(text: &[u8], start: usize) -> Option<usize> {
+    let mut at = start + 1;
+    loop {
+        match text.get(at)? {
+            b'\\' => at += 2,
+            b'"' => return Some(at),
+            _ => at += 1,
+        }
+    }
+}
+
+/// A member name token (quotes included) as the text it stands for.
+fn decode_name(token: &[u8]) -> Option<Cow<'_, str>> {
+    let inner = token.get(1..token.len().saturating_sub(1))?;
+    if inner.contains(&b'\\') {
+        serde_json::from_slice::<String>(token).ok().map(Cow::Owned)
+    } else {
+        std::str::from_utf8(inner).ok().map(Cow::Borrowed)
+    }
+}
+
+/// A number's value as digits and a power of ten: `digits × 10^exponent`,
+/// `digits` without leading or trailing zeros (empty for zero).
+#[derive(PartialEq, Eq)]
+struct Digits {
+    negative: bool,
+    digits: Vec<u8>,
+    exponent: i64,
+}
+
+/// Reads a JSON number token; `None` if it is not one (serde_json refuses it).
+fn digits(token: &[u8]) -> Option<Digits> {
+    let (negative, rest) = match token.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, token),
+    };
+    let (mantissa, exponent) = match rest.iter().position(|b| matches!(b, b'e' | b'E')) {
+        Some(e) => (rest.get(..e)?, parse_exponent(rest.get(e + 1..)?)?),
+        None => (rest, 0),
+    };
+    let (whole, fraction) = match mantissa.iter().position(|b| *b == b'.') {
+        Some(dot) => (mantissa.get(..dot)?, mantissa.get(dot + 1..)?),
+        None => (mantissa, &[][..]),
+    };
+    if whole.is_empty() || !whole.iter().chain(fraction).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut digits: Vec<u8> = whole.iter().chain(fraction).copied().collect();
+    let mut exponent = exponent.saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX));
+    let leading = digits.iter().take_while(|d| **d == b'0').count();
+    digits.drain(..leading);
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+        exponent = exponent.saturating_add(1);
+    }
+    if digits.is_empty() {
+        exponent = 0;
+    }
+    Some(Digits {
+        negative: negative && !digits.is_empty(),
+        digits,
+        exponent,
+    })
+}
+
+fn parse_exponent(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().fold(0_i64, |value, digit| {
+        value
+            .saturating_mul(10)
+            .saturating_add(i64::from(digit - b'0'))
+    });
+    Some(if negative { -value } else { value })
+}
+
+/// Whether a number with a fraction or an exponent reaches serde as an
+/// `f64` whose shortest digits are the number's. Integers pass: serde_json
+/// reads them exactly up to `u64`, past it a reader keeps them from the raw
+/// text (an identifier) or refuses the double (an amount). A token that is
+/// not a number passes too: serde_json refuses it.
+fn is_exact(token: &[u8]) -> bool {
+    if !token.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return true;
+    }
+    let Some(written) = digits(token) else {
+        return true;
+    };
+    // At most 15 significant digits, well inside a double's normal range:
+    // any such decimal reads back from its nearest double unchanged.
+    if written.digits.len() <= 15 && (-300..=300).contains(&written.exponent) {
+        return true;
+    }
+    let Ok(double) = std::str::from_utf8(token)
+        .unwrap_or_default()
+        .parse::<f64>()
+    else {
+        return true;
+    };
+    if !double.is_finite() {
+        // Out of range: serde_json refuses it.
+        return true;
+    }
+    let mut buffer = String::with_capacity(32);
+    let _ = fmt::Write::write_fmt(&mut buffer, format_args!("{double:e}"));
+    digits(buffer.as_bytes()).is_some_and(|read| read == written)
+}
+
+/// At most 40 characters of `text`.
+fn excerpt(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_answers_pass() {
+        for ok in [
+            &br#"{"a":1,"b":[1,2,{"a":2}],"c":{"a":3},"d":"x,\"y\":1"}"#[..],
+            br#"[{"id":1},{"id":1}]"#,
+            br#"{"amount":500.50,"fee":-0.13,"big":18446744073709551615,"neg":-9223372036854775808}"#,
+            br#"{"e":1.5e-7,"f":1E2,"g":0.1,"h":1e20,"i":100000000000000000000,"j":-0,"k":0.0}"#,
+            br#"{"max":1.7976931348623157e308,"min":5e-324,"tiny":1e-320}"#,
+            b"",
+            b"not json",
+            b"]]]}}}",
+            br#"{"a":"unterminated"#,
+        ] {
+            assert_eq!(check_json(ok), Ok(()), "{}", String::from_utf8_lossy(ok));
+        }
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused_at_every_depth_and_spelling() {
+        for bad in [
+            &br#"{"status":"FAILED","x":1,"status":"ACCEPTED"}"#[..],
+            br#"{"a":{"s":1,"s":2}}"#,
+            br#"[0,[{"k":[],"k":{}}]]"#,
+            br#"{"status":1,"st\u0061tus":2}"#,
+            br#"{"\/":1,"/":2}"#,
+        ] {
+            assert!(
+                matches!(
+                    check_json(bad),
+                    Err(StrictJsonError::DuplicateMember { .. })
+                ),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn names_in_sibling_and_nested_objects_are_their_own() {
+        assert_eq!(
+            check_json(br#"{"a":{"a":{"a":1}},"b":{"a":2},"c":[{"a":3}]}"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn large_objects_are_checked_through_a_set() {
+        let members: Vec<String> = (0..5_000).map(|i| format!("\"k{i}\":{i}")).collect();
+        let unique = format!("{{{}}}", members.join(","));
+        assert_eq!(check_json(unique.as_bytes()), Ok(()));
+        let twice = format!("{{{},\"k17\":0}}", members.join(","));
+        assert!(matches!(
+            check_json(twice.as_bytes()),
+            Err(StrictJsonError::DuplicateMember { name }) if name == "k17"
+        ));
+    }
+
+    #[test]
+    fn numbers_a_double_cannot_carry_are_refused() {
+        for bad in [
+            "500.0000000000000001",
+            "100000000000000000001.0",
+            "-18446744073709551617e0",
+            "0.30000000000000001",
+            "2244424340127481.25",
+            "1e-400",
+            "1234567890123456789012345678.90",
+        ] {
+            assert!(
+                matches!(
+                    check_json(format!("[{bad}]").as_bytes()),
+                    Err(StrictJsonError::InexactNumber { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_read_back_as_written_pass() {
+        for good in [
+            // Integers of any length: identifiers are kept from the raw text.
+            "7777777777777777777777",
+            "-18446744073709551617",
+            "0.1",
+            "9007199254740993",
+            "18446744073709551615",
+            "2244424340127481.5",
+            "123456789012345680000",
+            "5e-324",
+            "12345.678900000000000000",
+        ] {
+            assert_eq!(check_json(format!("[{good}]").as_bytes()), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn depth_is_limited_before_any_other_work() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(check_json(at_limit.as_bytes()), Ok(()));
+        let over = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            check_json(over.as_bytes()),
+            Err(StrictJsonError::TooDeep { at: MAX_DEPTH })
+        );
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+        assert!(matches!(
+            check_json(objects.as_bytes()),
+            Err(StrictJsonError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn what_is_inside_strings_is_not_structure() {
+        assert_eq!(
+            check_json(br#"{"a":"{\"a\":1,\"a\":2} [[[[ 1.00000000000000000001","b":"\\"}"#),
+            Ok(())
+        );
+    }
+}
