@@ -276,7 +276,10 @@ impl AllpayClient {
             .exchange::<A>(prepared, &mut diagnostics)
             .await
             .and_then(read);
-        diagnostics.annotate(outcome)
+        // Allpay's messages and Fault texts may quote the request: scrubbed whole.
+        diagnostics
+            .annotate(outcome)
+            .map_err(|e| e.scrubbed(self.inner.http.scrubber()))
     }
 
     /// [`send`](Self::send) without the reading: the exchange is noted in

@@ -302,7 +302,9 @@ impl JawaliClient {
                 session_renewed = true;
                 continue;
             }
-            return diagnostics.annotate(self.read_wallet_token(operation, &response));
+            return diagnostics
+                .annotate(self.read_wallet_token(operation, &response))
+                .map_err(|e| e.scrubbed(self.inner.http.scrubber()));
         }
     }
 
@@ -484,7 +486,10 @@ impl JawaliClient {
                 wallet_renewed = true;
                 continue;
             }
-            return diagnostics.annotate(read(envelope));
+            // A provider's message may quote the request: scrubbed whole.
+            return diagnostics
+                .annotate(read(envelope))
+                .map_err(|e| e.scrubbed(self.inner.http.scrubber()));
         }
     }
 
@@ -912,6 +917,11 @@ impl JawaliClient {
             source: Some(Box::new(e)),
             diagnostics: None,
         })
+    }
+
+    /// The client's scrubber: every secret and token it knows.
+    pub(crate) fn scrubber(&self) -> &payments_core::Scrubber {
+        self.inner.http.scrubber()
     }
 
     pub(crate) fn settle_policy(&self) -> &RetryPolicy {

@@ -171,6 +171,7 @@ impl JawaliClient {
                 operation,
                 payments_core::Decline::new(voucher.state.as_wire(), kind, message),
             )
+            .scrubbed(self.scrubber())
         };
         use payments_core::DeclineKind;
         match &voucher.state {

@@ -1191,3 +1191,34 @@ async fn a_cash_out_amount_no_double_carries_is_refused_not_rounded() {
         assert!(!error.outcome_known(), "money may have moved: {error:?}");
     }
 }
+
+/// Every text a decline keeps from Jawali — code, description, the
+/// customer's message — is scrubbed of the client's secrets and tokens.
+#[tokio::test]
+async fn a_decline_quoting_credentials_and_tokens_is_scrubbed() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    answering(
+        &server,
+        "ECOMMERCEINQUIRY",
+        failure(
+            "-1 wallet-pw",
+            "refused: password=wallet-pw token=WT1",
+            "رمز login-pw AT1",
+        ),
+    )
+    .await;
+    let error = client(&server)
+        .inquire_voucher(&voucher(), &mobile())
+        .await
+        .unwrap_err();
+    let decline = error.decline().expect("a decline");
+    assert_eq!(
+        decline.message,
+        "refused: password=[REDACTED] token=[REDACTED]"
+    );
+    assert_no_secret(
+        &error_texts(&error),
+        &["wallet-pw", "login-pw", "WT1", "AT1"],
+    );
+}

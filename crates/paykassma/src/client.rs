@@ -163,7 +163,10 @@ impl PaykassmaClient {
             .http
             .execute_noting(operation, reference, &request, &mut diagnostics)
             .await?;
-        diagnostics.annotate(self.answer(operation, reference, &response).and_then(read))
+        // A provider's message may quote the request line, `?secret=…` and all.
+        diagnostics
+            .annotate(self.answer(operation, reference, &response).and_then(read))
+            .map_err(|e| e.scrubbed(self.inner.http.scrubber()))
     }
 
     /// The answer to read, by its HTTP status: 2xx, or a JSON `fail` with a 4xx.

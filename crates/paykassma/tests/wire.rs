@@ -450,3 +450,23 @@ async fn an_activation_answer_naming_its_status_twice_is_refused() {
     assert!(error.to_string().contains("twice"), "{error}");
     assert!(!error.outcome_known(), "{error:?}");
 }
+
+/// A `fail` whose message quotes the request line carried `?secret=…` into
+/// the error's Display (and so into logs and the journal's `detail`). Every
+/// provider text in an error is scrubbed: raw, percent-encoded and
+/// JSON-escaped forms alike.
+#[tokio::test]
+async fn a_decline_message_quoting_the_secret_is_scrubbed() {
+    let encoded: String = url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect();
+    let (outcome, _) = activate_answering(
+        200,
+        &format!(
+            r#"{{"status": "fail", "message": "bad request POST /api/v1/transaction/activate?secret={SECRET} (also {encoded})"}}"#
+        ),
+    )
+    .await;
+    let error = outcome.unwrap_err();
+    let decline = error.decline().expect("still a decline");
+    assert!(decline.message.contains("secret=[REDACTED]"), "{decline:?}");
+    assert_no_secret(&error_texts(&error), &[SECRET, encoded.as_str()]);
+}

@@ -436,6 +436,151 @@ impl Error {
         }
     }
 
+    /// This error with every text it carries — a provider's decline code and
+    /// messages, reasons, details, echoed values, its sources' texts —
+    /// scrubbed of every secret `scrubber` knows. Provider crates pass every
+    /// error they return through their client's scrubber: a provider's
+    /// message may quote the request (`?secret=…`), and whatever an error
+    /// holds reaches logs and the journal.
+    #[must_use]
+    pub fn scrubbed(self, scrubber: &crate::secret::Scrubber) -> Error {
+        let clean = |text: String| {
+            if scrubber.finds_secret(&text) {
+                scrubber.scrub(&text)
+            } else {
+                text
+            }
+        };
+        let source = |source: Option<BoxError>| -> Option<BoxError> {
+            let source = source?;
+            Some(match source.downcast::<Error>() {
+                Ok(error) => Box::new(error.scrubbed(scrubber)),
+                Err(other) => {
+                    let text = other.to_string();
+                    if scrubber.finds_secret(&text) {
+                        Box::new(SharedSource(scrubber.scrub(&text)))
+                    } else {
+                        other
+                    }
+                }
+            })
+        };
+        match self {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field,
+                reason: clean(reason),
+            },
+            Error::NotSent {
+                operation,
+                reason,
+                source: cause,
+                diagnostics,
+            } => Error::NotSent {
+                operation,
+                reason: clean(reason),
+                source: source(cause),
+                diagnostics,
+            },
+            Error::OutcomeUnknown {
+                operation,
+                reference,
+                reason,
+                source: cause,
+                diagnostics,
+            } => Error::OutcomeUnknown {
+                operation,
+                reference,
+                reason: clean(reason),
+                source: source(cause),
+                diagnostics,
+            },
+            Error::Transport {
+                operation,
+                timed_out,
+                reason,
+                source: cause,
+                diagnostics,
+            } => Error::Transport {
+                operation,
+                timed_out,
+                reason: clean(reason),
+                source: source(cause),
+                diagnostics,
+            },
+            Error::Http {
+                operation,
+                status,
+                body,
+                diagnostics,
+            } => Error::Http {
+                operation,
+                status,
+                body: body.rescrubbed(scrubber),
+                diagnostics,
+            },
+            Error::Declined {
+                operation,
+                decline,
+                diagnostics,
+            } => {
+                let Decline {
+                    code,
+                    kind,
+                    message,
+                    user_message,
+                } = *decline;
+                Error::Declined {
+                    operation,
+                    decline: Box::new(Decline {
+                        code: clean(code),
+                        kind,
+                        message: clean(message),
+                        user_message: user_message.map(clean),
+                    }),
+                    diagnostics,
+                }
+            }
+            Error::UndecodableResponse {
+                operation,
+                detail,
+                raw,
+                source: cause,
+                diagnostics,
+            } => Error::UndecodableResponse {
+                operation,
+                detail: clean(detail),
+                raw: raw.rescrubbed(scrubber),
+                source: source(cause),
+                diagnostics,
+            },
+            Error::Authentication {
+                operation,
+                message,
+                diagnostics,
+            } => Error::Authentication {
+                operation,
+                message: clean(message),
+                diagnostics,
+            },
+            Error::Configuration { message } => Error::Configuration {
+                message: clean(message),
+            },
+            Error::IntegrityMismatch {
+                operation,
+                field,
+                expected,
+                actual,
+                diagnostics,
+            } => Error::IntegrityMismatch {
+                operation,
+                field,
+                expected: clean(expected),
+                actual: clean(actual),
+                diagnostics,
+            },
+        }
+    }
+
     /// Where a support desk finds this call in the provider's records: the
     /// provider's correlation id, the merchant reference and the HTTP
     /// status, as far as they were known when the call failed. Empty for

@@ -130,6 +130,16 @@ impl Scrubber {
         out
     }
 
+    /// Whether `text` holds any secret this scrubber knows, in any form.
+    pub fn finds_secret(&self, text: &str) -> bool {
+        let learned = self.learned.lock().unwrap_or_else(PoisonError::into_inner);
+        learned
+            .iter()
+            .flatten()
+            .chain(self.needles.iter())
+            .any(|needle| text.contains(needle.expose_secret()))
+    }
+
     /// A transport error's text with its URL removed and secrets scrubbed.
     ///
     /// `reqwest::Error`'s `Display` includes the full URL, query string and
@@ -182,6 +192,20 @@ impl RedactedText {
         RedactedText {
             truncated: end < clean.len(),
             text: clean.get(..end).unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// This text scrubbed again by `scrubber`, which may know secrets the
+    /// first one did not (a token learned since).
+    #[must_use]
+    pub fn rescrubbed(self, scrubber: &Scrubber) -> Self {
+        if scrubber.finds_secret(&self.text) {
+            RedactedText {
+                text: scrubber.scrub(&self.text),
+                truncated: self.truncated,
+            }
+        } else {
+            self
         }
     }
 

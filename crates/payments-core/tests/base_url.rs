@@ -55,6 +55,37 @@ fn other_schemes_credentials_queries_and_garbage_are_refused() {
     }
 }
 
+/// A refused URL used to be printed whole: `http://merchant:pw@…` showed
+/// the password in the error. No error shows user information, a query or
+/// a fragment, whichever rule refused the URL, parsed or not.
+#[test]
+fn a_refused_url_never_shows_its_credentials_or_query() {
+    for refused in [
+        "http://merchant:pa55word@api.example.com/pay",
+        "http://merchant:pa55word@api.example.com/pay?token=t0ken-value#frag-secret",
+        "https://merchant:pa55word@example.com",
+        "https://example.com/?secret=t0ken-value",
+        "https://merchant:pa55word@[::1/",
+        "https://merchant:pa55word@exa mple.com/?secret=t0ken-value",
+        "ftp://merchant:pa55word@example.com/",
+    ] {
+        let error = BaseUrl::parse(refused)
+            .err()
+            .or_else(|| BaseUrl::endpoint(refused).err())
+            .unwrap_or_else(|| panic!("{refused} was accepted"));
+        let shown = format!("{error} {error:?}");
+        for secret in ["pa55word", "t0ken-value", "frag-secret"] {
+            assert!(!shown.contains(secret), "{refused}: {shown}");
+        }
+        let endpoint = BaseUrl::endpoint(refused).unwrap_err();
+        let shown = format!("{endpoint} {endpoint:?}");
+        assert!(
+            !shown.contains("pa55word") && !shown.contains("t0ken-value"),
+            "{shown}"
+        );
+    }
+}
+
 #[test]
 fn paths_join_below_the_base_path() {
     let base = BaseUrl::parse("https://api.example.com/prefix").unwrap();

@@ -197,7 +197,10 @@ impl QrWalletClient {
             .exchange(operation, url, reference, body, &mut diagnostics)
             .await
             .and_then(|(payload, response)| read(payload, &response));
-        diagnostics.annotate(outcome)
+        // A provider's message may quote the request: scrubbed whole.
+        diagnostics
+            .annotate(outcome)
+            .map_err(|e| e.scrubbed(self.inner.http.scrubber()))
     }
 
     /// [`call`](Self::call) without the reading: the payload and the answer

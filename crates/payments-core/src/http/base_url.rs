@@ -30,7 +30,10 @@ impl BaseUrl {
     /// `https` (or `http` on loopback), credentials, a query or a fragment.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let url = Url::parse(text.trim()).map_err(|e| {
-            Error::configuration(format_args!("base URL `{text}` is not a URL: {e}"))
+            Error::configuration(format_args!(
+                "base URL `{}` is not a URL: {e}",
+                shown_text(text)
+            ))
         })?;
         Self::from_url(url)
     }
@@ -63,10 +66,46 @@ impl BaseUrl {
     ///
     /// As [`BaseUrl::parse`].
     pub fn endpoint(text: &str) -> Result<Url, Error> {
-        let url = Url::parse(text.trim())
-            .map_err(|e| Error::configuration(format_args!("URL `{text}` is not a URL: {e}")))?;
+        let url = Url::parse(text.trim()).map_err(|e| {
+            Error::configuration(format_args!("URL `{}` is not a URL: {e}", shown_text(text)))
+        })?;
         check(&url)?;
         Ok(url)
+    }
+}
+
+/// `url` as an error may show it: without user name, password, query and
+/// fragment (a secret may sit in any of them).
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    if url.query().is_some() {
+        url.set_query(Some("[REDACTED]"));
+    }
+    url.set_fragment(None);
+    url.to_string()
+}
+
+/// Text that did not parse as a URL, as an error may show it: what looks
+/// like user information (before an `@` in the authority), a query and a
+/// fragment cut out.
+fn shown_text(text: &str) -> String {
+    let text = text.trim();
+    let text = text.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, text),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("[REDACTED]@{host}"),
+        None => authority.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{authority}{path}"),
+        None => format!("{authority}{path}"),
     }
 }
 
@@ -77,7 +116,8 @@ fn check(url: &Url) -> Result<(), Error> {
         "http" if is_loopback(url) => {}
         "http" => {
             return Err(Error::configuration(format_args!(
-                "URL `{url}` uses plain http; only https is allowed, except on a loopback host"
+                "URL `{}` uses plain http; only https is allowed, except on a loopback host",
+                shown(url)
             )));
         }
         other => {
