@@ -720,10 +720,17 @@ impl JawaliClient {
                 currency,
             ));
         }
-        let amount = match answer.amount {
-            Some(amount) => money(operation, "amount", amount, currency)?,
-            None => request.amount,
+        // A receipt proves the amount only by naming it: an answer that says
+        // the cash-out went through but not for how much is a mismatch.
+        let Some(amount) = answer.amount else {
+            return Err(Error::mismatch(
+                operation,
+                "amount",
+                request.amount,
+                "no amount",
+            ));
         };
+        let amount = money(operation, "amount", amount, currency)?;
         if amount != request.amount {
             return Err(Error::mismatch(operation, "amount", request.amount, amount));
         }

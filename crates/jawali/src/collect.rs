@@ -306,14 +306,15 @@ impl JawaliClient {
             .iter()
             .find(|s| s.state == TransactionState::Succeeded)
         {
-            if let Some(amount) = landed.amount
-                && amount != cash_out.amount
-            {
+            // A lookup proves the amount only by naming it.
+            if landed.amount != Some(cash_out.amount) {
                 return Attempt::Settled(Err(Error::mismatch(
                     operation,
                     "amount",
                     cash_out.amount,
-                    amount,
+                    landed
+                        .amount
+                        .map_or_else(|| "no amount".to_owned(), |amount| amount.to_string()),
                 )));
             }
             return Attempt::Settled(Ok(CashOutReceipt {

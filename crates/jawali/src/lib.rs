@@ -103,14 +103,17 @@
 //! Jawali documents **no** error code):
 //!
 //! - a cash-out answered `systemStatus "0"` whose own `status` is absent or
-//!   a success (`ACCEPTED`, `SUCCESS`, …): collected; `FAILED` (or
+//!   a success (`ACCEPTED`, `SUCCESS`, …) and whose `amount` is the one
+//!   asked: collected (an answer without an amount proves money moved, not
+//!   how much: an integrity mismatch, never a receipt); `FAILED` (or
 //!   `REJECTED`, …): declined;
 //! - a cash-out answered `PENDING` or a status this SDK does not know, and
 //!   *any* non-zero `systemStatus` — none is documented as "refused before
 //!   processing", and a "system error" may follow the debit — is unknown:
 //!   settled by lookups ([`Error::provider_decline`]
 //!   keeps the code for diagnosis);
-//! - a status lookup's `SUCCESS` (amount checked) or `FAILED` is final;
+//! - a status lookup's `SUCCESS` (its amount must be the one asked: a
+//!   `SUCCESS` without an amount is a mismatch too) or `FAILED` is final;
 //!   "no such `refId`" is final only together with a voucher that can no
 //!   longer be cashed out (expired, cancelled, rejected);
 //! - a lookup that fails (HTTP 5xx, a timeout, a garbled answer, a refused

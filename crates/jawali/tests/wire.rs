@@ -1222,3 +1222,26 @@ async fn a_decline_quoting_credentials_and_tokens_is_scrubbed() {
         &["wallet-pw", "login-pw", "WT1", "AT1"],
     );
 }
+
+/// A cash-out answered `ACCEPTED` without an amount was a receipt for the
+/// amount asked. A receipt proves the amount only by naming it.
+#[tokio::test]
+async fn a_cash_out_answer_without_an_amount_is_not_a_receipt() {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    answering(
+        &server,
+        "ECOMMCASHOUT",
+        success(json!({"currency": "YER", "refId": "order-1", "status": "ACCEPTED"})),
+    )
+    .await;
+    let error = client(&server)
+        .cash_out(&cash_out_request("1500", "order-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field: "amount", actual, .. } if actual == "no amount"),
+        "{error:?}"
+    );
+    assert!(!error.outcome_known());
+}

@@ -54,9 +54,11 @@ pub struct PreparedDeposit {
 ///   `Completed` for an amount the merchant did not ask for;
 /// - activation `fail` to the *first* activation: a decline (the seed
 ///   documents it as the refusal);
-/// - a postback with a final status (success — its amount checked —,
-///   failed, rejected, cancelled); two contradicting final postbacks are an
-///   [`Error::IntegrityMismatch`];
+/// - a postback with a final status (success — its amount and currency
+///   checked: a success that names neither is an [`Error::IntegrityMismatch`],
+///   it proves money moved, not how much —, failed, rejected, cancelled);
+///   two contradicting final postbacks (another status, or the same status
+///   with another amount or currency) are an [`Error::IntegrityMismatch`];
 /// - everything else — `pending`, `possible_transaction_created`, any
 ///   answer to a *repeated* activation (`fail` included: the id may be
 ///   taken because the first one arrived), an unknown postback status — is
@@ -108,31 +110,32 @@ impl PaykassmaGateway {
         let activation = &prepared.activation;
         let reference = &activation.custom_transaction_id;
         if let Some(conflict) = &record.conflict {
+            let field = if conflict.status == record.current.status {
+                "postback amount"
+            } else {
+                "postback status"
+            };
             return Some(Err(Error::mismatch(
                 ACTIVATE,
-                "postback status",
-                format!("{:?}", record.current.status),
-                format!("{:?}", conflict.status),
+                field,
+                posted(&record.current),
+                posted(conflict),
             )));
         }
         let tx = &record.current;
         let status = match &tx.status {
             PostbackStatus::Success => {
+                // A success proves the order's amount only by naming it: one
+                // without an amount or a currency says money moved, not how
+                // much — a mismatch for a person, never Completed.
                 let order = activation.amount;
-                let currency_differs = tx
+                let same_currency = tx
                     .currency_code
                     .as_deref()
-                    .is_some_and(|c| !c.trim().eq_ignore_ascii_case(order.currency().code()));
-                let amount_differs = tx.amount_value.is_some_and(|v| v != order.amount());
-                if currency_differs || amount_differs {
-                    return Some(Err(amount_mismatch(
-                        order,
-                        format_args!(
-                            "{} {}",
-                            tx.amount_value.map(|v| v.to_string()).unwrap_or_default(),
-                            tx.currency_code.as_deref().unwrap_or_default()
-                        ),
-                    )));
+                    .is_some_and(|c| c.trim().eq_ignore_ascii_case(order.currency().code()));
+                let same_amount = tx.amount_value == Some(order.amount());
+                if !(same_currency && same_amount) {
+                    return Some(Err(amount_mismatch(order, posted(tx))));
                 }
                 PaymentStatus::Completed
             }
@@ -223,6 +226,17 @@ impl PaykassmaGateway {
             },
         }
     }
+}
+
+/// A postback's status, amount and currency as a mismatch shows them.
+fn posted(tx: &crate::postback::PostbackTransaction) -> String {
+    format!(
+        "{} {} {}",
+        tx.status,
+        tx.amount_value
+            .map_or_else(|| "(no amount)".to_owned(), |v| v.to_string()),
+        tx.currency_code.as_deref().unwrap_or("(no currency)")
+    )
 }
 
 /// Paykassma credited `actual`, not the order's amount: never `Completed`.

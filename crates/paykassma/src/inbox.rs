@@ -70,8 +70,10 @@ pub enum Applied {
 /// A final status replaces a non-final one (pending, then success); a newer
 /// non-final status replaces an older one; a status this SDK does not know
 /// is never final; an identical redelivery is not stored twice; a final
-/// status contradicting the held final one is kept as the conflict and
-/// raises an alarm instead of silently winning.
+/// postback contradicting the held final one — another final status, or
+/// the same status with another amount or currency (`success 500`, then
+/// `success 50`) — is kept as the conflict and raises an alarm instead of
+/// silently winning or being dropped.
 pub fn apply_delivery(
     id: &str,
     held: Option<PostbackRecord>,
@@ -95,18 +97,50 @@ pub fn apply_delivery(
         record.current = tx;
         return (record, Applied::New);
     }
-    if !tx.status.is_final() || tx.status == record.current.status {
+    if !tx.status.is_final()
+        || (tx.status == record.current.status && same_money(&tx, &record.current))
+    {
         // A late intermediate status, or the same final one again.
         return (record, Applied::Duplicate);
     }
-    let alarm = format!(
-        "deposit `{id}`: final status {:?} contradicts the earlier final status {:?}",
-        tx.status, record.current.status
-    );
+    let alarm = if tx.status == record.current.status {
+        format!(
+            "deposit `{id}`: final status {} for {} contradicts the earlier one for {}",
+            tx.status,
+            money_text(&tx),
+            money_text(&record.current)
+        )
+    } else {
+        format!(
+            "deposit `{id}`: final status {} contradicts the earlier final status {}",
+            tx.status, record.current.status
+        )
+    };
     if record.conflict.is_none() {
         record.conflict = Some(tx);
     }
     (record, Applied::Conflict(alarm))
+}
+
+/// Whether two postbacks of one deposit name the same money: the same amount
+/// (`500` and `500.00` alike) in the same currency, or neither names it.
+fn same_money(a: &PostbackTransaction, b: &PostbackTransaction) -> bool {
+    let currency = |tx: &PostbackTransaction| {
+        tx.currency_code
+            .as_deref()
+            .map(|c| c.trim().to_ascii_uppercase())
+    };
+    a.amount_value.map(|v| v.normalize()) == b.amount_value.map(|v| v.normalize())
+        && currency(a) == currency(b)
+}
+
+/// A postback's amount and currency as an alarm shows them.
+fn money_text(tx: &PostbackTransaction) -> String {
+    match (tx.amount_value, tx.currency_code.as_deref()) {
+        (Some(amount), Some(currency)) => format!("{amount} {currency}"),
+        (Some(amount), None) => format!("{amount} (no currency)"),
+        (None, _) => "no amount".to_owned(),
+    }
 }
 
 /// Where verified postbacks are kept.

@@ -74,9 +74,12 @@
 //!   an [`IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
 //!   carrying both — never `Completed` for an amount the merchant did not ask;
 //! - `fail` to the *first* activation: declined;
-//! - a postback `success` (amount and currency checked the same way),
-//!   `failed`, `rejected`, `cancelled`: final; two contradicting final
-//!   postbacks: an integrity mismatch, and an alarm in [`InboxReply`];
+//! - a postback `success` (amount and currency checked the same way; a
+//!   `success` naming no amount or no currency proves money moved, not how
+//!   much: an integrity mismatch, never `Completed`), `failed`, `rejected`,
+//!   `cancelled`: final; two contradicting final postbacks — another final
+//!   status, or the same one with another amount or currency — an
+//!   integrity mismatch, and an alarm in [`InboxReply`];
 //! - not final: `pending`, `possible_transaction_created`, a postback status
 //!   this SDK does not know, and **any** answer to a *repeated* activation
 //!   (a `fail` included: the id may be taken because the first one

@@ -267,3 +267,126 @@ async fn a_postback_without_custom_transaction_id_is_kept_not_dropped() {
     );
     assert_eq!(inbox.unmatched().await.unwrap().len(), 1);
 }
+
+/// A signed final postback for `id` with `amount` (a JSON number's text), or
+/// none.
+fn postback_of(id: &str, status: &str, amount: Option<&str>) -> String {
+    let mut fields = json!({
+        "transaction_id": 7, "wallet_type": "wavepay", "direction": "ingoing",
+        "status": status, "currency_code": "MMK", "label": "user-55",
+        "custom_transaction_id": id
+    });
+    if let Some(amount) = amount {
+        fields["amount"] = serde_json::from_str(amount).unwrap();
+    }
+    signed(&fields)
+}
+
+/// A gateway over `inbox` whose client reaches nobody: reconciliation reads
+/// the inbox first, and a postback that settles the deposit needs no call.
+fn offline_gateway(inbox: PostbackInbox) -> (PaykassmaGateway, paykassma::PreparedDeposit) {
+    let base = payments_core::BaseUrl::parse(&format!(
+        "http://127.0.0.1:{}",
+        payments_core::testkit::closed_port()
+    ))
+    .unwrap();
+    let mut config = paykassma::PaykassmaConfig::with_urls(
+        base.clone(),
+        base,
+        payments_core::SecretString::from("offline"),
+    );
+    config.http = payments_core::testkit::quick_http(Duration::from_millis(200));
+    let client = paykassma::PaykassmaClient::new(config).unwrap();
+    let gateway = PaykassmaGateway::new(
+        client,
+        std::sync::Arc::new(inbox),
+        Duration::from_millis(50),
+    )
+    .with_settle_policy(RetryPolicy::new(
+        1,
+        Duration::from_millis(1),
+        Duration::from_millis(1),
+    ));
+    let prepared = paykassma::PreparedDeposit {
+        activation: paykassma::Activation {
+            label: Label::new("user-55").unwrap(),
+            wallet_type: WalletType::WAVEPAY,
+            key1: paykassma::TransactionNumber::new("1394646476").unwrap(),
+            amount: mmk("500"),
+            custom_transaction_id: payments_core::MerchantReference::new(
+                "d-9",
+                &paykassma::CUSTOM_TRANSACTION_ID_RULES,
+            )
+            .unwrap(),
+        },
+    };
+    (gateway, prepared)
+}
+
+/// `success 500`, then `success 50` for one deposit: the second was ignored
+/// as a duplicate of the first. It is a conflict: an alarm at the inbox,
+/// and an integrity mismatch for the payment, never Completed.
+#[tokio::test]
+async fn a_second_final_postback_with_another_amount_is_a_conflict() {
+    let inbox = inbox();
+    let first = inbox
+        .receive(postback_of("d-9", "success", Some("500")).as_bytes())
+        .await;
+    assert_eq!((first.status, first.new, first.alarm), (200, true, None));
+    // The same money written another way is the same postback's terms.
+    let same = inbox
+        .receive(postback_of("d-9", "success", Some("500.00")).as_bytes())
+        .await;
+    assert_eq!((same.status, same.alarm), (200, None));
+    let other = inbox
+        .receive(postback_of("d-9", "success", Some("50")).as_bytes())
+        .await;
+    assert_eq!(
+        other.status, 200,
+        "acknowledged: redelivery changes nothing"
+    );
+    let alarm = other.alarm.expect("an alarm");
+    assert!(
+        alarm.contains("d-9") && alarm.contains("50 MMK") && alarm.contains("500 MMK"),
+        "{alarm}"
+    );
+    let record = inbox.record("d-9").await.unwrap();
+    assert_eq!(
+        record.conflict.unwrap().amount_value.unwrap().to_string(),
+        "50"
+    );
+    let (gateway, prepared) = offline_gateway(inbox);
+    let error = payments_core::Gateway::reconcile(&gateway, &prepared)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::IntegrityMismatch {
+                field: "postback amount",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+/// A `success` postback without an amount settled as Completed for the
+/// order's amount. It proves money moved, not how much: an integrity
+/// mismatch (final, for a person), never Completed.
+#[tokio::test]
+async fn a_success_postback_without_an_amount_does_not_prove_the_order() {
+    let inbox = inbox();
+    let reply = inbox
+        .receive(postback_of("d-9", "success", None).as_bytes())
+        .await;
+    assert_eq!((reply.status, reply.new), (200, true));
+    let (gateway, prepared) = offline_gateway(inbox);
+    let error = payments_core::Gateway::reconcile(&gateway, &prepared)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field: "amount", actual, .. } if actual.contains("no amount")),
+        "{error:?}"
+    );
+}

@@ -203,12 +203,22 @@ pub enum PostbackStatus {
 impl From<PostbackStatus> for String {
     fn from(status: PostbackStatus) -> String {
         match status {
-            PostbackStatus::Success => "success".to_owned(),
-            PostbackStatus::Failed => "failed".to_owned(),
-            PostbackStatus::Rejected => "rejected".to_owned(),
-            PostbackStatus::Cancelled => "cancelled".to_owned(),
             PostbackStatus::Other(text) => text,
+            known => known.to_string(),
         }
+    }
+}
+
+/// The SDK's name (`success`), or the status as sent.
+impl fmt::Display for PostbackStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PostbackStatus::Success => "success",
+            PostbackStatus::Failed => "failed",
+            PostbackStatus::Rejected => "rejected",
+            PostbackStatus::Cancelled => "cancelled",
+            PostbackStatus::Other(text) => text,
+        })
     }
 }
 
