@@ -12,8 +12,16 @@
 //! (the sandbox's keys when both are unset), and stores in the SQLite
 //! journal `PAYKASSMA_JOURNAL` (default `postbacks.db`). A verified postback
 //! is acknowledged (HTTP 200 `{"status":"ok"}`, a repeat too) only once it
-//! is stored; a bad signature gets a 4xx, a body over 64 KiB a 413, a store
-//! that fails a 500 — and Paykassma delivers again.
+//! is stored; a bad signature or a malformed body (nested past 128 levels,
+//! a member named twice, an inexact number) gets a 4xx, a body over 64 KiB
+//! a 413, a store that fails a 500 — and Paykassma delivers again.
+//!
+//! It credits nothing itself: the payment is settled by the gateway's
+//! reconciliation reading the stored postbacks ([`paykassma::PaykassmaGateway`]),
+//! which completes a deposit only for a final `success` naming the order's
+//! amount and currency, once, and raises a mismatch for anything else.
+//! Stored in the journal, postbacks survive a restart: one Paykassma
+//! redelivers later is a duplicate, not news.
 #![allow(clippy::print_stdout)]
 
 use std::net::SocketAddr;
@@ -132,7 +140,7 @@ async fn self_test(
     journal: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let url = url::Url::parse(&format!("http://{addr}/postbacks"))?;
-    let (_sandbox, reference) = examples::paykassma_postback_delivered(url).await?;
+    let (_sandbox, reference) = examples::paykassma_postback_delivered(url, |_, _| {}).await?;
     // Read back as another replica would: a second connection to the journal.
     let elsewhere = PostbackInbox::with_store(
         PostbackVerifier::new(PaykassmaSandbox::postback_keys()),

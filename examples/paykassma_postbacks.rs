@@ -1,4 +1,4 @@
-//! A merchant's Paykassma postback endpoint.
+//! A merchant's Paykassma postback endpoint, kept in this process's memory.
 //!
 //! ```text
 //! cargo run --example paykassma_postbacks                 # serve until Ctrl-C
@@ -10,13 +10,22 @@
 //! `PAYKASSMA_POSTBACK_PRIVATE_KEY` (the sandbox's keys when both are unset).
 //! A valid postback is answered HTTP 200 `{"status":"ok"}` — a repeat too,
 //! reported as a duplicate, since Paykassma retries until it sees that
-//! answer. Only a `success` postback credits, once per
-//! `custom_transaction_id`; other statuses and postbacks without an id are
-//! acknowledged and credit nothing. A bad signature or malformed body gets
-//! a 4xx JSON error, a body over 64 KiB a 413. One printed line per event.
+//! answer. It credits only a verified `success` for an order the shop knows,
+//! naming exactly the order's amount and currency, and only the first time
+//! (per `custom_transaction_id`); another amount, an unknown order, other
+//! statuses and postbacks without an id are acknowledged and credit nothing.
+//! A bad signature or a malformed body (nested past 128 levels, a member
+//! named twice, an inexact number) gets a 4xx JSON error, a body over
+//! 64 KiB a 413. One printed line per event.
+//!
+//! **It forgets on restart.** The orders and what was credited live in this
+//! process's memory: after a restart, a postback Paykassma redelivers (or
+//! anyone replays: a verified postback stays valid) would be news again.
+//! A shop keeps both in its database — the `paykassma_axum` example keeps
+//! postbacks in the journal's.
 #![allow(clippy::print_stdout)]
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -29,6 +38,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use paykassma::postback::{ACK_BODY, PostbackVerifier};
 use paykassma::sandbox::PaykassmaSandbox;
+use payments_core::Money;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -46,6 +56,10 @@ const MAX_BODY: usize = 64 * 1024;
 /// What the endpoint has seen.
 struct Endpoint {
     verifier: PostbackVerifier,
+    /// What the shop expects per `custom_transaction_id`: in production,
+    /// its orders table.
+    orders: Mutex<HashMap<String, Money>>,
+    /// What was credited: in production, a unique index in the database.
     credited: Mutex<HashSet<String>>,
     events: Mutex<Vec<&'static str>>,
 }
@@ -58,7 +72,7 @@ impl Endpoint {
                     let amount = tx.amount.map_or_else(|| "-".to_owned(), |a| a.to_string());
                     let Some(id) = tx.custom_transaction_id.clone() else {
                         println!(
-                            "postback     : {:?} {amount} without custom_transaction_id: kept for manual matching, not credited",
+                            "postback     : {} {amount} without custom_transaction_id: kept for manual matching, not credited",
                             tx.status
                         );
                         self.record("unmatched");
@@ -68,10 +82,32 @@ impl Endpoint {
                     // statuses this SDK does not know credit nothing.
                     if !tx.status.is_success() {
                         println!(
-                            "postback     : {:?} {amount} for {id}: not credited",
+                            "postback     : {} {amount} for {id}: not credited",
                             tx.status
                         );
                         self.record("not credited");
+                        continue;
+                    }
+                    // Only for an order the shop knows, and exactly its
+                    // amount and currency: a success naming another amount
+                    // (or none) is for a person, not a credit.
+                    let expected = self
+                        .orders
+                        .lock()
+                        .ok()
+                        .and_then(|orders| orders.get(&id).copied());
+                    let Some(expected) = expected else {
+                        println!(
+                            "postback     : success {amount} for {id}: no such order, not credited"
+                        );
+                        self.record("unknown order");
+                        continue;
+                    };
+                    if tx.amount != Some(expected) {
+                        println!(
+                            "postback     : success {amount} for {id}, whose order is {expected}: NOT credited, for a person"
+                        );
+                        self.record("amount differs");
                         continue;
                     }
                     if self
@@ -129,8 +165,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     println!("listening    : http://{addr}/");
+    println!("memory       : orders and credits are kept in memory only; a restart forgets them");
     let endpoint = Arc::new(Endpoint {
         verifier: PostbackVerifier::new(keys),
+        orders: Mutex::default(),
         credited: Mutex::default(),
         events: Mutex::default(),
     });
@@ -200,11 +238,22 @@ async fn self_test(
     endpoint: &Endpoint,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let url = url_of(addr)?;
-    let (_sandbox, reference) = examples::paykassma_postback_delivered(url.clone()).await?;
-    // A repeat of the same postback, and a tampered one.
-    let body = paykassma::postback::PostbackSigner::new(PaykassmaSandbox::postback_keys()).sign_flat(&serde_json::json!({
-        "status": "success", "amount": 500, "currency_code": "MMK", "custom_transaction_id": reference.as_str(), "label": "self-test"
-    }))?;
+    let (_sandbox, reference) =
+        examples::paykassma_postback_delivered(url.clone(), |reference, amount| {
+            if let Ok(mut orders) = endpoint.orders.lock() {
+                orders.insert(reference.as_str().to_owned(), amount);
+            }
+        })
+        .await?;
+    // A repeat of the same postback, a tampered one, one signed with another
+    // amount, one for an order the shop does not know.
+    let signer = paykassma::postback::PostbackSigner::new(PaykassmaSandbox::postback_keys());
+    let success = |id: &str, amount: u32| {
+        signer.sign_flat(&serde_json::json!({
+            "status": "success", "amount": amount, "currency_code": "MMK", "custom_transaction_id": id, "label": "self-test"
+        }))
+    };
+    let body = success(reference.as_str(), 500)?;
     let http = reqwest::Client::new();
     let pending = paykassma::postback::PostbackSigner::new(PaykassmaSandbox::postback_keys())
         .sign_flat(&serde_json::json!({
@@ -224,8 +273,20 @@ async fn self_test(
         .await?
         .status();
     let tampered = http
-        .post(url)
+        .post(url.clone())
         .body(body.replace("500", "5000"))
+        .send()
+        .await?
+        .status();
+    let other_amount = http
+        .post(url.clone())
+        .body(success(reference.as_str(), 50)?)
+        .send()
+        .await?
+        .status();
+    let unknown = http
+        .post(url)
+        .body(success("no-such-order", 500)?)
         .send()
         .await?
         .status();
@@ -235,7 +296,7 @@ async fn self_test(
         .map(|e| e.clone())
         .unwrap_or_default();
     println!(
-        "self-test    : events {events:?}; pending answered {pending}, oversized answered {oversized}, duplicate answered {duplicate}, tampered answered {tampered}"
+        "self-test    : events {events:?}; pending answered {pending}, oversized answered {oversized}, duplicate answered {duplicate}, tampered answered {tampered}, another amount answered {other_amount}, an unknown order answered {unknown}"
     );
     if events
         == [
@@ -244,11 +305,15 @@ async fn self_test(
             "too large",
             "duplicate",
             "refused",
+            "amount differs",
+            "unknown order",
         ]
         && pending == 200
         && oversized == 413
         && duplicate == 200
         && tampered == 401
+        && other_amount == 200
+        && unknown == 200
     {
         Ok(())
     } else {

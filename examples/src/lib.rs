@@ -74,6 +74,8 @@ pub struct ReadmeDoctests;
 /// For the postback endpoints' self-tests: a Paykassma sandbox posting to
 /// `postback_url`, one deposit paid and activated there, and its postback
 /// delivered (and acknowledged, or given up on after two seconds). The
+/// deposit's `custom_transaction_id` and amount are handed to `expect`
+/// before it is activated, as a shop records its order first. The
 /// sandbox, kept alive by the caller, and the deposit's
 /// `custom_transaction_id`.
 ///
@@ -82,6 +84,7 @@ pub struct ReadmeDoctests;
 /// What the sandbox or the client fail with.
 pub async fn paykassma_postback_delivered(
     postback_url: url::Url,
+    expect: impl FnOnce(&payments_core::MerchantReference, payments_core::Money),
 ) -> Result<
     (
         paykassma::sandbox::PaykassmaSandbox,
@@ -107,6 +110,7 @@ pub async fn paykassma_postback_delivered(
         )
         .await?;
     let reference = client.new_reference()?;
+    expect(&reference, order.amount);
     client
         .activate(&Activation {
             label: order.label,

@@ -182,8 +182,14 @@ pub trait PostbackStore: Send + Sync + fmt::Debug {
     async fn unmatched(&self) -> Result<Vec<PostbackTransaction>, BoxError>;
 }
 
-/// Postbacks in this process's memory: for one process, and for tests. Gone
-/// with the process.
+/// Postbacks in this process's memory: for one process, and for tests.
+///
+/// **It forgets on restart.** Everything it held is gone with the process:
+/// after a restart, a postback Paykassma redelivers — or an old verified
+/// postback anyone replays (a signature does not expire) — is news again,
+/// and a deposit settled before the restart is unknown to it. A shop that
+/// credits on postbacks keeps them in a durable store (`payments-journal`'s
+/// `PaykassmaPostbacks`) or de-duplicates in its own database.
 #[derive(Debug, Default)]
 pub struct MemoryPostbackStore {
     held: Mutex<Held>,
@@ -254,7 +260,10 @@ pub struct PostbackInbox {
 }
 
 impl PostbackInbox {
-    /// An inbox verifying with `verifier`, keeping postbacks in memory.
+    /// An inbox verifying with `verifier`, keeping postbacks in this
+    /// process's memory ([`MemoryPostbackStore`]): **forgotten on restart**,
+    /// so a redelivered or replayed postback is news again afterwards. Use
+    /// [`with_store`](Self::with_store) and a durable store in production.
     pub fn new(verifier: PostbackVerifier) -> Self {
         Self::with_store(verifier, Arc::new(MemoryPostbackStore::new()))
     }
