@@ -51,7 +51,7 @@ struct Args {
 }
 
 /// The largest postback body read (64 KiB).
-const MAX_BODY: usize = 64 * 1024;
+const MAX_BODY: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
 async fn receive(State(inbox): State<Arc<PostbackInbox>>, body: Bytes) -> impl IntoResponse {
     let reply = inbox.receive(&body).await;

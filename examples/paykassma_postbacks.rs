@@ -51,7 +51,7 @@ struct Args {
 }
 
 /// The largest postback body read (64 KiB).
-const MAX_BODY: usize = 64 * 1024;
+const MAX_BODY: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
 /// What the endpoint has seen.
 struct Endpoint {

@@ -14,7 +14,7 @@ use paykassma::postback::PostbackSigner;
 use paykassma::sandbox::PaykassmaSandbox;
 
 /// The receivers' cap on a postback body.
-const CAP: usize = 64 * 1024;
+const CAP: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
 /// An example binary built beside this test (`cargo test` builds them).
 fn example(name: &str) -> PathBuf {

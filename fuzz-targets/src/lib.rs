@@ -36,7 +36,33 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("allpay_body_readers", allpay_body_readers),
     ("c14n", c14n),
     ("money", money),
+    ("hostile_documents", hostile_documents),
 ];
+
+/// The largest input each target faces in production, for libFuzzer's
+/// `-max_len` (`cargo xtask fuzz`): an HTTP answer up to the client's cap
+/// ([`payments_core::http::HttpConfig`]'s default, 1 MiB), a postback up to
+/// the receiver's ([`paykassma::postback::MAX_POSTBACK_BYTES`]). The
+/// structure-aware targets build documents larger than their input.
+pub const MAX_LEN: &[(&str, usize)] = &[
+    ("jawali_answers", ANSWER_CAP + 1),
+    ("paykassma_answers", ANSWER_CAP + 1),
+    (
+        "paykassma_postback",
+        paykassma::postback::MAX_POSTBACK_BYTES,
+    ),
+    ("paykassma_signed_postback", 4096),
+    ("php_json", paykassma::postback::MAX_POSTBACK_BYTES),
+    ("tr_qr_answers", ANSWER_CAP + 1),
+    ("allpay_answers", ANSWER_CAP + 1),
+    ("allpay_body_readers", ANSWER_CAP + 1),
+    ("c14n", ANSWER_CAP),
+    ("money", 4096),
+    ("hostile_documents", 4096),
+];
+
+/// The HTTP client's cap on an answer's body (a selector byte comes first).
+pub const ANSWER_CAP: usize = 1024 * 1024;
 
 /// The HTTP statuses a selector byte's high bits choose from.
 const STATUSES: [u16; 4] = [200, 400, 401, 500];
@@ -636,6 +662,17 @@ pub fn money(data: &[u8]) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_target_runs_at_the_largest_input_it_faces() {
+        let targets: Vec<&str> = TARGETS.iter().map(|(name, _)| *name).collect();
+        let sized: Vec<&str> = MAX_LEN.iter().map(|(name, _)| *name).collect();
+        assert_eq!(targets, sized);
+        assert_eq!(
+            ANSWER_CAP,
+            payments_core::http::HttpConfig::default().max_response_bytes
+        );
+    }
+
     /// The independent check the signed-postback target leans on, when the
     /// verifier refuses a body as malformed, tells a right signature from a
     /// wrong one.
@@ -663,5 +700,234 @@ mod tests {
             !signature_is_right(&body, true),
             "no transactions: not a batch"
         );
+    }
+}
+
+// ------------------------------------------------------ Hostile documents
+
+/// What one nesting level of a hostile document is.
+#[derive(Debug, Clone, Copy, arbitrary::Arbitrary)]
+enum Level {
+    Array,
+    Object,
+}
+
+/// Where a hostile document is sent.
+#[derive(Debug, Clone, Copy, arbitrary::Arbitrary)]
+enum Destination {
+    /// A flat postback's extra member, `signature` beside it.
+    FlatPostback,
+    /// A batch postback's `transactions`.
+    BatchPostback,
+    /// The whole postback body.
+    BarePostback,
+    /// Jawali's `responseBody`, read by every Jawali reader.
+    JawaliBody,
+    /// Sipay's `payment_data`, JSON in a string.
+    SipayPaymentData,
+    /// A Paykassma activation answer's extra member.
+    PaykassmaAnswer,
+    /// Elements inside an Allpay answer's Body.
+    AllpayXml,
+}
+
+/// A hostile document as a few numbers: the fuzzer picks the shape, the
+/// target builds it as large as its destination's cap allows — deeper and
+/// wider than a byte-level fuzzer reaches within libFuzzer's input sizes.
+#[derive(Debug, arbitrary::Arbitrary)]
+pub struct Shape {
+    /// Nesting levels, up to 200,000 (past every limit).
+    depth: u32,
+    /// Members or items beside each level's nested one.
+    width: u16,
+    /// The levels, repeated as needed (empty: arrays).
+    levels: Vec<Level>,
+    /// Name every member of a level the same.
+    same_names: bool,
+    /// The innermost value's text.
+    leaf: String,
+    /// Namespace declarations and attributes on each XML element.
+    xml_attributes: u8,
+    /// Where it goes.
+    destination: Destination,
+}
+
+impl Shape {
+    fn level(&self, at: usize) -> Level {
+        self.levels
+            .get(at % self.levels.len().max(1))
+            .copied()
+            .unwrap_or(Level::Array)
+    }
+
+    /// The JSON document, at most `cap` bytes, built without recursion:
+    /// `depth` levels, each with `width` members beside the nested one.
+    fn json(&self, cap: usize) -> (String, usize) {
+        let depth = usize::try_from(self.depth % 200_001).unwrap_or(0);
+        let width = usize::from(self.width % 64);
+        let mut out = String::with_capacity(cap.min(1 << 20));
+        let mut open = Vec::new();
+        let reserve = |open: &Vec<Level>| open.len() + 64;
+        for at in 0..depth {
+            let level = self.level(at);
+            if out.len() + reserve(&open) + 16 + width * 8 > cap {
+                break;
+            }
+            match level {
+                Level::Array => {
+                    out.push('[');
+                    for _ in 0..width {
+                        out.push_str("0,");
+                    }
+                }
+                Level::Object => {
+                    out.push('{');
+                    for i in 0..width {
+                        if self.same_names {
+                            out.push_str("\"n\":0,");
+                        } else {
+                            use std::fmt::Write as _;
+                            let _ = write!(out, "\"n{i}\":0,");
+                        }
+                    }
+                    out.push_str(if self.same_names { "\"n\":" } else { "\"x\":" });
+                }
+            }
+            open.push(level);
+        }
+        let leaf = serde_json::to_string(&self.leaf).unwrap_or_default();
+        if out.len() + leaf.len() + open.len() < cap {
+            out.push_str(&leaf);
+        } else {
+            out.push('0');
+        }
+        let levels = open.len();
+        while let Some(level) = open.pop() {
+            out.push(match level {
+                Level::Array => ']',
+                Level::Object => '}',
+            });
+        }
+        (out, levels)
+    }
+
+    /// Nested XML elements (each with namespace declarations and
+    /// attributes), at most `cap` bytes, and how deep they go.
+    fn xml(&self, cap: usize) -> (String, usize) {
+        use std::fmt::Write as _;
+        let depth = usize::try_from(self.depth % 200_001).unwrap_or(0);
+        let attributes = usize::from(self.xml_attributes % 32);
+        let mut out = String::new();
+        let mut levels = 0;
+        for at in 0..depth {
+            let mut element = String::from("<e");
+            for i in 0..attributes {
+                let _ = write!(element, r#" xmlns:p{i}="urn:{at}:{i}" a{i}="{i}""#);
+            }
+            element.push('>');
+            if out.len() + element.len() + (levels + 1) * 4 > cap {
+                break;
+            }
+            out.push_str(&element);
+            levels += 1;
+        }
+        let mut text = String::new();
+        for c in self.leaf.chars().filter(|c| !matches!(c, '<' | '&')) {
+            text.push(c);
+        }
+        out.push_str(&text);
+        for _ in 0..levels {
+            out.push_str("</e>");
+        }
+        (out, levels)
+    }
+}
+
+/// Structure-aware: deep and wide documents, built on purpose, sent to
+/// every reader of untrusted JSON and XML. Every one answers in bounded time
+/// (libFuzzer's `-timeout`) without a crash; nesting past the limits is
+/// always refused: past [`payments_core::wire::MAX_DEPTH`] in JSON,
+/// [`dsig::MAX_XML_DEPTH`] in XML.
+pub fn hostile_documents(data: &[u8]) {
+    let mut input = arbitrary::Unstructured::new(data);
+    let Ok(shape) = <Shape as arbitrary::Arbitrary>::arbitrary(&mut input) else {
+        return;
+    };
+    let postback_cap = paykassma::postback::MAX_POSTBACK_BYTES;
+    match shape.destination {
+        Destination::FlatPostback | Destination::BatchPostback | Destination::BarePostback => {
+            let (document, levels) = shape.json(postback_cap - 96);
+            let body = match shape.destination {
+                Destination::FlatPostback => {
+                    format!(r#"{{"status":"success","signature":"00","x":{document}}}"#)
+                }
+                Destination::BatchPostback => format!(
+                    r#"{{"access_key":"{POSTBACK_ACCESS_KEY}","signature":"00","transactions":[{document}]}}"#
+                ),
+                _ => document,
+            };
+            let refused = paykassma().verifier.verify(body.as_bytes());
+            let outer = usize::from(!matches!(shape.destination, Destination::BarePostback))
+                + usize::from(matches!(shape.destination, Destination::BatchPostback));
+            if levels + outer > payments_core::wire::MAX_DEPTH {
+                // Refused for its depth, or for a member named twice that
+                // the one pass met first.
+                assert!(
+                    matches!(&refused, Err(paykassma::postback::PostbackError::Malformed(why))
+                        if why.contains("nested deeper") || why.contains("appears twice")),
+                    "{levels} levels: {refused:?}"
+                );
+            }
+            assert!(refused.is_err(), "an unsigned postback verified");
+        }
+        Destination::JawaliBody => {
+            let (document, _) = shape.json(ANSWER_CAP - 128);
+            let body =
+                format!(r#"{{"responseStatus":{{"systemStatus":"0"}},"responseBody":{document}}}"#);
+            for operation in 0..5 {
+                let mut data = vec![selector(operation, 200)];
+                data.extend_from_slice(body.as_bytes());
+                jawali_answers(&data);
+            }
+        }
+        Destination::SipayPaymentData => {
+            let (document, _) = shape.json(ANSWER_CAP / 2 - 256);
+            let body = serde_json::json!({
+                "status": 0, "code": "100",
+                "payload": {"tx_correlation_id": "7777777777777777777777", "payment_data": document}
+            })
+            .to_string();
+            let s = sipay();
+            let _ = tr_qr_wallet::codec::begin_answer(
+                &s.client,
+                &response(200, body.as_bytes()),
+                &s.wallet,
+            );
+        }
+        Destination::PaykassmaAnswer => {
+            let (document, _) = shape.json(ANSWER_CAP - 128);
+            let body = format!(
+                r#"{{"status":"ok","deposit":true,"deposit_amount":500.50,"currency":{{"code":"MMK"}},"x":{document}}}"#
+            );
+            for operation in 0..2 {
+                let mut data = vec![selector(operation, 200)];
+                data.extend_from_slice(body.as_bytes());
+                paykassma_answers(&data);
+            }
+        }
+        Destination::AllpayXml => {
+            let a = allpay();
+            let (content, levels) = shape.xml(ANSWER_CAP - 512);
+            let answer = answer_envelope(a, 0, &content);
+            let verified = dsig::verify_envelope(&answer, &a.allpay_public);
+            // The Envelope and the Body stand around the content.
+            if levels + 2 > dsig::MAX_XML_DEPTH {
+                assert!(
+                    matches!(&verified, Err(dsig::SignatureError::Xml(why)) if why.contains("nested deeper")),
+                    "{levels} levels: {verified:?}"
+                );
+            }
+            read_allpay(a, &a.client, 0, &response(200, answer.as_bytes()));
+        }
     }
 }

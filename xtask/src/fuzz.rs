@@ -6,6 +6,10 @@
 //! `--merge` folds the inputs that add coverage into the committed corpus
 //! (libFuzzer's `-merge=1`). Prints executions and crashes per target and
 //! fails on any crash (libFuzzer's reproducer: `fuzz/artifacts/<target>/`).
+//!
+//! Each target runs with `-max_len` set to the largest input it faces in
+//! production (`fuzz_targets::MAX_LEN`: 1 MiB for a provider's answer,
+//! 64 KiB for a postback), so inputs grow to sizes a receiver really reads.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -59,6 +63,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
             .args(["+nightly", "fuzz", "build"])
             .current_dir(root),
     )?;
+    let max_len = max_lengths(root)?;
     let scratch = root.join("target/fuzz-corpus");
     let logs = root.join("target/fuzz-logs");
     std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
@@ -83,7 +88,15 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result {
                         let Some((order, target)) = next else {
                             return Ok::<_, String>(done);
                         };
-                        done.push((order, fuzz_one(root, &scratch, &logs, &target, &limit)?));
+                        let length = max_len
+                            .iter()
+                            .find(|(name, _)| *name == target)
+                            .map(|(_, length)| *length)
+                            .ok_or_else(|| format!("no -max_len for the fuzz target {target}"))?;
+                        done.push((
+                            order,
+                            fuzz_one(root, &scratch, &logs, &target, &limit, length)?,
+                        ));
                     }
                 })
             })
@@ -153,6 +166,7 @@ fn fuzz_one(
     logs: &Path,
     target: &str,
     limit: &str,
+    max_len: usize,
 ) -> std::result::Result<Run, String> {
     let found = scratch.join(target);
     std::fs::create_dir_all(&found).map_err(|e| e.to_string())?;
@@ -163,6 +177,7 @@ fn fuzz_one(
         .arg(&found)
         .arg(root.join("fuzz/corpus").join(target))
         .args(["--", limit, "-timeout=10", "-print_final_stats=1"])
+        .arg(format!("-max_len={max_len}"))
         .current_dir(root)
         .stdout(Stdio::null())
         .stderr(file)
@@ -185,12 +200,42 @@ fn fuzz_one(
         log,
     };
     println!(
-        "fuzz: {target}: {} executions ({}/s){}",
+        "fuzz: {target} (inputs up to {max_len} bytes): {} executions ({}/s){}",
         run.executions,
         run.per_second,
         if run.crashed { ", CRASHED" } else { "" }
     );
     Ok(run)
+}
+
+/// Each target's `-max_len`, as `fuzz_targets::MAX_LEN` says.
+fn max_lengths(root: &Path) -> std::result::Result<Vec<(String, usize)>, String> {
+    let output = Command::new("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "fuzz-targets",
+            "--bin",
+            "fuzz-max-len",
+        ])
+        .current_dir(root)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("fuzz-max-len: {e}"))?;
+    if !output.status.success() {
+        return Err("fuzz-max-len failed".to_owned());
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let (name, length) = line
+                .split_once(' ')
+                .ok_or_else(|| format!("fuzz-max-len printed `{line}`"))?;
+            let length = length.parse().map_err(|e| format!("`{line}`: {e}"))?;
+            Ok((name.to_owned(), length))
+        })
+        .collect()
 }
 
 /// The `[[bin]]` names of `fuzz/Cargo.toml`.

@@ -348,8 +348,8 @@ fn a_flat_postback_may_carry_a_field_named_transactions() {
     ));
 }
 
-/// The largest body the receiver examples read.
-const RECEIVER_CAP: usize = 64 * 1024;
+/// The largest body a receiver reads.
+const RECEIVER_CAP: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
 /// Unsigned bodies nested as deep as the receivers' cap allows: refused as
 /// malformed before the signature is looked at, quickly, and without

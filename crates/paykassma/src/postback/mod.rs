@@ -76,6 +76,12 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::model::WalletType;
 
+/// The largest postback body a receiver should read (64 KiB). A postback is
+/// a few hundred bytes: refuse a larger body before reading it into memory
+/// (HTTP 413). [`PostbackVerifier::verify`] refuses whatever lies within
+/// this cap in time linear in its length.
+pub const MAX_POSTBACK_BYTES: usize = 64 * 1024;
+
 /// The body to answer a postback with (HTTP 200), verified or duplicate alike.
 pub const ACK_BODY: &str = r#"{"status":"ok"}"#;
 
