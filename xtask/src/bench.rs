@@ -40,6 +40,17 @@ const CODEC: &[(&str, f64)] = &[
     ("paykassma/postback", 4.5),
 ];
 
+/// The unsigned postbacks at the receiver's cap that `paykassma/codec`
+/// times the verifier's refusal of (`hostile_postbacks` there).
+const HOSTILE_POSTBACKS: &[&str] = &[
+    "deep-arrays",
+    "wide-object",
+    "long-numbers",
+    "escaped-strings",
+    "batch",
+    "flat-wrong-signature",
+];
+
 /// Loopback throughput, SDK against raw reqwest.
 const LOOPBACK: &[&str] = &[
     "payments-core/http",
@@ -162,6 +173,17 @@ pub(crate) fn table(dir: &Path) -> std::result::Result<Vec<String>, String> {
             mbps(sdk),
             mbps(parse),
             sdk / parse
+        );
+    }
+    let mut hostile = Vec::new();
+    for name in HOSTILE_POSTBACKS {
+        hostile.push((*name, mean_ns(dir, "paykassma/postback-hostile", name)?));
+    }
+    if let Some((worst, ns)) = hostile.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        println!(
+            "| unsigned postback at the 64 KiB cap, the costliest of {} shapes (`{worst}`): time to refusal | {} | — | — | reported | | — |",
+            hostile.len(),
+            time(ns)
         );
     }
     let one = mean_ns(dir, "payments-core/token-cache", "cold-1")?;

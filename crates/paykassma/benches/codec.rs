@@ -11,7 +11,7 @@ use std::hint::black_box;
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{INSTRUMENTED_SYSTEM, StatsAlloc, compare};
 use paykassma::payments_core::http::RawResponse;
-use paykassma::postback::{PostbackKeys, PostbackSigner, PostbackVerifier};
+use paykassma::postback::{MAX_POSTBACK_BYTES, PostbackKeys, PostbackSigner, PostbackVerifier};
 use paykassma::{
     Activation, ActivationOutcome, BaseUrl, Currency, Decimal, Label, MerchantReference, Money,
     PaykassmaClient, PaykassmaConfig, SecretString, TransactionNumber, WalletType, codec, reqwest,
@@ -171,6 +171,93 @@ fn benches(c: &mut Criterion) {
             drop(black_box(value));
         },
     );
+
+    // --- refusing what anyone can send, at the receiver's cap
+    let mut group = c.benchmark_group("paykassma/postback-hostile");
+    for (name, body) in hostile_postbacks() {
+        assert!(body.len() <= MAX_POSTBACK_BYTES, "{name}: {}", body.len());
+        assert!(verifier.verify(body.as_bytes()).is_err(), "{name}");
+        group.bench_function(name, |b| {
+            b.iter(|| drop(black_box(verifier.verify(black_box(body.as_bytes())))));
+        });
+    }
+    group.finish();
+}
+
+/// Unsigned bodies at the receiver's cap, shaped to cost the verifier the
+/// most: deep nesting (refused at level 129), thousands of distinct member
+/// names (a set), numbers of 17 significant digits (each checked against
+/// its double), escaped strings (decoded and re-escaped), a batch of
+/// thousands of transactions, and a well-formed flat body with a wrong
+/// signature (read to the end, hashed, compared).
+pub fn hostile_postbacks() -> Vec<(&'static str, String)> {
+    let cap = MAX_POSTBACK_BYTES;
+    let fill = |unit: &dyn Fn(usize) -> String, room: usize| {
+        let mut out = String::new();
+        let mut i = 0;
+        loop {
+            let next = unit(i);
+            if out.len() + next.len() + 1 > room {
+                return out;
+            }
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&next);
+            i += 1;
+        }
+    };
+    let room = cap - 64;
+    vec![
+        (
+            "deep-arrays",
+            format!(
+                r#"{{"signature":"00","x":{}{}}}"#,
+                "[".repeat(room / 2),
+                "]".repeat(room / 2)
+            ),
+        ),
+        (
+            "wide-object",
+            format!(
+                r#"{{"signature":"00",{}}}"#,
+                fill(&|i| format!(r#""k{i}":0"#), room)
+            ),
+        ),
+        (
+            "long-numbers",
+            format!(
+                r#"{{"signature":"00","x":[{}]}}"#,
+                // Doubles' own shortest digits (17 of them): each passes the
+                // exactness check only after a parse and a format.
+                fill(
+                    &|i| format!("{:e}", f64::from_bits(0x3FD3_3333_3333_3334 + i as u64)),
+                    room
+                )
+            ),
+        ),
+        (
+            "escaped-strings",
+            format!(
+                r#"{{"signature":"00","x":"{}"}}"#,
+                "\\u00e9".repeat(room / 6)
+            ),
+        ),
+        (
+            "batch",
+            format!(
+                r#"{{"access_key":"acc-key-01","signature":"00","transactions":[{}]}}"#,
+                fill(&|i| format!(r#"{{"status":"success","id":{i}}}"#), room)
+            ),
+        ),
+        (
+            "flat-wrong-signature",
+            format!(
+                r#"{{"signature":"00",{}}}"#,
+                fill(&|i| format!(r#""f{i}":"ဝေ့ပေး/x""#), room)
+            ),
+        ),
+    ]
 }
 
 criterion_group! {
