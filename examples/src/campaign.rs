@@ -19,6 +19,12 @@
 //! merchant's endpoint and redelivered, and deposits credited with another
 //! amount than ordered.
 //!
+//! The providers' own "system error" answers quote the merchant's
+//! credentials, as a provider echoing a request line would: every text the
+//! merchant is told (each error's `Display`, `Debug` and sources) is
+//! searched for each sandbox's secrets — credentials and every token it
+//! issued — and must hold none (`leaks`).
+//!
 //! **The measure.** Every payment is prepared, then committed once and
 //! settled by [`commit_and_settle`]; the payments it leaves unknown are
 //! settled by a later [`settle`] once the faults stop. Then, against the
@@ -87,6 +93,9 @@ pub struct Report {
     pub false_failures: usize,
     /// Payments still unknown after the later settle call. Must be 0.
     pub unsettled: usize,
+    /// Errors the merchant was told whose texts hold one of the sandbox's
+    /// secrets. Must be 0.
+    pub leaks: usize,
 }
 
 impl Report {
@@ -98,6 +107,7 @@ impl Report {
             && self.false_completions == 0
             && self.false_failures == 0
             && self.unsettled == 0
+            && self.leaks == 0
     }
 
     /// Every fault injected.
@@ -133,6 +143,17 @@ struct Seen {
     reference: Option<String>,
     first: Told,
     last: Told,
+    /// Every text of every error the merchant was told.
+    texts: Vec<String>,
+}
+
+/// The texts of `result`'s error, if it is one.
+fn texts_of<T>(result: &Result<T>) -> Vec<String> {
+    result
+        .as_ref()
+        .err()
+        .map(payments_core::testkit::error_texts)
+        .unwrap_or_default()
 }
 
 /// Prepares and pays every order, `CONCURRENCY` at a time; `before` runs
@@ -176,22 +197,25 @@ where
                 before(index);
                 let prepared = match gateway.prepare(order).await {
                     Ok(prepared) => prepared,
-                    Err(_) => {
+                    Err(error) => {
                         let seen = Seen {
                             reference: None,
                             first: Told::Failed,
                             last: Told::Failed,
+                            texts: payments_core::testkit::error_texts(&error),
                         };
                         done.push((index, (seen, None)));
                         continue;
                     }
                 };
                 let reference = identity(gateway.as_ref(), &prepared);
-                let first = told(&commit_and_settle(gateway.as_ref(), &prepared).await);
+                let result = commit_and_settle(gateway.as_ref(), &prepared).await;
+                let first = told(&result);
                 let seen = Seen {
                     reference: Some(reference),
                     first,
                     last: first,
+                    texts: texts_of(&result),
                 };
                 done.push((index, (seen, Some(prepared))));
             }
@@ -210,7 +234,9 @@ where
     let mut seen = Vec::with_capacity(slots.len());
     for (_, (mut story, prepared)) in slots {
         if let (Told::Unknown, Some(prepared)) = (story.first, &prepared) {
-            story.last = told(&settle(gateway.as_ref(), prepared).await);
+            let result = settle(gateway.as_ref(), prepared).await;
+            story.last = told(&result);
+            story.texts.extend(texts_of(&result));
         }
         seen.push(story);
     }
@@ -242,6 +268,7 @@ fn compare(
     ledger: &[String],
     faults: &[&Faults],
     scripted: BTreeMap<String, usize>,
+    secrets: &[String],
 ) -> Report {
     let mut booked: HashMap<&str, usize> = HashMap::new();
     for reference in ledger {
@@ -277,6 +304,11 @@ fn compare(
             is_booked(s) && (s.first == Told::Failed || s.last == Told::Failed)
         }),
         unsettled: count(&|s| s.last == Told::Unknown),
+        leaks: count(&|s| {
+            s.texts
+                .iter()
+                .any(|text| secrets.iter().any(|secret| text.contains(secret.as_str())))
+        }),
     }
 }
 
@@ -420,7 +452,12 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
         Fault::commit_then(
             200,
             "application/json",
-            r#"{"responseStatus":{"systemStatus":"-1","systemStatusDesc":"System error","systemStatusDescNative":"خطأ في النظام"},"responseBody":null}"#,
+            format!(
+                r#"{{"responseStatus":{{"systemStatus":"-1","systemStatusDesc":"System error (wallet {} password {})","systemStatusDescNative":"خطأ في النظام {}"}},"responseBody":null}}"#,
+                jawali::sandbox::CREDENTIALS.agent_wallet,
+                jawali::sandbox::CREDENTIALS.wallet_password,
+                jawali::sandbox::CREDENTIALS.password,
+            ),
         ),
     );
     let before_sandbox = Arc::clone(&sandbox);
@@ -448,6 +485,7 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
         &ledger,
         &[sandbox.faults()],
         scripted,
+        &sandbox.secrets(),
     ))
 }
 
@@ -532,7 +570,10 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
         Fault::commit_then(
             200,
             "application/json",
-            r#"{"status":"error","message":"Internal server error"}"#,
+            format!(
+                r#"{{"status":"error","message":"Internal server error: POST /api/v1/transaction/activate?secret={}"}}"#,
+                paykassma::sandbox::SECRET
+            ),
         ),
     );
     // The merchant's own endpoint fails now and then: postbacks arrive only
@@ -574,6 +615,7 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
         &ledger,
         &[sandbox.faults(), endpoint.faults()],
         scripted,
+        &sandbox.secrets(),
     ))
 }
 
@@ -632,7 +674,10 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
         Fault::commit_then(
             200,
             "application/json",
-            r#"{"status":1,"code":"999","message":"Sistem hatası","payload":null}"#,
+            format!(
+                r#"{{"status":1,"code":"999","message":"Sistem hatası (client_secret={})","payload":null}}"#,
+                tr_qr_wallet::sandbox::CLIENT_SECRET
+            ),
         ),
     );
     let before_sandbox = Arc::clone(&sandbox);
@@ -663,6 +708,7 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
         &ledger,
         &[sandbox.faults()],
         scripted,
+        &sandbox.secrets(),
     ))
 }
 
@@ -739,6 +785,7 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
         &ledger,
         &[sandbox.faults()],
         scripted,
+        &sandbox.secrets(),
     ))
 }
 
@@ -760,7 +807,7 @@ pub async fn run(operations: usize, seed: u64) -> Result<Vec<Report>> {
 /// then the faults injected per provider and kind.
 pub fn table(reports: &[Report], seed: u64) -> String {
     let mut out = format!(
-        "seed {seed}\n{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9}\n",
+        "seed {seed}\n{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9} {:>5}\n",
         "provider",
         "payments",
         "faults",
@@ -773,11 +820,12 @@ pub fn table(reports: &[Report], seed: u64) -> String {
         "lost",
         "false+",
         "false-",
-        "unsettled"
+        "unsettled",
+        "leaks"
     );
     for r in reports {
         out.push_str(&format!(
-            "{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9}\n",
+            "{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9} {:>5}\n",
             r.provider,
             r.operations,
             r.total_faults(),
@@ -794,10 +842,11 @@ pub fn table(reports: &[Report], seed: u64) -> String {
             r.lost_payments,
             r.false_completions,
             r.false_failures,
-            r.unsettled
+            r.unsettled,
+            r.leaks
         ));
     }
-    out.push_str("(refused: before the commit, nothing moved; unknown->settled: left unknown by pay, then settled by the later settle call; double: double charges; lost: booked, never told completed; false+: false completions; false-: false failures, told failed while booked)\n");
+    out.push_str("(refused: before the commit, nothing moved; unknown->settled: left unknown by pay, then settled by the later settle call; double: double charges; lost: booked, never told completed; false+: false completions; false-: false failures, told failed while booked; leaks: errors whose texts hold a sandbox secret)\n");
     for r in reports {
         out.push_str(&format!("{} faults:", r.provider));
         for (kind, n) in &r.faults {

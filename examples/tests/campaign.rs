@@ -7,6 +7,10 @@ use examples::campaign;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_money_is_doubled_lost_invented_or_falsely_failed_under_faults() {
+    // Every log line of every thread, searched for the sandboxes' secrets
+    // below (the providers' error answers quote them).
+    let logs = payments_core::testkit::CapturedLogs::start_global()
+        .expect("the only subscriber of this test binary");
     let seed = std::env::var("CAMPAIGN_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -24,6 +28,34 @@ async fn no_money_is_doubled_lost_invented_or_falsely_failed_under_faults() {
             "money-safety violation (replay with CAMPAIGN_SEED={seed}):\n{table}"
         );
         assert!(report.completed > 0, "{table}");
+    }
+    // No error the merchant was told holds a secret (`is_clean` counts
+    // `leaks`), and no log line does either.
+    let logs = logs.text();
+    assert!(logs.contains("outcome unknown"), "logs are captured");
+    let mut secrets = vec![
+        jawali::sandbox::CREDENTIALS.password,
+        jawali::sandbox::CREDENTIALS.wallet_password,
+        paykassma::sandbox::SECRET,
+        tr_qr_wallet::sandbox::CLIENT_SECRET,
+    ];
+    let key_lines: Vec<&str> = allpay_soap::sandbox::merchant_private_key()
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    secrets.extend(key_lines);
+    // The simulators' own lines (the provider's side, which holds the
+    // secrets and writes the answers quoting them) are not the SDK's.
+    let sdk_lines: Vec<&str> = logs
+        .lines()
+        .filter(|line| !line.contains("::sandbox:"))
+        .collect();
+    for secret in secrets {
+        let line = sdk_lines.iter().find(|line| line.contains(secret));
+        assert!(
+            line.is_none(),
+            "a log line holds a sandbox secret: {line:?}"
+        );
     }
     // The fault model reaches past the commit: some payments were left
     // unknown by `pay` and settled only by the later call.

@@ -310,6 +310,18 @@ impl JawaliSandbox {
         self.simulator.lock().counts
     }
 
+    /// Every secret a merchant's side holds with this sandbox: the
+    /// credentials it accepts and every token it has issued (revoked ones
+    /// too) — for tests that search logs, errors and stored data for them.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![
+            CREDENTIALS.password.to_owned(),
+            CREDENTIALS.wallet_password.to_owned(),
+        ];
+        secrets.extend(self.simulator.lock().issued_tokens.iter().cloned());
+        secrets
+    }
+
     /// Revokes every access token: the next call gets HTTP 401.
     pub fn revoke_access_tokens(&self) {
         self.simulator.lock().access_tokens.clear();
@@ -369,6 +381,8 @@ struct State {
     issued: u64,
     access_tokens: HashMap<String, SystemTime>,
     wallet_tokens: HashMap<String, SystemTime>,
+    /// Every token and refresh token ever issued, revoked ones included.
+    issued_tokens: Vec<String>,
     vouchers: HashMap<String, SimVoucher>,
     used_references: HashSet<String>,
     cash_outs: Vec<BookedCashOut>,
@@ -587,16 +601,18 @@ impl Simulator {
         let now = self.clock.now();
         let mut state = self.lock();
         let token = format!("at-{:016x}", state.rng.u64(..));
+        let refresh = format!("rt-{:016x}", state.rng.u64(..));
         state
             .access_tokens
             .insert(token.clone(), now + self.options.access_token_ttl);
+        state.issued_tokens.extend([token.clone(), refresh.clone()]);
         state.counts.logins += 1;
         SandboxResponse::json(
             200,
             &serde_json::json!({
                 "access_token": token,
                 "token_type": "bearer",
-                "refresh_token": format!("rt-{:016x}", state.rng.u64(..)),
+                "refresh_token": refresh,
                 "expires_in": self.options.access_token_ttl.as_secs(),
                 "scope": "read",
             }),
@@ -701,6 +717,7 @@ impl Simulator {
         state
             .wallet_tokens
             .insert(token.clone(), now + self.options.wallet_token_ttl);
+        state.issued_tokens.push(token.clone());
         state.counts.wallet_authentications += 1;
         ok(serde_json::json!({
             "access_token": token,

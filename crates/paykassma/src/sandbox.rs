@@ -50,7 +50,7 @@ use payments_core::sandbox::{
     Faults, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
 };
 use payments_core::wire::{DecimalStyle, JsonNumber, decimal_from_number_or_string};
-use payments_core::{BaseUrl, Currency, Decimal, Money, SecretString, async_trait};
+use payments_core::{BaseUrl, Currency, Decimal, ExposeSecret, Money, SecretString, async_trait};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -195,6 +195,18 @@ impl PaykassmaSandbox {
     pub fn config(&self) -> PaykassmaConfig {
         PaykassmaConfig::with_urls(self.base_url(), self.base_url(), SecretString::from(SECRET))
             .postback_keys(Self::postback_keys())
+    }
+
+    /// Every secret a merchant's side holds with this sandbox: the API
+    /// secret and both postback keys — for tests that search logs, errors
+    /// and stored data for them.
+    pub fn secrets(&self) -> Vec<String> {
+        let keys = Self::postback_keys();
+        vec![
+            SECRET.to_owned(),
+            keys.access_key.expose_secret().to_owned(),
+            keys.private_key.expose_secret().to_owned(),
+        ]
     }
 
     /// Sends postbacks to `url` from now on.

@@ -27,7 +27,7 @@ use crate::error::Error;
 /// binary, or another test running without a subscriber may hide its spans.
 pub struct CapturedLogs {
     buffer: Arc<Mutex<Vec<u8>>>,
-    _guard: tracing::subscriber::DefaultGuard,
+    _guard: Option<tracing::subscriber::DefaultGuard>,
 }
 
 #[derive(Clone)]
@@ -50,6 +50,26 @@ impl Write for Writer {
 impl CapturedLogs {
     /// Starts capturing on this thread.
     pub fn start() -> Self {
+        let (buffer, subscriber) = Self::subscriber();
+        CapturedLogs {
+            buffer,
+            _guard: Some(tracing::subscriber::set_default(subscriber)),
+        }
+    }
+
+    /// Starts capturing on every thread of the process, for good (the
+    /// global default subscriber): for a test binary whose work runs on a
+    /// multi-threaded runtime. `None` if a global subscriber is set already.
+    pub fn start_global() -> Option<Self> {
+        let (buffer, subscriber) = Self::subscriber();
+        tracing::subscriber::set_global_default(subscriber).ok()?;
+        Some(CapturedLogs {
+            buffer,
+            _guard: None,
+        })
+    }
+
+    fn subscriber() -> (Arc<Mutex<Vec<u8>>>, impl tracing::Subscriber + Send + Sync) {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = Writer(Arc::clone(&buffer));
         let subscriber = tracing_subscriber::fmt()
@@ -57,10 +77,7 @@ impl CapturedLogs {
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
             .finish();
-        CapturedLogs {
-            buffer,
-            _guard: tracing::subscriber::set_default(subscriber),
-        }
+        (buffer, subscriber)
     }
 
     /// What was captured so far.

@@ -229,6 +229,15 @@ impl QrWalletSandbox {
         self.shared.lock().counts
     }
 
+    /// Every secret a merchant's side holds with this sandbox: the client
+    /// secret it accepts and every token it has issued (revoked ones too) —
+    /// for tests that search logs, errors and stored data for them.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![CLIENT_SECRET.to_owned()];
+        secrets.extend(self.shared.lock().issued_tokens.iter().cloned());
+        secrets
+    }
+
     /// Revokes every token: the next call gets HTTP 401.
     pub fn revoke_tokens(&self) {
         self.shared.lock().tokens.clear();
@@ -261,6 +270,8 @@ struct Session {
 struct State {
     rng: fastrand::Rng,
     tokens: HashMap<String, SystemTime>,
+    /// Every token ever issued, revoked ones included.
+    issued_tokens: Vec<String>,
     wallets: HashMap<String, Wallet>,
     qr_codes: HashMap<String, PosQr>,
     sessions: HashMap<String, Session>,
@@ -452,6 +463,7 @@ impl Shared {
         state
             .tokens
             .insert(token.clone(), now + self.options.token_ttl);
+        state.issued_tokens.push(token.clone());
         state.counts.tokens += 1;
         SandboxResponse::json(
             200,

@@ -237,6 +237,17 @@ impl AllpaySandbox {
         )
     }
 
+    /// Every secret a merchant's side holds with this sandbox: the body of
+    /// the merchant's private key (each of its base64 lines) — for tests
+    /// that search logs, errors and stored data for them.
+    pub fn secrets(&self) -> Vec<String> {
+        merchant_private_key()
+            .lines()
+            .filter(|line| !line.starts_with("-----") && line.len() > 16)
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// HTTP requests received so far (the round trips clients made).
     pub fn requests_served(&self) -> usize {
         self.server.requests()
