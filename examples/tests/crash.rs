@@ -13,12 +13,9 @@ use std::time::{Duration, Instant};
 use payments_journal::{Entry, Journal, Stage};
 use serde_json::{Value, json};
 
-/// An example binary built beside this test (`cargo test` builds them).
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    debug.join("examples").join(name)
-}
+mod support;
+
+use support::example;
 
 /// The standalone sandbox, killed when dropped.
 struct Sandbox {

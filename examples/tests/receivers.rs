@@ -16,12 +16,9 @@ use paykassma::sandbox::PaykassmaSandbox;
 /// The receivers' cap on a postback body.
 const CAP: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
-/// An example binary built beside this test (`cargo test` builds them).
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    debug.join("examples").join(name)
-}
+mod support;
+
+use support::example;
 
 /// A receiver process, killed (and its scratch folder removed) when dropped.
 struct Receiver {

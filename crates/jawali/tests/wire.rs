@@ -1126,25 +1126,35 @@ async fn answering_text<'a>(
 /// outcome is unknown (money may have moved), never a receipt.
 #[tokio::test]
 async fn a_cash_out_answer_naming_its_status_twice_is_not_a_receipt() {
-    let server = MockServer::start_async().await;
-    let (_login, _auth) = tokens(&server).await;
-    let answer = success(json!({
-        "amount": 1500, "refId": "order-1", "currency": "YER", "status": "ACCEPTED"
-    }))
-    .to_string()
-    .replace(r#""amount":"#, r#""status":"FAILED","amount":"#);
+    let answer = accepted_cash_out().replace(r#""amount":"#, r#""status":"FAILED","amount":"#);
     assert!(answer.contains(r#""status":"FAILED""#) && answer.contains(r#""status":"ACCEPTED""#));
-    answering_text(&server, "ECOMMCASHOUT", answer).await;
-    let error = client(&server)
-        .cash_out(&cash_out_request("1500", "order-1"))
-        .await
-        .unwrap_err();
+    let error = cash_out_answered_with(answer).await;
     assert!(
         matches!(&error, Error::UndecodableResponse { detail, .. } if detail.contains("`status` appears twice")),
         "{error:?}"
     );
     assert!(!error.outcome_known(), "money may have moved: {error:?}");
     assert_eq!(error.reference(), Some("order-1"));
+}
+
+/// The answer text of an accepted cash-out of 1500 YER under `order-1`.
+fn accepted_cash_out() -> String {
+    success(json!({
+        "amount": 1500, "refId": "order-1", "currency": "YER", "status": "ACCEPTED"
+    }))
+    .to_string()
+}
+
+/// The error of a cash-out of 1500 YER under `order-1` answered with the
+/// JSON text `answer`.
+async fn cash_out_answered_with(answer: String) -> Error {
+    let server = MockServer::start_async().await;
+    let (_login, _auth) = tokens(&server).await;
+    answering_text(&server, "ECOMMCASHOUT", answer).await;
+    client(&server)
+        .cash_out(&cash_out_request("1500", "order-1"))
+        .await
+        .unwrap_err()
 }
 
 /// A status lookup saying `FAILED` and then `SUCCESS` read as Succeeded.
@@ -1172,18 +1182,9 @@ async fn a_status_lookup_naming_its_status_twice_is_refused() {
 #[tokio::test]
 async fn a_cash_out_amount_no_double_carries_is_refused_not_rounded() {
     for amount in ["1500.0000000000000001", "100000000000000001500"] {
-        let server = MockServer::start_async().await;
-        let (_login, _auth) = tokens(&server).await;
-        let answer = success(json!({
-            "amount": 1500, "refId": "order-1", "currency": "YER", "status": "ACCEPTED"
-        }))
-        .to_string()
-        .replace(r#""amount":1500"#, &format!(r#""amount":{amount}"#));
-        answering_text(&server, "ECOMMCASHOUT", answer).await;
-        let error = client(&server)
-            .cash_out(&cash_out_request("1500", "order-1"))
-            .await
-            .unwrap_err();
+        let answer =
+            accepted_cash_out().replace(r#""amount":1500"#, &format!(r#""amount":{amount}"#));
+        let error = cash_out_answered_with(answer).await;
         assert!(
             matches!(&error, Error::UndecodableResponse { detail, .. } if detail.contains("read exactly")),
             "{amount}: {error:?}"
