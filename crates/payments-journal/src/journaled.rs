@@ -89,6 +89,12 @@ impl<G: DurableGateway> Journaled<G> {
     /// merchant accounts sharing a journal **must** have scopes of their
     /// own (`"jawali/shop-42"`): restored with the wrong account's client,
     /// a payment would be looked up — or resent — on the wrong account.
+    /// For Paykassma, give the account's postback store the same scope:
+    #[cfg_attr(
+        feature = "paykassma",
+        doc = "[`PaykassmaPostbacks::with_scope`](crate::PaykassmaPostbacks::with_scope)."
+    )]
+    #[cfg_attr(not(feature = "paykassma"), doc = "`PaykassmaPostbacks::with_scope`.")]
     #[must_use]
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = scope.into();

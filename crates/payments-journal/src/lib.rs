@@ -40,7 +40,9 @@
 //! Paykassma settles by postback: with the `paykassma` feature,
 //! `PaykassmaPostbacks` keeps the postbacks in
 //! the journal's database, so the replica that settles a payment sees the
-//! postback whichever replica received it.
+//! postback whichever replica received it. Like entries, postbacks are kept
+//! per scope (`"paykassma"` by default; `PaykassmaPostbacks::with_scope`
+//! for a second merchant account, as [`Journaled::with_scope`]).
 //!
 //! Storage: SQLite by default (a file path, nothing to run; WAL,
 //! `synchronous = FULL`), PostgreSQL with the `postgres` feature. The

@@ -610,31 +610,37 @@ impl Journal {
 }
 
 /// The postback tables' statements (feature `paykassma`): a versioned
-/// key-value row per deposit, and a set of unmatched deliveries.
+/// key-value row per deposit, and a set of unmatched deliveries, each per
+/// scope (a merchant account).
 #[cfg(feature = "paykassma")]
 impl Journal {
-    /// The record held for `id` and its version.
+    /// The record held for `id` in `scope` and its version.
     pub(crate) async fn postback_get(
         &self,
+        scope: &str,
         id: &str,
     ) -> Result<Option<(String, i64)>, JournalError> {
-        let sql =
-            "SELECT record, version FROM paykassma_postbacks WHERE custom_transaction_id = $1";
+        let sql = "SELECT record, version FROM paykassma_postbacks \
+             WHERE scope = $1 AND custom_transaction_id = $2";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(scope)
             .bind(id)
             .fetch_optional(pool)
             .await?))
     }
 
-    /// Writes the first record for `id`; `false` if another wrote one first.
+    /// Writes the first record for `id` in `scope`; `false` if another
+    /// wrote one first.
     pub(crate) async fn postback_insert(
         &self,
+        scope: &str,
         id: &str,
         record: &str,
     ) -> Result<bool, JournalError> {
-        let sql = "INSERT INTO paykassma_postbacks (custom_transaction_id, record, version, updated_at) \
-             VALUES ($1, $2, 1, $3) ON CONFLICT (custom_transaction_id) DO NOTHING";
+        let sql = "INSERT INTO paykassma_postbacks (scope, custom_transaction_id, record, version, updated_at) \
+             VALUES ($1, $2, $3, 1, $4) ON CONFLICT (scope, custom_transaction_id) DO NOTHING";
         Ok(on_pool!(self, |pool| sqlx::query(sql)
+            .bind(scope)
             .bind(id)
             .bind(record)
             .bind(now_millis())
@@ -644,19 +650,21 @@ impl Journal {
             == 1)
     }
 
-    /// Replaces the record of `id` if it is still at `version`; `false` if
-    /// another changed it first.
+    /// Replaces the record of `id` in `scope` if it is still at `version`;
+    /// `false` if another changed it first.
     pub(crate) async fn postback_update(
         &self,
+        scope: &str,
         id: &str,
         record: &str,
         version: i64,
     ) -> Result<bool, JournalError> {
         let sql = "UPDATE paykassma_postbacks SET record = $1, version = version + 1, updated_at = $2 \
-             WHERE custom_transaction_id = $3 AND version = $4";
+             WHERE scope = $3 AND custom_transaction_id = $4 AND version = $5";
         Ok(on_pool!(self, |pool| sqlx::query(sql)
             .bind(record)
             .bind(now_millis())
+            .bind(scope)
             .bind(id)
             .bind(version)
             .execute(pool)
@@ -665,11 +673,16 @@ impl Journal {
             == 1)
     }
 
-    /// Keeps an unmatched delivery; `false` if it is kept already.
-    pub(crate) async fn unmatched_insert(&self, delivery: &str) -> Result<bool, JournalError> {
-        let sql = "INSERT INTO paykassma_unmatched (delivery, received_at) VALUES ($1, $2) \
-             ON CONFLICT (delivery) DO NOTHING";
+    /// Keeps an unmatched delivery in `scope`; `false` if it is kept already.
+    pub(crate) async fn unmatched_insert(
+        &self,
+        scope: &str,
+        delivery: &str,
+    ) -> Result<bool, JournalError> {
+        let sql = "INSERT INTO paykassma_unmatched (scope, delivery, received_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (scope, delivery) DO NOTHING";
         Ok(on_pool!(self, |pool| sqlx::query(sql)
+            .bind(scope)
             .bind(delivery)
             .bind(now_millis())
             .execute(pool)
@@ -678,11 +691,12 @@ impl Journal {
             == 1)
     }
 
-    /// Every unmatched delivery, oldest first.
-    pub(crate) async fn unmatched_all(&self) -> Result<Vec<String>, JournalError> {
+    /// Every unmatched delivery of `scope`, oldest first.
+    pub(crate) async fn unmatched_all(&self, scope: &str) -> Result<Vec<String>, JournalError> {
         let rows: Vec<(String,)> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT delivery FROM paykassma_unmatched ORDER BY id"
+            "SELECT delivery FROM paykassma_unmatched WHERE scope = $1 ORDER BY id"
         )
+        .bind(scope)
         .fetch_all(pool)
         .await?);
         Ok(rows.into_iter().map(|(delivery,)| delivery).collect())

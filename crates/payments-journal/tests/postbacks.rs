@@ -5,6 +5,8 @@
 //! SQLite always; PostgreSQL with `PAYMENTS_JOURNAL_POSTGRES_URL`.
 #![cfg(all(feature = "paykassma", feature = "sqlite"))]
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -25,9 +27,13 @@ fn mmk(amount: &str) -> Money {
 }
 
 fn inbox(journal: &Journal) -> Arc<PostbackInbox> {
+    inbox_of(PaykassmaPostbacks::new(journal.clone()))
+}
+
+fn inbox_of(store: PaykassmaPostbacks) -> Arc<PostbackInbox> {
     Arc::new(PostbackInbox::with_store(
         PostbackVerifier::new(PaykassmaSandbox::postback_keys()),
-        Arc::new(PaykassmaPostbacks::new(journal.clone())),
+        Arc::new(store),
     ))
 }
 
@@ -96,6 +102,46 @@ async fn the_inbox_rules_hold_in_the_shared_store(journal: Journal) {
     assert!(a.receive(unmatched.as_bytes()).await.new);
     assert!(!b.receive(unmatched.as_bytes()).await.new);
     assert_eq!(b.unmatched().await.unwrap().len(), before + 1);
+}
+
+/// Finding 9: two merchant accounts' stores on one journal, one deposit id
+/// on each: each account sees its own record and its own unmatched
+/// deliveries only.
+async fn two_scopes_keep_their_own_postbacks(journal: Journal) {
+    let default = PaykassmaPostbacks::new(journal.clone());
+    assert_eq!(default.scope(), "paykassma");
+    let shop_b = unique("paykassma/shop-b");
+    let (a, b) = (
+        inbox_of(default),
+        inbox_of(PaykassmaPostbacks::new(journal).with_scope(&shop_b)),
+    );
+    let id = unique("d");
+    assert!(
+        a.receive(postback(Some(&id), "success").as_bytes())
+            .await
+            .new
+    );
+    assert!(b.get(&id).await.is_none(), "not shop b's deposit");
+    let reply = b.receive(postback(Some(&id), "pending").as_bytes()).await;
+    assert!(reply.new, "a deposit of its own, not a redelivery");
+    assert_eq!(reply.alarm, None, "no contradiction with shop a's record");
+    assert_eq!(a.get(&id).await.unwrap().status, PostbackStatus::Success);
+    assert_eq!(
+        b.get(&id).await.unwrap().status,
+        PostbackStatus::Other("pending".to_owned())
+    );
+    assert_eq!(a.record(&id).await.unwrap().deliveries.len(), 1);
+    assert_eq!(b.record(&id).await.unwrap().deliveries.len(), 1);
+
+    let (before_a, before_b) = (
+        a.unmatched().await.unwrap().len(),
+        b.unmatched().await.unwrap().len(),
+    );
+    let unmatched = postback(None, &unique("status"));
+    assert!(b.receive(unmatched.as_bytes()).await.new);
+    assert_eq!(a.unmatched().await.unwrap().len(), before_a);
+    assert_eq!(b.unmatched().await.unwrap().len(), before_b + 1);
+    assert!(a.receive(unmatched.as_bytes()).await.new, "kept per scope");
 }
 
 /// The merchant's load balancer: each delivery goes to one replica's
@@ -287,6 +333,64 @@ async fn a_fleet_settles_every_deposit_once(journals: [Journal; 2]) {
 mod sqlite {
     use super::*;
 
+    #[tokio::test]
+    async fn two_scopes_keep_their_own_postbacks() {
+        super::two_scopes_keep_their_own_postbacks(Journal::in_memory().await.unwrap()).await;
+    }
+
+    /// Postbacks a journal kept before scopes (one deposit's record, one
+    /// unmatched delivery, as that version wrote them) are the `paykassma`
+    /// scope's after the upgrade, and another scope sees none of them.
+    #[tokio::test]
+    async fn postbacks_kept_before_scopes_belong_to_the_paykassma_scope() {
+        use paykassma::PostbackStore;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let verify = |body: String| {
+            PostbackVerifier::new(PaykassmaSandbox::postback_keys())
+                .verify(body.as_bytes())
+                .unwrap()
+                .transactions
+                .remove(0)
+        };
+        let (record, _) =
+            paykassma::apply_delivery("old-1", None, verify(postback(Some("old-1"), "success")));
+        let stray = verify(postback(None, "pending"));
+        let pool = support::journal_at_0002(&path, dir.path()).await;
+        sqlx::query(
+            "INSERT INTO paykassma_postbacks (custom_transaction_id, record, version, updated_at) \
+             VALUES ('old-1', $1, 3, 0)",
+        )
+        .bind(serde_json::to_string(&record).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO paykassma_unmatched (delivery, received_at) VALUES ($1, 0)")
+            .bind(serde_json::to_string(&stray).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+
+        let journal = Journal::sqlite(&path).await.unwrap();
+        let kept = PaykassmaPostbacks::new(journal.clone());
+        assert_eq!(kept.record("old-1").await.unwrap(), Some(record));
+        let unmatched = kept.unmatched().await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&unmatched).unwrap(),
+            serde_json::to_value([&stray]).unwrap()
+        );
+        let other = PaykassmaPostbacks::new(journal).with_scope("paykassma/shop-b");
+        assert_eq!(other.record("old-1").await.unwrap(), None);
+        assert!(other.unmatched().await.unwrap().is_empty());
+        // The kept record goes on changing (its version carried over).
+        let late = verify(postback(Some("old-1"), "failed"));
+        kept.apply("old-1", late).await.unwrap();
+        let changed = kept.record("old-1").await.unwrap().unwrap();
+        assert_eq!(changed.deliveries.len(), 2);
+    }
+
     async fn two_journals() -> (tempfile::TempDir, [Journal; 2]) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
@@ -338,6 +442,14 @@ mod postgres {
             return;
         };
         super::the_inbox_rules_hold_in_the_shared_store(journal).await;
+    }
+
+    #[tokio::test]
+    async fn two_scopes_keep_their_own_postbacks() {
+        let Some([journal, _]) = two_journals().await else {
+            return;
+        };
+        super::two_scopes_keep_their_own_postbacks(journal).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
