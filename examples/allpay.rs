@@ -14,6 +14,9 @@
 //! With `--journal FILE`, the cash-in is journaled in that SQLite file
 //! before it may leave; `--settle FILE` (no payment) settles what the
 //! journal holds open, from a fresh process after a crash.
+//! The journal's saved states are sealed with the key in
+//! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
+//! beside the journal (created, readable by its owner only, if missing).
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;

@@ -11,6 +11,9 @@
 //!
 //! Prints a table — provider, merchant reference, amount, final status,
 //! round trips, elapsed time — and exits 0 only if every payment completed.
+//! The journal's saved states are sealed with the key in
+//! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
+//! beside the journal (created, readable by its owner only, if missing).
 #![allow(clippy::print_stdout)]
 
 use std::any::Any;
@@ -247,9 +250,9 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let faults = args.faults;
     let journal = match &args.journal {
-        Some(path) => match Journal::sqlite(path).await {
+        Some(path) => match examples::open_journal(path).await {
             Ok(journal) => Some(journal),
-            Err(e) => return fail(format_args!("journal {}: {e}", path.display())),
+            Err(e) => return fail(e),
         },
         None => None,
     };

@@ -17,6 +17,9 @@
 //! the journal holds open — after a crash, from a fresh process — and exits
 //! 0 only when nothing is left open. Both name their leases
 //! `examples`, so a restarted process takes its own at once.
+//! The journal's saved states are sealed with the key in
+//! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
+//! beside the journal (created, readable by its owner only, if missing).
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;

@@ -16,6 +16,9 @@
 //! journal's store holds (`cargo run --example paykassma_axum` with
 //! `PAYKASSMA_JOURNAL=FILE` receives them); `--settle FILE` (no deposit)
 //! settles what the journal holds open, from a fresh process after a crash.
+//! The journal's saved states are sealed with the key in
+//! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
+//! beside the journal (created, readable by its owner only, if missing).
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -30,7 +33,7 @@ use paykassma::{
     PaykassmaGateway, PostbackInbox, TransactionNumber, WalletType,
 };
 use payments_core::{BaseUrl, Currency, Error, SecretString};
-use payments_journal::{Journal, PaykassmaPostbacks};
+use payments_journal::PaykassmaPostbacks;
 
 #[derive(Parser)]
 #[command(about = "A Paykassma wallet deposit")]
@@ -64,7 +67,7 @@ async fn journaled_gateway(
     client: PaykassmaClient,
     path: &std::path::Path,
 ) -> Result<PaykassmaGateway, Box<dyn std::error::Error>> {
-    let store = PaykassmaPostbacks::new(Journal::sqlite(path).await?);
+    let store = PaykassmaPostbacks::new(examples::open_journal(path).await?);
     let inbox = PostbackInbox::with_store(
         PostbackVerifier::new(examples::paykassma_postback_keys()?),
         Arc::new(store),

@@ -10,7 +10,8 @@
 //! Listens on `PAYKASSMA_POSTBACK_ADDR` (default `127.0.0.1:8080`), verifies
 //! with `PAYKASSMA_POSTBACK_ACCESS_KEY` and `PAYKASSMA_POSTBACK_PRIVATE_KEY`
 //! (the sandbox's keys when both are unset), and stores in the SQLite
-//! journal `PAYKASSMA_JOURNAL` (default `postbacks.db`). A verified postback
+//! journal `PAYKASSMA_JOURNAL` (default `postbacks.db`; its key from
+//! `PAYMENTS_JOURNAL_KEY`, or the key file beside it). A verified postback
 //! is acknowledged (HTTP 200 `{"status":"ok"}`, a repeat too) only once it
 //! is stored; a bad signature or a malformed body (nested past 128 levels,
 //! a member named twice, an inexact number) gets a 4xx, a body over 64 KiB
@@ -39,7 +40,7 @@ use examples::env;
 use paykassma::PostbackInbox;
 use paykassma::postback::{PostbackStatus, PostbackVerifier};
 use paykassma::sandbox::PaykassmaSandbox;
-use payments_journal::{Journal, PaykassmaPostbacks};
+use payments_journal::PaykassmaPostbacks;
 
 #[derive(Parser)]
 #[command(about = "A Paykassma postback receiver in axum, backed by the journal")]
@@ -93,7 +94,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         (None, Some(dir)) => dir.join("postbacks.db"),
         (None, None) => std::path::PathBuf::from("postbacks.db"),
     };
-    let journal = Journal::sqlite(&path).await?;
+    let journal = examples::open_journal(&path).await?;
     println!("journal      : {}", path.display());
     let inbox = Arc::new(PostbackInbox::with_store(
         PostbackVerifier::new(keys),
@@ -144,7 +145,9 @@ async fn self_test(
     // Read back as another replica would: a second connection to the journal.
     let elsewhere = PostbackInbox::with_store(
         PostbackVerifier::new(PaykassmaSandbox::postback_keys()),
-        Arc::new(PaykassmaPostbacks::new(Journal::sqlite(journal).await?)),
+        Arc::new(PaykassmaPostbacks::new(
+            examples::open_journal(journal).await?,
+        )),
     );
     let stored = elsewhere.get(reference.as_str()).await;
     println!(

@@ -1,11 +1,15 @@
-//! Helpers shared by the runnable examples: environment configuration and
-//! the one-line error report.
+//! Helpers shared by the runnable examples: environment configuration, the
+//! journal and its key, and the one-line error report.
 #![allow(clippy::print_stderr)]
 
 pub mod campaign;
 
 use std::fmt::Display;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use payments_core::{ExposeSecret, SecretString};
+use payments_journal::{Journal, JournalKey};
 
 /// Reads an environment variable; empty counts as unset.
 pub fn env(name: &str) -> Option<String> {
@@ -165,6 +169,102 @@ pub fn paykassma_postback_keys() -> Result<paykassma::postback::PostbackKeys, St
 /// a crash takes its own at once.
 pub const JOURNAL_OWNER: &str = "examples";
 
+/// The variable the examples read the journal's key from: 64 hexadecimal
+/// characters (`payments_journal::JournalKey`).
+pub const JOURNAL_KEY_VAR: &str = "PAYMENTS_JOURNAL_KEY";
+
+/// The key file beside the journal at `journal`: `<journal>.key`.
+pub fn journal_key_file(journal: &Path) -> PathBuf {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".key");
+    PathBuf::from(name)
+}
+
+/// The key of the journal at `journal`: from `PAYMENTS_JOURNAL_KEY` when it
+/// is set; otherwise from the key file beside the journal
+/// ([`journal_key_file`]), created with a new random key (readable by its
+/// owner only) when missing — which the first call of the process says on
+/// standard error. Every process that opens one journal file finds the
+/// same key there.
+///
+/// # Errors
+///
+/// One line: a malformed `PAYMENTS_JOURNAL_KEY` (named), a key file that
+/// cannot be created or read, or does not hold a key.
+pub fn journal_key(journal: &Path) -> Result<JournalKey, String> {
+    if let Some(text) = env(JOURNAL_KEY_VAR) {
+        let text = SecretString::from(text);
+        return JournalKey::from_hex(text.expose_secret())
+            .map_err(|e| format!("{JOURNAL_KEY_VAR}: {e}"));
+    }
+    let file = journal_key_file(journal);
+    let (key, created) = key_file(&file)?;
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        eprintln!(
+            "journal key  : {} ({}; set {JOURNAL_KEY_VAR} to use a key of your own, and keep it: without it open payments cannot be settled)",
+            file.display(),
+            if created { "created" } else { "read" }
+        );
+    });
+    Ok(key)
+}
+
+/// The key held in `file`, and whether it was created just now.
+fn key_file(file: &Path) -> Result<(JournalKey, bool), String> {
+    use std::io::Write as _;
+
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(mut written) => {
+            let key = JournalKey::generate().map_err(|e| format!("{}: {e}", file.display()))?;
+            written
+                .write_all(key.to_hex().expose_secret().as_bytes())
+                .and_then(|()| written.write_all(b"\n"))
+                .and_then(|()| written.sync_all())
+                .map_err(|e| format!("{}: the key file cannot be written: {e}", file.display()))?;
+            Ok((key, true))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Another process may be writing it this very moment: a short
+            // file is read again, for up to a second.
+            let mut attempts = 0;
+            loop {
+                let text = SecretString::from(std::fs::read_to_string(file).map_err(|e| {
+                    format!("{}: the key file cannot be read: {e}", file.display())
+                })?);
+                match JournalKey::from_hex(text.expose_secret()) {
+                    Ok(key) => return Ok((key, false)),
+                    Err(_) if text.expose_secret().len() < 64 && attempts < 50 => {
+                        attempts += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(format!("{}: {e}", file.display())),
+                }
+            }
+        }
+        Err(e) => Err(format!(
+            "{}: the key file cannot be created: {e}",
+            file.display()
+        )),
+    }
+}
+
+/// The SQLite journal at `path`, opened with its key ([`journal_key`]).
+///
+/// # Errors
+///
+/// The key's ([`journal_key`]); the journal's, naming the file.
+pub async fn open_journal(path: &Path) -> Result<Journal, Box<dyn std::error::Error>> {
+    let key = journal_key(path)?;
+    Journal::sqlite(path, key)
+        .await
+        .map_err(|e| format!("journal {}: {e}", path.display()).into())
+}
+
 /// `--journal FILE`: pays `order` through `gateway`, journaled in that
 /// SQLite file before its commit may leave.
 ///
@@ -177,9 +277,7 @@ pub async fn pay_journaled<G: payments_core::gateway::DurableGateway>(
     order: G::Order,
     path: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let journal = payments_journal::Journal::sqlite(path)
-        .await?
-        .with_owner(JOURNAL_OWNER);
+    let journal = open_journal(path).await?.with_owner(JOURNAL_OWNER);
     let outcome = payments_journal::Journaled::new(gateway, journal)
         .pay(order)
         .await?;
@@ -209,20 +307,22 @@ pub async fn settle_journal<G: payments_core::gateway::DurableGateway>(
     gateway: G,
     path: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let journal = payments_journal::Journal::sqlite(path)
-        .await?
-        .with_owner(JOURNAL_OWNER);
+    let journal = open_journal(path).await?.with_owner(JOURNAL_OWNER);
     let payments = payments_journal::Journaled::new(gateway, journal.clone());
     let report = payments.settle_pending(100).await?;
     println!(
-        "settled      : {} taken, {} completed, {} failed, {} mismatched, {} still open, {} abandoned",
+        "settled      : {} taken, {} completed, {} failed, {} mismatched, {} still open, {} abandoned, {} quarantined",
         report.claimed,
         report.completed,
         report.failed,
         report.mismatched,
         report.still_open,
-        report.abandoned
+        report.abandoned,
+        report.quarantined.len()
     );
+    for (reference, reason) in &report.quarantined {
+        println!("quarantined  : {reference}: {reason}");
+    }
     let entries = journal.entries(payments.scope()).await?;
     for entry in &entries {
         println!("journal      : {} {}", entry.reference, entry.stage);

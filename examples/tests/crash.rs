@@ -301,9 +301,10 @@ async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() 
     crash_after_commit(&sandbox, "paykassma", "activate", &pay, &journal).await;
 }
 
-/// What the journal file holds for `scope`, read as a fresh process would.
+/// What the journal file holds for `scope`, read as a fresh process would
+/// (with the key the examples wrote beside it, or `PAYMENTS_JOURNAL_KEY`).
 async fn journal_entries(journal: &std::path::Path, scope: &str) -> Vec<Entry> {
-    Journal::sqlite(journal)
+    Journal::sqlite(journal, examples::journal_key(journal).unwrap())
         .await
         .unwrap()
         .entries(scope)

@@ -17,7 +17,7 @@ use payments_core::{
     Capabilities, Gateway, MerchantReference, PaymentOutcome, PaymentStatus, Reconciliation,
     Result, async_trait,
 };
-use payments_journal::{Journal, Journaled};
+use payments_journal::{Journal, JournalKey, Journaled};
 
 const RULES: ReferenceRules = ReferenceRules {
     field: "ref",
@@ -133,14 +133,23 @@ fn bench(c: &mut Criterion) {
     let mut journals = vec![(
         "sqlite",
         runtime
-            .block_on(Journal::sqlite(dir.path().join("bench.db")))
+            .block_on(Journal::sqlite(
+                dir.path().join("bench.db"),
+                JournalKey::generate().unwrap(),
+            ))
             .unwrap(),
     )];
     #[cfg(feature = "postgres")]
     match std::env::var("PAYMENTS_JOURNAL_POSTGRES_URL") {
         Ok(url) => journals.push((
             "postgres",
-            runtime.block_on(Journal::postgres(&url)).unwrap(),
+            // The tests' key: a database they created is sealed with it.
+            runtime
+                .block_on(Journal::postgres(
+                    &url,
+                    JournalKey::from_hex(&"42".repeat(32)).unwrap(),
+                ))
+                .unwrap(),
         )),
         Err(_) => {
             #[allow(clippy::print_stderr)]

@@ -22,7 +22,8 @@ pub const DEFAULT_SWEEP_LEASE: Duration = Duration::from_secs(300);
 ///
 /// ```no_run
 /// # async fn run(client: jawali::JawaliClient, order: jawali::VoucherPayment) -> Result<(), Box<dyn std::error::Error>> {
-/// let journal = payments_journal::Journal::sqlite("payments.db").await?;
+/// let key: payments_journal::JournalKey = std::env::var("PAYMENTS_JOURNAL_KEY")?.parse()?;
+/// let journal = payments_journal::Journal::sqlite("payments.db", key).await?;
 /// let payments = payments_journal::Journaled::new(client, journal);
 /// let outcome = payments.pay(order).await?; // as payments_core::pay, but crash-safe
 /// # let _ = outcome; Ok(()) }
@@ -36,7 +37,9 @@ pub struct Journaled<G> {
     sweep_lease: Duration,
 }
 
-/// What one [`Journaled::settle_pending`] run did.
+/// What one [`Journaled::settle_pending`] run did. Each payment taken is
+/// counted once: `claimed` is `completed + failed + mismatched + still_open
+/// + quarantined.len()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SweepReport {
@@ -52,6 +55,11 @@ pub struct SweepReport {
     pub still_open: usize,
     /// Prepared payments whose commit was never started, closed as abandoned.
     pub abandoned: u64,
+    /// Payments taken that could not be restored, now
+    /// [`Stage::Quarantined`] for a person: each one's merchant reference
+    /// and why (its sealed state does not open or parse, the provider crate
+    /// refuses it, …). The sweep went on with the others.
+    pub quarantined: Vec<(String, String)>,
 }
 
 impl<G: DurableGateway> Journaled<G> {
@@ -89,7 +97,9 @@ impl<G: DurableGateway> Journaled<G> {
     /// merchant accounts sharing a journal **must** have scopes of their
     /// own (`"jawali/shop-42"`): restored with the wrong account's client,
     /// a payment would be looked up — or resent — on the wrong account.
-    /// For Paykassma, give the account's postback store the same scope:
+    /// (A saved state is sealed for its scope: moved to another scope's
+    /// entry, it does not open.) For Paykassma, give the account's postback
+    /// store the same scope:
     #[cfg_attr(
         feature = "paykassma",
         doc = "[`PaykassmaPostbacks::with_scope`](crate::PaykassmaPostbacks::with_scope)."
@@ -173,11 +183,18 @@ impl<G: DurableGateway> Journaled<G> {
     /// A payment whose future was dropped in a live process is taken by
     /// that process's next sweep.
     ///
+    /// A payment that cannot be restored — its sealed state does not open
+    /// (changed by hand, moved from another entry) or parse, or the provider
+    /// crate refuses it — is never settled from what it holds: it is marked
+    /// [`Stage::Quarantined`] for a person, listed in
+    /// [`SweepReport::quarantined`], and the sweep goes on with the others.
+    ///
     /// # Errors
     ///
     /// [`JournalError`] when the journal cannot be read or written; a
     /// payment that cannot be settled yet is counted in
-    /// [`SweepReport::still_open`], not an error.
+    /// [`SweepReport::still_open`], one that cannot be restored in
+    /// [`SweepReport::quarantined`], neither an error.
     pub async fn settle_pending(&self, limit: usize) -> Result<SweepReport, JournalError> {
         let scope = self.scope.as_str();
         let mut report = SweepReport {
@@ -189,23 +206,37 @@ impl<G: DurableGateway> Journaled<G> {
             .claim_open(scope, limit, self.sweep_lease)
             .await?;
         report.claimed = claimed.len();
-        for (entry, _in_flight) in claimed {
-            let stage = match self.gateway.restore_prepared(&entry.prepared) {
+        for (claimed, _in_flight) in claimed {
+            let reference = claimed.reference;
+            let restored = claimed.saved.and_then(|saved| {
+                self.gateway
+                    .restore_prepared(&saved)
+                    .map_err(|error| format!("the provider crate refuses its saved state: {error}"))
+            });
+            let stage = match restored {
                 Ok(prepared) => {
                     let result = payments_core::settle(&self.gateway, &prepared).await;
-                    self.record(scope, &entry.reference, &result).await
+                    self.record(scope, &reference, &result).await
                 }
-                // Unreadable is not "did not happen": it stays open, for a
-                // person (or a fixed SDK) to settle.
-                Err(error) => {
-                    tracing::error!(scope, reference = %entry.reference, %error, "a journaled payment cannot be restored");
-                    let detail = format!("cannot be restored: {error}");
-                    if let Err(error) = self
-                        .journal
-                        .record(scope, &entry.reference, Stage::Unknown, None, Some(&detail))
-                        .await
-                    {
-                        tracing::error!(scope, reference = %entry.reference, %error, "the journal could not record it");
+                // Unreadable is not "did not happen", and what it holds is
+                // not trusted: quarantined, for a person.
+                Err(reason) => {
+                    tracing::error!(
+                        scope,
+                        reference,
+                        reason,
+                        "a journaled payment cannot be restored: quarantined"
+                    );
+                    match self.journal.quarantine(scope, &reference, &reason).await {
+                        Ok(true) => {
+                            report.quarantined.push((reference, reason));
+                            continue;
+                        }
+                        // Taken over by another process meanwhile.
+                        Ok(false) => {}
+                        Err(error) => {
+                            tracing::error!(scope, reference, %error, "the journal could not quarantine it; a sweep tries again");
+                        }
                     }
                     Stage::Unknown
                 }

@@ -21,6 +21,7 @@
 //! | `mismatch` | `pay`, or the sweeper | final: booked on other terms (another amount); for a person |
 //! | `unknown` | `pay`, or the sweeper | not settled yet; the next sweep tries again |
 //! | `abandoned` | the sweeper, once a `prepared` entry's lease ran out | final: the commit never started |
+//! | `quarantined` | the sweeper, for an entry it cannot restore | for a person: not final, never swept again |
 //!
 //! The sweeper, [`Journaled::settle_pending`], settles `committing` and
 //! `unknown` payments through the provider's reconciliation
@@ -30,12 +31,51 @@
 //! never settle the same payment at the same time (`FOR UPDATE SKIP
 //! LOCKED`), and a payment still in flight in its own process is left to it.
 //!
-//! What is written is the provider crate's [`DurableGateway`] state: the
-//! least its reconciliation needs (Jawali: every `refId` the cash-out may
-//! carry; Sipay: the session; Allpay: the GUID; Paykassma: the activation),
-//! validated again when read back. It holds what the customer gave at
-//! checkout (a voucher code, a wallet number) and no credential of the
-//! merchant's: keep the journal as you keep orders.
+//! What a restore needs is the provider crate's [`DurableGateway`] state:
+//! the least its reconciliation needs (Jawali: every `refId` the cash-out
+//! may carry; Sipay: the session; Allpay: the GUID; Paykassma: the
+//! activation), validated again when read back. It holds what the customer
+//! gave at checkout — a Jawali voucher code is a bearer instrument (whoever
+//! holds it can redeem it), a mobile or wallet number is personal data — so
+//! it is never written in clear.
+//!
+//! # At rest
+//!
+//! The saved state is **sealed** with a [`JournalKey`] the merchant supplies
+//! (`Journal::sqlite(path, key)`, `Journal::postgres(url, key)`; keep it
+//! out of the database, in a secret store or the environment):
+//! XChaCha20-Poly1305 with a random nonce per write, its associated data
+//! naming the entry's scope, its reference and the format's version. A
+//! sealed state changed by hand, or moved to another entry or scope, does
+//! not open: that entry is marked [`Stage::Quarantined`] (its reason in
+//! `detail`, and in [`SweepReport::quarantined`]) and never restored, and
+//! the sweep settles the others. The sealed state is **erased** when the
+//! entry becomes final (`completed`, `failed`, `mismatch`) or `abandoned`;
+//! [`Entry::sealed`] says whether an entry still holds one.
+//!
+//! What stays in clear, because the sweeper chooses what to take and an
+//! operations page lists entries without the key, and none of it is a
+//! bearer instrument: the scope, the merchant reference, the stage, the
+//! outcome (the status, the amount and the provider's reference), the
+//! detail (error texts, scrubbed of secrets by the SDKs), the attempts, the
+//! lease and the times; and Paykassma's postbacks
+//! (`PaykassmaPostbacks`: deposit ids, amounts, labels).
+//!
+//! **The key.** A journal is opened only with the key it was first opened
+//! with ([`JournalError::WrongKey`] otherwise), so a wrong key is refused at
+//! start rather than quarantining every open entry. A lost key makes open
+//! entries unrestorable: the sweep quarantines them, and they are settled
+//! by a person (final entries are not affected, they hold no sealed state).
+//! Rotating the key is not supported yet. [`Journal::in_memory`] makes a
+//! key of its own.
+//!
+//! **Journals written before sealing** are upgraded when opened with a key:
+//! migrations rename the column, and the journal then seals the clear state
+//! of every entry that is not final and erases that of every final one,
+//! once (a clear state found in an entry after that is not trusted: the
+//! sweep quarantines it). SQLite runs with `secure_delete`, so the clear
+//! bytes are overwritten in the file; PostgreSQL keeps old row versions
+//! until `VACUUM`.
 //!
 //! Paykassma settles by postback: with the `paykassma` feature,
 //! `PaykassmaPostbacks` keeps the postbacks in
@@ -51,9 +91,11 @@
 //!
 //! ```no_run
 //! # async fn run(client: jawali::JawaliClient, order: jawali::VoucherPayment) -> Result<(), Box<dyn std::error::Error>> {
-//! use payments_journal::{Journal, Journaled};
+//! use payments_journal::{Journal, JournalKey, Journaled};
 //!
-//! let payments = Journaled::new(client, Journal::sqlite("payments.db").await?);
+//! // 64 hexadecimal characters, kept out of the database.
+//! let key: JournalKey = std::env::var("PAYMENTS_JOURNAL_KEY")?.parse()?;
+//! let payments = Journaled::new(client, Journal::sqlite("payments.db", key).await?);
 //! let outcome = payments.pay(order).await?;
 //! // On a schedule, in this process or another one after a crash:
 //! let report = payments.settle_pending(100).await?;
@@ -61,6 +103,7 @@
 //! ```
 //!
 //! [`DurableGateway`]: payments_core::gateway::DurableGateway
+//! [`SweepReport::quarantined`]: crate::SweepReport::quarantined
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -70,11 +113,13 @@ compile_error!("payments-journal needs a store: enable the `sqlite` or the `post
 mod journaled;
 #[cfg(feature = "paykassma")]
 mod postbacks;
+mod seal;
 mod store;
 
 pub use journaled::{DEFAULT_SWEEP_LEASE, Journaled, SweepReport};
 #[cfg(feature = "paykassma")]
 pub use postbacks::PaykassmaPostbacks;
+pub use seal::{JournalKey, JournalKeyError};
 pub use store::{Entry, Journal, JournalError, Stage};
 
 /// The README's code, compiled and run as a doctest.

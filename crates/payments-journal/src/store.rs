@@ -7,6 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use payments_core::{MerchantReference, PaymentOutcome};
+use zeroize::Zeroizing;
+
+use crate::seal::{JournalKey, JournalKeyError, SEALED_V1, Sealer, Unsealable};
 
 /// What the journal's storage can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -18,9 +21,10 @@ pub enum JournalError {
     /// The journal's schema could not be brought up to date.
     #[error("journal migrations: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    /// An entry that cannot be what the journal wrote (a stage it does not
-    /// know, an outcome that does not parse), or a write that would break
-    /// the journal's rules (a reference journaled twice).
+    /// A write that would break the journal's rules (a reference journaled
+    /// twice), a saved state that cannot be sealed, or a stored postback
+    /// that does not parse. (An entry that cannot be read is listed, and
+    /// swept, as [`Stage::Quarantined`], not an error.)
     #[error("journal entry {provider}/{reference}: {reason}")]
     Entry {
         /// The provider.
@@ -30,6 +34,17 @@ pub enum JournalError {
         /// What is wrong.
         reason: String,
     },
+    /// The journal's database was sealed with another [`JournalKey`]: it is
+    /// not opened, rather than quarantining every open entry at the next
+    /// sweep. Open it with the key it was created with.
+    #[error(
+        "the journal's key does not open this journal: it was sealed with another key (open it with the key it was created with; rotating keys is not supported yet)"
+    )]
+    WrongKey,
+    /// A key could not be made (the operating system's random generator
+    /// failed).
+    #[error("journal key: {0}")]
+    Key(#[from] JournalKeyError),
 }
 
 /// Where a journaled payment stands. Who writes each stage: see the crate
@@ -57,6 +72,13 @@ pub enum Stage {
     /// Final: the process stopped before the commit was started; nothing
     /// was sent.
     Abandoned,
+    /// For a person: the entry cannot be read — its sealed state does not
+    /// open (changed by hand, moved from another entry, sealed with another
+    /// key), does not parse, or the provider crate refuses it; or its stage
+    /// or outcome is not one this version writes. `detail` says which. Not
+    /// final (money may have moved) and not open: no sweep takes it again.
+    /// Its sealed state is kept, for whoever looks into it.
+    Quarantined,
 }
 
 impl Stage {
@@ -70,6 +92,7 @@ impl Stage {
             Stage::Failed => "failed",
             Stage::Mismatch => "mismatch",
             Stage::Abandoned => "abandoned",
+            Stage::Quarantined => "quarantined",
         }
     }
 
@@ -82,11 +105,13 @@ impl Stage {
             "failed" => Stage::Failed,
             "mismatch" => Stage::Mismatch,
             "abandoned" => Stage::Abandoned,
+            "quarantined" => Stage::Quarantined,
             _ => return None,
         })
     }
 
-    /// Whether nothing will change it any more.
+    /// Whether nothing will change it any more. ([`Stage::Quarantined`]
+    /// is not: a person settles it.)
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -116,11 +141,15 @@ pub struct Entry {
     pub provider: String,
     /// The merchant reference of the payment.
     pub reference: String,
-    /// Where it stands.
+    /// Where it stands; [`Stage::Quarantined`] also for an entry this
+    /// version cannot read (an unknown stage, an outcome that does not
+    /// parse), with `detail` saying why.
     pub stage: Stage,
-    /// The prepared payment, as the provider crate saved it
-    /// ([`DurableGateway`](payments_core::gateway::DurableGateway)).
-    pub prepared: serde_json::Value,
+    /// Whether the entry still holds the sealed state a restore needs (the
+    /// provider crate's [`DurableGateway`](payments_core::gateway::DurableGateway)
+    /// state, encrypted with the journal's key). Erased once the entry is
+    /// final or abandoned; never shown in clear.
+    pub sealed: bool,
     /// The final (or latest) outcome the provider gave.
     pub outcome: Option<PaymentOutcome>,
     /// Why it is where it is, when an error said so (scrubbed of secrets by
@@ -140,7 +169,7 @@ struct Row {
     provider: String,
     reference: String,
     stage: String,
-    prepared: String,
+    sealed: String,
     outcome: Option<String>,
     detail: Option<String>,
     attempts: i64,
@@ -149,37 +178,63 @@ struct Row {
 }
 
 const COLUMNS: &str =
-    "provider, reference, stage, prepared, outcome, detail, attempts, created_at, updated_at";
+    "provider, reference, stage, sealed, outcome, detail, attempts, created_at, updated_at";
+
+/// The stages a sweep may take (its statements name them as text).
+const SWEPT: &str = "('committing', 'unknown')";
 
 impl Row {
-    fn into_entry(self) -> Result<Entry, JournalError> {
-        let broken = |reason: String| JournalError::Entry {
-            provider: self.provider.clone(),
-            reference: self.reference.clone(),
-            reason,
-        };
-        let stage = Stage::parse(&self.stage)
-            .ok_or_else(|| broken(format!("unknown stage `{}`", self.stage)))?;
-        let prepared = serde_json::from_str(&self.prepared)
-            .map_err(|e| broken(format!("prepared state is not JSON: {e}")))?;
-        let outcome = self
-            .outcome
+    fn stage(&self) -> Result<Stage, Unsealable> {
+        Stage::parse(&self.stage).ok_or_else(|| {
+            format!(
+                "its stage `{:.40}` is not one this version writes",
+                self.stage
+            )
+        })
+    }
+
+    fn outcome(&self) -> Result<Option<PaymentOutcome>, Unsealable> {
+        self.outcome
             .as_deref()
             .map(serde_json::from_str)
             .transpose()
-            .map_err(|e| broken(format!("outcome does not parse: {e}")))?;
-        Ok(Entry {
+            .map_err(|e| format!("its outcome does not parse: {e}"))
+    }
+
+    /// The entry as listed: one that cannot be read is
+    /// [`Stage::Quarantined`], `detail` saying why.
+    fn into_entry(self) -> Entry {
+        let read = self.stage().and_then(|stage| Ok((stage, self.outcome()?)));
+        let (stage, outcome, detail) = match read {
+            Ok((stage, outcome)) => (stage, outcome, self.detail),
+            Err(reason) => (
+                Stage::Quarantined,
+                None,
+                Some(format!("cannot be read: {reason}")),
+            ),
+        };
+        Entry {
             stage,
-            prepared,
+            sealed: !self.sealed.is_empty(),
             outcome,
-            detail: self.detail,
+            detail,
             attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
             created_at: from_millis(self.created_at),
             updated_at: from_millis(self.updated_at),
             provider: self.provider,
             reference: self.reference,
-        })
+        }
     }
+}
+
+/// An open entry a sweep took: its reference, and the saved state it holds
+/// (opened with the journal's key) or why it cannot be read.
+pub(crate) struct Claimed {
+    /// The merchant reference.
+    pub(crate) reference: String,
+    /// The provider crate's saved state, for
+    /// [`DurableGateway::restore_prepared`](payments_core::gateway::DurableGateway::restore_prepared).
+    pub(crate) saved: Result<serde_json::Value, Unsealable>,
 }
 
 fn now_millis() -> i64 {
@@ -221,7 +276,11 @@ macro_rules! on_pool {
 
 /// The durable record of payments: SQLite (a file, nothing to run) or
 /// PostgreSQL (several processes sharing one journal). Cheap to clone;
-/// clones share the connection pool and the process's identity for leases.
+/// clones share the connection pool, the key and the process's identity
+/// for leases.
+///
+/// Opened with the merchant's [`JournalKey`]: what a restore needs is
+/// sealed with it (see the crate documentation for what stays in clear).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -233,6 +292,7 @@ macro_rules! on_pool {
 #[derive(Clone)]
 pub struct Journal {
     backend: Backend,
+    sealer: Arc<Sealer>,
     owner: Arc<str>,
     in_flight: Arc<Mutex<HashSet<(String, String)>>>,
     /// Keeps an in-memory database alive; never used for statements.
@@ -256,9 +316,10 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    fn with_backend(backend: Backend) -> Self {
+    fn with_backend(backend: Backend, key: &JournalKey) -> Self {
         Journal {
             backend,
+            sealer: Arc::new(Sealer::new(key)),
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()).into(),
             in_flight: Arc::default(),
             #[cfg(feature = "sqlite")]
@@ -266,37 +327,56 @@ impl Journal {
         }
     }
 
+    /// The journal on `backend`, its schema up to date: checks `key`
+    /// against the one the journal was sealed with, then seals (or erases)
+    /// what earlier versions left in clear.
+    async fn open(backend: Backend, key: &JournalKey) -> Result<Self, JournalError> {
+        let journal = Self::with_backend(backend, key);
+        journal.check_key().await?;
+        journal.seal_legacy().await?;
+        Ok(journal)
+    }
+
     /// A journal in the SQLite file at `path`, created if missing, its
-    /// schema brought up to date. Written in WAL mode with `synchronous =
-    /// FULL`: an entry the journal says is written survives a crash of the
-    /// process and of the machine.
+    /// schema brought up to date, its saved states sealed with `key`.
+    /// Written in WAL mode with `synchronous = FULL`: an entry the journal
+    /// says is written survives a crash of the process and of the machine;
+    /// and with `secure_delete`: a state erased, or sealed in place of the
+    /// clear one an earlier version wrote, is overwritten in the file.
     ///
     /// # Errors
     ///
     /// [`JournalError::Storage`] (the file cannot be opened),
-    /// [`JournalError::Migration`].
+    /// [`JournalError::Migration`], [`JournalError::WrongKey`] (the file
+    /// was sealed with another key).
     #[cfg(feature = "sqlite")]
-    pub async fn sqlite(path: impl AsRef<std::path::Path>) -> Result<Self, JournalError> {
+    pub async fn sqlite(
+        path: impl AsRef<std::path::Path>,
+        key: JournalKey,
+    ) -> Result<Self, JournalError> {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self::with_backend(Backend::Sqlite(pool)))
+        Self::open(Backend::Sqlite(pool), &key).await
     }
 
-    /// A journal in memory, for tests: gone with the process.
+    /// A journal in memory, for tests: gone with the process, sealed with a
+    /// key of its own ([`JournalKey::generate`]).
     ///
     /// # Errors
     ///
-    /// [`JournalError::Storage`], [`JournalError::Migration`].
+    /// [`JournalError::Storage`], [`JournalError::Migration`],
+    /// [`JournalError::Key`].
     #[cfg(feature = "sqlite")]
     pub async fn in_memory() -> Result<Self, JournalError> {
         use sqlx::Connection;
@@ -309,6 +389,7 @@ impl Journal {
             uuid::Uuid::new_v4()
         );
         let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let anchor = sqlx::SqliteConnection::connect_with(&options).await?;
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
@@ -316,27 +397,112 @@ impl Journal {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        let mut journal = Self::with_backend(Backend::Sqlite(pool));
+        let mut journal = Self::open(Backend::Sqlite(pool), &JournalKey::generate()?).await?;
         journal.anchor = Some(Arc::new(Mutex::new(anchor)));
         Ok(journal)
     }
 
     /// A journal in the PostgreSQL database at `url`
     /// (`postgres://user:password@host/database`), its schema brought up to
-    /// date. Several processes may share it: each payment is settled by one
-    /// of them at a time (row leases taken with `FOR UPDATE SKIP LOCKED`).
+    /// date, its saved states sealed with `key`. Several processes may share
+    /// it — all with the same key: each payment is settled by one of them
+    /// at a time (row leases taken with `FOR UPDATE SKIP LOCKED`).
     ///
     /// # Errors
     ///
-    /// [`JournalError::Storage`], [`JournalError::Migration`].
+    /// [`JournalError::Storage`], [`JournalError::Migration`],
+    /// [`JournalError::WrongKey`] (the database was sealed with another key).
     #[cfg(feature = "postgres")]
-    pub async fn postgres(url: &str) -> Result<Self, JournalError> {
+    pub async fn postgres(url: &str, key: JournalKey) -> Result<Self, JournalError> {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(8)
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self::with_backend(Backend::Postgres(pool)))
+        Self::open(Backend::Postgres(pool), &key).await
+    }
+
+    /// Writes the key check if the journal has none yet, then checks that
+    /// `key` opens it.
+    async fn check_key(&self) -> Result<(), JournalError> {
+        let check = self
+            .sealer
+            .key_check()
+            .map_err(|reason| JournalError::Key(JournalKeyError::new(reason)))?;
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO payments_journal_seal (id, key_check, created_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO NOTHING"
+        )
+        .bind(&check)
+        .bind(now_millis())
+        .execute(pool)
+        .await
+        .map(|_| ())?);
+        let (held,): (String,) = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT key_check FROM payments_journal_seal WHERE id = 1"
+        )
+        .fetch_one(pool)
+        .await?);
+        if self.sealer.opens_key_check(&held) {
+            Ok(())
+        } else {
+            Err(JournalError::WrongKey)
+        }
+    }
+
+    /// Seals the clear state that versions before sealing left in open
+    /// entries, and erases it from final ones: once per journal (then
+    /// noted, and a clear state found later is never trusted). Each row is
+    /// changed only if it still holds what was read, so processes opening
+    /// the journal at once do not seal one state twice.
+    async fn seal_legacy(&self) -> Result<(), JournalError> {
+        let (done,): (Option<i64>,) = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT legacy_sealed FROM payments_journal_seal WHERE id = 1"
+        )
+        .fetch_one(pool)
+        .await?);
+        if done.is_some() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT id, provider, reference, stage, sealed FROM payments_journal \
+             WHERE sealed <> '' AND substr(sealed, 1, {}) <> '{SEALED_V1}'",
+            SEALED_V1.len()
+        );
+        let rows: Vec<(i64, String, String, String, String)> =
+            on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await?);
+        for (id, provider, reference, stage, clear) in rows {
+            let clear = Zeroizing::new(clear);
+            let replaced = match Stage::parse(&stage) {
+                Some(stage) if stage.is_final() => String::new(),
+                _ => self
+                    .sealer
+                    .seal(&provider, &reference, clear.as_bytes())
+                    .map_err(|reason| JournalError::Entry {
+                        provider: provider.clone(),
+                        reference: reference.clone(),
+                        reason: reason.to_owned(),
+                    })?,
+            };
+            on_pool!(self, |pool| sqlx::query(
+                "UPDATE payments_journal SET sealed = $1 WHERE id = $2 AND sealed = $3"
+            )
+            .bind(&replaced)
+            .bind(id)
+            .bind(clear.as_str())
+            .execute(pool)
+            .await
+            .map(|_| ())?);
+        }
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE payments_journal_seal SET legacy_sealed = $1 \
+             WHERE id = 1 AND legacy_sealed IS NULL"
+        )
+        .bind(now_millis())
+        .execute(pool)
+        .await
+        .map(|_| ())?);
+        Ok(())
     }
 
     /// Names this journal's process in its leases (by default, the process
@@ -353,11 +519,13 @@ impl Journal {
         &self.owner
     }
 
-    /// The entry of `reference` at `provider`, if journaled.
+    /// The entry of `reference` at `provider`, if journaled. An entry that
+    /// cannot be read is returned as [`Stage::Quarantined`], `detail`
+    /// saying why.
     ///
     /// # Errors
     ///
-    /// [`JournalError::Storage`], [`JournalError::Entry`].
+    /// [`JournalError::Storage`].
     pub async fn entry(
         &self,
         provider: &str,
@@ -371,24 +539,29 @@ impl Journal {
             .bind(reference)
             .fetch_optional(pool)
             .await?);
-        row.map(Row::into_entry).transpose()
+        Ok(row.map(Row::into_entry))
     }
 
-    /// Every entry of `provider`, oldest first.
+    /// Every entry of `provider`, oldest first. One that cannot be read (a
+    /// stage this version does not write, an outcome that does not parse)
+    /// does not fail the listing: it is listed as [`Stage::Quarantined`],
+    /// `detail` saying why. Sealed states are not opened here: a state that
+    /// does not open is found, and its entry quarantined, by the sweep.
     ///
     /// # Errors
     ///
-    /// [`JournalError::Storage`], [`JournalError::Entry`].
+    /// [`JournalError::Storage`].
     pub async fn entries(&self, provider: &str) -> Result<Vec<Entry>, JournalError> {
         let sql = format!("SELECT {COLUMNS} FROM payments_journal WHERE provider = $1 ORDER BY id");
         let rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(provider)
             .fetch_all(pool)
             .await?);
-        rows.into_iter().map(Row::into_entry).collect()
+        Ok(rows.into_iter().map(Row::into_entry).collect())
     }
 
-    /// Writes a prepared payment, leased to this process for `lease`.
+    /// Writes a prepared payment, its saved state sealed for this entry,
+    /// leased to this process for `lease`.
     pub(crate) async fn insert_prepared(
         &self,
         provider: &str,
@@ -396,16 +569,28 @@ impl Journal {
         prepared: &serde_json::Value,
         lease: Duration,
     ) -> Result<(), JournalError> {
+        let unsealed = |reason: String| JournalError::Entry {
+            provider: provider.to_owned(),
+            reference: reference.to_string(),
+            reason,
+        };
+        let state = Zeroizing::new(
+            serde_json::to_vec(prepared)
+                .map_err(|e| unsealed(format!("the saved state does not serialize: {e}")))?,
+        );
+        let sealed = self
+            .sealer
+            .seal(provider, reference.as_str(), &state)
+            .map_err(|reason| unsealed(reason.to_owned()))?;
         let now = now_millis();
         let sql = "INSERT INTO payments_journal \
-             (provider, reference, stage, prepared, attempts, lease_owner, lease_until, created_at, updated_at) \
+             (provider, reference, stage, sealed, attempts, lease_owner, lease_until, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7)";
-        let prepared = prepared.to_string();
         let inserted = on_pool!(self, |pool| sqlx::query(sql)
             .bind(provider)
             .bind(reference.as_str())
             .bind(Stage::Prepared.as_str())
-            .bind(&prepared)
+            .bind(&sealed)
             .bind(&*self.owner)
             .bind(now.saturating_add(duration_millis(lease)))
             .bind(now)
@@ -449,8 +634,9 @@ impl Journal {
         Ok(done == 1)
     }
 
-    /// Records where a payment ended up and releases its lease. A final
-    /// stage already written stays (another process settled it first).
+    /// Records where a payment ended up and releases its lease; a final
+    /// stage erases the sealed state. A final stage already written stays
+    /// (another process settled it first).
     pub(crate) async fn record(
         &self,
         provider: &str,
@@ -468,7 +654,8 @@ impl Journal {
                 reason: format!("the outcome does not serialize: {e}"),
             })?;
         let sql = "UPDATE payments_journal SET stage = $1, outcome = COALESCE($2, outcome), detail = $3, \
-             attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = $4 \
+             attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = $4, \
+             sealed = CASE WHEN $7 THEN '' ELSE sealed END \
              WHERE provider = $5 AND reference = $6 AND stage IN ('prepared', 'committing', 'unknown')";
         on_pool!(self, |pool| sqlx::query(sql)
             .bind(stage.as_str())
@@ -477,6 +664,7 @@ impl Journal {
             .bind(now_millis())
             .bind(provider)
             .bind(reference)
+            .bind(stage.is_final())
             .execute(pool)
             .await
             .map(|_| ())?);
@@ -486,15 +674,17 @@ impl Journal {
     /// Takes up to `limit` open entries of `provider` whose lease has run
     /// out (or is this process's own, for a payment no longer in flight
     /// here), leasing them to this process for `lease`, each marked in
-    /// flight here until its guard is dropped. Entries another process —
-    /// or another task of this one — is settling are skipped, never waited
-    /// for.
+    /// flight here until its guard is dropped, each with its saved state
+    /// opened — or why it cannot be: a state that does not open or parse,
+    /// an outcome that does not parse, is not an error of the sweep.
+    /// Entries another process — or another task of this one — is settling
+    /// are skipped, never waited for.
     pub(crate) async fn claim_open(
         &self,
         provider: &str,
         limit: usize,
         lease: Duration,
-    ) -> Result<Vec<(Entry, InFlight)>, JournalError> {
+    ) -> Result<Vec<(Claimed, InFlight)>, JournalError> {
         let now = now_millis();
         let lock = match &self.backend {
             #[cfg(feature = "postgres")]
@@ -504,7 +694,7 @@ impl Journal {
         };
         let sql = format!(
             "UPDATE payments_journal SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-               SELECT id FROM payments_journal WHERE provider = $3 AND stage IN ('committing', 'unknown') \
+               SELECT id FROM payments_journal WHERE provider = $3 AND stage IN {SWEPT} \
                AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1) \
                ORDER BY updated_at LIMIT $5{lock}) \
              RETURNING {COLUMNS}"
@@ -518,40 +708,79 @@ impl Journal {
             .bind(limit)
             .fetch_all(pool)
             .await?);
-        let entries = rows
-            .into_iter()
-            .map(Row::into_entry)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut keys = Vec::with_capacity(entries.len());
+        let mut keys = Vec::with_capacity(rows.len());
         {
             let mut in_flight = self
                 .in_flight
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            for entry in entries {
-                let key = (entry.provider.clone(), entry.reference.clone());
+            for row in rows {
+                let key = (row.provider.clone(), row.reference.clone());
                 // Taken and marked under one lock: two sweeps of this
                 // process never both take it.
                 if in_flight.insert(key.clone()) {
-                    keys.push((entry, key));
+                    keys.push((row, key));
                 }
             }
         }
         Ok(keys
             .into_iter()
-            .map(|(entry, key)| {
+            .map(|(row, key)| {
                 let guard = InFlight {
                     set: Arc::clone(&self.in_flight),
                     key,
                 };
-                (entry, guard)
+                let saved = self.open_saved(&row);
+                let claimed = Claimed {
+                    reference: row.reference,
+                    saved,
+                };
+                (claimed, guard)
             })
             .collect())
     }
 
+    /// The saved state of a row a sweep took, opened and parsed; or why it
+    /// cannot be read.
+    fn open_saved(&self, row: &Row) -> Result<serde_json::Value, Unsealable> {
+        row.stage()?;
+        row.outcome()?;
+        let state = self
+            .sealer
+            .open(&row.provider, &row.reference, &row.sealed)?;
+        serde_json::from_slice(&state).map_err(|e| format!("its opened state is not JSON: {e}"))
+    }
+
+    /// Marks an entry this process's sweep took [`Stage::Quarantined`],
+    /// `reason` in its detail, and releases its lease; `false` if it is no
+    /// longer this process's to mark.
+    pub(crate) async fn quarantine(
+        &self,
+        provider: &str,
+        reference: &str,
+        reason: &str,
+    ) -> Result<bool, JournalError> {
+        let sql = format!(
+            "UPDATE payments_journal SET stage = $1, detail = $2, lease_owner = NULL, lease_until = NULL, \
+             updated_at = $3 WHERE provider = $4 AND reference = $5 AND lease_owner = $6 AND stage IN {SWEPT}"
+        );
+        let done = on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(Stage::Quarantined.as_str())
+            .bind(format!("cannot be restored: {reason}"))
+            .bind(now_millis())
+            .bind(provider)
+            .bind(reference)
+            .bind(&*self.owner)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done == 1)
+    }
+
     /// Marks [`Stage::Abandoned`] the prepared entries of `provider` whose
-    /// commit was never started: their lease ran out, or it is this
-    /// process's own and the payment is no longer in flight here.
+    /// commit was never started — their lease ran out, or it is this
+    /// process's own and the payment is no longer in flight here — and
+    /// erases their sealed state.
     pub(crate) async fn abandon_stale(&self, provider: &str) -> Result<u64, JournalError> {
         let now = now_millis();
         let candidates: Vec<(String,)> = on_pool!(self, |pool| sqlx::query_as(
@@ -570,7 +799,7 @@ impl Journal {
                 continue;
             }
             let sql = "UPDATE payments_journal SET stage = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2, \
-                 detail = 'the process stopped before the commit was started; nothing was sent' \
+                 sealed = '', detail = 'the process stopped before the commit was started; nothing was sent' \
                  WHERE provider = $3 AND reference = $4 AND stage = $5 \
                  AND (lease_until IS NULL OR lease_until < $2 OR lease_owner = $6)";
             abandoned += on_pool!(self, |pool| sqlx::query(sql)

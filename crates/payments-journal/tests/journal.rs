@@ -13,7 +13,7 @@ use payments_core::{
     Capabilities, Currency, Error, Gateway, MerchantReference, Money, PaymentOutcome,
     PaymentStatus, Reconciliation, Result, async_trait,
 };
-use payments_journal::{Journal, Journaled, Stage};
+use payments_journal::{Journal, JournalKey, Journaled, Stage};
 
 const RULES: ReferenceRules = ReferenceRules {
     field: "ref",
@@ -35,6 +35,11 @@ struct Fake {
     reconciliations: Arc<AtomicUsize>,
     hang: bool,
     hang_every_third: bool,
+    /// Commits are declined (the payment fails).
+    decline: bool,
+    /// The reference whose saved state `restore_prepared` refuses (as a
+    /// provider crate refuses a state it does not accept).
+    refuse: Option<String>,
     reconciling: Arc<Mutex<std::collections::HashSet<String>>>,
     overlaps: Arc<AtomicUsize>,
 }
@@ -70,6 +75,14 @@ impl Gateway for Fake {
         if self.hang || (self.hang_every_third && third) {
             std::future::pending::<()>().await;
         }
+        if self.decline {
+            return Ok(PaymentOutcome::new(
+                prepared.clone(),
+                PaymentStatus::Failed {
+                    reason: "declined".into(),
+                },
+            ));
+        }
         Ok(completed(prepared))
     }
 
@@ -104,6 +117,9 @@ impl DurableGateway for Fake {
 
     fn restore_prepared(&self, saved: &serde_json::Value) -> Result<MerchantReference> {
         let reference: MerchantReference = restore_state(saved, 1, "a saved fake payment")?;
+        if self.refuse.as_deref() == Some(reference.as_str()) {
+            return Err(Error::invalid("prepared", "not a state this SDK accepts"));
+        }
         MerchantReference::new(reference.as_str(), &RULES)
     }
 }
@@ -151,6 +167,13 @@ fn order(name: &str) -> String {
 /// A provider of its own, for one test run.
 fn provider(test: &str) -> &'static str {
     Box::leak(order(test).into_boxed_str())
+}
+
+/// The key every journal of these tests is opened with: fixed, so that
+/// runs against one PostgreSQL database (sealed with the key of the run
+/// that created it) can share it.
+fn key() -> JournalKey {
+    JournalKey::from_hex(&"42".repeat(32)).unwrap()
 }
 
 async fn a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(journal: Journal) {
@@ -328,8 +351,8 @@ mod sqlite {
     async fn an_open_payment_is_settled_by_one_process_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
-        let first = Journal::sqlite(&path).await.unwrap();
-        let second = Journal::sqlite(&path).await.unwrap();
+        let first = Journal::sqlite(&path, key()).await.unwrap();
+        let second = Journal::sqlite(&path, key()).await.unwrap();
         assert_ne!(first.owner(), second.owner());
         super::an_open_payment_is_settled_by_one_process_at_a_time(first, second).await;
     }
@@ -338,8 +361,8 @@ mod sqlite {
     async fn a_fleet_settles_every_payment_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
-        let first = Journal::sqlite(&path).await.unwrap();
-        let second = Journal::sqlite(&path).await.unwrap();
+        let first = Journal::sqlite(&path, key()).await.unwrap();
+        let second = Journal::sqlite(&path, key()).await.unwrap();
         super::a_fleet_settles_every_payment_once(first, second).await;
     }
 
@@ -375,6 +398,73 @@ mod sqlite {
         assert_eq!(entry.stage, Stage::Completed);
     }
 
+    /// Finding 4: a payment whose saved state the provider crate refuses is
+    /// quarantined (its lease released, listed in the report), and the
+    /// same sweep settles the other open payment.
+    #[tokio::test]
+    async fn a_state_the_provider_refuses_is_quarantined_and_the_sweep_goes_on() {
+        let journal = Journal::in_memory().await.unwrap();
+        let name = provider("refused");
+        let payer = Fake {
+            name,
+            hang: true,
+            ..Fake::default()
+        };
+        let payments = Journaled::new(payer.clone(), journal.clone());
+        let (refused, fine) = (order("refused"), order("fine"));
+        drop_while_committing(&payments, &journal, &refused).await;
+        drop_while_committing(&payments, &journal, &fine).await;
+        let sweeper = Journaled::new(
+            Fake {
+                refuse: Some(refused.clone()),
+                ..payer.clone()
+            },
+            journal.clone(),
+        );
+        let report = sweeper.settle_pending(10).await.unwrap();
+        assert_eq!((report.claimed, report.completed), (2, 1), "{report:?}");
+        assert_eq!(report.quarantined.len(), 1, "{report:?}");
+        assert_eq!(report.quarantined[0].0, refused);
+        assert!(
+            report.quarantined[0]
+                .1
+                .contains("not a state this SDK accepts"),
+            "{report:?}"
+        );
+        let entry = journal.entry(name, &refused).await.unwrap().unwrap();
+        assert_eq!(entry.stage, Stage::Quarantined);
+        assert!(entry.detail.unwrap().contains("refuses"));
+        assert_eq!(
+            journal.entry(name, &fine).await.unwrap().unwrap().stage,
+            Stage::Completed
+        );
+        assert_eq!(
+            payer.reconciliations.load(Ordering::SeqCst),
+            1,
+            "the refused one was never reconciled"
+        );
+        let report = sweeper.settle_pending(10).await.unwrap();
+        assert_eq!(report.claimed, 0, "never swept again: {report:?}");
+    }
+
+    /// A declined payment is final: its sealed state is erased.
+    #[tokio::test]
+    async fn a_declined_payment_has_its_sealed_state_erased() {
+        let journal = Journal::in_memory().await.unwrap();
+        let fake = Fake {
+            name: provider("declined"),
+            decline: true,
+            ..Fake::default()
+        };
+        let payments = Journaled::new(fake.clone(), journal.clone());
+        let order = order("declined");
+        let outcome = payments.pay(order.clone()).await.unwrap();
+        assert!(matches!(outcome.status, PaymentStatus::Failed { .. }));
+        let entry = journal.entry(fake.name, &order).await.unwrap().unwrap();
+        assert_eq!(entry.stage, Stage::Failed);
+        assert!(!entry.sealed);
+    }
+
     /// What `pay` wrote is there after the process is gone: the file is
     /// opened again (as after a restart) and the entry read back.
     #[tokio::test]
@@ -382,7 +472,7 @@ mod sqlite {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
         {
-            let journal = Journal::sqlite(&path).await.unwrap();
+            let journal = Journal::sqlite(&path, key()).await.unwrap();
             let fake = Fake {
                 name: "fake",
                 ..Fake::default()
@@ -390,16 +480,13 @@ mod sqlite {
             let payments = Journaled::new(fake, journal);
             payments.pay("order-9".into()).await.unwrap();
         }
-        let journal = Journal::sqlite(&path).await.unwrap();
+        let journal = Journal::sqlite(&path, key()).await.unwrap();
         let entries = journal.entries("fake").await.unwrap();
         assert_eq!(entries.len(), 1);
         let entry = &entries[0];
         assert_eq!(entry.reference, "order-9");
         assert_eq!(entry.stage, Stage::Completed);
-        assert_eq!(
-            entry.prepared,
-            serde_json::json!({"version": 1, "state": "order-9"})
-        );
+        assert!(!entry.sealed, "final: its saved state is erased");
         assert_eq!(
             entry.outcome.as_ref().unwrap().amount,
             Some(Money::parse("10", Currency::TRY).unwrap())
@@ -429,7 +516,7 @@ mod postgres {
     async fn a_reference_is_journaled_once() {
         let Some(url) = database() else { return };
         a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(
-            Journal::postgres(&url).await.unwrap(),
+            Journal::postgres(&url, key()).await.unwrap(),
         )
         .await;
     }
@@ -437,16 +524,16 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_fleet_settles_every_payment_once() {
         let Some(url) = database() else { return };
-        let first = Journal::postgres(&url).await.unwrap();
-        let second = Journal::postgres(&url).await.unwrap();
+        let first = Journal::postgres(&url, key()).await.unwrap();
+        let second = Journal::postgres(&url, key()).await.unwrap();
         super::a_fleet_settles_every_payment_once(first, second).await;
     }
 
     #[tokio::test]
     async fn an_open_payment_is_settled_by_one_process_at_a_time() {
         let Some(url) = database() else { return };
-        let first = Journal::postgres(&url).await.unwrap();
-        let second = Journal::postgres(&url).await.unwrap();
+        let first = Journal::postgres(&url, key()).await.unwrap();
+        let second = Journal::postgres(&url, key()).await.unwrap();
         super::an_open_payment_is_settled_by_one_process_at_a_time(first, second).await;
     }
 }

@@ -19,7 +19,7 @@ use payments_core::sandbox::{
     Fault, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
 };
 use payments_core::{Currency, Money, async_trait};
-use payments_journal::{Journal, Journaled, PaykassmaPostbacks, Stage};
+use payments_journal::{Journal, JournalKey, Journaled, PaykassmaPostbacks, Stage};
 use serde_json::json;
 
 fn mmk(amount: &str) -> Money {
@@ -49,6 +49,12 @@ fn postback(id: Option<&str>, status: &str) -> String {
     PostbackSigner::new(PaykassmaSandbox::postback_keys())
         .sign_flat(&fields)
         .unwrap()
+}
+
+/// The key every journal of these tests is opened with: fixed, so that
+/// runs against one PostgreSQL database can share it.
+fn key() -> JournalKey {
+    JournalKey::from_hex(&"42".repeat(32)).unwrap()
 }
 
 /// A reference of its own per run, so that runs can share a database.
@@ -373,7 +379,7 @@ mod sqlite {
             .unwrap();
         pool.close().await;
 
-        let journal = Journal::sqlite(&path).await.unwrap();
+        let journal = Journal::sqlite(&path, key()).await.unwrap();
         let kept = PaykassmaPostbacks::new(journal.clone());
         assert_eq!(kept.record("old-1").await.unwrap(), Some(record));
         let unmatched = kept.unmatched().await.unwrap();
@@ -394,8 +400,8 @@ mod sqlite {
     async fn two_journals() -> (tempfile::TempDir, [Journal; 2]) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
-        let a = Journal::sqlite(&path).await.unwrap();
-        let b = Journal::sqlite(&path).await.unwrap();
+        let a = Journal::sqlite(&path, key()).await.unwrap();
+        let b = Journal::sqlite(&path, key()).await.unwrap();
         (dir, [a, b])
     }
 
@@ -431,8 +437,8 @@ mod postgres {
             return None;
         };
         Some([
-            Journal::postgres(&url).await.unwrap(),
-            Journal::postgres(&url).await.unwrap(),
+            Journal::postgres(&url, key()).await.unwrap(),
+            Journal::postgres(&url, key()).await.unwrap(),
         ])
     }
 
