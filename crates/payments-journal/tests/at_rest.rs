@@ -690,3 +690,68 @@ mod postgres {
             .unwrap();
     }
 }
+
+/// The provider's answers quote the merchant's credentials (a system error
+/// after the cash-out was booked, as a provider echoing its request would):
+/// the payment is left unknown with a `detail`, then settled. No credential
+/// and no token the sandbox issued is in any error the shop was told, in
+/// any column, or in the file.
+#[tokio::test]
+async fn no_credential_or_token_reaches_the_journal_even_from_answers_quoting_them() {
+    let shop = Shop::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let journal = Journal::sqlite(&path, key()).await.unwrap();
+    let payments = Journaled::new(shop.client.clone(), journal.clone());
+    let credentials = jawali::sandbox::CREDENTIALS;
+    let quoting = format!(
+        r#"{{"responseStatus":{{"systemStatus":"-1","systemStatusDesc":"System error: LOGIN {} / {}, wallet {} / {}","systemStatusDescNative":"{}"}},"responseBody":null}}"#,
+        credentials.username,
+        credentials.password,
+        credentials.agent_wallet,
+        credentials.wallet_password,
+        credentials.password,
+    );
+    shop.sandbox.faults().inject(
+        "cash_out",
+        Fault::commit_then(200, "application/json", quoting.clone()),
+    );
+    // The lookups of the payment's own settling (its policy: four) are
+    // answered the same way: it is left unknown, for the sweep.
+    shop.sandbox.faults().inject_times(
+        Some("check_status".to_owned()),
+        Fault::commit_then(200, "application/json", quoting),
+        4,
+    );
+    let error = payments.pay(shop.order()).await.unwrap_err();
+    assert!(!error.outcome_known(), "{error:?}");
+    let reference = error.reference().unwrap().to_owned();
+    let open = stage(&journal, &reference).await;
+    assert!(open.detail.is_some(), "{open:?}");
+    let report = payments.settle_pending(10).await.unwrap();
+    assert_eq!(report.completed, 1, "{report:?}");
+
+    let secrets: Vec<String> = shop.sandbox.secrets();
+    assert!(
+        secrets.len() >= 4,
+        "credentials and the tokens issued: {secrets:?}"
+    );
+    let texts = payments_core::testkit::error_texts(&error);
+    let values = every_value(&path).await;
+    assert!(
+        values.iter().any(|v| v.contains(&reference)),
+        "the search sees the entry"
+    );
+    let bytes = file_bytes(&path).await;
+    for secret in &secrets {
+        assert!(
+            !texts.iter().any(|t| t.contains(secret)),
+            "{secret} in the error"
+        );
+        assert!(
+            !values.iter().any(|v| v.contains(secret)),
+            "{secret} in a column"
+        );
+        assert!(!holds(&bytes, secret), "{secret} in the file");
+    }
+}
