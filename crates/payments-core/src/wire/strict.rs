@@ -92,23 +92,26 @@ pub enum StrictJsonError {
 ///
 /// [`StrictJsonError`], naming what was refused.
 pub fn check_json(text: &[u8]) -> Result<(), StrictJsonError> {
-    Checker::default().run(text)
+    Checker {
+        open: Vec::with_capacity(16),
+        names: Vec::with_capacity(32),
+    }
+    .run(text)
 }
 
 /// One open object: where its names start in [`Checker::names`], and its
 /// names as a set once there are many.
 struct Object<'a> {
     first_name: usize,
-    set: Option<HashSet<Cow<'a, str>>>,
+    set: Option<HashSet<Cow<'a, [u8]>>>,
     wants_name: bool,
 }
 
-#[derive(Default)]
 struct Checker<'a> {
     /// What is open, innermost last: `Some` an object, `None` an array.
     open: Vec<Option<Object<'a>>>,
     /// The names of every open object's members so far, innermost last.
-    names: Vec<Cow<'a, str>>,
+    names: Vec<Cow<'a, [u8]>>,
 }
 
 impl<'a> Checker<'a> {
@@ -144,15 +147,15 @@ impl<'a> Checker<'a> {
                     at += 1;
                 }
                 b'"' => {
-                    let Some(end) = string_end(text, at) else {
+                    let Some((end, escaped)) = string_end(text, at) else {
                         return Ok(());
                     };
-                    let token = text.get(at..=end).unwrap_or_default();
                     if let Some(Some(object)) = self.open.last_mut()
                         && object.wants_name
                     {
                         object.wants_name = false;
-                        let Some(name) = decode_name(token) else {
+                        let token = text.get(at..=end).unwrap_or_default();
+                        let Some(name) = decode_name(token, escaped) else {
                             return Ok(());
                         };
                         self.add_name(name)?;
@@ -187,12 +190,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn add_name(&mut self, name: Cow<'a, str>) -> Result<(), StrictJsonError> {
+    fn add_name(&mut self, name: Cow<'a, [u8]>) -> Result<(), StrictJsonError> {
         let Some(Some(object)) = self.open.last_mut() else {
             return Ok(());
         };
         let duplicate = || StrictJsonError::DuplicateMember {
-            name: excerpt(&name),
+            name: excerpt(&String::from_utf8_lossy(&name)),
         };
         if let Some(set) = &mut object.set {
             if set.contains(&name) {
@@ -206,7 +209,7 @@ impl<'a> Checker<'a> {
             return Err(duplicate());
         }
         if own.len() >= LINEAR_NAMES {
-            let mut set: HashSet<Cow<'a, str>> = self.names.drain(object.first_name..).collect();
+            let mut set: HashSet<Cow<'a, [u8]>> = self.names.drain(object.first_name..).collect();
             set.insert(name);
             object.set = Some(set);
         } else {
@@ -216,25 +219,32 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// The offset of the quote closing the string that starts at `start`.
-fn string_end(text: &[u8], start: usize) -> Option<usize> {
+/// The offset of the quote closing the string that starts at `start`,
+/// and whether the string holds an escape.
+fn string_end(text: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut at = start + 1;
+    let mut escaped = false;
     loop {
-        match text.get(at)? {
-            b'\\' => at += 2,
-            b'"' => return Some(at),
-            _ => at += 1,
+        at += memchr::memchr2(b'"', b'\\', text.get(at..)?)?;
+        if text.get(at) == Some(&b'"') {
+            return Some((at, escaped));
         }
+        escaped = true;
+        at += 2;
     }
 }
 
-/// A member name token (quotes included) as the text it stands for.
-fn decode_name(token: &[u8]) -> Option<Cow<'_, str>> {
+/// A member name token (quotes included) as the bytes of the text it stands
+/// for: borrowed as written when it holds no escape (serde_json checks its
+/// UTF-8 afterwards), decoded otherwise.
+fn decode_name(token: &[u8], escaped: bool) -> Option<Cow<'_, [u8]>> {
     let inner = token.get(1..token.len().saturating_sub(1))?;
-    if inner.contains(&b'\\') {
-        serde_json::from_slice::<String>(token).ok().map(Cow::Owned)
+    if escaped {
+        serde_json::from_slice::<String>(token)
+            .ok()
+            .map(|name| Cow::Owned(name.into_bytes()))
     } else {
-        std::str::from_utf8(inner).ok().map(Cow::Borrowed)
+        Some(Cow::Borrowed(inner))
     }
 }
 
@@ -305,7 +315,25 @@ fn parse_exponent(text: &[u8]) -> Option<i64> {
 /// text (an identifier) or refuses the double (an amount). A token that is
 /// not a number passes too: serde_json refuses it.
 fn is_exact(token: &[u8]) -> bool {
-    if !token.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+    let mut fraction = false;
+    let mut digits_written = 0_usize;
+    for byte in token {
+        match byte {
+            b'0'..=b'9' => digits_written += 1,
+            b'.' => fraction = true,
+            // An exponent: the slow path below.
+            b'e' | b'E' => {
+                fraction = true;
+                digits_written = usize::MAX;
+                break;
+            }
+            _ => {}
+        }
+    }
+    // An integer; or at most 15 digits in all, so at most 15 significant
+    // ones between 1e-15 and 1e15: read back from its nearest double
+    // unchanged (every realistic amount, with no allocation).
+    if !fraction || digits_written <= 15 {
         return true;
     }
     let Some(written) = digits(token) else {
