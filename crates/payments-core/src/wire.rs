@@ -123,10 +123,11 @@ impl Serialize for JsonNumber {
 /// `deserialize_with` helper: a decimal from a JSON number or a string.
 ///
 /// Strings and integers up to `u64` are read exactly; a number that
-/// reaches serde as an `f64` of 2^53 or more is refused (it stands for many
-/// integers). A JSON number with a fraction reaches serde as an `f64`; it is
-/// turned back into the shortest decimal that reads as the same `f64`. That
-/// is the number as written exactly when
+/// reaches serde as an `f64` of 2^53 or more, or with more than 15
+/// significant digits, is refused (a double stands for many such numbers).
+/// A JSON number with a fraction reaches serde as an `f64`; it is turned
+/// back into the shortest decimal that reads as the same `f64`. That is the
+/// number as written exactly when
 /// [`check_json`] passed the text it came from — which every answer the
 /// SDKs read goes through first ([`HttpClient::decode_json`](crate::http::HttpClient::decode_json)
 /// and the providers' own readers): a number no `f64` carries exactly
@@ -198,7 +199,23 @@ impl Visitor<'_> for DecimalVisitor {
             }
             Err(_) => std::borrow::Cow::Owned(v.to_string()),
         };
-        Decimal::from_str_exact(&text).map_err(E::custom)
+        let decimal = Decimal::from_str_exact(&text).map_err(E::custom)?;
+        // Up to 15 significant digits a double stands for one decimal of
+        // that length. From 16 on, two texts of the same length can read as
+        // one double (`718033974354117.2` and `…117.3`): which was written
+        // is lost, so the amount is not read.
+        let mut mantissa = decimal.normalize().mantissa().unsigned_abs();
+        let mut significant = 0;
+        while mantissa > 0 {
+            mantissa /= 10;
+            significant += 1;
+        }
+        if significant > 15 {
+            return Err(E::custom(format_args!(
+                "the number {text} has more than 15 significant digits, which a double cannot carry exactly: send it as a string"
+            )));
+        }
+        Ok(decimal)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
