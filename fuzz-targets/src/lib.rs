@@ -575,7 +575,7 @@ fn read_allpay(
     if operation.is_multiple_of(2) {
         let _ = allpay_soap::codec::check_user_answer(client, request, response);
     } else {
-        let _ = allpay_soap::codec::complete_answer(client, request, &a.guid, response);
+        let _ = allpay_soap::codec::complete_answer(client, request, &a.guid, 42, response);
     }
 }
 

@@ -16,7 +16,7 @@ use payments_core::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tracing::Instrument;
-use yaserde::{YaDeserialize, YaSerialize};
+use yaserde::YaSerialize;
 
 use crate::config::{AllpayConfig, GuidFormat, ResponseVerification};
 use crate::dsig::{self, SignatureError};
@@ -25,7 +25,8 @@ use crate::model::{
     AgentBalance, BRACED_GUID_RULES, CashIn, CashOut, PLAIN_GUID_RULES, TerminalPayment,
     TerminalStatus, Transaction, TransactionStatus, UserInfo, UserName,
 };
-use crate::soap::{self, Fault};
+use crate::read::{self as reader, ReadError};
+use crate::soap;
 
 const PROVIDER: &str = "allpay";
 const ECHO: Operation = Operation::read(PROVIDER, "echo");
@@ -45,18 +46,18 @@ pub const CASH_IN_PATH: &str = "allpay-public-soap/cash-in-transaction-managemen
 /// The path of the TransactionManagement/1.1 service.
 pub const TRANSACTION_MANAGEMENT_PATH: &str = "allpay-public-soap/transaction-management/v1.1";
 
-/// A generated response body: the response, or a Fault.
-pub(crate) trait Answer: YaSerialize + YaDeserialize + Default {
+/// An operation's answer: its generated reader of the Body's one element.
+pub(crate) trait Answer {
     type Response;
-    fn split(self) -> (Option<Self::Response>, Option<Fault>);
+    fn read(content: roxmltree::Node<'_, '_>) -> Result<reader::Answer<Self::Response>, ReadError>;
 }
 
 macro_rules! answers {
     ($($body:ty => $response:ty),* $(,)?) => {$(
         impl Answer for $body {
             type Response = $response;
-            fn split(self) -> (Option<$response>, Option<Fault>) {
-                (self.response, self.fault)
+            fn read(content: roxmltree::Node<'_, '_>) -> Result<reader::Answer<$response>, ReadError> {
+                <$body>::read(content)
             }
         }
     )*};
@@ -229,7 +230,7 @@ impl AllpayClient {
     }
 
     /// Writes, adds the certificate number, and signs.
-    pub(crate) fn prepare<B: YaSerialize + YaDeserialize + Default>(
+    pub(crate) fn prepare<B: YaSerialize>(
         &self,
         operation: Operation,
         tm_service: bool,
@@ -325,16 +326,33 @@ impl AllpayClient {
                 .http
                 .undecodable(operation, "not UTF-8", response, Some(Box::new(e)))
         })?;
-        let body: A = soap::read(text)
-            .map_err(|e| self.inner.http.undecodable(operation, e, response, None))?;
-        let (answer, fault) = body.split();
+        let undecodable = |detail: String| {
+            self.inner
+                .http
+                .undecodable(operation, detail, response, None)
+        };
+        // The one parse of the answer: the signature is checked on this
+        // tree and every value is read from it.
+        let doc = dsig::parse(text).map_err(|e| match e {
+            SignatureError::Xml(detail) => {
+                undecodable(format!("not XML this SDK reads ({detail})"))
+            }
+            other => undecodable(other.to_string()),
+        })?;
+        let envelope = soap::check_envelope(&doc, "requestDsig").map_err(undecodable)?;
+        let is_fault = envelope.content.has_tag_name((dsig::SOAP_ENV_NS, "Fault"));
         // Whether the answer is Allpay's own word: signed and verified, or
         // verification was turned off by the merchant.
         let mut authentic = true;
         if let ResponseVerification::Required(key) = &self.inner.config.verification {
-            match dsig::verify_envelope(text, key) {
+            match dsig::verify_document(&doc, key) {
                 Ok(_) => {
-                    let echoed = soap::header_value(text, "requestDsig");
+                    // The echo of our digest, from its one place: a direct
+                    // child of the Header, covered by the digest.
+                    let echoed = match envelope.request_dsig {
+                        Some(node) => Some(reader::string(node).map_err(undecodable)?),
+                        None => None,
+                    };
                     if echoed.as_deref() != Some(prepared.digest.as_str()) {
                         return Err(Error::mismatch(
                             operation,
@@ -346,14 +364,15 @@ impl AllpayClient {
                 }
                 // Allpay answers a request it could not verify ("Sign Error")
                 // with an unsigned Fault: read it.
-                Err(SignatureError::Missing) if fault.is_some() => authentic = false,
+                Err(SignatureError::Missing) if is_fault => authentic = false,
                 Err(e) => return Err(signature_error(operation, &e)),
             }
         }
-        match (answer, fault) {
-            (Some(answer), None) => Ok(answer),
-            (None, Some(fault)) => {
-                let error = soap::fault_error(operation, &fault, &soap::fault_detail(text));
+        match A::read(envelope.content).map_err(undecodable)? {
+            reader::Answer::Response(answer) => Ok(answer),
+            reader::Answer::Fault(read) => {
+                let (fault, detail) = (read.fault, read.detail);
+                let error = soap::fault_error(operation, &fault, &detail);
                 // A Fault to a money-moving call is a refusal only when it is
                 // Allpay's verified word (signed, or verification turned
                 // off): an unsigned Fault may come from a balancer or a
@@ -371,18 +390,6 @@ impl AllpayClient {
                 }
                 Err(error)
             }
-            (None, None) => Err(self.inner.http.undecodable(
-                operation,
-                NEITHER_ANSWER_NOR_FAULT,
-                response,
-                None,
-            )),
-            (Some(_), Some(_)) => Err(self.inner.http.undecodable(
-                operation,
-                "both a response and a Fault",
-                response,
-                None,
-            )),
         }
     }
 
@@ -402,6 +409,10 @@ impl AllpayClient {
         let prepared = self.prepare(ECHO, false, "echo", body, None)?;
         self.send::<cash_in::EchoResponseBody, _>(&prepared, |answer| {
             let answer: cash_in::EchoResponse = answer;
+            // Bound to the request: the message comes back as sent.
+            if answer.result != message {
+                return Err(Error::mismatch(ECHO, "return", message, answer.result));
+            }
             Ok(answer.result)
         })
         .await
@@ -655,13 +666,13 @@ impl AllpayClient {
                 Some(guid.as_str()),
             )?;
             self.send::<tm::DeclineTransactionResponseBody, _>(&prepared, |answer| {
-                read_action(operation, guid, answer.result)
+                read_action(operation, guid, Some(transaction_id), answer.result)
             })
             .await
         } else {
             let prepared = self.prepare_complete(guid, transaction_id)?;
             self.send::<tm::CompleteTransactionResponseBody, _>(&prepared, |answer| {
-                read_action(operation, guid, answer.result)
+                read_action(operation, guid, Some(transaction_id), answer.result)
             })
             .await
         }
@@ -806,10 +817,6 @@ impl AllpayClient {
     }
 }
 
-/// An answer whose Body holds neither the operation's response nor a Fault.
-const NEITHER_ANSWER_NOR_FAULT: &str =
-    "neither the operation's response nor a Fault in the Body (wrong namespace or operation?)";
-
 /// The HTTP request that sends `prepared`.
 pub(crate) fn soap_request(prepared: &Prepared) -> Result<Request> {
     // Quoted, as SOAP 1.1 §6.1.1 and WS-I Basic Profile R1109 require:
@@ -856,14 +863,38 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
 }
 
 /// The transaction in a two-phase answer (create, complete, decline) for
-/// `guid`, once its header says it is final.
+/// `guid` (and, for a complete or decline, `transaction_id`), once its
+/// header says it is final. The answer is bound to its request: the GUID
+/// and transaction id it echoes must be the request's, or it is an
+/// integrity mismatch.
 pub(crate) fn read_action(
     operation: Operation,
     guid: &MerchantReference,
+    transaction_id: Option<i64>,
     answer: g::TransactionResponse,
 ) -> Result<Transaction> {
     header_final(operation, guid.as_str(), &answer.header)?;
-    transaction(operation, answer.transaction_info)
+    let transaction = transaction(operation, answer.transaction_info)?;
+    // GUIDs are hexadecimal: compared without regard to case.
+    if !transaction.guid.eq_ignore_ascii_case(guid.as_str()) {
+        return Err(Error::mismatch(
+            operation,
+            "GUID",
+            guid.as_str(),
+            transaction.guid,
+        ));
+    }
+    if let Some(id) = transaction_id
+        && transaction.transaction_id != id
+    {
+        return Err(Error::mismatch(
+            operation,
+            "transactionId",
+            id,
+            transaction.transaction_id,
+        ));
+    }
+    Ok(transaction)
 }
 
 /// The transaction a two-phase create for `guid` made, once final, and
@@ -874,7 +905,7 @@ fn read_created(
     amount: Money,
     answer: g::TransactionResponse,
 ) -> Result<Transaction> {
-    let transaction = read_action(operation, guid, answer)?;
+    let transaction = read_action(operation, guid, None, answer)?;
     if transaction.amount != amount {
         return Err(Error::mismatch(
             operation,

@@ -78,7 +78,8 @@ pub fn complete_request(
     client.prepare_complete(guid, transaction_id).map(Prepared)
 }
 
-/// Reads the answer to a `completeTransaction` request.
+/// Reads the answer to a `completeTransaction` request of `guid` and
+/// `transaction_id`.
 ///
 /// # Errors
 ///
@@ -87,9 +88,17 @@ pub fn complete_answer(
     client: &AllpayClient,
     prepared: &Prepared,
     guid: &MerchantReference,
+    transaction_id: i64,
     response: &RawResponse,
 ) -> Result<Transaction> {
     client
         .read_answer::<tm::CompleteTransactionResponseBody>(&prepared.0, response)
-        .and_then(|answer| read_action(prepared.0.operation, guid, answer.result))
+        .and_then(|answer| {
+            read_action(
+                prepared.0.operation,
+                guid,
+                Some(transaction_id),
+                answer.result,
+            )
+        })
 }

@@ -132,6 +132,7 @@ mod gateway;
 /// The SOAP bindings `cargo xtask codegen` writes: crate-private, not API.
 mod generated;
 mod model;
+mod read;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;

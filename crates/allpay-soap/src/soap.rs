@@ -1,9 +1,11 @@
-//! The SOAP 1.1 envelope around the generated bodies, and reading answers:
-//! by namespace URI (any prefixes), exactly one of response or Fault.
+//! The SOAP 1.1 envelope around the generated bodies, and the strict
+//! shape of an answer's envelope: by namespace URI (any prefixes), one
+//! Envelope, at most one Header, exactly one Body holding exactly one
+//! element, one `requestDsig` in the Header and nowhere else.
 
 use payments_core::{Decline, DeclineKind, Error, Operation};
-use roxmltree::Document;
-use yaserde::{YaDeserialize, YaSerialize};
+use roxmltree::{Document, Node};
+use yaserde::YaSerialize;
 
 use crate::dsig::SOAP_ENV_NS;
 
@@ -11,20 +13,20 @@ use crate::dsig::SOAP_ENV_NS;
 pub(crate) const ALLPAY_NS: &str = "https://allpay.kz";
 
 /// A request envelope: an empty Header (the signature goes in later) and a Body.
-#[derive(Debug, Default, YaSerialize, YaDeserialize)]
+#[derive(Debug, Default, YaSerialize)]
 #[yaserde(rename = "Envelope", prefix = "soapenv", namespaces = { "soapenv" = "http://schemas.xmlsoap.org/soap/envelope/" })]
-pub(crate) struct Envelope<B: YaSerialize + YaDeserialize + Default> {
+pub(crate) struct Envelope<B: YaSerialize> {
     #[yaserde(rename = "Header", prefix = "soapenv")]
     pub(crate) header: Header,
     #[yaserde(rename = "Body", prefix = "soapenv")]
     pub(crate) body: B,
 }
 
-#[derive(Debug, Default, YaSerialize, YaDeserialize)]
+#[derive(Debug, Default, YaSerialize)]
 pub(crate) struct Header {}
 
 /// A SOAP 1.1 Fault's code and string (the `detail` is read separately).
-#[derive(Debug, Clone, Default, PartialEq, Eq, YaSerialize, YaDeserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, YaSerialize)]
 pub(crate) struct Fault {
     /// `faultcode` (`soap:Client`, `soap:Server`).
     #[yaserde(rename = "faultcode")]
@@ -35,9 +37,7 @@ pub(crate) struct Fault {
 }
 
 /// Writes an envelope: no XML declaration, no indentation.
-pub(crate) fn write<B: YaSerialize + YaDeserialize + Default>(
-    body: B,
-) -> std::result::Result<String, String> {
+pub(crate) fn write<B: YaSerialize>(body: B) -> std::result::Result<String, String> {
     let config = yaserde::ser::Config {
         perform_indent: false,
         write_document_declaration: false,
@@ -96,17 +96,83 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The text of a Header element in Allpay's namespace (`requestDsig`).
-pub(crate) fn header_value(xml: &str, name: &str) -> Option<String> {
-    let doc = Document::parse(xml).ok()?;
-    let header = doc
-        .root_element()
+/// A SOAP envelope whose shape was checked: the Body's one element, and
+/// the Header's one `requestDsig` when it has one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checked<'a, 'i> {
+    /// The Body's one element: the response, or a Fault.
+    pub(crate) content: Node<'a, 'i>,
+    /// `Header/requestDsig` (or the element asked for), in Allpay's namespace.
+    pub(crate) request_dsig: Option<Node<'a, 'i>>,
+}
+
+/// Whether `node` holds no text but whitespace (comments and processing
+/// instructions may stand between elements).
+fn only_elements(node: Node<'_, '_>) -> bool {
+    !node
         .children()
-        .find(|n| n.has_tag_name((SOAP_ENV_NS, "Header")))?;
-    header
+        .any(|child| child.is_text() && child.text().is_some_and(|t| !t.trim().is_empty()))
+}
+
+/// Checks the envelope's shape: the document element is a SOAP 1.1
+/// `Envelope` holding an optional `Header` and then exactly one `Body`,
+/// nothing else; the Body holds exactly one element; Allpay's `name`
+/// element (`requestDsig`, `certificateNumber`), if any, is a direct child
+/// of the Header, once, and appears nowhere else in the document.
+pub(crate) fn check_envelope<'a, 'i>(
+    doc: &'a Document<'i>,
+    name: &str,
+) -> std::result::Result<Checked<'a, 'i>, String> {
+    let envelope = doc.root_element();
+    if !envelope.has_tag_name((SOAP_ENV_NS, "Envelope")) {
+        return Err("not a SOAP 1.1 Envelope".to_owned());
+    }
+    if !only_elements(envelope) {
+        return Err("text in the SOAP Envelope".to_owned());
+    }
+    let mut header = None;
+    let mut body = None;
+    for child in envelope.children().filter(Node::is_element) {
+        if child.has_tag_name((SOAP_ENV_NS, "Header")) && header.is_none() && body.is_none() {
+            header = Some(child);
+        } else if child.has_tag_name((SOAP_ENV_NS, "Body")) && body.is_none() {
+            body = Some(child);
+        } else {
+            return Err(format!(
+                "an Envelope holding more than one Header, then one Body (`{}`)",
+                child.tag_name().name()
+            ));
+        }
+    }
+    let body = body.ok_or("a SOAP Envelope without a Body")?;
+    if !only_elements(body) {
+        return Err("text in the SOAP Body".to_owned());
+    }
+    let mut contents = body.children().filter(Node::is_element);
+    let content = match (contents.next(), contents.next()) {
+        (Some(content), None) => content,
+        (None, _) => return Err(crate::read::NEITHER_ANSWER_NOR_FAULT.to_owned()),
+        (Some(_), Some(_)) => return Err("a SOAP Body holding more than one element".to_owned()),
+    };
+    let mut in_header = header
+        .into_iter()
+        .flat_map(|h| h.children())
+        .filter(|n| n.has_tag_name((ALLPAY_NS, name)));
+    let request_dsig = in_header.next();
+    if in_header.next().is_some() {
+        return Err(format!("more than one `{name}` in the SOAP Header"));
+    }
+    let everywhere = doc
         .descendants()
-        .find(|n| n.has_tag_name((ALLPAY_NS, name)))
-        .map(|n| n.text().unwrap_or_default().trim().to_owned())
+        .filter(|n| n.has_tag_name((ALLPAY_NS, name)))
+        .count();
+    if everywhere != usize::from(request_dsig.is_some()) {
+        return Err(format!("a `{name}` elsewhere than in the SOAP Header"));
+    }
+    Ok(Checked {
+        content,
+        request_dsig,
+    })
 }
 
 /// A Fault's `detail`: `developerMessage`, `userMessage`, `stackHash`, in any namespace.
@@ -118,23 +184,6 @@ pub(crate) struct FaultDetail {
     pub user_message: Option<String>,
     /// `stackHash`.
     pub stack_hash: Option<String>,
-}
-
-pub(crate) fn fault_detail(xml: &str) -> FaultDetail {
-    let Ok(doc) = Document::parse(xml) else {
-        return FaultDetail::default();
-    };
-    let find = |name: &str| {
-        doc.descendants()
-            .find(|n| n.is_element() && n.tag_name().name() == name)
-            .and_then(|n| n.text())
-            .map(|t| t.trim().to_owned())
-    };
-    FaultDetail {
-        developer_message: find("developerMessage"),
-        user_message: find("userMessage"),
-        stack_hash: find("stackHash"),
-    }
 }
 
 /// The error a Fault means. Allpay's "Sign Error" fault — it refused our
@@ -167,25 +216,4 @@ pub(crate) fn fault_error(operation: Operation, fault: &Fault, detail: &FaultDet
         decline = decline.with_user_message(user.clone());
     }
     Error::declined(operation, decline)
-}
-
-#[derive(Debug, Default, YaSerialize, YaDeserialize)]
-#[yaserde(rename = "Envelope", prefix = "soapenv", namespaces = { "soapenv" = "http://schemas.xmlsoap.org/soap/envelope/" })]
-pub(crate) struct Answer<B: YaSerialize + YaDeserialize + Default> {
-    #[yaserde(rename = "Body", prefix = "soapenv")]
-    pub(crate) body: B,
-}
-
-/// Reads an answer's Body into `B`, a generated response body. Elements are
-/// matched by namespace URI, whatever their prefixes.
-pub(crate) fn read<B: YaSerialize + YaDeserialize + Default>(
-    xml: &str,
-) -> std::result::Result<B, String> {
-    // Own parse first: a clear message for what is not SOAP at all.
-    let doc = Document::parse(xml).map_err(|e| format!("not XML ({e})"))?;
-    if !doc.root_element().has_tag_name((SOAP_ENV_NS, "Envelope")) {
-        return Err("not a SOAP 1.1 Envelope".to_owned());
-    }
-    let answer: Answer<B> = yaserde::de::from_str(xml).map_err(|e| e.to_string())?;
-    Ok(answer.body)
 }

@@ -14,7 +14,7 @@ use allpay_soap::{
 };
 use httpmock::prelude::*;
 use payments_core::clock::ManualClock;
-use payments_core::reference::{SeededUuidReferences, UuidFormat};
+use payments_core::reference::{MerchantReference, SeededUuidReferences, UuidFormat};
 use payments_core::{BaseUrl, Currency, Money};
 
 const CASH_IN: &str = "/allpay-public-soap/cash-in-transaction-management/v1.1";
@@ -43,9 +43,15 @@ const OK: &str = "<header><status>0</status></header>";
 #[tokio::test]
 async fn every_operation_sends_its_action_content_type_and_exact_envelope() {
     let server = MockServer::start_async().await;
+    // The GUID the seeded client draws first: every answer echoes it.
+    let guid = MerchantReference::generate(
+        &SeededUuidReferences::new(3, UuidFormat::Braced),
+        &allpay_soap::BRACED_GUID_RULES,
+    )
+    .unwrap();
     let info = |status: &str| {
         format!(
-            "{OK}<transactionInfo><GUID>g</GUID><amount>1500.5</amount><transactionId>5001</transactionId><transactionStatus>{status}</transactionStatus></transactionInfo>"
+            "{OK}<transactionInfo><GUID>{guid}</GUID><amount>1500.5</amount><transactionId>5001</transactionId><transactionStatus>{status}</transactionStatus></transactionInfo>"
         )
     };
     let user_info = format!("{OK}<basicUserInfo><identified>true</identified></basicUserInfo>");

@@ -584,15 +584,16 @@ async fn answers_with_and_without_the_published_required_fields_are_read() {
     let lean = "<header><status>0</status></header><transactionInfo><GUID>g</GUID><amount>100</amount><transactionId>7</transactionId><transactionStatus>PENDING</transactionStatus></transactionInfo>";
     for (inner, commission) in [(full, Some("1.50")), (lean, None)] {
         let server = MockServer::start_async().await;
-        let answer = soap_return(TM_NS, "createCashInTransaction", inner);
+        let client = unverified(&server);
+        let payment = payment(&client, "100");
+        let inner = inner.replace("<GUID>g</GUID>", &format!("<GUID>{}</GUID>", payment.guid));
+        let answer = soap_return(TM_NS, "createCashInTransaction", &inner);
         server
             .mock_async(|when, then| {
                 when.path(TM);
                 then.status(200).body(answer.clone());
             })
             .await;
-        let client = unverified(&server);
-        let payment = payment(&client, "100");
         let transaction = client.create_cash_in_transaction(&payment).await.unwrap();
         assert_eq!(transaction.transaction_id, 7);
         assert_eq!(transaction.commission, commission.map(kzt));

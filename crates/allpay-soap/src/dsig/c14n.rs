@@ -13,7 +13,7 @@
 //! writes them unescaped, so a namespace URI holding `&`, `<` or `"` is
 //! the one place the two disagree.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use roxmltree::{Node, NodeId, NodeType};
 
@@ -28,66 +28,57 @@ pub enum Method {
 
 /// The canonical form of `apex`'s subtree, leaving out `skip`'s subtree;
 /// of the whole document when `apex` is the document (root) node.
-pub(crate) fn canonicalize(
-    apex: Node<'_, '_>,
+///
+/// Iterative, in time linear in the subtree plus the in-scope namespace
+/// bindings summed over its elements (which `dsig::parse` bounds): the
+/// namespaces rendered so far are one map, changed as an element opens and
+/// put back as it closes.
+pub(crate) fn canonicalize<'a>(
+    apex: Node<'a, 'a>,
     method: Method,
     comments: bool,
     skip: Option<NodeId>,
 ) -> String {
-    let mut out = String::new();
-    let context = Context {
+    let mut walk = Walk {
         method,
         comments,
         skip,
         source: apex.document().input_text(),
+        rendered: HashMap::new(),
+        undo: Vec::new(),
+        out: String::new(),
     };
-    context.node(apex, &BTreeMap::new(), true, &mut out);
-    out
+    if apex.node_type() == NodeType::Root {
+        walk.document(apex);
+    } else {
+        walk.subtree(apex);
+    }
+    walk.out
 }
 
-struct Context<'s> {
+/// The walk's state: the namespaces rendered in scope (prefix, "" for the
+/// default namespace, to URI), and the changes to put back, innermost last.
+struct Walk<'a> {
     method: Method,
     comments: bool,
     skip: Option<NodeId>,
-    source: &'s str,
+    source: &'a str,
+    rendered: HashMap<&'a str, &'a str>,
+    undo: Vec<(&'a str, Option<&'a str>)>,
+    out: String,
 }
 
-/// prefix ("" for the default namespace) → URI.
-type Scope = BTreeMap<String, String>;
+enum Step<'a> {
+    Open(Node<'a, 'a>),
+    /// Close the element; put back the scope changes past this mark.
+    Close(Node<'a, 'a>, usize),
+}
 
-impl Context<'_> {
-    fn node(&self, node: Node<'_, '_>, rendered: &Scope, apex: bool, out: &mut String) {
-        if Some(node.id()) == self.skip {
-            return;
-        }
-        match node.node_type() {
-            NodeType::Element => self.element(node, rendered, apex, out),
-            NodeType::Text => escape_text(node.text().unwrap_or_default(), out),
-            NodeType::Comment if self.comments => {
-                out.push_str("<!--");
-                push_line_ends_normalized(node.text().unwrap_or_default(), out);
-                out.push_str("-->");
-            }
-            NodeType::PI => {
-                if let Some(pi) = node.pi() {
-                    out.push_str("<?");
-                    out.push_str(pi.target);
-                    if let Some(value) = pi.value {
-                        out.push(' ');
-                        push_line_ends_normalized(value, out);
-                    }
-                    out.push_str("?>");
-                }
-            }
-            NodeType::Root => self.document(node, out),
-            NodeType::Comment => {}
-        }
-    }
-
+impl<'a> Walk<'a> {
     /// The whole document: the document element, and the comments and
     /// processing instructions around it, each of those before it followed
     /// by a line feed and each after it preceded by one (C14N 1.0 §2.1).
-    fn document(&self, root: Node<'_, '_>, out: &mut String) {
+    fn document(&mut self, root: Node<'a, 'a>) {
         let mut after = false;
         for child in root.children() {
             if Some(child.id()) == self.skip {
@@ -95,18 +86,18 @@ impl Context<'_> {
             }
             match child.node_type() {
                 NodeType::Element => {
-                    self.node(child, &BTreeMap::new(), true, out);
+                    self.subtree(child);
                     after = true;
                 }
                 NodeType::PI | NodeType::Comment
                     if self.comments || child.node_type() == NodeType::PI =>
                 {
                     if after {
-                        out.push('\n');
+                        self.out.push('\n');
                     }
-                    self.node(child, &BTreeMap::new(), false, out);
+                    self.leaf(child);
                     if !after {
-                        out.push('\n');
+                        self.out.push('\n');
                     }
                 }
                 _ => {}
@@ -114,122 +105,187 @@ impl Context<'_> {
         }
     }
 
-    /// The element's qualified name as written in the source.
-    fn qname(&self, node: Node<'_, '_>) -> &str {
-        let range = node.range();
-        let tag = self
-            .source
-            .get(range.start + 1..range.end)
-            .unwrap_or_default();
-        let end = tag
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .unwrap_or(tag.len());
-        tag.get(..end).unwrap_or_default()
-    }
-
-    fn element(&self, node: Node<'_, '_>, rendered: &Scope, apex: bool, out: &mut String) {
-        let qname = self.qname(node);
-        let element_prefix = qname.split_once(':').map_or("", |(p, _)| p);
-        let in_scope: Scope = node
-            .namespaces()
-            .filter(|ns| ns.name() != Some("xml"))
-            .map(|ns| {
-                (
-                    ns.name().unwrap_or_default().to_owned(),
-                    ns.uri().to_owned(),
-                )
-            })
-            .collect();
-
-        // Attributes, with the prefixes they are written with.
-        let mut attributes: Vec<(String, String, String, String)> = node
-            .attributes()
-            .map(|a| {
-                let qname = self
-                    .source
-                    .get(a.range_qname())
-                    .unwrap_or(a.name())
-                    .to_owned();
-                (
-                    a.namespace().unwrap_or_default().to_owned(),
-                    a.name().to_owned(),
-                    qname,
-                    a.value().to_owned(),
-                )
-            })
-            .collect();
-        attributes.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
-
-        // The namespace declarations to write here.
-        let mut declarations: Scope = BTreeMap::new();
-        match self.method {
-            Method::Inclusive => {
-                for (prefix, uri) in &in_scope {
-                    // An empty default namespace is written only where it
-                    // undoes a rendered one (below).
-                    let empty_default = prefix.is_empty() && uri.is_empty();
-                    if !empty_default && (apex || rendered.get(prefix) != Some(uri)) {
-                        declarations.insert(prefix.clone(), uri.clone());
+    /// `apex`'s subtree, without recursion.
+    fn subtree(&mut self, apex: Node<'a, 'a>) {
+        let mut steps = vec![Step::Open(apex)];
+        while let Some(step) = steps.pop() {
+            match step {
+                Step::Open(node) if Some(node.id()) == self.skip => {}
+                Step::Open(node) if node.is_element() => {
+                    let mark = self.undo.len();
+                    let parent = (node != apex).then(|| node.parent()).flatten();
+                    self.open(node, parent);
+                    steps.push(Step::Close(node, mark));
+                    let first = steps.len();
+                    steps.extend(node.children().map(Step::Open));
+                    if let Some(children) = steps.get_mut(first..) {
+                        children.reverse();
                     }
                 }
-                let no_default = in_scope.get("").is_none_or(String::is_empty);
-                if no_default && rendered.get("").is_some_and(|u| !u.is_empty()) {
-                    declarations.insert(String::new(), String::new());
+                Step::Open(node) => self.leaf(node),
+                Step::Close(node, mark) => {
+                    self.out.push_str("</");
+                    self.out.push_str(qname(self.source, node));
+                    self.out.push('>');
+                    while self.undo.len() > mark {
+                        if let Some((prefix, old)) = self.undo.pop() {
+                            match old {
+                                Some(uri) => self.rendered.insert(prefix, uri),
+                                None => self.rendered.remove(prefix),
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Text, a comment (when kept) or a processing instruction.
+    fn leaf(&mut self, node: Node<'a, 'a>) {
+        match node.node_type() {
+            NodeType::Text => escape_text(node.text().unwrap_or_default(), &mut self.out),
+            NodeType::Comment if self.comments => {
+                self.out.push_str("<!--");
+                push_line_ends_normalized(node.text().unwrap_or_default(), &mut self.out);
+                self.out.push_str("-->");
+            }
+            NodeType::PI => {
+                if let Some(pi) = node.pi() {
+                    self.out.push_str("<?");
+                    self.out.push_str(pi.target);
+                    if let Some(value) = pi.value {
+                        self.out.push(' ');
+                        push_line_ends_normalized(value, &mut self.out);
+                    }
+                    self.out.push_str("?>");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Renders `prefix` as bound to `uri` from here on.
+    fn bind(&mut self, prefix: &'a str, uri: &'a str) {
+        let old = self.rendered.insert(prefix, uri);
+        self.undo.push((prefix, old));
+    }
+
+    /// An element's start tag; `parent` is `None` at the apex.
+    fn open(&mut self, node: Node<'a, 'a>, parent: Option<Node<'a, 'a>>) {
+        let qname = qname(self.source, node);
+        let source = self.source;
+
+        // Attributes, with the prefixes they are written with.
+        let mut attributes: Vec<(&str, &str, &str, &str)> = node
+            .attributes()
+            .map(|a| {
+                (
+                    a.namespace().unwrap_or_default(),
+                    a.name(),
+                    source.get(a.range_qname()).unwrap_or(a.name()),
+                    a.value(),
+                )
+            })
+            .collect();
+        attributes.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+
+        // The namespace declarations to write here, by prefix.
+        let mut declarations: Vec<(&'a str, &'a str)> = Vec::new();
+        match self.method {
+            Method::Inclusive => {
+                // What is rendered is the parent's in-scope namespaces: only
+                // an element whose in-scope namespaces differ from its
+                // parent's can change anything (roxmltree gives the same
+                // bindings as the same values).
+                let unchanged = parent.is_some_and(|parent| {
+                    node.namespaces().len() == parent.namespaces().len()
+                        && node
+                            .namespaces()
+                            .zip(parent.namespaces())
+                            .all(|(a, b)| std::ptr::eq(a, b))
+                });
+                if !unchanged {
+                    let mut has_default = false;
+                    for ns in node.namespaces() {
+                        let prefix = ns.name().unwrap_or_default();
+                        let uri = ns.uri();
+                        if prefix == "xml" {
+                            continue;
+                        }
+                        has_default |= prefix.is_empty() && !uri.is_empty();
+                        if self.rendered.get(prefix) != Some(&uri) {
+                            // An empty default namespace is written only
+                            // where it undoes a rendered one.
+                            let undoes = self.rendered.get("").is_some_and(|u| !u.is_empty());
+                            if !(prefix.is_empty() && uri.is_empty()) || undoes {
+                                declarations.push((prefix, uri));
+                            }
+                            self.bind(prefix, uri);
+                        }
+                    }
+                    if !has_default && self.rendered.get("").is_some_and(|u| !u.is_empty()) {
+                        declarations.push(("", ""));
+                        self.bind("", "");
+                    }
                 }
             }
             Method::Exclusive => {
-                let mut used = vec![element_prefix.to_owned()];
-                used.extend(
-                    attributes
-                        .iter()
-                        .filter_map(|(_, _, qname, _)| {
-                            qname.split_once(':').map(|(p, _)| p.to_owned())
-                        })
-                        .filter(|p| p != "xml"),
-                );
-                for prefix in used {
-                    let uri = in_scope.get(&prefix).cloned().unwrap_or_default();
-                    let already = rendered.get(&prefix).cloned().unwrap_or_default();
+                let mut used: Vec<(&'a str, &'a str)> = Vec::with_capacity(1 + attributes.len());
+                used.push((
+                    qname.split_once(':').map_or("", |(p, _)| p),
+                    node.tag_name().namespace().unwrap_or_default(),
+                ));
+                for attribute in node.attributes() {
+                    let written = source.get(attribute.range_qname()).unwrap_or_default();
+                    if let Some((prefix, _)) = written.split_once(':')
+                        && prefix != "xml"
+                    {
+                        used.push((prefix, attribute.namespace().unwrap_or_default()));
+                    }
+                }
+                for (prefix, uri) in used {
+                    let already = self.rendered.get(prefix).copied().unwrap_or_default();
                     if uri != already {
-                        declarations.insert(prefix, uri);
+                        declarations.push((prefix, uri));
+                        self.bind(prefix, uri);
                     }
                 }
             }
         }
-        let mut scope = match self.method {
-            Method::Inclusive => in_scope,
-            Method::Exclusive => rendered.clone(),
-        };
-        scope.extend(declarations.iter().map(|(p, u)| (p.clone(), u.clone())));
+        declarations.sort_unstable_by(|x, y| x.0.cmp(y.0));
 
-        out.push('<');
-        out.push_str(qname);
+        self.out.push('<');
+        self.out.push_str(qname);
         for (prefix, uri) in &declarations {
             if prefix.is_empty() {
-                out.push_str(" xmlns=\"");
+                self.out.push_str(" xmlns=\"");
             } else {
-                out.push_str(" xmlns:");
-                out.push_str(prefix);
-                out.push_str("=\"");
+                self.out.push_str(" xmlns:");
+                self.out.push_str(prefix);
+                self.out.push_str("=\"");
             }
-            escape_attribute(uri, out);
-            out.push('"');
+            escape_attribute(uri, &mut self.out);
+            self.out.push('"');
         }
         for (_, _, qname, value) in &attributes {
-            out.push(' ');
-            out.push_str(qname);
-            out.push_str("=\"");
-            escape_attribute(value, out);
-            out.push('"');
+            self.out.push(' ');
+            self.out.push_str(qname);
+            self.out.push_str("=\"");
+            escape_attribute(value, &mut self.out);
+            self.out.push('"');
         }
-        out.push('>');
-        for child in node.children() {
-            self.node(child, &scope, false, out);
-        }
-        out.push_str("</");
-        out.push_str(qname);
-        out.push('>');
+        self.out.push('>');
     }
+}
+
+/// The element's qualified name as written in the source.
+fn qname<'s>(source: &'s str, node: Node<'_, '_>) -> &'s str {
+    let range = node.range();
+    let tag = source.get(range.start + 1..range.end).unwrap_or_default();
+    let end = tag
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(tag.len());
+    tag.get(..end).unwrap_or_default()
 }
 
 /// Appends `text` with XML's end-of-line handling (§2.11): `\r\n` and a

@@ -184,17 +184,110 @@ fn index(node: Node<'_, '_>) -> usize {
     usize::try_from(node.id().get()).unwrap_or(usize::MAX)
 }
 
-/// The deepest element nesting a message may have. Canonicalization
-/// recurses once per level, and Allpay's envelopes nest about ten deep.
+/// The deepest element nesting a message may have. Allpay's envelopes nest
+/// about ten deep.
 pub const MAX_XML_DEPTH: usize = 256;
+/// The most attributes, namespace declarations included, one element may carry.
+pub const MAX_XML_ATTRIBUTES: usize = 64;
+/// The most namespace declarations one element may carry.
+pub const MAX_XML_NAMESPACE_DECLARATIONS: usize = 16;
+/// The most namespace declarations a whole message may carry.
+pub const MAX_XML_DOCUMENT_DECLARATIONS: usize = 256;
+/// The most in-scope namespace bindings, summed over every element, a
+/// message may have: the namespace work canonicalization does is bounded
+/// by it.
+pub const MAX_XML_NAMESPACE_SCOPE: usize = 1 << 20;
 
-fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
+fn xml_error(message: impl Into<String>) -> SignatureError {
+    SignatureError::Xml(message.into())
+}
+
+/// One forward pass over `xml`'s markup, in time and memory linear in its
+/// length, that refuses what the tree must never be built from: another
+/// declared encoding than UTF-8, a DTD, nesting past [`MAX_XML_DEPTH`], an
+/// element with more than [`MAX_XML_ATTRIBUTES`] attributes or
+/// [`MAX_XML_NAMESPACE_DECLARATIONS`] namespace declarations, a message
+/// with more than [`MAX_XML_DOCUMENT_DECLARATIONS`]. roxmltree checks an
+/// element's attributes for duplicates pairwise and copies the in-scope
+/// namespaces into every element that declares one: both quadratic, so
+/// these limits come first. The pass reads no value: the tree roxmltree
+/// builds afterwards is the only reading.
+fn check_limits(xml: &str) -> Result<(), SignatureError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    let mut declarations = 0usize;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| xml_error(format!("not well-formed XML ({e})")))?;
+        let (tag, opens) = match event {
+            Event::Start(tag) => (tag, true),
+            Event::Empty(tag) => (tag, false),
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::Decl(declaration) => {
+                match declaration.encoding() {
+                    None => {}
+                    Some(Ok(name)) if name.eq_ignore_ascii_case("utf-8") => {}
+                    Some(_) => return Err(xml_error("a declared encoding other than UTF-8")),
+                }
+                continue;
+            }
+            Event::DocType(_) => return Err(xml_error("a document type declaration (DTD)")),
+            Event::Eof => return Ok(()),
+            _ => continue,
+        };
+        if depth + 1 > MAX_XML_DEPTH {
+            return Err(xml_error(format!(
+                "elements nested deeper than {MAX_XML_DEPTH} levels"
+            )));
+        }
+        if opens {
+            depth += 1;
+        }
+        let mut attributes = 0usize;
+        let mut namespaces = 0usize;
+        for attribute in tag.attributes().with_checks(false) {
+            let attribute =
+                attribute.map_err(|e| xml_error(format!("not well-formed XML ({e})")))?;
+            attributes += 1;
+            let key = attribute.key.as_ref();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                namespaces += 1;
+            }
+            if attributes > MAX_XML_ATTRIBUTES {
+                return Err(xml_error(format!(
+                    "an element with more than {MAX_XML_ATTRIBUTES} attributes"
+                )));
+            }
+        }
+        if namespaces > MAX_XML_NAMESPACE_DECLARATIONS {
+            return Err(xml_error(format!(
+                "an element with more than {MAX_XML_NAMESPACE_DECLARATIONS} namespace declarations"
+            )));
+        }
+        declarations += namespaces;
+        if declarations > MAX_XML_DOCUMENT_DECLARATIONS {
+            return Err(xml_error(format!(
+                "more than {MAX_XML_DOCUMENT_DECLARATIONS} namespace declarations"
+            )));
+        }
+    }
+}
+
+/// Parses a message for signing or verification: the limits above first,
+/// then roxmltree (no DTD), then what XML forbids and roxmltree accepts.
+pub(crate) fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
+    check_limits(xml)?;
     let doc = Document::parse(xml).map_err(|e| SignatureError::Xml(e.to_string()))?;
-    // Before any other work on the tree, and without recursing: every
-    // recursive walk after this one meets at most MAX_XML_DEPTH levels.
-    // Each node's depth from its parent's, in document order (parents
-    // first), indexed by node id.
+    // Defence in depth, and without recursing: every walk after this one
+    // meets at most MAX_XML_DEPTH levels. Each node's depth from its
+    // parent's, in document order (parents first), indexed by node id.
     let mut depths: Vec<usize> = Vec::new();
+    let mut scope = 0usize;
     for node in doc.descendants() {
         let depth = node
             .parent()
@@ -205,6 +298,14 @@ fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
             return Err(SignatureError::Xml(format!(
                 "elements nested deeper than {MAX_XML_DEPTH} levels"
             )));
+        }
+        if node.is_element() {
+            scope = scope.saturating_add(node.namespaces().len());
+            if scope > MAX_XML_NAMESPACE_SCOPE {
+                return Err(SignatureError::Xml(format!(
+                    "more than {MAX_XML_NAMESPACE_SCOPE} in-scope namespace bindings over all elements"
+                )));
+            }
         }
         let id = index(node);
         if depths.len() <= id {
@@ -359,14 +460,29 @@ fn algorithm<'a>(node: Node<'a, '_>) -> &'a str {
 
 /// Verifies the message's enveloped signature with `key`.
 ///
+/// The message must be a SOAP envelope whose `Header` holds, as a direct
+/// child, its one `Signature`, and that `Signature` only `SignedInfo`,
+/// `SignatureValue` and at most `KeyInfo` (no `Object`): everything else in
+/// the document is then covered by the digest.
+///
 /// # Errors
 ///
-/// [`SignatureError::Missing`] without a signature; `Unsupported` for
-/// algorithms or references other than the ones above, or several
-/// signatures; `DigestMismatch` when the content changed; `BadSignature`
-/// when the key does not verify it.
+/// [`SignatureError::Xml`] for what is not well-formed or is past the
+/// limits above; [`SignatureError::Missing`] without a signature;
+/// `Unsupported` for algorithms, references or placements other than the
+/// ones above, or several signatures; `DigestMismatch` when the content
+/// changed; `BadSignature` when the key does not verify it.
 pub fn verify_envelope(xml: &str, key: &VerifyingKey) -> Result<Verified, SignatureError> {
     let doc = parse(xml)?;
+    verify_document(&doc, key).map(|(verified, _)| verified)
+}
+
+/// [`verify_envelope`] on a parsed message: what it says, and the
+/// `Signature` element (the one subtree the digest does not cover).
+pub(crate) fn verify_document<'a, 'i>(
+    doc: &'a Document<'i>,
+    key: &VerifyingKey,
+) -> Result<(Verified, Node<'a, 'i>), SignatureError> {
     let mut signatures = doc
         .descendants()
         .filter(|n| n.has_tag_name((DSIG_NS, "Signature")));
@@ -376,6 +492,7 @@ pub fn verify_envelope(xml: &str, key: &VerifyingKey) -> Result<Verified, Signat
             "more than one Signature".to_owned(),
         ));
     }
+    placement(signature)?;
     let signed_info = child(signature, "SignedInfo")?;
     let (c14n_method, c14n_comments) =
         match algorithm(child(signed_info, "CanonicalizationMethod")?) {
@@ -452,5 +569,35 @@ pub fn verify_envelope(xml: &str, key: &VerifyingKey) -> Result<Verified, Signat
     key.0
         .verify(canonical.as_bytes(), &signature_value)
         .map_err(|_| SignatureError::BadSignature)?;
-    Ok(Verified { digest_value })
+    Ok((Verified { digest_value }, signature))
+}
+
+/// The Signature stands where Allpay puts it: a direct child of the SOAP
+/// `Header` of the `Envelope`, holding `SignedInfo`, `SignatureValue` and
+/// at most `KeyInfo`, in that order, and no text.
+fn placement(signature: Node<'_, '_>) -> Result<(), SignatureError> {
+    let misplaced =
+        || SignatureError::Unsupported("a Signature elsewhere than in the SOAP Header".to_owned());
+    let header = signature.parent().ok_or_else(misplaced)?;
+    let envelope = header.parent().ok_or_else(misplaced)?;
+    if !header.has_tag_name((SOAP_ENV_NS, "Header"))
+        || !envelope.has_tag_name((SOAP_ENV_NS, "Envelope"))
+        || envelope.parent().is_none_or(|root| !root.is_root())
+    {
+        return Err(misplaced());
+    }
+    let mut names = Vec::with_capacity(3);
+    for node in signature.children() {
+        if node.is_element() && node.tag_name().namespace() == Some(DSIG_NS) {
+            names.push(node.tag_name().name());
+        } else if node.is_element() || node.text().is_some_and(|t| !t.trim().is_empty()) {
+            names.push("");
+        }
+    }
+    match names.as_slice() {
+        ["SignedInfo", "SignatureValue"] | ["SignedInfo", "SignatureValue", "KeyInfo"] => Ok(()),
+        _ => Err(SignatureError::Unsupported(
+            "a Signature holding more than SignedInfo, SignatureValue and KeyInfo".to_owned(),
+        )),
+    }
 }

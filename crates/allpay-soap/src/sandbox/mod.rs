@@ -37,10 +37,9 @@ use payments_core::sandbox::{
     Faults, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
 };
 use payments_core::{BaseUrl, Currency, Decimal, Money, async_trait};
-use roxmltree::Document;
 
 use crate::config::AllpayConfig;
-use crate::dsig::{SigningKey, VerifyingKey, sign_envelope, verify_envelope};
+use crate::dsig::{SigningKey, VerifyingKey, sign_envelope};
 use crate::generated::{self as g, cash_in, transaction_management as tm};
 use crate::model::UserInfo;
 use crate::soap::{self, Fault};
@@ -357,10 +356,23 @@ impl SandboxHandler for Simulator {
         let Ok(text) = std::str::from_utf8(&request.body) else {
             return sign_error();
         };
-        let Ok(verified) = verify_envelope(text, &self.0.merchant) else {
+        // The client's rules for answers, applied to requests: one parse,
+        // the limits, the strict envelope (one `certificateNumber`, in the
+        // Header), the Signature a direct child of the Header; the call is
+        // read from the same tree.
+        let Ok(doc) = crate::dsig::parse(text) else {
             return sign_error();
         };
-        if soap::header_value(text, "certificateNumber").as_deref() != Some(CERTIFICATE_NUMBER) {
+        let Ok(envelope) = soap::check_envelope(&doc, "certificateNumber") else {
+            return sign_error();
+        };
+        let Ok((verified, _)) = crate::dsig::verify_document(&doc, &self.0.merchant) else {
+            return sign_error();
+        };
+        let certificate = envelope
+            .request_dsig
+            .and_then(|node| crate::read::string(node).ok());
+        if certificate.as_deref() != Some(CERTIFICATE_NUMBER) {
             return sign_error();
         }
         let service = match request.path.trim_start_matches('/') {
@@ -387,7 +399,7 @@ impl SandboxHandler for Simulator {
                 "",
             );
         }
-        let Some(call) = read_call(text, service, verified.digest_value) else {
+        let Some(call) = read_call(envelope.content, service, verified.digest_value) else {
             return self.fault(
                 None,
                 "soap:Client",
@@ -410,26 +422,37 @@ impl SandboxHandler for Simulator {
     }
 }
 
-fn read_call(text: &str, service: &str, digest: String) -> Option<Call> {
-    let doc = Document::parse(text).ok()?;
-    let body = doc
-        .root_element()
-        .children()
-        .find(|n| n.has_tag_name((crate::dsig::SOAP_ENV_NS, "Body")))?;
-    let operation = body.children().find(|n| n.is_element())?;
+/// The call in the Body's one element `operation`: its one child (the
+/// request, or `echo`'s text), that child's text fields and its `header`'s,
+/// each at its place and once.
+fn read_call(operation: roxmltree::Node<'_, '_>, service: &str, digest: String) -> Option<Call> {
+    use crate::read::{elements, string, unqualified};
     if operation.tag_name().namespace() != Some(service) {
         return None;
     }
-    let fields = operation
-        .descendants()
-        .filter(|n| n.is_element() && n.children().all(|c| c.is_text()))
-        .map(|n| {
-            (
-                n.tag_name().name().to_owned(),
-                n.text().unwrap_or_default().trim().to_owned(),
-            )
-        })
-        .collect();
+    let mut request = elements(operation).ok()?;
+    let (Some(request), None) = (request.next(), request.next()) else {
+        return None;
+    };
+    let mut fields = HashMap::new();
+    let mut put = |node: roxmltree::Node<'_, '_>| -> Option<()> {
+        let name = unqualified(node)?.to_owned();
+        let value = string(node).ok()?;
+        fields.insert(name, value).is_none().then_some(())
+    };
+    if request.children().any(|c| c.is_element()) {
+        for field in elements(request).ok()? {
+            if unqualified(field) == Some("header") {
+                for item in elements(field).ok()? {
+                    put(item)?;
+                }
+            } else {
+                put(field)?;
+            }
+        }
+    } else {
+        put(request)?;
+    }
     Some(Call {
         operation: operation.tag_name().name().to_owned(),
         digest,
@@ -447,7 +470,7 @@ fn ok_header() -> g::ResponseHeader {
 }
 
 impl Simulator {
-    fn signed<B: yaserde::YaSerialize + yaserde::YaDeserialize + Default>(
+    fn signed<B: yaserde::YaSerialize>(
         &self,
         call: Option<&Call>,
         status: u16,
