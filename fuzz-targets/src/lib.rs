@@ -37,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("c14n", c14n),
     ("money", money),
     ("hostile_documents", hostile_documents),
+    ("allpay_altered_answers", allpay_altered_answers),
 ];
 
 /// The largest input each target faces in production, for libFuzzer's
@@ -59,6 +60,7 @@ pub const MAX_LEN: &[(&str, usize)] = &[
     ("c14n", ANSWER_CAP),
     ("money", 4096),
     ("hostile_documents", 4096),
+    ("allpay_altered_answers", 4096),
 ];
 
 /// The HTTP client's cap on an answer's body (a selector byte comes first).
@@ -601,6 +603,168 @@ pub fn allpay_body_readers(data: &[u8]) {
     );
 }
 
+/// A signed `checkUser` answer to the fuzz client's request, and what
+/// the verifying client reads from it.
+struct Signed {
+    xml: String,
+    read: Option<allpay_soap::UserInfo>,
+}
+
+fn signed_check_user() -> &'static Signed {
+    static SIGNED: OnceLock<Signed> = OnceLock::new();
+    SIGNED.get_or_init(|| {
+        let xml = allpay_signed_answer(
+            0,
+            &format!(
+                r#"<ns:checkUserResponse xmlns:ns="{ALLPAY_CASH_IN_NS}"><return><header><userMessage>OK</userMessage><developerMessage>OK</developerMessage><status>0</status></header><basicUserInfo><identified>true</identified><IIN>900101300123</IIN><firstName>Айгерим</firstName><lastName>Сапарова</lastName></basicUserInfo></return></ns:checkUserResponse>"#
+            ),
+        );
+        let a = allpay();
+        let read = allpay_soap::codec::check_user_answer(
+            &a.client,
+            &a.check_user,
+            &response(200, xml.as_bytes()),
+        )
+        .expect("the signed seed answer reads");
+        Signed { xml, read }
+    })
+}
+
+/// The fragments an alteration inserts: markup a party without Allpay's key
+/// could add (echoes, Fault texts, Signatures, values).
+const FRAGMENTS: [&str; 8] = [
+    r#"<requestDsig xmlns="https://allpay.kz">Zm9yZ2Vk</requestDsig>"#,
+    "<firstName>FORGED</firstName>",
+    "<status>0</status>",
+    "<detail><userMessage>FORGED</userMessage></detail>",
+    "<Object xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><identified>false</identified></Object>",
+    "<KeyInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><firstName>FORGED</firstName></KeyInfo>",
+    "<!-- x -->",
+    "FORGED",
+];
+
+/// Applies one alteration, chosen by `op`, at places chosen by `x` and `y`,
+/// to `xml`: moves the Signature to another element boundary or into a
+/// text; duplicates, wraps or removes an element; inserts a fragment
+/// somewhere or inside the Signature. `None` when it does not apply.
+fn alter(xml: &str, op: u8, x: u8, y: u8) -> Option<String> {
+    let doc = roxmltree::Document::parse(xml).ok()?;
+    let elements: Vec<_> = doc.descendants().filter(|n| n.is_element()).collect();
+    let pick = |k: u8| {
+        elements
+            .get(usize::from(k) % elements.len().max(1))
+            .copied()
+    };
+    // Places between markup: before any `<`, or inside a text.
+    let boundaries: Vec<usize> = xml
+        .char_indices()
+        .filter(|(_, c)| *c == '<')
+        .map(|(i, _)| i)
+        .chain(doc.descendants().filter(|n| n.is_text()).filter_map(|n| {
+            let range = n.range();
+            let text = xml.get(range.clone())?;
+            let middle = text.char_indices().nth(text.chars().count() / 2)?.0;
+            Some(range.start + middle)
+        }))
+        .collect();
+    let place = |k: u8| {
+        boundaries
+            .get(usize::from(k) % boundaries.len().max(1))
+            .copied()
+    };
+    let signature = elements
+        .iter()
+        .find(|n| n.has_tag_name((dsig::DSIG_NS, "Signature")))
+        .map(|n| n.range());
+    let insert = |at: usize, text: &str| -> Option<String> {
+        Some(format!("{}{text}{}", xml.get(..at)?, xml.get(at..)?))
+    };
+    match op % 6 {
+        0 => {
+            let range = signature?;
+            let moved = xml.get(range.clone())?.to_owned();
+            let rest = format!("{}{}", xml.get(..range.start)?, xml.get(range.end..)?);
+            let doc = roxmltree::Document::parse(&rest).ok()?;
+            let spots: Vec<usize> = rest
+                .char_indices()
+                .filter(|(_, c)| *c == '<')
+                .map(|(i, _)| i)
+                .chain(
+                    doc.descendants()
+                        .filter(|n| n.is_text())
+                        .map(|n| n.range().start + 1),
+                )
+                .collect();
+            let at = *spots.get(usize::from(x) % spots.len().max(1))?;
+            let at = if rest.is_char_boundary(at) {
+                at
+            } else {
+                return None;
+            };
+            Some(format!("{}{moved}{}", rest.get(..at)?, rest.get(at..)?))
+        }
+        1 => {
+            let element = pick(x)?;
+            let range = element.range();
+            insert(range.end, xml.get(range)?)
+        }
+        2 => {
+            let element = pick(x)?;
+            let wrapper = pick(y)?.tag_name().name().to_owned();
+            let range = element.range();
+            Some(format!(
+                "{}<{wrapper}>{}</{wrapper}>{}",
+                xml.get(..range.start)?,
+                xml.get(range.clone())?,
+                xml.get(range.end..)?
+            ))
+        }
+        3 => {
+            let range = pick(x)?.range();
+            Some(format!(
+                "{}{}",
+                xml.get(..range.start)?,
+                xml.get(range.end..)?
+            ))
+        }
+        4 => insert(place(x)?, FRAGMENTS[usize::from(y) % FRAGMENTS.len()]),
+        _ => {
+            let range = signature?;
+            let close = range.end.checked_sub("</Signature>".len())?;
+            insert(close, FRAGMENTS[usize::from(y) % FRAGMENTS.len()])
+        }
+    }
+}
+
+/// Structure-aware: a signed `checkUser` answer altered by up to eight
+/// alterations (three bytes each: which, where, what), then read by the
+/// verifying client. Verified ⇒ every value read equals the value in the
+/// signed canonical content: whatever was moved, duplicated, nested or
+/// added, an answer that still verifies reads exactly as the unaltered one.
+pub fn allpay_altered_answers(data: &[u8]) {
+    let signed = signed_check_user();
+    let mut xml = signed.xml.clone();
+    for step in data.chunks_exact(3).take(8) {
+        if let [op, x, y] = *step
+            && let Some(altered) = alter(&xml, op, x, y)
+        {
+            xml = altered;
+        }
+    }
+    let a = allpay();
+    let read = allpay_soap::codec::check_user_answer(
+        &a.client,
+        &a.check_user,
+        &response(200, xml.as_bytes()),
+    );
+    if let Ok(read) = read {
+        assert_eq!(
+            read, signed.read,
+            "an altered answer read otherwise:\n{xml}"
+        );
+    }
+}
+
 /// Both canonicalizations, with and without comments: any document's
 /// canonical form is a fixed point (canonicalizing it again changes
 /// nothing).
@@ -661,6 +825,33 @@ pub fn money(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The altered-answers target's property can be reached: some
+    /// alterations keep the signature valid (a fragment in `KeyInfo`, an
+    /// extra text inside the Signature) and read as the signed answer;
+    /// others are refused.
+    #[test]
+    fn altered_answers_that_still_verify_read_as_the_signed_one() {
+        let signed = signed_check_user();
+        assert!(signed.read.is_some());
+        let a = allpay();
+        let read = |xml: &str| {
+            allpay_soap::codec::check_user_answer(
+                &a.client,
+                &a.check_user,
+                &response(200, xml.as_bytes()),
+            )
+        };
+        // A KeyInfo with a forged name inside the Signature: verifies, not read.
+        let keyinfo = alter(&signed.xml, 5, 0, 5).expect("applies");
+        assert_eq!(read(&keyinfo).expect("verifies"), signed.read);
+        // An Object inside the Signature, or a duplicated element: refused.
+        let object = alter(&signed.xml, 5, 0, 4).expect("applies");
+        assert!(read(&object).is_err());
+        let twice = alter(&signed.xml, 1, 9, 0).expect("applies");
+        assert!(read(&twice).is_err());
+        allpay_altered_answers(&[5, 0, 5, 0, 3, 0]);
+    }
 
     #[test]
     fn every_target_runs_at_the_largest_input_it_faces() {

@@ -72,6 +72,25 @@
 //!   failure is an [`IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
 //!   on `signature` or `requestDsig`. Turning this off is
 //!   [`AllpayConfig::disable_response_verification_insecure`].
+//! - **Believe only what was proven.** Each answer is parsed once; the
+//!   signature is checked on that tree; every value returned is read from
+//!   that same tree, only where the schema puts it (typed readers generated
+//!   from `wsdl/`; a field twice, or a text field holding markup, is
+//!   refused), and only from inside what the signature covers: the
+//!   envelope is strict (one Header, one Body holding one element, one
+//!   `Signature` as a direct child of the Header holding `SignedInfo`,
+//!   `SignatureValue` and at most `KeyInfo`, one `requestDsig` beside it),
+//!   Fault texts come only from `Body/Fault`. Before the tree is built,
+//!   limits are checked in one linear pass ([`dsig::MAX_XML_DEPTH`] and the
+//!   other `dsig::MAX_XML_*`; UTF-8 only, no DTD), so a hostile answer is
+//!   refused in milliseconds.
+//! - **Bound to the request.** Besides `requestDsig`, what an answer echoes
+//!   is compared with the request — an integrity mismatch when it differs:
+//!   `echo` its text; `createCashInTransaction` and
+//!   `createCashOutTransaction` the GUID and amount; `completeTransaction`
+//!   and `declineTransaction` the GUID and transaction id. `checkUser`,
+//!   `checkUserAndValidateCashIn`, `createCashInPayment` and
+//!   `availableBalance` answers echo nothing else: the digest binds them.
 //!
 //! # Money safety
 //!
@@ -106,10 +125,11 @@
 //! # Features
 //!
 //! - `sandbox`: [`sandbox::AllpaySandbox`], a simulator that checks request
-//!   signatures and signs its answers.
+//!   signatures, by the client's rules for answers, and signs its answers.
 //!
-//! Cryptography is pure Rust (`rsa`, `sha1`); XML is read with `roxmltree`
-//! and `yaserde`. (TLS, as in every crate here, is rustls with its default
+//! Cryptography is pure Rust (`rsa`, `sha1`); answers are read with
+//! `roxmltree` (after a limits pass with `quick-xml`), requests written with
+//! `yaserde`. (TLS, as in every crate here, is rustls with its default
 //! aws-lc-rs provider.)
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(

@@ -8,7 +8,13 @@
 //!    canonicalizations; an explicit C14N transform after the enveloped one,
 //!    or none) verify with the crate (`verify_envelope`);
 //! 3. either envelope with one byte of its signed content changed is refused
-//!    by both.
+//!    by both;
+//! 4. the crate-signed envelope with its Signature moved (to the front of
+//!    the Header holding an `Object`, into the Body, after the Body, into a
+//!    text value): the crate refuses each, and the run counts how many
+//!    `xmlsec1 --verify` accepts — where the crate is stricter (xmlsec1
+//!    finds a Signature anywhere, and its digest leaves the Signature's
+//!    subtree out wherever it stands).
 //!
 //! The key pair is a throwaway one made with `openssl` in a scratch folder.
 
@@ -68,6 +74,8 @@ fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
     let verifying = VerifyingKey::from_pem(&read(&public)?).map_err(|e| e.to_string())?;
     let mut rng = fastrand::Rng::with_seed(seed);
     let (mut ours_verified, mut theirs_verified, mut tampered_refused) = (0, 0, 0);
+    let mut moved_refused = 0;
+    let mut xmlsec1_accepts = std::collections::BTreeMap::new();
     for n in 0..envelopes {
         // 1. The crate signs, xmlsec1 verifies.
         let unsigned = envelope(&mut rng, "");
@@ -90,6 +98,24 @@ fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
         tampered_refused += refuse_tampered(
             root, scratch, &verifying, &public, &signed, &mut rng, seed, n,
         )?;
+        for (kind, moved) in moved_signatures(&signed) {
+            if verify_envelope(&moved, &verifying).is_ok() {
+                let kept = keep(
+                    root,
+                    &format!("dsig-{seed}-{n}-moved-{kind}.xml"),
+                    moved.as_bytes(),
+                );
+                return Err(format!(
+                    "the crate accepts a moved Signature ({kind}; seed {seed}, envelope {n}, in {kept})"
+                ));
+            }
+            let file = scratch.join("moved.xml");
+            std::fs::write(&file, &moved).map_err(|e| e.to_string())?;
+            moved_refused += 1;
+            if xmlsec1_verifies(&public, &file)? {
+                *xmlsec1_accepts.entry(kind).or_insert(0usize) += 1;
+            }
+        }
 
         // 2. xmlsec1 signs, the crate verifies.
         let method = rng.choice(C14N_METHODS).unwrap_or(C14N_METHODS[3]);
@@ -134,7 +160,64 @@ fn compare(root: &Path, scratch: &Path, envelopes: usize, seed: u64) -> Result {
     println!(
         "dsig: {ours_verified} envelopes signed by the crate verified by xmlsec1, {theirs_verified} signed by xmlsec1 verified by the crate, {tampered_refused} with one byte changed refused by both (seed {seed})"
     );
+    println!(
+        "dsig: {moved_refused} envelopes with a moved Signature refused by the crate; xmlsec1 accepted, by kind (where the crate is stricter): {xmlsec1_accepts:?}"
+    );
     Ok(())
+}
+
+/// `signed` with its Signature moved, by kind: to the front of the Header
+/// holding an `Object`, first in the Body, after the Body, into the middle
+/// of the first text in the Body.
+fn moved_signatures(signed: &str) -> Vec<(&'static str, String)> {
+    let (Some(start), Some(end)) = (signed.find("<Signature "), signed.find("</Signature>")) else {
+        return Vec::new();
+    };
+    let end = end + "</Signature>".len();
+    let signature = &signed[start..end];
+    let rest = format!("{}{}", &signed[..start], &signed[end..]);
+    let after_open = |name: &str| {
+        let at = rest.find(name)?;
+        Some(at + rest[at..].find('>')? + 1)
+    };
+    let mut moved = Vec::new();
+    let mut put = |kind: &'static str, at: Option<usize>, what: &str| {
+        if let Some(at) = at {
+            moved.push((kind, format!("{}{what}{}", &rest[..at], &rest[at..])));
+        }
+    };
+    let with_object = signature.replacen(
+        "</Signature>",
+        "<Object><requestDsig xmlns=\"https://allpay.kz\">Zm9yZ2Vk</requestDsig></Object></Signature>",
+        1,
+    );
+    put(
+        "header-front-with-object",
+        after_open(":Header"),
+        &with_object,
+    );
+    put("body-first", after_open(":Body"), signature);
+    put(
+        "after-body",
+        rest.find(":Body>").and_then(|_| {
+            let close = rest.rfind("</")?;
+            let body_close = rest[..close].rfind("</")?;
+            Some(body_close + rest[body_close..].find('>')? + 1)
+        }),
+        signature,
+    );
+    let body = rest.find(":Body").unwrap_or(0);
+    let text = rest
+        .char_indices()
+        .skip_while(|(i, _)| *i < body)
+        .find(|(i, c)| {
+            c.is_ascii_alphanumeric()
+                && is_text(&rest, *i)
+                && rest[i + 1..].starts_with(|n: char| n.is_ascii_alphanumeric())
+        })
+        .map(|(i, _)| i + 1);
+    put("into-text", text, signature);
+    moved
 }
 
 /// `signed` with one byte of its signed text changed: both must refuse it.
