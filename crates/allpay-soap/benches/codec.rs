@@ -182,6 +182,87 @@ fn benches(c: &mut Criterion) {
         });
     });
     group.finish();
+
+    // --- hostile answers at the 1 MiB cap: time to refusal
+    let mut group = c.benchmark_group("allpay/hostile");
+    for (shape, hostile) in hostile_answers(&answer) {
+        let response = RawResponse::new(200, hostile.into_bytes());
+        assert!(codec::check_user_answer(&client, &prepared, &response).is_err());
+        group.bench_function(shape, |b| {
+            b.iter(|| codec::check_user_answer(&client, &prepared, black_box(&response)).is_err());
+        });
+    }
+    group.finish();
+}
+
+/// Hostile answers at the 1 MiB cap, by shape: what a party without
+/// Allpay's key can send. `wide-signed` carries the signed answer's own
+/// Signature, so its whole megabyte is canonicalized and digested before
+/// it is refused.
+fn hostile_answers(signed: &str) -> Vec<(&'static str, String)> {
+    const CAP: usize = 1 << 20;
+    let envelope = |content: &str| {
+        format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header/><soapenv:Body>{content}</soapenv:Body></soapenv:Envelope>"#
+        )
+    };
+    let fill = |open: String, unit: &str, close: &str| {
+        let mut text = open;
+        while text.len() + unit.len() + close.len() + 400 < CAP {
+            text.push_str(unit);
+        }
+        text.push_str(close);
+        text
+    };
+    let signature = {
+        let start = signed.find("<Signature ").unwrap();
+        let end = signed.find("</Signature>").unwrap() + "</Signature>".len();
+        signed[start..end].to_owned()
+    };
+    let deep = 100_000;
+    let declarations: String = (0..3000)
+        .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+        .collect();
+    let nested: String = (0..16)
+        .map(|level| {
+            let declarations: String = (0..16)
+                .map(|i| format!(" xmlns:p{level}x{i}=\"urn:{level}:{i}\""))
+                .collect();
+            format!("<r{declarations}>")
+        })
+        .collect();
+    let mut attributes = String::from("<r");
+    let mut i = 0;
+    while attributes.len() + 400 < CAP {
+        attributes.push_str(&format!(" a{i}=\"\""));
+        i += 1;
+    }
+    attributes.push_str("/>");
+    vec![
+        (
+            "deep",
+            envelope(&format!("{}{}", "<a>".repeat(deep), "</a>".repeat(deep))),
+        ),
+        ("attributes", envelope(&attributes)),
+        (
+            "namespaces-x-elements",
+            envelope(&fill(format!("<r{declarations}>"), "<e/>", "</r>")),
+        ),
+        (
+            "nested-namespaces-x-elements",
+            envelope(&fill(nested, "<e/>", &"</r>".repeat(16))),
+        ),
+        (
+            "wide-signed",
+            fill(
+                format!(
+                    r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header>{signature}</soapenv:Header><soapenv:Body><r>"#
+                ),
+                "<e/>",
+                "</r></soapenv:Body></soapenv:Envelope>",
+            ),
+        ),
+    ]
 }
 
 criterion_group! {

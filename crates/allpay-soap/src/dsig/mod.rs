@@ -192,7 +192,7 @@ pub const MAX_XML_ATTRIBUTES: usize = 64;
 /// The most namespace declarations one element may carry.
 pub const MAX_XML_NAMESPACE_DECLARATIONS: usize = 16;
 /// The most namespace declarations a whole message may carry.
-pub const MAX_XML_DOCUMENT_DECLARATIONS: usize = 256;
+pub const MAX_XML_DOCUMENT_DECLARATIONS: usize = 1024;
 /// The most in-scope namespace bindings, summed over every element, a
 /// message may have: the namespace work canonicalization does is bounded
 /// by it.
@@ -202,12 +202,20 @@ fn xml_error(message: impl Into<String>) -> SignatureError {
     SignatureError::Xml(message.into())
 }
 
+fn scope_error() -> SignatureError {
+    xml_error(format!(
+        "more than {MAX_XML_NAMESPACE_SCOPE} in-scope namespace bindings over all elements"
+    ))
+}
+
 /// One forward pass over `xml`'s markup, in time and memory linear in its
 /// length, that refuses what the tree must never be built from: another
 /// declared encoding than UTF-8, a DTD, nesting past [`MAX_XML_DEPTH`], an
 /// element with more than [`MAX_XML_ATTRIBUTES`] attributes or
 /// [`MAX_XML_NAMESPACE_DECLARATIONS`] namespace declarations, a message
-/// with more than [`MAX_XML_DOCUMENT_DECLARATIONS`]. roxmltree checks an
+/// with more than [`MAX_XML_DOCUMENT_DECLARATIONS`] or more than
+/// [`MAX_XML_NAMESPACE_SCOPE`] declarations in scope summed over its
+/// elements. roxmltree checks an
 /// element's attributes for duplicates pairwise and copies the in-scope
 /// namespaces into every element that declares one: both quadratic, so
 /// these limits come first. The pass reads no value: the tree roxmltree
@@ -217,6 +225,10 @@ fn check_limits(xml: &str) -> Result<(), SignatureError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut depth = 0usize;
     let mut declarations = 0usize;
+    // The namespaces declared in scope at each open element (an upper
+    // bound: a redeclaration counts again), and their sum over elements.
+    let mut scopes: Vec<usize> = Vec::new();
+    let mut scope_sum = 0usize;
     loop {
         let event = reader
             .read_event()
@@ -226,6 +238,7 @@ fn check_limits(xml: &str) -> Result<(), SignatureError> {
             Event::Empty(tag) => (tag, false),
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
+                scopes.pop();
                 continue;
             }
             Event::Decl(declaration) => {
@@ -275,6 +288,14 @@ fn check_limits(xml: &str) -> Result<(), SignatureError> {
                 "more than {MAX_XML_DOCUMENT_DECLARATIONS} namespace declarations"
             )));
         }
+        let in_scope = scopes.last().copied().unwrap_or(0) + namespaces;
+        scope_sum += in_scope;
+        if scope_sum > MAX_XML_NAMESPACE_SCOPE {
+            return Err(scope_error());
+        }
+        if opens {
+            scopes.push(in_scope);
+        }
     }
 }
 
@@ -302,9 +323,7 @@ pub(crate) fn parse(xml: &str) -> Result<Document<'_>, SignatureError> {
         if node.is_element() {
             scope = scope.saturating_add(node.namespaces().len());
             if scope > MAX_XML_NAMESPACE_SCOPE {
-                return Err(SignatureError::Xml(format!(
-                    "more than {MAX_XML_NAMESPACE_SCOPE} in-scope namespace bindings over all elements"
-                )));
+                return Err(scope_error());
             }
         }
         let id = index(node);
