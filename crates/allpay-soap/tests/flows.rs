@@ -266,6 +266,56 @@ async fn a_request_signed_with_the_wrong_key_gets_the_sign_error() {
     );
 }
 
+/// What the client refuses in an answer, the sandbox refuses in a request:
+/// the signed request as the client sends it is answered; with its
+/// Signature moved into the Body, holding an `Object`, or a second
+/// `certificateNumber`, it gets the "Sign Error" Fault.
+#[tokio::test]
+async fn the_sandbox_refuses_requests_by_the_clients_rules_for_answers() {
+    let sandbox = AllpaySandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let prepared =
+        allpay_soap::codec::check_user_request(&client, &UserName::new("77011234567").unwrap())
+            .unwrap();
+    let signed = prepared.xml().to_owned();
+    let start = signed.find("<Signature ").unwrap();
+    let end = signed.find("</Signature>").unwrap() + "</Signature>".len();
+    let signature = &signed[start..end];
+    let rest = format!("{}{}", &signed[..start], &signed[end..]);
+    let http = allpay_soap::reqwest::Client::new();
+    let url = format!("{}{}", sandbox.base_url(), allpay_soap::CASH_IN_PATH);
+    let send = |body: String| {
+        let request = http
+            .post(url.clone())
+            .header("soapaction", "\"checkUser\"")
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, body) = send(signed.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    for altered in [
+        rest.replacen("<soapenv:Body>", &format!("<soapenv:Body>{signature}"), 1),
+        signed.replacen(
+            "</Signature>",
+            "<Object><certificateNumber xmlns=\"https://allpay.kz\">1001</certificateNumber></Object></Signature>",
+            1,
+        ),
+        signed.replacen(
+            "<soapenv:Header>",
+            "<soapenv:Header><certificateNumber xmlns=\"https://allpay.kz\">1001</certificateNumber>",
+            1,
+        ),
+    ] {
+        let (status, body) = send(altered.clone()).await;
+        assert_eq!(status, 500, "{altered}\n{body}");
+        assert!(body.contains("Sign Error"), "{body}");
+    }
+}
+
 #[tokio::test]
 async fn customers_added_to_the_sandbox_can_be_paid() {
     let sandbox = AllpaySandbox::start().await.unwrap();
