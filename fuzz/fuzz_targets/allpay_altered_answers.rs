@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: \&[u8]| fuzz_targets::allpay_altered_answers(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_targets::allpay_altered_answers(data));
