@@ -1111,10 +1111,12 @@ pub fn hostile_documents(data: &[u8]) {
             let (content, levels) = shape.xml(ANSWER_CAP - 512);
             let answer = answer_envelope(a, 0, &content);
             let verified = dsig::verify_envelope(&answer, &a.allpay_public);
-            // The Envelope and the Body stand around the content.
+            // The Envelope and the Body stand around the content: past the
+            // depth limit it is refused as XML this SDK does not read (for
+            // its depth, or for a limit the one pass met first).
             if levels + 2 > dsig::MAX_XML_DEPTH {
                 assert!(
-                    matches!(&verified, Err(dsig::SignatureError::Xml(why)) if why.contains("nested deeper")),
+                    matches!(&verified, Err(dsig::SignatureError::Xml(_))),
                     "{levels} levels: {verified:?}"
                 );
             }
