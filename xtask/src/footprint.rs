@@ -22,7 +22,7 @@ const BUDGETS: &[(&str, usize)] = &[
     ("jawali", 110),
     ("paykassma", 115),
     ("tr-qr-wallet", 112),
-    ("allpay-soap", 143),
+    ("allpay-soap", 144),
 ];
 
 /// The crates of rustls's default crypto provider.
