@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::example;
+use support::{example, spawn_listening};
 
 /// The standalone sandbox, killed when dropped.
 struct Sandbox {
@@ -249,20 +249,11 @@ async fn an_allpay_cash_in_killed_after_it_left_is_settled_once() {
 async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() {
     let dir = Scratch::new();
     let journal = dir.journal();
-    let mut receiver = Command::new(example("paykassma_axum"))
-        .env("PAYKASSMA_JOURNAL", &journal)
-        .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(receiver.stdout.take().unwrap()).lines();
-    let url = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find_map(|line| line.strip_prefix("listening    : ").map(str::to_owned))
-        .expect("the receiver prints its address");
-    // Keep reading what it prints, or its writes would fail.
-    std::thread::spawn(move || lines.for_each(drop));
+    let (receiver, url) = spawn_listening(
+        Command::new(example("paykassma_axum"))
+            .env("PAYKASSMA_JOURNAL", &journal)
+            .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0"),
+    );
     let _receiver = Guard(receiver);
     let sandbox = start_sandbox_with("paykassma", &["--postback-url", &url]);
     // The customer: a deposit's wallet, paid into; the transaction number.

@@ -5,9 +5,8 @@
 //! still up. (A 20 KB body nested 10,000 deep used to abort the process.)
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use paykassma::postback::PostbackSigner;
@@ -18,7 +17,7 @@ const CAP: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
 mod support;
 
-use support::example;
+use support::{example, spawn_listening};
 
 /// A receiver process, killed (and its scratch folder removed) when dropped.
 struct Receiver {
@@ -42,22 +41,13 @@ fn start(name: &str) -> Receiver {
         fastrand::u64(..)
     ));
     std::fs::create_dir_all(&scratch).unwrap();
-    let mut child = Command::new(example(name))
-        .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0")
-        .env("PAYKASSMA_JOURNAL", scratch.join("postbacks.db"))
-        .env_remove("PAYKASSMA_POSTBACK_ACCESS_KEY")
-        .env_remove("PAYKASSMA_POSTBACK_PRIVATE_KEY")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the receiver examples are built (cargo test builds examples)");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find_map(|line| line.strip_prefix("listening    : ").map(str::to_owned))
-        .expect("the receiver prints its address");
-    // Keep reading what it prints, or its writes would fail.
-    std::thread::spawn(move || lines.for_each(drop));
+    let (child, url) = spawn_listening(
+        Command::new(example(name))
+            .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0")
+            .env("PAYKASSMA_JOURNAL", scratch.join("postbacks.db"))
+            .env_remove("PAYKASSMA_POSTBACK_ACCESS_KEY")
+            .env_remove("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
+    );
     Receiver {
         child,
         url,
