@@ -94,10 +94,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         return examples::settle_journal(client, path).await;
     }
     if let Some(path) = &args.journal {
-        let order = CashInOrder {
-            to_user: user,
-            amount,
-        };
+        let order = CashInOrder::new(allpay_soap::OrderId::generate(), user, amount);
         return examples::pay_journaled(client, order, path).await;
     }
     let Some(info) = client.check_user_for_cash_in(&user).await? else {

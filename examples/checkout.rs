@@ -118,7 +118,12 @@ async fn jawali(faults: bool, journal: Option<&Journal>) -> Built {
     if faults {
         sandbox.faults().inject("cash_out", Fault::DropAfterCommit);
     }
-    let order = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
+    let order = VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        mobile.as_str(),
+        amount,
+    )?;
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
         payable: payable(client, order, journal),
@@ -166,11 +171,12 @@ async fn tr_qr_wallet(faults: bool, journal: Option<&Journal>) -> Built {
     if faults {
         sandbox.faults().inject("complete", Fault::DropAfterCommit);
     }
-    let order = QrPayment {
+    let order = QrPayment::new(
+        tr_qr_wallet::OrderId::generate(),
         wallet,
-        qr_code: qr,
-        kind: QrCodeType::Default,
-    };
+        qr,
+        QrCodeType::Default,
+    );
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
         payable: payable(client, order, journal),
@@ -190,10 +196,11 @@ async fn allpay(faults: bool, journal: Option<&Journal>) -> Built {
             .faults()
             .inject("createCashInPayment", Fault::DropAfterCommit);
     }
-    let order = CashInOrder {
-        to_user: UserName::new("77011234567")?,
-        amount: Money::parse("1500", Currency::KZT)?,
-    };
+    let order = CashInOrder::new(
+        allpay_soap::OrderId::generate(),
+        UserName::new("77011234567")?,
+        Money::parse("1500", Currency::KZT)?,
+    );
     let (a, b) = (Arc::clone(&sandbox), Arc::clone(&sandbox));
     Ok(Lane {
         payable: payable(client, order, journal),

@@ -126,7 +126,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let client = JawaliClient::new(config)?;
-    let payment = VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount)?;
+    let payment = VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        mobile.as_str(),
+        amount,
+    )?;
     if let Some(path) = &args.journal {
         return examples::pay_journaled(client, payment, path).await;
     }

@@ -169,12 +169,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     if let Some(path) = &args.journal {
         let gateway = journaled_gateway(client, path).await?;
-        let order = DepositOrder {
+        let order = DepositOrder::new(
+            paykassma::OrderId::generate(),
             label,
             wallet_type,
             key1,
             amount,
-        };
+        );
         return examples::pay_journaled(gateway, order, path).await;
     }
     let outcome = client

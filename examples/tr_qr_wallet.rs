@@ -141,11 +141,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     if let Some(path) = &args.journal {
-        let order = QrPayment {
+        let order = QrPayment::new(
+            tr_qr_wallet::OrderId::generate(),
             wallet,
-            qr_code: qr,
-            kind: QrCodeType::Default,
-        };
+            qr,
+            QrCodeType::Default,
+        );
         return examples::pay_journaled(client, order, path).await;
     }
     let session = client.begin(&wallet, &qr, QrCodeType::Default).await?;

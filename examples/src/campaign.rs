@@ -429,6 +429,7 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
         let price = amount(&mut rng, Currency::YER)?;
         let voucher = sandbox.create_voucher(price, &mobile);
         orders.push(VoucherPayment::new(
+            jawali::OrderId::generate(),
             voucher.as_str(),
             mobile.as_str(),
             price,
@@ -557,12 +558,13 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
             slow,
             PostbackQuirks::new(delay, pending_first, repeat),
         );
-        orders.push(DepositOrder {
+        orders.push(DepositOrder::new(
+            paykassma::OrderId::generate(),
             label,
-            wallet_type: WalletType::WAVEPAY,
+            WalletType::WAVEPAY,
             key1,
-            amount: price,
-        });
+            price,
+        ));
     }
     random_faults(
         sandbox.faults(),
@@ -657,11 +659,12 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
             ),
         ));
         let qr = sandbox.pos_creates_qr(amount(&mut rng, Currency::TRY)?);
-        orders.push(QrPayment {
-            wallet: wallet.clone(),
-            qr_code: qr,
-            kind: QrCodeType::Default,
-        });
+        orders.push(QrPayment::new(
+            tr_qr_wallet::OrderId::generate(),
+            wallet.clone(),
+            qr,
+            QrCodeType::Default,
+        ));
         let revoked = rng.u32(0..100) < 8;
         if revoked {
             tally(&mut scripted, "tokens revoked");
@@ -747,10 +750,11 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
             &mut scripted,
             "500 Faults to the pay call for a while",
         ));
-        orders.push(CashInOrder {
-            to_user: user.clone(),
-            amount: amount(&mut rng, Currency::KZT)?,
-        });
+        orders.push(CashInOrder::new(
+            allpay_soap::OrderId::generate(),
+            user.clone(),
+            amount(&mut rng, Currency::KZT)?,
+        ));
     }
     random_faults(
         sandbox.faults(),

@@ -255,7 +255,13 @@ mod sandboxes {
         let amount = Money::parse("1500", Currency::YER).unwrap();
         let mobile = jawali::MobileNumber::new("771234567").unwrap();
         let voucher = sandbox.create_voucher(amount, &mobile);
-        let order = jawali::VoucherPayment::new(voucher.as_str(), mobile.as_str(), amount).unwrap();
+        let order = jawali::VoucherPayment::new(
+            jawali::OrderId::generate(),
+            voucher.as_str(),
+            mobile.as_str(),
+            amount,
+        )
+        .unwrap();
         payments_core::pay(&client, order).await.unwrap();
         let _ = client.balance().await.unwrap();
         let today = jawali::time::OffsetDateTime::now_utc().date();
@@ -331,11 +337,12 @@ mod sandboxes {
             tr_qr_wallet::url::Url::parse(&proxied(config.token_url.as_str(), &proxy)).unwrap();
         let client = tr_qr_wallet::QrWalletClient::new(config).unwrap();
         let qr = sandbox.pos_creates_qr(Money::parse("12.50", Currency::TRY).unwrap());
-        let order = tr_qr_wallet::QrPayment {
+        let order = tr_qr_wallet::QrPayment::new(
+            tr_qr_wallet::OrderId::generate(),
             wallet,
-            qr_code: qr,
-            kind: tr_qr_wallet::QrCodeType::Default,
-        };
+            qr,
+            tr_qr_wallet::QrCodeType::Default,
+        );
         payments_core::pay(&client, order).await.unwrap();
         let answers = recorded.answers.lock().unwrap();
         keep("tr_qr_answers", "tr-qr-wallet", &answers, |request| {
@@ -360,10 +367,11 @@ mod sandboxes {
         let client = allpay_soap::AllpayClient::new(config).unwrap();
         let user = allpay_soap::UserName::new("77011234567").unwrap();
         let _ = client.check_user(&user).await.unwrap();
-        let order = allpay_soap::CashInOrder {
-            to_user: user,
-            amount: Money::parse("1500", Currency::KZT).unwrap(),
-        };
+        let order = allpay_soap::CashInOrder::new(
+            allpay_soap::OrderId::generate(),
+            user,
+            Money::parse("1500", Currency::KZT).unwrap(),
+        );
         payments_core::pay(&client, order).await.unwrap();
         let answers = recorded.answers.lock().unwrap();
         for (i, (request, status, body)) in answers.iter().enumerate() {

@@ -7,7 +7,8 @@ use http::HeaderValue;
 use payments_core::clock::{Clock, SystemClock};
 use payments_core::gateway::{Attempt, deadline_passed, settle_by, within};
 use payments_core::http::{HttpClient, RawResponse, Request};
-use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences};
+use payments_core::order::OrderId;
+use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences, name_based_uuid};
 use payments_core::secret::Scrubber;
 use payments_core::{
     Currency, Decimal, Decline, DeclineKind, Diagnostics, Error, MerchantReference, Money,
@@ -29,6 +30,13 @@ use crate::read::{self as reader, ReadError};
 use crate::soap;
 
 const PROVIDER: &str = "allpay";
+
+/// The namespace of the order GUIDs ([`AllpayClient::order_guid`]): a
+/// UUID of this crate's own (`6d1d1f9e-3a55-4c1e-9a0b-5f0c2b7e41a8`), so
+/// its GUIDs meet no other name-based UUID.
+const ORDER_GUID_NAMESPACE: [u8; 16] = [
+    0x6d, 0x1d, 0x1f, 0x9e, 0x3a, 0x55, 0x4c, 0x1e, 0x9a, 0x0b, 0x5f, 0x0c, 0x2b, 0x7e, 0x41, 0xa8,
+];
 const ECHO: Operation = Operation::read(PROVIDER, "echo");
 const CHECK_USER: Operation = Operation::read(PROVIDER, "check_user");
 const CHECK_USER_CASH_IN: Operation = Operation::read(PROVIDER, "check_user_and_validate_cash_in");
@@ -205,6 +213,35 @@ impl AllpayClient {
     /// [`Error::InvalidInput`] if the generator's output breaks the GUID rules.
     pub fn new_guid(&self) -> Result<MerchantReference> {
         MerchantReference::generate(self.inner.references.as_ref(), self.guid_rules())
+    }
+
+    /// The GUID of attempt `attempt` (from 1) at order `order_id`: a
+    /// name-based UUID (version 5) of the agent's `requester` and the
+    /// attempt's key ([`OrderId::attempt_key`]), in the configured format.
+    /// Every repeat of one attempt sends the same GUID — Allpay keeps GUID
+    /// and requester unique and answers a repeat with the transaction the
+    /// first one made — while another agent, another order or a later
+    /// attempt (paid again after a proven failure) gets its own.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] if the GUID breaks the configured rules
+    /// (never for the formats this crate writes).
+    pub fn order_guid(&self, order_id: &OrderId, attempt: u32) -> Result<MerchantReference> {
+        use sha1::{Digest, Sha1};
+        let format = match self.inner.config.guid_format {
+            GuidFormat::Braced => UuidFormat::Braced,
+            GuidFormat::Plain => UuidFormat::Hyphenated,
+        };
+        let mut hash = Sha1::new();
+        hash.update(ORDER_GUID_NAMESPACE);
+        hash.update(self.inner.config.requester.as_bytes());
+        // A byte neither a login nor an order id holds: no two
+        // (requester, key) pairs give the same name.
+        hash.update([0]);
+        hash.update(order_id.attempt_key(attempt).as_bytes());
+        let digest: [u8; 20] = hash.finalize().into();
+        MerchantReference::new(name_based_uuid(&digest, format), self.guid_rules())
     }
 
     pub(crate) fn guid_rules(&self) -> &'static payments_core::reference::ReferenceRules {
@@ -1196,6 +1233,34 @@ mod request_snapshots {
                 .prepare(BALANCE, true, "availableBalance", balance, None)
                 .unwrap(),
         );
+    }
+
+    /// An order's GUID is a name-based UUID of the agent and the attempt's
+    /// key: the same for every repeat of one attempt, another for another
+    /// attempt, order or agent; braced as configured.
+    #[test]
+    fn order_guids_are_the_same_for_a_repeat_only() {
+        let client = client();
+        let order = OrderId::new("payout-1001").unwrap();
+        let first = client.order_guid(&order, 1).unwrap();
+        assert_eq!(first, client.order_guid(&order, 1).unwrap());
+        assert_eq!(first, client.order_guid(&order, 0).unwrap());
+        let text = first.as_str();
+        assert!(text.starts_with('{') && text.ends_with('}'), "{text}");
+        assert_eq!(text.len(), 38);
+        assert_eq!(&text[15..16], "5", "version 5: {text}");
+        assert!(matches!(&text[20..21], "8" | "9" | "a" | "b"), "RFC variant: {text}");
+        // Pinned (Python's `uuid.uuid5(namespace, "agent-7\0payout-1001")`
+        // gives the same): a GUID Allpay keeps must be derived the same way
+        // by every later version of this crate.
+        assert_eq!(text, "{7972e926-1043-53b5-bf4d-97ab07c784ad}");
+        assert_ne!(first, client.order_guid(&order, 2).unwrap());
+        let other = OrderId::new("payout-1002").unwrap();
+        assert_ne!(first, client.order_guid(&other, 1).unwrap());
+        let mut config = client.config().clone();
+        config.requester = "agent-8".to_owned();
+        let another_agent = AllpayClient::new(config).unwrap();
+        assert_ne!(first, another_agent.order_guid(&order, 1).unwrap());
     }
 
     #[test]

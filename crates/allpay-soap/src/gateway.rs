@@ -1,6 +1,7 @@
 //! Allpay as a [`Gateway`].
 
 use payments_core::gateway::{DurableGateway, restore_state, save_state};
+use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::{
     Capabilities, Decline, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentOutcome,
     PaymentStatus, Reconciliation, Result, async_trait,
@@ -14,13 +15,67 @@ use crate::model::{CashIn, TerminalPayment, TerminalStatus, UserInfo, UserName};
 pub const CAPABILITIES: Capabilities =
     Capabilities::new(false, false, true, true, Reconciliation::IdempotentRepeat);
 
-/// A cash-in to a customer.
+/// A cash-in to a customer, for one merchant order.
+///
+/// Its GUID is derived from the agent (`requester`) and the order id
+/// ([`AllpayClient::order_guid`]): a repeat of the order — a double click,
+/// a retried request, a second process — sends the same GUID, and Allpay,
+/// for which GUID and requester are unique, answers the transaction the
+/// first one made instead of paying again.
+///
+/// ```
+/// use allpay_soap::{CashInOrder, Currency, Money, OrderId, UserName};
+///
+/// let order = CashInOrder::new(
+///     OrderId::new("payout-1001")?,
+///     UserName::new("77011234567")?,
+///     Money::parse("1500", Currency::KZT)?,
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CashInOrder {
+    /// The merchant's id of the order.
+    pub order_id: OrderId,
     /// The customer's login.
     pub to_user: UserName,
     /// The amount, in KZT.
     pub amount: Money,
+    attempt: u32,
+}
+
+impl CashInOrder {
+    /// A cash-in of `amount` to `to_user` for order `order_id` (its first
+    /// attempt).
+    pub fn new(order_id: OrderId, to_user: UserName, amount: Money) -> Self {
+        CashInOrder {
+            order_id,
+            to_user,
+            amount,
+            attempt: 1,
+        }
+    }
+}
+
+impl MerchantOrder for CashInOrder {
+    fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
+
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt.max(1);
+    }
+
+    fn terms(&self) -> Vec<OrderTerm> {
+        vec![
+            OrderTerm::new("to_user", self.to_user.as_str()),
+            OrderTerm::money("amount", &self.amount),
+        ]
+    }
 }
 
 /// A checked cash-in, with its GUID.
@@ -49,7 +104,7 @@ fn outcome(cash_in: &CashIn, payment: &TerminalPayment) -> PaymentOutcome {
     PaymentOutcome::new(cash_in.guid.clone(), status).with_amount(cash_in.amount)
 }
 
-/// prepare = `checkUserAndValidateCashIn` and a new GUID; commit = a terminal
+/// prepare = `checkUserAndValidateCashIn` and the order's GUID; commit = a terminal
 /// cash-in driven to its final status; reconcile = the same, same GUID.
 #[async_trait]
 impl Gateway for AllpayClient {
@@ -76,9 +131,9 @@ impl Gateway for AllpayClient {
             ));
         };
         let cash_in = CashIn {
+            guid: self.order_guid(&order.order_id, order.attempt)?,
             to_user: order.to_user,
             amount: order.amount,
-            guid: self.new_guid()?,
         };
         Ok(CheckedCashIn { customer, cash_in })
     }

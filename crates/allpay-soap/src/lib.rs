@@ -172,8 +172,8 @@ pub use model::{
 pub use payments_core;
 pub use payments_core::{
     BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Diagnostics, Environment, Error,
-    ExposeSecret, Gateway, MerchantReference, Money, Payable, PaymentOutcome, PaymentStatus,
-    ProviderReference, Result, SecretString, pay, settle,
+    ExposeSecret, Gateway, MerchantOrder, MerchantReference, Money, OrderId, Payable,
+    PaymentOutcome, PaymentStatus, ProviderReference, Result, SecretString, pay, settle,
 };
 /// The HTTP client crate, for callers who supply their own `reqwest::Client`.
 pub use reqwest;

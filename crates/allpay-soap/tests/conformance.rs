@@ -43,10 +43,7 @@ impl Harness for Allpay {
     }
 
     async fn order(&self) -> CashInOrder {
-        CashInOrder {
-            to_user: user(),
-            amount: kzt("1500"),
-        }
+        CashInOrder::new(allpay_soap::OrderId::generate(), user(), kzt("1500"))
     }
 
     fn faults(&self) -> &Faults {

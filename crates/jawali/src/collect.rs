@@ -6,6 +6,7 @@ use payments_core::gateway::{
     Attempt, DurableGateway, deadline_before_commit, deadline_passed, restore_state, save_state,
     settle_by, within,
 };
+use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::{
     Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
     ProviderReference, Reconciliation, Result, StatusLookup, async_trait,
@@ -20,34 +21,84 @@ use crate::model::{
 };
 use crate::wire::Service;
 
-/// What a customer hands over at checkout.
+/// What a customer hands over at checkout, for one merchant order.
+///
+/// Jawali has no idempotency key of its own (its `refId` is unique per
+/// request, and a voucher is cashed out once): an unjournaled repeat of
+/// the order makes a second attempt, which Jawali refuses for the used
+/// voucher. Pay through `payments_journal::Journaled`, keyed by the order
+/// id, so that a repeat answers the first payment's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoucherPayment {
+    /// The merchant's id of the order.
+    pub order_id: OrderId,
     /// The purchase code from the customer's Jawali app.
     pub voucher: VoucherCode,
     /// The customer's wallet number.
     pub customer_mobile: MobileNumber,
     /// What the merchant expects to collect: amount and currency must match the voucher.
     pub expected: Money,
+    attempt: u32,
 }
 
 impl VoucherPayment {
-    /// Validates the customer's input; nothing is sent.
+    /// Validates the customer's input for order `order_id`; nothing is sent.
+    ///
+    /// ```
+    /// use jawali::{Currency, Money, OrderId, VoucherPayment};
+    ///
+    /// let payment = VoucherPayment::new(
+    ///     OrderId::new("order-1001")?,
+    ///     "8412345",
+    ///     "771234567",
+    ///     Money::parse("1500", Currency::YER)?,
+    /// )?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] naming `voucher`, `customer_mobile` or `amount`.
-    pub fn new(voucher: &str, customer_mobile: &str, expected: Money) -> Result<Self> {
+    pub fn new(
+        order_id: OrderId,
+        voucher: &str,
+        customer_mobile: &str,
+        expected: Money,
+    ) -> Result<Self> {
         let voucher = VoucherCode::new(voucher)?;
         let customer_mobile = MobileNumber::new(customer_mobile)?;
         let expected = expected
             .require_positive()
             .map_err(|e| Error::invalid_money("amount", &e))?;
         Ok(VoucherPayment {
+            order_id,
             voucher,
             customer_mobile,
             expected,
+            attempt: 1,
         })
+    }
+}
+
+impl MerchantOrder for VoucherPayment {
+    fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
+
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt.max(1);
+    }
+
+    fn terms(&self) -> Vec<OrderTerm> {
+        vec![
+            OrderTerm::new("voucher", self.voucher.0.as_str()),
+            OrderTerm::new("customer_mobile", self.customer_mobile.as_str()),
+            OrderTerm::money("amount", &self.expected),
+        ]
     }
 }
 
@@ -102,6 +153,11 @@ impl JawaliClient {
     /// # Ok(()) }
     /// ```
     ///
+    /// Each call is a new payment (under a fresh [`OrderId`]): to make a
+    /// repeated request for one order answer the first payment, pay a
+    /// [`VoucherPayment`] with the order's id through
+    /// `payments_journal::Journaled`.
+    ///
     /// It all runs within the client's deadline (one minute by default,
     /// [`JawaliClientBuilder::deadline`](crate::JawaliClientBuilder::deadline)),
     /// in a `jawali_collect` span carrying the `refId`.
@@ -119,7 +175,7 @@ impl JawaliClient {
         customer_mobile: &str,
         expected: Money,
     ) -> Result<CashOutReceipt> {
-        let payment = VoucherPayment::new(voucher, customer_mobile, expected)?;
+        let payment = VoucherPayment::new(OrderId::generate(), voucher, customer_mobile, expected)?;
         let deadline = self.deadline();
         let span = tracing::info_span!("jawali_collect", ref_id = tracing::field::Empty);
         async move {
@@ -484,6 +540,13 @@ struct SavedVoucher {
     sent: Vec<String>,
     /// The `refId`s reserved for repeats and not yet taken.
     reserve: Vec<String>,
+    /// The merchant's order id and the attempt (absent in states written
+    /// before order ids: restored with a fresh id, which reconciliation
+    /// never reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    order_id: Option<OrderId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attempt: Option<u32>,
 }
 
 /// Prepared cash-outs are saved with every `refId` they may be sent under
@@ -515,6 +578,8 @@ impl DurableGateway for JawaliClient {
                 reference: prepared.reference.as_str().to_owned(),
                 sent: texts(prepared.sent_under.all()),
                 reserve: texts(prepared.sent_under.reserve()),
+                order_id: Some(prepared.payment.order_id.clone()),
+                attempt: Some(prepared.payment.attempt),
             },
         )
     }
@@ -536,6 +601,8 @@ impl DurableGateway for JawaliClient {
             .collect::<Result<Vec<_>>>()?;
         Ok(CheckedVoucher {
             payment: VoucherPayment {
+                order_id: saved.order_id.unwrap_or_else(OrderId::generate),
+                attempt: saved.attempt.unwrap_or(1).max(1),
                 voucher: code.clone(),
                 customer_mobile: MobileNumber::new(&saved.customer_mobile)?,
                 expected: saved

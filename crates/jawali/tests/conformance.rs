@@ -51,7 +51,13 @@ impl Harness for Jawali {
 
     async fn order(&self) -> VoucherPayment {
         let voucher = self.sandbox.create_voucher(yer("1500"), &mobile());
-        VoucherPayment::new(voucher.as_str(), mobile().as_str(), yer("1500")).unwrap()
+        VoucherPayment::new(
+            jawali::OrderId::generate(),
+            voucher.as_str(),
+            mobile().as_str(),
+            yer("1500"),
+        )
+        .unwrap()
     }
 
     fn faults(&self) -> &Faults {
@@ -97,12 +103,18 @@ impl Harness for Jawali {
     }
 
     fn bad_input(&self) -> Error {
-        VoucherPayment::new("", "771234567", yer("1500")).unwrap_err()
+        VoucherPayment::new(jawali::OrderId::generate(), "", "771234567", yer("1500")).unwrap_err()
     }
 
     async fn integrity_mismatch(&self) -> Error {
         let voucher = self.sandbox.create_voucher(yer("1000"), &mobile());
-        let order = VoucherPayment::new(voucher.as_str(), mobile().as_str(), yer("1500")).unwrap();
+        let order = VoucherPayment::new(
+            jawali::OrderId::generate(),
+            voucher.as_str(),
+            mobile().as_str(),
+            yer("1500"),
+        )
+        .unwrap();
         pay(&self.client, order).await.unwrap_err()
     }
 

@@ -313,7 +313,13 @@ async fn a_cash_out_that_never_arrived_for_an_expired_voucher_is_final_and_unpai
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("80"), &mobile());
-    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("80")).unwrap();
+    let order = jawali::VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        "771234567",
+        yer("80"),
+    )
+    .unwrap();
     let checked = client.check_voucher(order).await.unwrap();
     sandbox.clock().advance(Duration::from_secs(3600));
     let error = client.reconcile(&checked).await.unwrap_err();
@@ -330,7 +336,13 @@ async fn the_gateway_view_prepares_commits_and_looks_up() {
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("1500"), &mobile());
-    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("1500")).unwrap();
+    let order = jawali::VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        "771234567",
+        yer("1500"),
+    )
+    .unwrap();
     let outcome = payments_core::pay(&client, order).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
     assert_eq!(outcome.amount, Some(yer("1500")));
@@ -387,7 +399,13 @@ async fn a_refused_cash_out_is_a_decline_once_the_lookup_says_failed() {
     let voucher = sandbox.create_voucher(yer("300"), &mobile());
     let checked = client
         .check_voucher(
-            jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("300")).unwrap(),
+            jawali::VoucherPayment::new(
+                jawali::OrderId::generate(),
+                voucher.as_str(),
+                "771234567",
+                yer("300"),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -422,7 +440,13 @@ async fn a_payment_through_a_dead_wallet_token_uses_a_fresh_ref_id_for_the_repea
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("450"), &mobile());
-    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("450")).unwrap();
+    let order = jawali::VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        "771234567",
+        yer("450"),
+    )
+    .unwrap();
     let checked = client.check_voucher(order).await.unwrap();
     sandbox.revoke_wallet_tokens();
     let receipt = client.redeem(&checked).await.unwrap();
@@ -491,7 +515,13 @@ async fn a_restored_payment_finds_a_cash_out_that_landed_under_a_repeats_ref_id(
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("450"), &mobile());
-    let order = jawali::VoucherPayment::new(voucher.as_str(), "771234567", yer("450")).unwrap();
+    let order = jawali::VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        "771234567",
+        yer("450"),
+    )
+    .unwrap();
     let checked = client.prepare(order).await.unwrap();
     let saved = client.save_prepared(&checked).unwrap();
     let reserve = checked.sent_under.reserve();

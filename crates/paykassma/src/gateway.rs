@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use payments_core::gateway::{Attempt, DurableGateway, restore_state, save_state, settle_by};
 use payments_core::http::RetryPolicy;
+use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::{
-    Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
-    Reconciliation, Result, async_trait,
+    Capabilities, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentOutcome,
+    PaymentStatus, Reconciliation, Result, async_trait,
 };
 
 use crate::PaykassmaClient;
@@ -24,9 +25,32 @@ use crate::wire::ACTIVATE;
 pub const CAPABILITIES: Capabilities =
     Capabilities::new(false, true, false, false, Reconciliation::Notification);
 
-/// A deposit the user paid and whose transaction number they typed in.
+/// A deposit the user paid and whose transaction number they typed in,
+/// for one merchant order.
+///
+/// Its `custom_transaction_id` is the order id ([`OrderId::attempt_key`]
+/// of its attempt): a repeat of the order — a double click, a retried
+/// request, a second process — activates under the same id, which
+/// Paykassma refuses as taken; that refusal is read as "this order was
+/// activated before", and the repeat is settled by the first one's
+/// postback, never reported as a decline.
+///
+/// ```
+/// use paykassma::{Currency, DepositOrder, Label, Money, OrderId, TransactionNumber, WalletType};
+///
+/// let order = DepositOrder::new(
+///     OrderId::new("deposit-1001")?,
+///     Label::new("user-55")?,
+///     WalletType::WAVEPAY,
+///     TransactionNumber::new("1394646476")?,
+///     Money::parse("500", Currency::MMK)?,
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepositOrder {
+    /// The merchant's id of the order.
+    pub order_id: OrderId,
     /// The paying user's label.
     pub label: Label,
     /// The wallet type.
@@ -35,6 +59,51 @@ pub struct DepositOrder {
     pub key1: TransactionNumber,
     /// The amount the user says they paid.
     pub amount: Money,
+    attempt: u32,
+}
+
+impl DepositOrder {
+    /// A deposit of `amount` by `label` with transaction number `key1`, for
+    /// order `order_id` (its first attempt).
+    pub fn new(
+        order_id: OrderId,
+        label: Label,
+        wallet_type: WalletType,
+        key1: TransactionNumber,
+        amount: Money,
+    ) -> Self {
+        DepositOrder {
+            order_id,
+            label,
+            wallet_type,
+            key1,
+            amount,
+            attempt: 1,
+        }
+    }
+}
+
+impl MerchantOrder for DepositOrder {
+    fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
+
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt.max(1);
+    }
+
+    fn terms(&self) -> Vec<OrderTerm> {
+        vec![
+            OrderTerm::new("label", self.label.as_str()),
+            OrderTerm::new("wallet_type", self.wallet_type.as_str()),
+            OrderTerm::new("key1", self.key1.as_str()),
+            OrderTerm::money("amount", &self.amount),
+        ]
+    }
 }
 
 /// A deposit ready to activate, with its `custom_transaction_id`.
@@ -244,8 +313,8 @@ fn amount_mismatch(order: Money, actual: impl std::fmt::Display) -> Error {
     Error::mismatch(ACTIVATE, "amount", order, actual)
 }
 
-/// prepare = a `custom_transaction_id` (no request: the wallet was shown,
-/// and paid into, before); commit = activate (waiting for the postback when
+/// prepare = the order's `custom_transaction_id` (no request: the wallet
+/// was shown, and paid into, before); commit = activate (waiting for the postback when
 /// Paykassma answers pending); reconcile = the postback, after activating
 /// again under the same `custom_transaction_id` while no activation was
 /// answered (Paykassma refuses a reused id).
@@ -269,7 +338,10 @@ impl Gateway for PaykassmaGateway {
                 wallet_type: order.wallet_type,
                 key1: order.key1,
                 amount: order.amount,
-                custom_transaction_id: self.client.new_reference()?,
+                custom_transaction_id: MerchantReference::new(
+                    order.order_id.attempt_key(order.attempt),
+                    &CUSTOM_TRANSACTION_ID_RULES,
+                )?,
             },
         })
     }
@@ -279,7 +351,30 @@ impl Gateway for PaykassmaGateway {
     }
 
     async fn commit(&self, prepared: &PreparedDeposit) -> Result<PaymentOutcome> {
-        let outcome = self.client.activate(&prepared.activation).await?;
+        // A repeat of an order whose postback this inbox holds already.
+        if let Some(settled) = self.settled(prepared).await {
+            return settled;
+        }
+        let outcome = match self.client.activate(&prepared.activation).await {
+            Ok(outcome) => outcome,
+            // The order's id is taken: this order was activated before (a
+            // repeat, another process). Not a decline of this payment: its
+            // postback settles it, with no activation again.
+            Err(Error::Declined { decline, .. })
+                if decline.kind == DeclineKind::DuplicateReference =>
+            {
+                let answered = AtomicBool::new(true);
+                return settle_by(
+                    &self.settle,
+                    ACTIVATE,
+                    &prepared.activation.custom_transaction_id,
+                    None,
+                    |_| self.settle_attempt(prepared, &answered),
+                )
+                .await;
+            }
+            Err(error) => return Err(error),
+        };
         if let Some(settled) = Self::activated(prepared, &outcome) {
             return settled;
         }

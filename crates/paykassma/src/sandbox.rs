@@ -233,7 +233,9 @@ impl PaykassmaSandbox {
     /// The customer's side of a Wavepay deposit, end to end: the
     /// merchant's page asks `client` for the wallet to pay into (for
     /// `label`), the customer pays `amount` there, and types the transaction
-    /// number in — the order the merchant then activates.
+    /// number in — the order the merchant then activates, under a fresh
+    /// order id (set [`DepositOrder::order_id`](crate::DepositOrder::order_id)
+    /// to the merchant's own).
     ///
     /// # Errors
     ///
@@ -257,12 +259,13 @@ impl PaykassmaSandbox {
                 diagnostics: None,
             })?;
         let key1 = self.customer_pays(&wallet, amount);
-        Ok(crate::DepositOrder {
+        Ok(crate::DepositOrder::new(
+            payments_core::OrderId::generate(),
             label,
-            wallet_type: crate::WalletType::WAVEPAY,
+            crate::WalletType::WAVEPAY,
             key1,
             amount,
-        })
+        ))
     }
 
     /// As [`customer_pays`](Self::customer_pays) (slowly, if `slow`), with

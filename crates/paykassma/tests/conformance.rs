@@ -39,12 +39,13 @@ impl Paykassma {
             .identifier
             .unwrap();
         let key1 = self.sandbox.customer_pays(&wallet, paid);
-        DepositOrder {
+        DepositOrder::new(
+            paykassma::OrderId::generate(),
             label,
-            wallet_type: WalletType::WAVEPAY,
+            WalletType::WAVEPAY,
             key1,
             amount,
-        }
+        )
     }
 }
 

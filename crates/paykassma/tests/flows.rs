@@ -318,14 +318,20 @@ async fn reusing_a_transaction_number_or_a_custom_id_is_refused() {
         ..first
     };
     let error = w.client.activate(&same_id).await.unwrap_err();
-    // Paykassma's `fail` carries only a message; no kind is guessed from it.
+    // Paykassma's `fail` carries only a message; the one kind read from it
+    // is a taken `custom_transaction_id` (for an order's id: sent before).
     assert_eq!(
         error.decline().map(|d| (d.kind, d.message.as_str())),
         Some((
-            DeclineKind::Other,
+            DeclineKind::DuplicateReference,
             "The custom_transaction_id has already been taken."
         )),
         "{error:?}"
+    );
+    assert_eq!(
+        again.decline().map(|d| d.kind),
+        Some(DeclineKind::Other),
+        "a reused transaction number is a plain refusal: {again:?}"
     );
     assert_eq!(w.sandbox.credited().len(), 1);
 }

@@ -64,12 +64,13 @@ impl World {
         let key1 = self
             .sandbox
             .customer_pays_with(&wallet, mmk(paid), slow, quirks);
-        DepositOrder {
+        DepositOrder::new(
+            paykassma::OrderId::generate(),
             label,
-            wallet_type: WalletType::WAVEPAY,
+            WalletType::WAVEPAY,
             key1,
-            amount: mmk(ordered),
-        }
+            mmk(ordered),
+        )
     }
 }
 

@@ -192,8 +192,8 @@ async fn activate_fail_is_a_typed_decline() {
     .await;
     let error = outcome.unwrap_err();
     let decline = error.decline().unwrap();
-    // No kind is guessed from the message's English words.
-    assert_eq!(decline.kind, DeclineKind::Other);
+    // The one kind read from a message: the id is taken.
+    assert_eq!(decline.kind, DeclineKind::DuplicateReference);
     assert_eq!(
         decline.message,
         "The custom_transaction_id has already been taken."

@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use crate::error::{Error, Result};
 use crate::http::RetryPolicy;
 use crate::money::Money;
+use crate::order::MerchantOrder;
 use crate::reference::{MerchantReference, ProviderReference};
 
 /// Where a payment stands.
@@ -195,9 +196,10 @@ impl fmt::Display for Reconciliation {
 /// ```
 #[async_trait]
 pub trait Gateway: Send + Sync {
-    /// What the merchant starts a payment with (Jawali: voucher, customer
-    /// mobile, expected amount).
-    type Order: Send + Sync;
+    /// What the merchant starts a payment with (Jawali: the order id,
+    /// voucher, customer mobile, expected amount): a [`MerchantOrder`],
+    /// whose [`OrderId`](crate::OrderId) makes a repeat recognisable.
+    type Order: MerchantOrder + Clone + Send + Sync;
     /// What the prepare step established and the commit step consumes
     /// (Jawali: the inquired voucher and the reference for the cash-out).
     type Prepared: Send + Sync;
@@ -814,7 +816,6 @@ impl<G: Gateway> Checkout<G> {
 impl<G> Payable for Checkout<G>
 where
     G: Gateway + 'static,
-    G::Order: Clone,
 {
     fn provider(&self) -> &'static str {
         self.gateway.provider()

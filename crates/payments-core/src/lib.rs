@@ -7,8 +7,10 @@
 //! - [`Money`]: an exact decimal in an ISO 4217 [`Currency`], validated
 //!   against the currency's precision, written to the wire from its digits
 //!   ([`wire`]), never through `f64`.
-//! - [`MerchantReference`]: the merchant's id of a payment, validated per
-//!   provider, generated once and reused to reconcile ([`reference`](mod@reference)).
+//! - [`OrderId`]: the merchant's id of an order — one order is one payment,
+//!   however often it is submitted ([`order`](mod@order)); and
+//!   [`MerchantReference`]: the id of one payment attempt, validated per
+//!   provider, made once and reused to reconcile ([`reference`](mod@reference)).
 //! - [`Error`]: one taxonomy that tells *not sent* from *outcome unknown*
 //!   from *declined*; [`Error::outcome_known`] and [`Error::is_retryable`];
 //!   [`Error::diagnostics`] for the support desk (the provider's
@@ -29,7 +31,7 @@
 //!
 //! | level | what | promise |
 //! |---|---|---|
-//! | merchant API | [`Money`], [`Currency`], [`Error`], [`Decline`] and [`Diagnostics`], [`MerchantReference`], [`SecretString`], [`Environment`]/[`BaseUrl`], [`Gateway`], [`pay`]/[`settle`]/[`pay_within`], [`Checkout`]/[`Payable`], [`StatusLookup`], [`PaymentOutcome`]/[`PaymentStatus`] — re-exported by every provider crate | semver-bound |
+//! | merchant API | [`Money`], [`Currency`], [`Error`], [`Decline`] and [`Diagnostics`], [`OrderId`]/[`MerchantOrder`], [`MerchantReference`], [`SecretString`], [`Environment`]/[`BaseUrl`], [`Gateway`], [`pay`]/[`settle`]/[`pay_within`], [`Checkout`]/[`Payable`], [`StatusLookup`], [`PaymentOutcome`]/[`PaymentStatus`] — re-exported by every provider crate | semver-bound |
 //! | provider-crate API | [`http`] ([`HttpClient`](http::HttpClient), [`Request`](http::Request), [`RetryPolicy`](http::RetryPolicy)), [`token`], [`wire`], [`operation`](mod@operation), [`clock`], [`secret`], [`gateway::settle_by`], [`gateway::prepare_within`], [`gateway::commit_operation`], [`reference`](mod@reference) generators: what a crate for a new provider builds on | documented and semver-bound: the four provider crates use nothing else |
 //! | test tooling | `sandbox` (feature `sandbox`), `testkit` (feature `testkit`) | feature-gated; may change with the simulators they serve |
 //!
@@ -68,6 +70,7 @@ pub mod gateway;
 pub mod http;
 pub mod money;
 pub mod operation;
+pub mod order;
 pub mod reference;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
@@ -87,6 +90,7 @@ pub use gateway::{
 pub use http::{BaseUrl, Environment};
 pub use money::{Currency, Money, MoneyError};
 pub use operation::{Operation, OperationKind};
+pub use order::{MerchantOrder, OrderId};
 pub use reference::{MerchantReference, ProviderReference};
 pub use secret::{ExposeSecret, Scrubber, SecretString};
 

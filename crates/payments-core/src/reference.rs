@@ -216,6 +216,31 @@ fn format_uuid(uuid: uuid::Uuid, format: UuidFormat) -> String {
     }
 }
 
+/// A name-based UUID (version 5, RFC 9562 §5.5) from the SHA-1 digest of
+/// its namespace's bytes followed by the name, written in `format`: the
+/// same name always gives the same UUID. For references derived from the
+/// merchant's order id (Allpay's GUID), so that a repeat of an order is
+/// the same payment on the provider's side.
+///
+/// ```
+/// use payments_core::reference::{UuidFormat, name_based_uuid};
+///
+/// // SHA-1 of the DNS namespace and "www.example.com", from RFC 9562.
+/// let digest = [
+///     0x2e, 0xd6, 0x65, 0x7d, 0xe9, 0x27, 0x46, 0x8b, 0x55, 0xe1,
+///     0x26, 0x65, 0xa8, 0xae, 0xa6, 0xa2, 0x2d, 0xee, 0x3e, 0x35,
+/// ];
+/// assert_eq!(
+///     name_based_uuid(&digest, UuidFormat::Hyphenated),
+///     "2ed6657d-e927-568b-95e1-2665a8aea6a2"
+/// );
+/// ```
+pub fn name_based_uuid(sha1_digest: &[u8; 20], format: UuidFormat) -> String {
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(sha1_digest.get(..16).unwrap_or(&[0; 16]));
+    format_uuid(uuid::Builder::from_sha1_bytes(bytes).into_uuid(), format)
+}
+
 /// Random (version 4) UUIDs: the production generator.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UuidReferences {

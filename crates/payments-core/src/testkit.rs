@@ -495,3 +495,71 @@ pub fn quick_http(total: std::time::Duration) -> crate::http::HttpConfig {
         retry: crate::http::RetryPolicy::new(2, Duration::from_millis(1), Duration::from_millis(2)),
     }
 }
+
+/// An order for test gateways: an order id, its attempt, and one term (an
+/// amount as text), for gateways whose orders carry nothing else.
+///
+/// ```
+/// use payments_core::MerchantOrder;
+/// use payments_core::testkit::TestOrder;
+///
+/// let order = TestOrder::new("order-1")?.with_amount("10 TRY");
+/// assert_eq!(order.order_id().as_str(), "order-1");
+/// assert_eq!(order.attempt(), 1);
+/// # Ok::<(), payments_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestOrder {
+    /// The order id.
+    pub order_id: crate::OrderId,
+    /// The attempt, from 1.
+    pub attempt: u32,
+    /// Its one term, `amount`.
+    pub amount: String,
+}
+
+impl TestOrder {
+    /// Attempt 1 at order `id`, for an amount of `10 TRY`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an id [`OrderId`](crate::OrderId) refuses.
+    pub fn new(id: &str) -> Result<Self, Error> {
+        Ok(TestOrder {
+            order_id: crate::OrderId::new(id)?,
+            attempt: 1,
+            amount: "10 TRY".to_owned(),
+        })
+    }
+
+    /// The same order for another amount.
+    #[must_use]
+    pub fn with_amount(mut self, amount: &str) -> Self {
+        amount.clone_into(&mut self.amount);
+        self
+    }
+
+    /// The attempt's key with `~` written `-`: a reference for charsets
+    /// without `~`.
+    pub fn reference_text(&self) -> String {
+        self.order_id.attempt_key(self.attempt).replace('~', "-")
+    }
+}
+
+impl crate::MerchantOrder for TestOrder {
+    fn order_id(&self) -> &crate::OrderId {
+        &self.order_id
+    }
+
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt.max(1);
+    }
+
+    fn terms(&self) -> Vec<crate::order::OrderTerm> {
+        vec![crate::order::OrderTerm::new("amount", self.amount.clone())]
+    }
+}

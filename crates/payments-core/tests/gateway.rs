@@ -69,7 +69,7 @@ struct Prepared {
 
 #[async_trait]
 impl Gateway for Fake {
-    type Order = Money;
+    type Order = TestOrder;
     type Prepared = Prepared;
 
     fn provider(&self) -> &'static str {
@@ -80,7 +80,7 @@ impl Gateway for Fake {
         Capabilities::new(false, false, false, false, Reconciliation::IdempotentRepeat)
     }
 
-    async fn prepare(&self, amount: Money) -> payments_core::Result<Prepared> {
+    async fn prepare(&self, TestOrder(amount): TestOrder) -> payments_core::Result<Prepared> {
         self.prepares.fetch_add(1, Ordering::SeqCst);
         Ok(Prepared {
             reference: MerchantReference::new("order-1", &RULES)?,
@@ -160,8 +160,26 @@ impl Gateway for Fake {
     }
 }
 
-fn ten() -> Money {
-    Money::parse("10", Currency::TRY).unwrap()
+/// An order of an amount.
+#[derive(Debug, Clone, PartialEq)]
+struct TestOrder(Money);
+
+impl payments_core::MerchantOrder for TestOrder {
+    fn order_id(&self) -> &payments_core::OrderId {
+        static ID: std::sync::OnceLock<payments_core::OrderId> = std::sync::OnceLock::new();
+        ID.get_or_init(|| payments_core::OrderId::new("order-1").unwrap())
+    }
+    fn attempt(&self) -> u32 {
+        1
+    }
+    fn set_attempt(&mut self, _: u32) {}
+    fn terms(&self) -> Vec<payments_core::order::OrderTerm> {
+        vec![payments_core::order::OrderTerm::money("amount", &self.0)]
+    }
+}
+
+fn ten() -> TestOrder {
+    TestOrder(Money::parse("10", Currency::TRY).unwrap())
 }
 
 #[tokio::test]
@@ -169,7 +187,7 @@ async fn a_known_success_is_returned_without_reconciliation() {
     let fake = Fake::new(CommitBehaviour::Succeed);
     let outcome = pay(&fake, ten()).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
-    assert_eq!(outcome.amount, Some(ten()));
+    assert_eq!(outcome.amount, Some(ten().0));
     assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
     assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 0);
 }

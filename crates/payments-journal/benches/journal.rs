@@ -32,7 +32,7 @@ struct Instant_;
 
 #[async_trait]
 impl Gateway for Instant_ {
-    type Order = String;
+    type Order = payments_core::testkit::TestOrder;
     type Prepared = MerchantReference;
 
     fn provider(&self) -> &'static str {
@@ -43,8 +43,8 @@ impl Gateway for Instant_ {
         Capabilities::new(true, false, false, false, Reconciliation::StatusLookup)
     }
 
-    async fn prepare(&self, order: String) -> Result<MerchantReference> {
-        MerchantReference::new(order, &RULES)
+    async fn prepare(&self, order: payments_core::testkit::TestOrder) -> Result<MerchantReference> {
+        MerchantReference::new(order.reference_text(), &RULES)
     }
 
     fn reference<'a>(&self, prepared: &'a MerchantReference) -> &'a MerchantReference {
@@ -75,8 +75,9 @@ impl DurableGateway for Instant_ {
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
-fn order(run: &str) -> String {
-    format!("{run}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+fn order(run: &str) -> payments_core::testkit::TestOrder {
+    let id = format!("{run}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    payments_core::testkit::TestOrder::new(&id).unwrap()
 }
 
 /// `iters` payments, `parallel` at a time; the time they took.

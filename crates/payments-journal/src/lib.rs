@@ -111,12 +111,14 @@
 compile_error!("payments-journal needs a store: enable the `sqlite` or the `postgres` feature");
 
 mod journaled;
+mod orders;
 #[cfg(feature = "paykassma")]
 mod postbacks;
 mod seal;
 mod store;
 
-pub use journaled::{DEFAULT_SWEEP_LEASE, Journaled, SweepReport};
+pub use journaled::{DEFAULT_SWEEP_LEASE, Journaled, SWEEP_BATCH, SweepReport, Sweeper};
+pub use orders::EntryFilter;
 #[cfg(feature = "paykassma")]
 pub use postbacks::PaykassmaPostbacks;
 pub use seal::{JournalKey, JournalKeyError};

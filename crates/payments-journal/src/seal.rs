@@ -10,7 +10,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD as BASE64;
 use chacha20poly1305::aead::{Aead, Generate, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 /// How many bytes a [`JournalKey`] has.
@@ -146,6 +148,9 @@ pub(crate) type Unsealable = String;
 /// holds the key (zeroized when dropped).
 pub(crate) struct Sealer {
     cipher: XChaCha20Poly1305,
+    /// The key of the orders' term digests (HMAC-SHA256 under the journal's
+    /// key).
+    terms: Hmac<Sha256>,
 }
 
 /// What the associated data of an entry's sealed state names, so that it
@@ -167,7 +172,32 @@ impl Sealer {
     pub(crate) fn new(key: &JournalKey) -> Self {
         Sealer {
             cipher: key.cipher(),
+            // HMAC takes a key of any length.
+            terms: Hmac::new_from_slice(key.0.expose_secret())
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
         }
+    }
+
+    /// The keyed digest of one term of order `order_id` in `scope`: 128 bits
+    /// of HMAC-SHA256 under the journal's key, in hexadecimal. Without the
+    /// key, a digest tells nothing of the value — not even a short voucher
+    /// code, which an unkeyed hash would give away to a search of every
+    /// code — and it is bound to its scope, order and field.
+    pub(crate) fn term_digest(
+        &self,
+        scope: &str,
+        order_id: &str,
+        field: &str,
+        value: &str,
+    ) -> String {
+        let mut mac = self.terms.clone();
+        let binding = ("payments-journal order term", 1u32, scope, order_id, field);
+        // Strings and numbers always serialize.
+        mac.update(&serde_json::to_vec(&binding).unwrap_or_default());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        hex::encode(digest.get(..16).unwrap_or_default())
     }
 
     /// `state` sealed for the entry `scope`/`reference`: `v1:` and the
@@ -347,6 +377,24 @@ mod tests {
         assert!(clear.contains("not sealed"), "{clear}");
         let erased = sealer.open("jawali", "ref-1", "").unwrap_err();
         assert!(erased.contains("erased"), "{erased}");
+    }
+
+    #[test]
+    fn term_digests_are_keyed_and_bound_to_their_order_and_field() {
+        let (a, b) = (Sealer::new(&key(1)), Sealer::new(&key(2)));
+        let digest = a.term_digest("jawali", "A-1", "voucher", "483920");
+        assert_eq!(digest.len(), 32);
+        assert_eq!(digest, a.term_digest("jawali", "A-1", "voucher", "483920"));
+        for other in [
+            b.term_digest("jawali", "A-1", "voucher", "483920"),
+            a.term_digest("allpay", "A-1", "voucher", "483920"),
+            a.term_digest("jawali", "A-2", "voucher", "483920"),
+            a.term_digest("jawali", "A-1", "customer_mobile", "483920"),
+            a.term_digest("jawali", "A-1", "voucher", "483921"),
+        ] {
+            assert_ne!(digest, other);
+        }
+        assert!(!digest.contains("483920"));
     }
 
     #[test]

@@ -82,6 +82,18 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage.
+    pub const ALL: [Stage; 8] = [
+        Stage::Prepared,
+        Stage::Committing,
+        Stage::Unknown,
+        Stage::Completed,
+        Stage::Failed,
+        Stage::Mismatch,
+        Stage::Abandoned,
+        Stage::Quarantined,
+    ];
+
     /// The stage's name as stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,6 +153,12 @@ pub struct Entry {
     pub provider: String,
     /// The merchant reference of the payment.
     pub reference: String,
+    /// The merchant's order id it pays (`None` for entries journaled
+    /// before order ids).
+    pub order_id: Option<String>,
+    /// Which attempt at the order it is, from 1 (a later one only after a
+    /// proven failure, when the merchant paid the order again).
+    pub order_attempt: Option<u32>,
     /// Where it stands; [`Stage::Quarantined`] also for an entry this
     /// version cannot read (an unknown stage, an outcome that does not
     /// parse), with `detail` saying why.
@@ -165,9 +183,11 @@ pub struct Entry {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     provider: String,
     reference: String,
+    order_id: Option<String>,
+    order_attempt: Option<i64>,
     stage: String,
     sealed: String,
     outcome: Option<String>,
@@ -177,11 +197,10 @@ struct Row {
     updated_at: i64,
 }
 
-const COLUMNS: &str =
-    "provider, reference, stage, sealed, outcome, detail, attempts, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "provider, reference, order_id, order_attempt, stage, sealed, outcome, detail, attempts, created_at, updated_at";
 
 /// The stages a sweep may take (its statements name them as text).
-const SWEPT: &str = "('committing', 'unknown')";
+pub(crate) const SWEPT: &str = "('committing', 'unknown')";
 
 impl Row {
     fn stage(&self) -> Result<Stage, Unsealable> {
@@ -203,7 +222,7 @@ impl Row {
 
     /// The entry as listed: one that cannot be read is
     /// [`Stage::Quarantined`], `detail` saying why.
-    fn into_entry(self) -> Entry {
+    pub(crate) fn into_entry(self) -> Entry {
         let read = self.stage().and_then(|stage| Ok((stage, self.outcome()?)));
         let (stage, outcome, detail) = match read {
             Ok((stage, outcome)) => (stage, outcome, self.detail),
@@ -223,6 +242,10 @@ impl Row {
             updated_at: from_millis(self.updated_at),
             provider: self.provider,
             reference: self.reference,
+            order_id: self.order_id,
+            order_attempt: self
+                .order_attempt
+                .map(|a| u32::try_from(a).unwrap_or(u32::MAX)),
         }
     }
 }
@@ -237,25 +260,25 @@ pub(crate) struct Claimed {
     pub(crate) saved: Result<serde_json::Value, Unsealable>,
 }
 
-fn now_millis() -> i64 {
+pub(crate) fn now_millis() -> i64 {
     millis(SystemTime::now())
 }
 
-fn millis(time: SystemTime) -> i64 {
+pub(crate) fn millis(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn from_millis(ms: i64) -> SystemTime {
+pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-fn duration_millis(duration: Duration) -> i64 {
+pub(crate) fn duration_millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[derive(Clone)]
-enum Backend {
+pub(crate) enum Backend {
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::SqlitePool),
     #[cfg(feature = "postgres")]
@@ -267,12 +290,13 @@ macro_rules! on_pool {
     ($journal:expr, |$pool:ident| $body:expr) => {
         match &$journal.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Sqlite($pool) => $body,
             #[cfg(feature = "postgres")]
-            Backend::Postgres($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
         }
     };
 }
+pub(crate) use on_pool;
 
 /// The durable record of payments: SQLite (a file, nothing to run) or
 /// PostgreSQL (several processes sharing one journal). Cheap to clone;
@@ -291,10 +315,12 @@ macro_rules! on_pool {
 /// ```
 #[derive(Clone)]
 pub struct Journal {
-    backend: Backend,
-    sealer: Arc<Sealer>,
-    owner: Arc<str>,
-    in_flight: Arc<Mutex<HashSet<(String, String)>>>,
+    pub(crate) backend: Backend,
+    pub(crate) sealer: Arc<Sealer>,
+    pub(crate) owner: Arc<str>,
+    pub(crate) in_flight: Arc<Mutex<HashSet<(String, String)>>>,
+    /// The orders a task of this process is preparing (scope, order id).
+    pub(crate) orders_in_flight: Arc<Mutex<HashSet<(String, String)>>>,
     /// Keeps an in-memory database alive; never used for statements.
     #[cfg(feature = "sqlite")]
     anchor: Option<Arc<Mutex<sqlx::SqliteConnection>>>,
@@ -322,6 +348,7 @@ impl Journal {
             sealer: Arc::new(Sealer::new(key)),
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()).into(),
             in_flight: Arc::default(),
+            orders_in_flight: Arc::default(),
             #[cfg(feature = "sqlite")]
             anchor: None,
         }
@@ -560,15 +587,19 @@ impl Journal {
         Ok(rows.into_iter().map(Row::into_entry).collect())
     }
 
-    /// Writes a prepared payment, its saved state sealed for this entry,
-    /// leased to this process for `lease`.
+    /// Writes a prepared payment — attempt `order.1` at order `order.0` —
+    /// its saved state sealed for this entry, leased to this process for
+    /// `lease`. `false` when that attempt is journaled already (another
+    /// process prepared it too, after this one's lease on the order ran
+    /// out): then it must not be committed.
     pub(crate) async fn insert_prepared(
         &self,
         provider: &str,
         reference: &MerchantReference,
+        order: (&str, u32),
         prepared: &serde_json::Value,
         lease: Duration,
-    ) -> Result<(), JournalError> {
+    ) -> Result<bool, JournalError> {
         let unsealed = |reason: String| JournalError::Entry {
             provider: provider.to_owned(),
             reference: reference.to_string(),
@@ -584,11 +615,13 @@ impl Journal {
             .map_err(|reason| unsealed(reason.to_owned()))?;
         let now = now_millis();
         let sql = "INSERT INTO payments_journal \
-             (provider, reference, stage, sealed, attempts, lease_owner, lease_until, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7)";
+             (provider, reference, order_id, order_attempt, stage, sealed, attempts, lease_owner, lease_until, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $9)";
         let inserted = on_pool!(self, |pool| sqlx::query(sql)
             .bind(provider)
             .bind(reference.as_str())
+            .bind(order.0)
+            .bind(i64::from(order.1))
             .bind(Stage::Prepared.as_str())
             .bind(&sealed)
             .bind(&*self.owner)
@@ -597,15 +630,25 @@ impl Journal {
             .execute(pool)
             .await
             .map(|_| ()));
-        inserted.map_err(|error| match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => JournalError::Entry {
-                provider: provider.to_owned(),
-                reference: reference.to_string(),
-                reason: "this reference is already journaled; every payment needs its own"
-                    .to_owned(),
-            },
-            _ => JournalError::Storage(error),
-        })
+        match inserted {
+            Ok(()) => Ok(true),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                if self
+                    .attempt_entry(provider, order.0, order.1)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(false);
+                }
+                Err(JournalError::Entry {
+                    provider: provider.to_owned(),
+                    reference: reference.to_string(),
+                    reason: "this reference is already journaled; every payment needs its own"
+                        .to_owned(),
+                })
+            }
+            Err(error) => Err(JournalError::Storage(error)),
+        }
     }
 
     /// Moves a prepared payment to [`Stage::Committing`], leased to this
@@ -742,7 +785,7 @@ impl Journal {
 
     /// The saved state of a row a sweep took, opened and parsed; or why it
     /// cannot be read.
-    fn open_saved(&self, row: &Row) -> Result<serde_json::Value, Unsealable> {
+    pub(crate) fn open_saved(&self, row: &Row) -> Result<serde_json::Value, Unsealable> {
         row.stage()?;
         row.outcome()?;
         let state = self
@@ -934,8 +977,8 @@ impl Journal {
 
 /// A payment in flight in this process; see [`Journal::in_flight`].
 pub(crate) struct InFlight {
-    set: Arc<Mutex<HashSet<(String, String)>>>,
-    key: (String, String),
+    pub(crate) set: Arc<Mutex<HashSet<(String, String)>>>,
+    pub(crate) key: (String, String),
 }
 
 impl Drop for InFlight {

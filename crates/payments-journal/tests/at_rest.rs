@@ -76,7 +76,13 @@ impl Shop {
         let mobile = MobileNumber::new(MOBILE).unwrap();
         self.sandbox
             .create_voucher_with_code(&code, yer("1500"), &mobile);
-        VoucherPayment::new(code.as_str(), MOBILE, yer("1500")).unwrap()
+        VoucherPayment::new(
+            jawali::OrderId::generate(),
+            code.as_str(),
+            MOBILE,
+            yer("1500"),
+        )
+        .unwrap()
     }
 
     /// Pays `order` with its cash-out held a moment at the sandbox, and

@@ -8,16 +8,14 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
-use std::time::Duration;
 
-use payments_core::gateway::DurableGateway;
-use payments_core::http::RetryPolicy;
-use payments_core::sandbox::SandboxServer;
-use payments_core::{Currency, Gateway, Money, async_trait};
+use payments_core::Gateway;
 use payments_journal::{Journal, Journaled, Stage};
+
+mod support;
+
+use support::ledgers::{Allpay, Jawali, Ledger, Paykassma, Sipay};
 
 /// Polls `future` until it has been pending `polls` times, then drops it;
 /// its output when it finished first.
@@ -54,19 +52,6 @@ async fn count_yields<T, E: std::fmt::Debug>(future: impl Future<Output = Result
         panic!("an undisturbed payment failed: {error:?}");
     }
     pending
-}
-
-/// A provider's sandbox, seen as a ledger.
-#[async_trait]
-trait Ledger: Send + Sync {
-    type Gateway: DurableGateway + Clone + 'static;
-    fn gateway(&self) -> Self::Gateway;
-    async fn order(&self) -> <Self::Gateway as Gateway>::Order;
-    /// How many payments the sandbox booked in all.
-    fn bookings(&self) -> usize;
-    /// How many times it booked the payment `reference` (as an outcome
-    /// names it) belongs to.
-    fn booked(&self, reference: &str) -> usize;
 }
 
 async fn drop_at_every_await_point<L: Ledger>(ledger: L) {
@@ -166,130 +151,9 @@ async fn drop_at_every_await_point<L: Ledger>(ledger: L) {
     );
 }
 
-// ------------------------------------------------------------------ Jawali
-
-struct Jawali {
-    sandbox: jawali::sandbox::JawaliSandbox,
-    client: jawali::JawaliClient,
-}
-
-fn yer(amount: &str) -> Money {
-    Money::parse(amount, Currency::YER).unwrap()
-}
-
-fn quick_settle() -> RetryPolicy {
-    RetryPolicy::new(4, Duration::from_millis(5), Duration::from_millis(20))
-}
-
-impl Jawali {
-    async fn start() -> Self {
-        let sandbox = jawali::sandbox::JawaliSandbox::start().await.unwrap();
-        let mut config = sandbox.config();
-        config.http.timeouts.total = Duration::from_millis(500);
-        let client = jawali::JawaliClient::builder(config)
-            .clock(Arc::new(sandbox.clock().clone()))
-            .settle_policy(quick_settle())
-            .build()
-            .unwrap();
-        Jawali { sandbox, client }
-    }
-}
-
-#[async_trait]
-impl Ledger for Jawali {
-    type Gateway = jawali::JawaliClient;
-
-    fn gateway(&self) -> jawali::JawaliClient {
-        self.client.clone()
-    }
-
-    async fn order(&self) -> jawali::VoucherPayment {
-        let mobile = jawali::MobileNumber::new("771234567").unwrap();
-        let voucher = self.sandbox.create_voucher(yer("1500"), &mobile);
-        jawali::VoucherPayment::new(voucher.as_str(), mobile.as_str(), yer("1500")).unwrap()
-    }
-
-    fn bookings(&self) -> usize {
-        self.sandbox.cash_outs().len()
-    }
-
-    fn booked(&self, reference: &str) -> usize {
-        let cash_outs = self.sandbox.cash_outs();
-        let Some(voucher) = cash_outs
-            .iter()
-            .find(|c| c.reference == reference)
-            .map(|c| c.voucher.clone())
-        else {
-            return 0;
-        };
-        cash_outs.iter().filter(|c| c.voucher == voucher).count()
-    }
-}
-
 #[tokio::test]
 async fn jawali_payments_dropped_at_every_await_point_are_settled() {
     drop_at_every_await_point(Jawali::start().await).await;
-}
-
-// ------------------------------------------------------------------- Sipay
-
-struct Sipay {
-    sandbox: tr_qr_wallet::sandbox::QrWalletSandbox,
-    client: tr_qr_wallet::QrWalletClient,
-}
-
-fn tl(amount: &str) -> Money {
-    Money::parse(amount, Currency::TRY).unwrap()
-}
-
-fn sipay_wallet() -> tr_qr_wallet::WalletNumber {
-    tr_qr_wallet::WalletNumber::new("1011179271").unwrap()
-}
-
-impl Sipay {
-    async fn start() -> Self {
-        let sandbox = tr_qr_wallet::sandbox::QrWalletSandbox::start()
-            .await
-            .unwrap();
-        sandbox.add_wallet(&sipay_wallet(), tl("100000"), tl("100000"));
-        let mut config = sandbox.config();
-        config.http.timeouts.total = Duration::from_millis(500);
-        config.settle = quick_settle();
-        let client = tr_qr_wallet::QrWalletClient::builder(config)
-            .clock(Arc::new(sandbox.clock().clone()))
-            .build()
-            .unwrap();
-        Sipay { sandbox, client }
-    }
-}
-
-#[async_trait]
-impl Ledger for Sipay {
-    type Gateway = tr_qr_wallet::QrWalletClient;
-
-    fn gateway(&self) -> tr_qr_wallet::QrWalletClient {
-        self.client.clone()
-    }
-
-    async fn order(&self) -> tr_qr_wallet::QrPayment {
-        tr_qr_wallet::QrPayment {
-            wallet: sipay_wallet(),
-            qr_code: self.sandbox.pos_creates_qr(tl("12.50")),
-            kind: tr_qr_wallet::QrCodeType::Default,
-        }
-    }
-
-    fn bookings(&self) -> usize {
-        self.sandbox.debits().len()
-    }
-
-    fn booked(&self, reference: &str) -> usize {
-        self.sandbox
-            .debits()
-            .iter()
-            .filter(|d| d.correlation_id == reference)
-            .count()
-    }
 }
 
 #[tokio::test]
@@ -297,128 +161,9 @@ async fn sipay_payments_dropped_at_every_await_point_are_settled() {
     drop_at_every_await_point(Sipay::start().await).await;
 }
 
-// ------------------------------------------------------------------ Allpay
-
-struct Allpay {
-    sandbox: allpay_soap::sandbox::AllpaySandbox,
-    client: allpay_soap::AllpayClient,
-}
-
-impl Allpay {
-    async fn start() -> Self {
-        let sandbox = allpay_soap::sandbox::AllpaySandbox::start().await.unwrap();
-        let mut config = sandbox.config();
-        config.http.timeouts.total = Duration::from_millis(500);
-        config.terminal_schedule =
-            RetryPolicy::new(8, Duration::from_millis(5), Duration::from_millis(20));
-        let client = allpay_soap::AllpayClient::new(config).unwrap();
-        Allpay { sandbox, client }
-    }
-}
-
-#[async_trait]
-impl Ledger for Allpay {
-    type Gateway = allpay_soap::AllpayClient;
-
-    fn gateway(&self) -> allpay_soap::AllpayClient {
-        self.client.clone()
-    }
-
-    async fn order(&self) -> allpay_soap::CashInOrder {
-        allpay_soap::CashInOrder {
-            to_user: allpay_soap::UserName::new("77011234567").unwrap(),
-            amount: Money::parse("1500", Currency::KZT).unwrap(),
-        }
-    }
-
-    fn bookings(&self) -> usize {
-        self.sandbox.cashed_in().len()
-    }
-
-    fn booked(&self, reference: &str) -> usize {
-        self.sandbox
-            .cashed_in()
-            .iter()
-            .filter(|c| c.guid == reference)
-            .count()
-    }
-}
-
 #[tokio::test]
 async fn allpay_payments_dropped_at_every_await_point_are_settled() {
     drop_at_every_await_point(Allpay::start().await).await;
-}
-
-// --------------------------------------------------------------- Paykassma
-
-struct Paykassma {
-    sandbox: paykassma::sandbox::PaykassmaSandbox,
-    gateway: paykassma::PaykassmaGateway,
-    labels: AtomicUsize,
-    _endpoint: SandboxServer,
-}
-
-fn mmk(amount: &str) -> Money {
-    Money::parse(amount, Currency::MMK).unwrap()
-}
-
-impl Paykassma {
-    async fn start() -> Self {
-        use paykassma::sandbox::{SandboxOptions, start_with_inbox};
-        let (sandbox, inbox, endpoint) = start_with_inbox(SandboxOptions {
-            postback_retry_interval: Duration::from_millis(10),
-            ..SandboxOptions::default()
-        })
-        .await
-        .unwrap();
-        let mut config = sandbox.config();
-        config.http.timeouts.total = Duration::from_millis(500);
-        let gateway = paykassma::PaykassmaGateway::new(
-            paykassma::PaykassmaClient::new(config).unwrap(),
-            inbox,
-            Duration::from_secs(2),
-        )
-        .with_settle_policy(quick_settle());
-        Paykassma {
-            sandbox,
-            gateway,
-            labels: AtomicUsize::new(0),
-            _endpoint: endpoint,
-        }
-    }
-}
-
-#[async_trait]
-impl Ledger for Paykassma {
-    type Gateway = paykassma::PaykassmaGateway;
-
-    fn gateway(&self) -> paykassma::PaykassmaGateway {
-        self.gateway.clone()
-    }
-
-    async fn order(&self) -> paykassma::DepositOrder {
-        let label = paykassma::Label::new(format!(
-            "user-{}",
-            self.labels.fetch_add(1, Ordering::SeqCst)
-        ))
-        .unwrap();
-        self.sandbox
-            .paid_deposit(self.gateway.client(), label, mmk("500"))
-            .await
-            .unwrap()
-    }
-
-    fn bookings(&self) -> usize {
-        self.sandbox.credited().len()
-    }
-
-    fn booked(&self, reference: &str) -> usize {
-        self.sandbox
-            .credited()
-            .iter()
-            .filter(|c| c.custom_transaction_id == reference)
-            .count()
-    }
 }
 
 #[tokio::test]

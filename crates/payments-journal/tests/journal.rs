@@ -13,7 +13,7 @@ use payments_core::{
     Capabilities, Currency, Error, Gateway, MerchantReference, Money, PaymentOutcome,
     PaymentStatus, Reconciliation, Result, async_trait,
 };
-use payments_journal::{Journal, JournalKey, Journaled, Stage};
+use payments_journal::{EntryFilter, Journal, JournalKey, Journaled, Stage};
 
 const RULES: ReferenceRules = ReferenceRules {
     field: "ref",
@@ -37,6 +37,8 @@ struct Fake {
     hang_every_third: bool,
     /// Commits are declined (the payment fails).
     decline: bool,
+    /// The next commits to decline, whatever `decline` says.
+    declines: Arc<AtomicUsize>,
     /// The reference whose saved state `restore_prepared` refuses (as a
     /// provider crate refuses a state it does not accept).
     refuse: Option<String>,
@@ -46,7 +48,7 @@ struct Fake {
 
 #[async_trait]
 impl Gateway for Fake {
-    type Order = String;
+    type Order = payments_core::testkit::TestOrder;
     type Prepared = MerchantReference;
 
     fn provider(&self) -> &'static str {
@@ -57,8 +59,8 @@ impl Gateway for Fake {
         Capabilities::new(true, false, false, false, Reconciliation::StatusLookup)
     }
 
-    async fn prepare(&self, order: String) -> Result<MerchantReference> {
-        MerchantReference::new(order, &RULES)
+    async fn prepare(&self, order: payments_core::testkit::TestOrder) -> Result<MerchantReference> {
+        MerchantReference::new(order.reference_text(), &RULES)
     }
 
     fn reference<'a>(&self, prepared: &'a MerchantReference) -> &'a MerchantReference {
@@ -75,7 +77,11 @@ impl Gateway for Fake {
         if self.hang || (self.hang_every_third && third) {
             std::future::pending::<()>().await;
         }
-        if self.decline {
+        let declined_once = self
+            .declines
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if self.decline || declined_once {
             return Ok(PaymentOutcome::new(
                 prepared.clone(),
                 PaymentStatus::Failed {
@@ -151,7 +157,7 @@ async fn drop_while_committing(payments: &Journaled<Fake>, journal: &Journal, or
         panic!("{order} never reached its commit");
     };
     tokio::select! {
-        _ = payments.pay(order.to_owned()) => panic!("the commit hangs: pay cannot finish"),
+        _ = payments.pay(o(order)) => panic!("the commit hangs: pay cannot finish"),
         () = watch => {}
     }
 }
@@ -162,6 +168,11 @@ fn order(name: &str) -> String {
         "{name}-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     )
+}
+
+/// Attempt 1 at order `id`.
+fn o(id: &str) -> payments_core::testkit::TestOrder {
+    payments_core::testkit::TestOrder::new(id).unwrap()
 }
 
 /// A provider of its own, for one test run.
@@ -176,17 +187,16 @@ fn key() -> JournalKey {
     JournalKey::from_hex(&"42".repeat(32)).unwrap()
 }
 
-async fn a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(journal: Journal) {
+async fn an_order_is_paid_once_and_a_repeat_answers_its_recorded_outcome(journal: Journal) {
     let fake = Fake {
         name: provider("once"),
         ..Fake::default()
     };
     let payments = Journaled::new(fake.clone(), journal.clone());
     let order = order("once");
-    payments.pay(order.clone()).await.unwrap();
-    let error = payments.pay(order.clone()).await.unwrap_err();
-    assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
-    assert!(error.to_string().contains("already journaled"), "{error}");
+    let first = payments.pay(o(&order)).await.unwrap();
+    let again = payments.pay(o(&order)).await.unwrap();
+    assert_eq!(again, first);
     assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
     let entry = journal.entry(fake.name, &order).await.unwrap().unwrap();
     assert_eq!(entry.stage, Stage::Completed);
@@ -261,7 +271,7 @@ async fn a_fleet_settles_every_payment_once(first: Journal, second: Journal) {
         let reference = format!("{run}-{n}");
         let slot = Arc::clone(&slots).acquire_owned().await.unwrap();
         tasks.spawn(async move {
-            let _ = process.pay(reference).await;
+            let _ = process.pay(o(&reference)).await;
             drop(slot);
         });
     }
@@ -341,7 +351,7 @@ mod sqlite {
 
     #[tokio::test]
     async fn a_reference_is_journaled_once() {
-        a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(
+        an_order_is_paid_once_and_a_repeat_answers_its_recorded_outcome(
             Journal::in_memory().await.unwrap(),
         )
         .await;
@@ -447,6 +457,144 @@ mod sqlite {
         assert_eq!(report.claimed, 0, "never swept again: {report:?}");
     }
 
+    /// A failed order is paid again only on purpose: `pay` answers the
+    /// recorded failure and sends nothing; `pay_again` makes attempt 2,
+    /// under a reference of its own; both attempts are kept; and an order
+    /// that completed is never paid again, even on purpose.
+    #[tokio::test]
+    async fn a_failed_order_is_paid_again_only_on_purpose() {
+        let journal = Journal::in_memory().await.unwrap();
+        let fake = Fake {
+            name: provider("again"),
+            declines: Arc::new(AtomicUsize::new(1)),
+            ..Fake::default()
+        };
+        let payments = Journaled::new(fake.clone(), journal.clone());
+        let order = order("again");
+        let declined = payments.pay(o(&order)).await.unwrap();
+        assert!(matches!(declined.status, PaymentStatus::Failed { .. }));
+
+        let refused = payments.pay(o(&order)).await.unwrap_err();
+        assert!(
+            matches!(&refused, Error::InvalidInput { field, .. } if field == "order_id"),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("pay_again"), "{refused}");
+        assert!(refused.to_string().contains(&order), "{refused}");
+        assert_eq!(
+            fake.commits.load(Ordering::SeqCst),
+            1,
+            "refused before the network"
+        );
+
+        let paid = payments.pay_again(o(&order)).await.unwrap();
+        assert_eq!(paid.status, PaymentStatus::Completed);
+        assert_eq!(paid.reference.as_str(), format!("{order}-2"));
+        assert_eq!(fake.commits.load(Ordering::SeqCst), 2);
+        let attempts = journal.order_entries(fake.name, &order).await.unwrap();
+        let stages: Vec<_> = attempts
+            .iter()
+            .map(|e| (e.reference.clone(), e.order_attempt, e.stage))
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                (order.clone(), Some(1), Stage::Failed),
+                (format!("{order}-2"), Some(2), Stage::Completed)
+            ]
+        );
+        // Completed: paid again on purpose, it answers the recorded outcome.
+        assert_eq!(payments.pay_again(o(&order)).await.unwrap(), paid);
+        assert_eq!(fake.commits.load(Ordering::SeqCst), 2);
+        let latest = payments
+            .outcome(&payments_core::OrderId::new(order.as_str()).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.order_attempt, Some(2));
+    }
+
+    /// The listing for an operations page: by stage and by age.
+    #[tokio::test]
+    async fn entries_are_listed_by_stage_and_age() {
+        let journal = Journal::in_memory().await.unwrap();
+        let fake = Fake {
+            name: provider("listed"),
+            declines: Arc::new(AtomicUsize::new(1)),
+            ..Fake::default()
+        };
+        let payments = Journaled::new(fake.clone(), journal.clone());
+        let (a, b) = (order("listed-a"), order("listed-b"));
+        payments.pay(o(&a)).await.unwrap();
+        payments.pay(o(&b)).await.unwrap();
+        let all = journal.list(fake.name, &EntryFilter::new()).await.unwrap();
+        let references: Vec<_> = all.iter().map(|e| e.reference.as_str()).collect();
+        assert_eq!(
+            references,
+            [a.as_str(), b.as_str()],
+            "least recently changed first"
+        );
+        let failed = journal
+            .list(fake.name, &EntryFilter::new().stage(Stage::Failed))
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].reference, a);
+        let both = EntryFilter::new()
+            .stage(Stage::Failed)
+            .stage(Stage::Completed);
+        assert_eq!(journal.list(fake.name, &both).await.unwrap().len(), 2);
+        assert_eq!(
+            journal
+                .list(fake.name, &both.clone().limit(1))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let old = EntryFilter::new().unchanged_for(Duration::from_secs(3600));
+        assert!(journal.list(fake.name, &old).await.unwrap().is_empty());
+    }
+
+    /// The background sweeper settles what a dropped payment left open, and
+    /// stops when asked.
+    #[tokio::test]
+    async fn the_spawned_sweeper_settles_open_payments_until_stopped() {
+        let journal = Journal::in_memory().await.unwrap();
+        let fake = Fake {
+            name: provider("sweeper"),
+            hang: true,
+            ..Fake::default()
+        };
+        let payments = Arc::new(Journaled::new(fake.clone(), journal.clone()));
+        let order = order("sweeper");
+        drop_while_committing(&payments, &journal, &order).await;
+        let sweeper = payments.spawn_sweeper(Duration::from_millis(20));
+        let mut settled = false;
+        for _ in 0..200 {
+            if journal
+                .entry(fake.name, &order)
+                .await
+                .unwrap()
+                .unwrap()
+                .stage
+                == Stage::Completed
+            {
+                settled = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(settled, "the sweeper never settled it");
+        assert!(sweeper.last_report().is_some());
+        sweeper.stop().await;
+        assert_eq!(
+            fake.commits.load(Ordering::SeqCst),
+            1,
+            "settled, never committed again"
+        );
+    }
+
     /// A declined payment is final: its sealed state is erased.
     #[tokio::test]
     async fn a_declined_payment_has_its_sealed_state_erased() {
@@ -458,7 +606,7 @@ mod sqlite {
         };
         let payments = Journaled::new(fake.clone(), journal.clone());
         let order = order("declined");
-        let outcome = payments.pay(order.clone()).await.unwrap();
+        let outcome = payments.pay(o(&order)).await.unwrap();
         assert!(matches!(outcome.status, PaymentStatus::Failed { .. }));
         let entry = journal.entry(fake.name, &order).await.unwrap().unwrap();
         assert_eq!(entry.stage, Stage::Failed);
@@ -478,7 +626,7 @@ mod sqlite {
                 ..Fake::default()
             };
             let payments = Journaled::new(fake, journal);
-            payments.pay("order-9".into()).await.unwrap();
+            payments.pay(o("order-9")).await.unwrap();
         }
         let journal = Journal::sqlite(&path, key()).await.unwrap();
         let entries = journal.entries("fake").await.unwrap();
@@ -515,7 +663,7 @@ mod postgres {
     #[tokio::test]
     async fn a_reference_is_journaled_once() {
         let Some(url) = database() else { return };
-        a_reference_is_journaled_once_and_nothing_is_sent_the_second_time(
+        an_order_is_paid_once_and_a_repeat_answers_its_recorded_outcome(
             Journal::postgres(&url, key()).await.unwrap(),
         )
         .await;

@@ -1,6 +1,7 @@
 //! The Sipay wallet as a [`Gateway`].
 
 use payments_core::gateway::{DurableGateway, restore_state, save_state};
+use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
     Capabilities, Gateway, MerchantReference, PaymentOutcome, PaymentStatus, ProviderReference,
@@ -26,15 +27,72 @@ pub(crate) const CORRELATION_RULES: ReferenceRules = ReferenceRules {
     charset: Charset::Digits,
 };
 
-/// A scanned QR code to pay from a wallet.
+/// A scanned QR code to pay from a wallet, for one merchant order.
+///
+/// The Sipay wallet has no idempotency key of its own (a session is opened
+/// per Begin, and a sale is paid once): an unjournaled repeat of the order
+/// opens a second session, which the wallet refuses for the paid sale. Pay
+/// through `payments_journal::Journaled`, keyed by the order id, so that a
+/// repeat answers the first payment's outcome.
+///
+/// ```
+/// use tr_qr_wallet::{OrderId, QrCode, QrCodeType, QrPayment, WalletNumber};
+///
+/// let order = QrPayment::new(
+///     OrderId::new("qr-1001")?,
+///     WalletNumber::new("1011179271")?,
+///     QrCode::new("00020101021126...6304ABCD")?,
+///     QrCodeType::Default,
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrPayment {
+    /// The merchant's id of the order.
+    pub order_id: OrderId,
     /// The paying wallet.
     pub wallet: WalletNumber,
     /// The scanned code.
     pub qr_code: QrCode,
     /// Full or short code.
     pub kind: QrCodeType,
+    attempt: u32,
+}
+
+impl QrPayment {
+    /// A payment from `wallet` of the sale `qr_code` names, for order
+    /// `order_id` (its first attempt).
+    pub fn new(order_id: OrderId, wallet: WalletNumber, qr_code: QrCode, kind: QrCodeType) -> Self {
+        QrPayment {
+            order_id,
+            wallet,
+            qr_code,
+            kind,
+            attempt: 1,
+        }
+    }
+}
+
+impl MerchantOrder for QrPayment {
+    fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
+
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt.max(1);
+    }
+
+    fn terms(&self) -> Vec<OrderTerm> {
+        vec![
+            OrderTerm::new("wallet", self.wallet.as_str()),
+            OrderTerm::new("qr_code", self.qr_code.0.as_str()),
+            OrderTerm::new("kind", format!("{:?}", self.kind)),
+        ]
+    }
 }
 
 /// A begun payment, with its reference.

@@ -50,11 +50,12 @@ impl Harness for Sipay {
     }
 
     async fn order(&self) -> QrPayment {
-        QrPayment {
-            wallet: wallet(),
-            qr_code: self.sandbox.pos_creates_qr(tl("12.50")),
-            kind: QrCodeType::Default,
-        }
+        QrPayment::new(
+            tr_qr_wallet::OrderId::generate(),
+            wallet(),
+            self.sandbox.pos_creates_qr(tl("12.50")),
+            QrCodeType::Default,
+        )
     }
 
     fn faults(&self) -> &Faults {

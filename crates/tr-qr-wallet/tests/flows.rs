@@ -254,11 +254,12 @@ async fn an_undocumented_code_after_the_debit_is_settled_as_completed_not_declin
             r#"{"status":1,"code":"999","message":"Sistem hatası","payload":null}"#,
         ),
     );
-    let order = tr_qr_wallet::QrPayment {
-        wallet: wallet(),
-        qr_code: w.qr("25").await,
-        kind: QrCodeType::Default,
-    };
+    let order = tr_qr_wallet::QrPayment::new(
+        tr_qr_wallet::OrderId::generate(),
+        wallet(),
+        w.qr("25").await,
+        QrCodeType::Default,
+    );
     let outcome = payments_core::pay(&w.client, order).await.unwrap();
     assert_eq!(outcome.status, payments_core::PaymentStatus::Completed);
     assert_eq!(w.sandbox.debits().len(), 1);

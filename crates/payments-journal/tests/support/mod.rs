@@ -1,6 +1,9 @@
-//! What the tests share: a journal database as versions before migration
-//! 0003 left it (before postback scopes and sealed states).
+//! What the tests share: the providers' sandboxes as ledgers; a journal
+//! database as versions before migration 0003 left it (before postback
+//! scopes and sealed states).
 #![allow(dead_code)] // each test file uses its own part
+
+pub(crate) mod ledgers;
 
 use std::path::{Path, PathBuf};
 
