@@ -11,9 +11,15 @@
 //! `ALLPAY_SERVER_PUBLIC_KEY` (a PEM file: Allpay's key) set it runs against
 //! that server. Exits 0 only when the cash-in COMPLETED.
 //!
+//! `--order ID` is the merchant's order id (a fresh one without it); the
+//! cash-in's GUID derives from it, so running the same order again — even
+//! without a journal — finds the first cash-in instead of paying twice.
 //! With `--journal FILE`, the cash-in is journaled in that SQLite file
-//! before it may leave; `--settle FILE` (no payment) settles what the
-//! journal holds open, from a fresh process after a crash.
+//! before it may leave: the same order run again — at once from another
+//! process, or later — is paid once (a later run prints the recorded
+//! outcome and sends nothing; one with another amount or customer is
+//! refused before any request). `--settle FILE` (no payment) settles what
+//! the journal holds open, from a fresh process after a crash.
 //! The journal's saved states are sealed with the key in
 //! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
 //! beside the journal (created, readable by its owner only, if missing).
@@ -37,12 +43,8 @@ struct Args {
     /// The amount in KZT.
     #[arg(long, default_value = "1500", allow_hyphen_values = true)]
     amount: String,
-    /// Journal the cash-in in this SQLite file before it may leave.
-    #[arg(long, value_name = "FILE")]
-    journal: Option<std::path::PathBuf>,
-    /// Make no payment: settle what the journal in this file holds open.
-    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
-    settle: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    journaled: examples::OrderArgs,
 }
 
 const REQUIRED: [&str; 5] = [
@@ -90,12 +92,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     };
     let client = AllpayClient::new(config)?;
-    if let Some(path) = &args.settle {
+    if let Some(path) = &args.journaled.settle {
         return examples::settle_journal(client, path).await;
     }
-    if let Some(path) = &args.journal {
-        let order = CashInOrder::new(allpay_soap::OrderId::generate(), user, amount);
-        return examples::pay_journaled(client, order, path).await;
+    let order_id = args.journaled.order_id()?;
+    if let Some(path) = &args.journaled.journal {
+        let order = CashInOrder::new(order_id, user, amount);
+        return examples::pay_journaled(client, order, path, args.journaled.deadline()).await;
     }
     let Some(info) = client.check_user_for_cash_in(&user).await? else {
         return Err(format!("no Allpay customer `{user}`").into());
@@ -113,7 +116,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let payment = CashIn {
         to_user: user,
         amount,
-        guid: client.new_guid()?,
+        // The order's GUID: run again with the same `--order`, Allpay
+        // answers the first cash-in instead of paying twice.
+        guid: client.order_guid(&order_id, 1)?,
     };
     println!("cash-in      : {amount} with GUID {}", payment.guid);
     let first = client.create_cash_in_payment(&payment).await;

@@ -13,10 +13,15 @@
 //! otherwise) it runs against that server. Exits 0 only when the money moved.
 //!
 //! With `--journal FILE`, the payment is journaled in that SQLite file
-//! before its cash-out may leave; `--settle FILE` (no payment) settles what
-//! the journal holds open — after a crash, from a fresh process — and exits
-//! 0 only when nothing is left open. Both name their leases
-//! `examples`, so a restarted process takes its own at once.
+//! before its cash-out may leave, under `--order ID` (the merchant's order
+//! id; a fresh one without it): the same order run again — at once from
+//! another process, or later — is paid once (a later run prints the
+//! recorded outcome and sends nothing; one with another amount, voucher or
+//! wallet is refused before any request). `--settle FILE` (no payment)
+//! settles what the journal holds open — after a crash, from a fresh
+//! process — and exits 0 only when nothing is left open. A payment a killed
+//! process left open is another's to settle once its deadline
+//! (`--deadline`, 60 s) and 5 s more have passed.
 //! The journal's saved states are sealed with the key in
 //! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
 //! beside the journal (created, readable by its owner only, if missing).
@@ -45,12 +50,8 @@ struct Args {
     /// The currency (ISO 4217 code).
     #[arg(long, default_value = "YER")]
     currency: String,
-    /// Journal the payment in this SQLite file before its cash-out may leave.
-    #[arg(long, value_name = "FILE")]
-    journal: Option<std::path::PathBuf>,
-    /// Make no payment: settle what the journal in this file holds open.
-    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
-    settle: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    journaled: examples::OrderArgs,
 }
 
 const REQUIRED: [&str; 5] = [
@@ -74,7 +75,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let amount = examples::payment_amount(&args.amount, currency)?;
 
     let missing = missing(&REQUIRED);
-    if let Some(path) = &args.settle {
+    if let Some(path) = &args.journaled.settle {
         if !missing.is_empty() {
             return Err(format!(
                 "--settle needs the server's configuration: set {}",
@@ -127,13 +128,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let client = JawaliClient::new(config)?;
     let payment = VoucherPayment::new(
-        jawali::OrderId::generate(),
+        args.journaled.order_id()?,
         voucher.as_str(),
         mobile.as_str(),
         amount,
     )?;
-    if let Some(path) = &args.journal {
-        return examples::pay_journaled(client, payment, path).await;
+    if let Some(path) = &args.journaled.journal {
+        return examples::pay_journaled(client, payment, path, args.journaled.deadline()).await;
     }
     let checked = client.check_voucher(payment).await?;
     println!(

@@ -8,11 +8,16 @@
 //! the customer paying. With `PAYKASSMA_SECRET` and `PAYKASSMA_DOMAIN` (the
 //! merchant's server host; or `PAYKASSMA_API_URL`, a full API base URL,
 //! optionally with `PAYKASSMA_PLUGIN_URL`) it runs against that server, and
-//! the customer's transaction number comes from `--key1`. Exits 0 only when
-//! the deposit was credited.
+//! the customer's transaction number comes from `--key1` (the user paid
+//! already: only the activation is left). Exits 0 only when the deposit was
+//! credited.
 //!
 //! With `--journal FILE`, the deposit is journaled in that SQLite file
-//! before its activation may leave, and settled by the postbacks the
+//! before its activation may leave, under `--order ID` (the merchant's
+//! order id, also its `custom_transaction_id`; a fresh one without it): the
+//! same order run again — at once from another process, or later — is
+//! credited once, and one with another amount is refused before any
+//! request; and settled by the postbacks the
 //! journal's store holds (`cargo run --example paykassma_axum` with
 //! `PAYKASSMA_JOURNAL=FILE` receives them); `--settle FILE` (no deposit)
 //! settles what the journal holds open, from a fresh process after a crash.
@@ -53,12 +58,8 @@ struct Args {
     /// The wallet type.
     #[arg(long, default_value = "wavepay")]
     wallet_type: String,
-    /// Journal the deposit in this SQLite file before its activation may leave.
-    #[arg(long, value_name = "FILE")]
-    journal: Option<std::path::PathBuf>,
-    /// Make no deposit: settle what the journal in this file holds open.
-    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
-    settle: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    journaled: examples::OrderArgs,
 }
 
 /// The gateway of a journaled deposit: postbacks read from the journal's
@@ -133,30 +134,38 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let client = PaykassmaClient::new(config)?;
-    if let Some(path) = &args.settle {
+    if let Some(path) = &args.journaled.settle {
         let gateway = journaled_gateway(client, path).await?;
         return examples::settle_journal(gateway, path).await;
     }
-    let deposit = client
-        .create_deposit(&label, currency, Some(&wallet_type))
-        .await?;
-    let wallet = deposit.identifier.clone().unwrap_or_default();
-    println!(
-        "create       : pay into {} wallet {wallet}",
-        deposit.wallet_type
-    );
-    let reference = client.new_reference()?;
-    let link = client
-        .payment_link(&label, currency)
-        .lang(&Lang::EN)
-        .custom_transaction_id(&reference)
-        .fixed_amount(amount)?
-        .build();
-    println!("window link  : {link}");
-
+    // The order's id is its `custom_transaction_id`: run again with the
+    // same `--order`, Paykassma refuses the taken id rather than crediting
+    // twice.
+    let order_id = args.journaled.order_id()?;
+    let reference = paykassma::MerchantReference::new(
+        order_id.attempt_key(1),
+        &paykassma::CUSTOM_TRANSACTION_ID_RULES,
+    )?;
     let key1 = match (key1, &sandbox) {
+        // The user paid already and typed their transaction number in:
+        // only the activation is left.
         (Some(key1), _) => key1,
         (None, Some(sandbox)) => {
+            let deposit = client
+                .create_deposit(&label, currency, Some(&wallet_type))
+                .await?;
+            let wallet = deposit.identifier.clone().unwrap_or_default();
+            println!(
+                "create       : pay into {} wallet {wallet}",
+                deposit.wallet_type
+            );
+            let link = client
+                .payment_link(&label, currency)
+                .lang(&Lang::EN)
+                .custom_transaction_id(&reference)
+                .fixed_amount(amount)?
+                .build();
+            println!("window link  : {link}");
             let key1 = sandbox.customer_pays(&wallet, amount);
             println!("customer     : paid {amount} in the wallet app, transaction number {key1}");
             key1
@@ -167,16 +176,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     };
-    if let Some(path) = &args.journal {
+    if let Some(path) = &args.journaled.journal {
         let gateway = journaled_gateway(client, path).await?;
-        let order = DepositOrder::new(
-            paykassma::OrderId::generate(),
-            label,
-            wallet_type,
-            key1,
-            amount,
-        );
-        return examples::pay_journaled(gateway, order, path).await;
+        let order = DepositOrder::new(order_id, label, wallet_type, key1, amount);
+        return examples::pay_journaled(gateway, order, path, args.journaled.deadline()).await;
     }
     let outcome = client
         .activate(&Activation {

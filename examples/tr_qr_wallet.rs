@@ -15,7 +15,11 @@
 //! was debited.
 //!
 //! With `--journal FILE`, the payment is journaled in that SQLite file
-//! before its Complete may leave; `--settle FILE` (no payment) settles what
+//! before its Complete may leave, under `--order ID` (the merchant's order
+//! id; a fresh one without it): the same order run again — at once from
+//! another process, or later — is paid once (a later run prints the
+//! recorded outcome and sends nothing; one for another QR code or wallet is
+//! refused before any request). `--settle FILE` (no payment) settles what
 //! the journal holds open, from a fresh process after a crash.
 //! The journal's saved states are sealed with the key in
 //! `PAYMENTS_JOURNAL_KEY` (64 hexadecimal characters), or else in `FILE.key`
@@ -38,7 +42,8 @@ struct Args {
     /// The paying wallet.
     #[arg(long, default_value = "1011179271")]
     wallet: String,
-    /// The sale amount in TRY (a test QR code is created for it).
+    /// The sale amount in TRY: a test QR code is created for it; a scanned
+    /// one (`--qr`) naming another amount is not paid when journaled.
     #[arg(long, default_value = "12.50", allow_hyphen_values = true)]
     amount: String,
     /// A scanned QR code to pay instead of creating one.
@@ -50,12 +55,8 @@ struct Args {
     /// The terminal code for a created QR code (real systems).
     #[arg(long)]
     terminal: Option<String>,
-    /// Journal the payment in this SQLite file before its Complete may leave.
-    #[arg(long, value_name = "FILE")]
-    journal: Option<std::path::PathBuf>,
-    /// Make no payment: settle what the journal in this file holds open.
-    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
-    settle: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    journaled: examples::OrderArgs,
 }
 
 const REQUIRED: [&str; 6] = [
@@ -122,7 +123,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     };
 
-    if let Some(path) = &args.settle {
+    if let Some(path) = &args.journaled.settle {
         return examples::settle_journal(client, path).await;
     }
     let qr = match args.qr {
@@ -140,14 +141,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             created.qr_code
         }
     };
-    if let Some(path) = &args.journal {
-        let order = QrPayment::new(
-            tr_qr_wallet::OrderId::generate(),
-            wallet,
-            qr,
-            QrCodeType::Default,
-        );
-        return examples::pay_journaled(client, order, path).await;
+    if let Some(path) = &args.journaled.journal {
+        // Paid only if the sale is for `--amount`.
+        let order = QrPayment::new(args.journaled.order_id()?, wallet, qr, QrCodeType::Default)
+            .expecting(amount);
+        return examples::pay_journaled(client, order, path, args.journaled.deadline()).await;
     }
     let session = client.begin(&wallet, &qr, QrCodeType::Default).await?;
     match session.sale.decoded() {

@@ -25,13 +25,20 @@
 //! searched for each sandbox's secrets — credentials and every token it
 //! issued — and must hold none (`leaks`).
 //!
-//! **The measure.** Every payment is prepared, then committed once and
-//! settled by [`commit_and_settle`]; the payments it leaves unknown are
+//! **Double submits.** A share of the orders (15 %, drawn from the seed)
+//! is submitted 2–5 times at once under its order id — a double click, a
+//! load balancer repeating a request — through a journal
+//! (`payments_journal::Journaled`), and once more after they finished.
+//!
+//! **The measure.** Every other payment is prepared, then committed once
+//! and settled by [`commit_and_settle`]; the payments it leaves unknown are
 //! settled by a later [`settle`] once the faults stop. Then, against the
 //! sandbox's ledger: double charges, lost payments (booked, never told
 //! completed), false completions (told completed, never booked), false
 //! failures (told failed or declined, but booked) and payments still
-//! unsettled after the later settle must all be 0.
+//! unsettled after the later settle must all be 0; and for the
+//! double-submitted orders, bookings beyond the first (extra charges) and
+//! submits of one order told different final outcomes.
 //!
 //! Payments run concurrently, so which payment a random fault hits depends
 //! on scheduling: the seed fixes the fault model and the draws, not the
@@ -47,10 +54,12 @@ use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherPayment};
 use paykassma::sandbox::{PostbackQuirks, SandboxOptions as PaykassmaOptions, start_with_inbox};
 use paykassma::{DepositOrder, Label, PaykassmaClient, PaykassmaGateway, WalletType};
-use payments_core::gateway::{commit_and_settle, settle};
+use payments_core::gateway::{DurableGateway, commit_and_settle, settle};
 use payments_core::http::RetryPolicy;
 use payments_core::sandbox::{Fault, Faults};
-use payments_core::{Currency, Error, Gateway, Money, PaymentOutcome, PaymentStatus, Result};
+use payments_core::{
+    Currency, Error, Gateway, MerchantOrder, Money, PaymentOutcome, PaymentStatus, Result,
+};
 use tr_qr_wallet::sandbox::QrWalletSandbox;
 use tr_qr_wallet::{QrCodeType, QrPayment, QrWalletClient, WalletNumber};
 
@@ -96,6 +105,16 @@ pub struct Report {
     /// Errors the merchant was told whose texts hold one of the sandbox's
     /// secrets. Must be 0.
     pub leaks: usize,
+    /// Orders submitted more than once under one order id (2–5 times at
+    /// once through a journal, then once more after they finished).
+    pub double_submitted: usize,
+    /// The submits of those orders beyond the first.
+    pub extra_submits: usize,
+    /// Bookings of a double-submitted order beyond its first. Must be 0.
+    pub extra_charges: usize,
+    /// Double-submitted orders whose submits were told different final
+    /// outcomes. Must be 0.
+    pub disagreements: usize,
 }
 
 impl Report {
@@ -108,6 +127,8 @@ impl Report {
             && self.false_failures == 0
             && self.unsettled == 0
             && self.leaks == 0
+            && self.extra_charges == 0
+            && self.disagreements == 0
     }
 
     /// Every fault injected.
@@ -125,6 +146,10 @@ enum Told {
     /// Booked on other terms: a person looks.
     Mismatch,
     Unknown,
+    /// Refused before anything was sent (a timed-out or failed read, a
+    /// request that never left): says nothing about the order — one of its
+    /// other submits may pay it.
+    Refused,
 }
 
 fn told(result: &Result<PaymentOutcome>) -> Told {
@@ -145,6 +170,12 @@ struct Seen {
     last: Told,
     /// Every text of every error the merchant was told.
     texts: Vec<String>,
+    /// How many times the order was submitted (1, or 3–6 for a double
+    /// submit: 2–5 at once, then once more after they finished).
+    submits: usize,
+    /// Submits of one order told completed and failed (or booked on other
+    /// terms and not): they must agree.
+    disagreed: bool,
 }
 
 /// The texts of `result`'s error, if it is one.
@@ -156,38 +187,108 @@ fn texts_of<T>(result: &Result<T>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The share of orders submitted more than once, in percent.
+const DOUBLE_SUBMITS: u32 = 15;
+
+/// Whether order `index` is submitted more than once, and how many times at
+/// once (2–5): drawn from the seed.
+fn double_submit(seed: u64, index: usize) -> Option<usize> {
+    let mut rng =
+        fastrand::Rng::with_seed(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    (rng.u32(0..100) < DOUBLE_SUBMITS).then(|| rng.usize(2..=5))
+}
+
+/// What one submit of a double-submitted order was told: as [`told`], and
+/// [`Told::Refused`] for an error that proves only that this call sent
+/// nothing — one of a call that moves no money (its prepare: a login, an
+/// inquiry), or a repeatable one (`pay` answers those only before a
+/// commit).
+fn told_submit(result: &Result<PaymentOutcome>) -> Told {
+    match result {
+        Err(error)
+            if error.is_retryable()
+                || error
+                    .operation()
+                    .is_some_and(|op| op.kind != payments_core::OperationKind::MoneyMoving) =>
+        {
+            Told::Refused
+        }
+        other => told(other),
+    }
+}
+
+/// What the concurrent submits of one order were told, as one: the final
+/// answer they agree on (an unknown one — a caller that waited past its
+/// deadline — and a refused one agree with any), and whether two final
+/// answers differ.
+fn agreed(results: &[Result<PaymentOutcome>]) -> (Told, bool) {
+    let all: Vec<Told> = results.iter().map(told_submit).collect();
+    let finals: Vec<Told> = all
+        .iter()
+        .copied()
+        .filter(|t| !matches!(t, Told::Unknown | Told::Refused))
+        .collect();
+    let first = finals.first().copied().unwrap_or_else(|| {
+        if all.contains(&Told::Unknown) {
+            Told::Unknown
+        } else {
+            Told::Refused
+        }
+    });
+    (first, finals.iter().any(|t| *t != first))
+}
+
 /// Prepares and pays every order, `CONCURRENCY` at a time; `before` runs
-/// before each payment (token revocations). Then settles, once the faults
-/// have stopped (`stop_faults`), every payment left unknown. `identity`
-/// names a payment as the sandbox's ledger does (the merchant reference;
-/// for Jawali the voucher, since a resend carries a fresh `refId`).
+/// before each payment (token revocations). A share of the orders
+/// ([`DOUBLE_SUBMITS`] percent, drawn from `seed`) is instead submitted 2–5
+/// times at once under its order id, through a journal — a double click,
+/// a retried request — and once more after they finished. Then settles,
+/// once the faults have stopped (`stop_faults`), every payment left
+/// unknown (a double-submitted one by submitting it again). `identity`
+/// names an order as the sandbox's ledger does (Jawali: the voucher, since
+/// a resend carries a fresh `refId`; Sipay: the QR code; Allpay, Paykassma:
+/// the merchant reference the order id gives).
 async fn run_payments<G, B>(
     gateway: Arc<G>,
     orders: Vec<G::Order>,
-    identity: fn(&G, &G::Prepared) -> String,
+    identity: fn(&G, &G::Order) -> String,
     before: B,
     stop_faults: impl FnOnce(),
-) -> Vec<Seen>
+    seed: u64,
+) -> Result<Vec<Seen>>
 where
-    G: Gateway + 'static,
+    G: DurableGateway + Clone + 'static,
     G::Order: Send + 'static,
     G::Prepared: Send + 'static,
     B: Fn(usize) + Send + Sync + 'static,
 {
-    type Slot<P> = (Seen, Option<P>);
+    /// A payment's story, and what its later settle needs.
+    enum Later<G: Gateway> {
+        Prepared(G::Prepared),
+        Resubmit(G::Order),
+    }
+    type Slot<G> = (Seen, Option<Later<G>>);
+    let journal = payments_journal::Journal::in_memory()
+        .await
+        .map_err(Error::configuration)?;
+    let journaled = Arc::new(payments_journal::Journaled::new(
+        gateway.as_ref().clone(),
+        journal,
+    ));
     let queue = Arc::new(Mutex::new(
         orders.into_iter().enumerate().collect::<VecDeque<_>>(),
     ));
     let before = Arc::new(before);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..CONCURRENCY {
-        let (queue, gateway, before) = (
+        let (queue, gateway, before, journaled) = (
             Arc::clone(&queue),
             Arc::clone(&gateway),
             Arc::clone(&before),
+            Arc::clone(&journaled),
         );
         workers.spawn(async move {
-            let mut done: Vec<(usize, Slot<G::Prepared>)> = Vec::new();
+            let mut done: Vec<(usize, Slot<G>)> = Vec::new();
             loop {
                 let next = queue
                     .lock()
@@ -195,6 +296,32 @@ where
                     .pop_front();
                 let Some((index, order)) = next else { break };
                 before(index);
+                let name = identity(gateway.as_ref(), &order);
+                if let Some(times) = double_submit(seed, index) {
+                    let mut submits = tokio::task::JoinSet::new();
+                    for _ in 0..times {
+                        let (journaled, order) = (Arc::clone(&journaled), order.clone());
+                        submits.spawn(async move { journaled.pay(order).await });
+                    }
+                    let mut results = Vec::with_capacity(times);
+                    while let Some(result) = submits.join_next().await {
+                        if let Ok(result) = result {
+                            results.push(result);
+                        }
+                    }
+                    let (first, disagreed) = agreed(&results);
+
+                    let seen = Seen {
+                        reference: Some(name),
+                        first,
+                        last: first,
+                        texts: results.iter().flat_map(texts_of).collect(),
+                        submits: times,
+                        disagreed,
+                    };
+                    done.push((index, (seen, Some(Later::Resubmit(order)))));
+                    continue;
+                }
                 let prepared = match gateway.prepare(order).await {
                     Ok(prepared) => prepared,
                     Err(error) => {
@@ -203,49 +330,71 @@ where
                             first: Told::Failed,
                             last: Told::Failed,
                             texts: payments_core::testkit::error_texts(&error),
+                            submits: 1,
+                            disagreed: false,
                         };
                         done.push((index, (seen, None)));
                         continue;
                     }
                 };
-                let reference = identity(gateway.as_ref(), &prepared);
                 let result = commit_and_settle(gateway.as_ref(), &prepared).await;
                 let first = told(&result);
                 let seen = Seen {
-                    reference: Some(reference),
+                    reference: Some(name),
                     first,
                     last: first,
                     texts: texts_of(&result),
+                    submits: 1,
+                    disagreed: false,
                 };
-                done.push((index, (seen, Some(prepared))));
+                done.push((index, (seen, Some(Later::Prepared(prepared)))));
             }
             done
         });
     }
-    let mut slots: Vec<(usize, Slot<G::Prepared>)> = Vec::new();
+    let mut slots: Vec<(usize, Slot<G>)> = Vec::new();
     while let Some(done) = workers.join_next().await {
         slots.extend(done.unwrap_or_default());
     }
     slots.sort_by_key(|(index, _)| *index);
     // The faults stop; the merchant's later settle call (a sweeper, a
-    // support person) settles what was left unknown.
+    // support person) settles what was left unknown; a double-submitted
+    // order is submitted once more, as a customer refreshing the page does.
     stop_faults();
     tokio::time::sleep(DELAY * 2).await;
     let mut seen = Vec::with_capacity(slots.len());
-    for (_, (mut story, prepared)) in slots {
-        if let (Told::Unknown, Some(prepared)) = (story.first, &prepared) {
-            let result = settle(gateway.as_ref(), prepared).await;
-            story.last = told(&result);
-            story.texts.extend(texts_of(&result));
+    for (_, (mut story, later)) in slots {
+        match later {
+            Some(Later::Prepared(prepared)) if story.first == Told::Unknown => {
+                let result = settle(gateway.as_ref(), &prepared).await;
+                story.last = told(&result);
+                story.texts.extend(texts_of(&result));
+            }
+            Some(Later::Resubmit(order)) => {
+                let written = journaled
+                    .outcome(order.order_id())
+                    .await
+                    .map_err(Error::configuration)?;
+                if written.is_none() {
+                    // Refused before anything was written down: a new
+                    // submit would be a new payment, not a repeat.
+                    story.reference = None;
+                } else {
+                    let result = journaled.pay(order).await;
+                    let again = told_submit(&result);
+                    story.disagreed |= !matches!(story.first, Told::Unknown | Told::Refused)
+                        && !matches!(again, Told::Unknown | Told::Refused)
+                        && again != story.first;
+                    story.last = again;
+                    story.submits += 1;
+                    story.texts.extend(texts_of(&result));
+                }
+            }
+            _ => {}
         }
         seen.push(story);
     }
-    seen
-}
-
-/// A payment's identity in the ledger: its merchant reference.
-fn by_reference<G: Gateway>(gateway: &G, prepared: &G::Prepared) -> String {
-    gateway.reference(prepared).to_string()
+    Ok(seen)
 }
 
 fn fault_name(fault: &Fault) -> String {
@@ -309,6 +458,19 @@ fn compare(
                 .iter()
                 .any(|text| secrets.iter().any(|secret| text.contains(secret.as_str())))
         }),
+        double_submitted: count(&|s| s.submits > 1),
+        extra_submits: seen
+            .iter()
+            .filter(|s| s.submits > 1)
+            .map(|s| s.submits - 1)
+            .sum(),
+        extra_charges: seen
+            .iter()
+            .filter(|s| s.submits > 1)
+            .filter_map(|s| s.reference.as_deref())
+            .map(|r| booked.get(r).copied().unwrap_or(0).saturating_sub(1))
+            .sum(),
+        disagreements: count(&|s| s.disagreed),
     }
 }
 
@@ -465,7 +627,7 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(client),
         orders,
-        |_, checked: &jawali::CheckedVoucher| checked.payment.voucher.as_str().to_owned(),
+        |_, order: &VoucherPayment| order.voucher.as_str().to_owned(),
         move |index| {
             before_payment(
                 before_sandbox.faults(),
@@ -476,8 +638,9 @@ pub async fn jawali(operations: usize, seed: u64) -> Result<Report> {
             );
         },
         || sandbox.faults().clear(),
+        seed,
     )
-    .await;
+    .await?;
     // One payment is one voucher (a resend carries a fresh refId).
     let ledger: Vec<String> = sandbox.cash_outs().into_iter().map(|c| c.voucher).collect();
     Ok(compare(
@@ -590,7 +753,7 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(gateway),
         orders,
-        by_reference,
+        |_, order: &DepositOrder| order.order_id.attempt_key(order.attempt()),
         move |index| {
             if outages.get(index).copied().unwrap_or(false) {
                 before_endpoint.faults().inject_times(
@@ -604,8 +767,9 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
             sandbox.faults().clear();
             endpoint.faults().clear();
         },
+        seed,
     )
-    .await;
+    .await?;
     let ledger: Vec<String> = sandbox
         .credited()
         .into_iter()
@@ -687,7 +851,7 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(client),
         orders,
-        by_reference,
+        |_, order: &QrPayment| order.qr_code.as_str().to_owned(),
         move |index| {
             before_payment(
                 before_sandbox.faults(),
@@ -698,13 +862,11 @@ pub async fn tr_qr_wallet(operations: usize, seed: u64) -> Result<Report> {
             );
         },
         || sandbox.faults().clear(),
+        seed,
     )
-    .await;
-    let ledger: Vec<String> = sandbox
-        .debits()
-        .into_iter()
-        .map(|d| d.correlation_id)
-        .collect();
+    .await?;
+    // One payment is one sale: its QR code (a session per Begin).
+    let ledger: Vec<String> = sandbox.debits().into_iter().map(|d| d.qr_code).collect();
     Ok(compare(
         "tr-qr-wallet",
         &seen,
@@ -765,7 +927,12 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
     let seen = run_payments(
         Arc::new(client),
         orders,
-        by_reference,
+        |client: &AllpayClient, order: &CashInOrder| {
+            client
+                .order_guid(&order.order_id, order.attempt())
+                .map(|guid| guid.to_string())
+                .unwrap_or_default()
+        },
         move |index| {
             if outages.get(index).copied().unwrap_or(false) {
                 before_sandbox.faults().inject_times(
@@ -776,8 +943,9 @@ pub async fn allpay(operations: usize, seed: u64) -> Result<Report> {
             }
         },
         || sandbox.faults().clear(),
+        seed,
     )
-    .await;
+    .await?;
     let ledger: Vec<String> = sandbox.cashed_in().into_iter().map(|c| c.guid).collect();
     scripted.insert(
         "first answer PENDING (every payment)".to_owned(),
@@ -811,7 +979,7 @@ pub async fn run(operations: usize, seed: u64) -> Result<Vec<Report>> {
 /// then the faults injected per provider and kind.
 pub fn table(reports: &[Report], seed: u64) -> String {
     let mut out = format!(
-        "seed {seed}\n{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9} {:>5}\n",
+        "seed {seed}\n{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9} {:>5} {:>14} {:>6} {:>8}\n",
         "provider",
         "payments",
         "faults",
@@ -825,11 +993,14 @@ pub fn table(reports: &[Report], seed: u64) -> String {
         "false+",
         "false-",
         "unsettled",
-        "leaks"
+        "leaks",
+        "resubmitted",
+        "extra",
+        "disagree"
     );
     for r in reports {
         out.push_str(&format!(
-            "{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9} {:>5}\n",
+            "{:<13} {:>8} {:>7} {:>9} {:>7} {:>6} {:>10} {:>15} {:>7} {:>5} {:>6} {:>6} {:>9} {:>5} {:>14} {:>6} {:>8}\n",
             r.provider,
             r.operations,
             r.total_faults(),
@@ -847,10 +1018,13 @@ pub fn table(reports: &[Report], seed: u64) -> String {
             r.false_completions,
             r.false_failures,
             r.unsettled,
-            r.leaks
+            r.leaks,
+            format!("{} (+{})", r.double_submitted, r.extra_submits),
+            r.extra_charges,
+            r.disagreements
         ));
     }
-    out.push_str("(refused: before the commit, nothing moved; unknown->settled: left unknown by pay, then settled by the later settle call; double: double charges; lost: booked, never told completed; false+: false completions; false-: false failures, told failed while booked; leaks: errors whose texts hold a sandbox secret)\n");
+    out.push_str("(refused: before the commit, nothing moved; unknown->settled: left unknown by pay, then settled by the later settle call; double: double charges; lost: booked, never told completed; false+: false completions; false-: false failures, told failed while booked; leaks: errors whose texts hold a sandbox secret; resubmitted: orders submitted 2-5 times at once under one order id, then once more after they finished (+ the submits beyond the first); extra: their bookings beyond the first; disagree: their submits told different final outcomes)\n");
     for r in reports {
         out.push_str(&format!("{} faults:", r.provider));
         for (kind, n) in &r.faults {

@@ -165,9 +165,51 @@ pub fn paykassma_postback_keys() -> Result<paykassma::postback::PostbackKeys, St
     }
 }
 
-/// The name the examples' journal leases carry: a process restarted after
-/// a crash takes its own at once.
-pub const JOURNAL_OWNER: &str = "examples";
+/// How long past a payment's deadline the examples' journal holds it
+/// before another process may settle it: an example's process settles its
+/// own payment long before, and a payer killed mid-commit is settled by the
+/// next run soon after.
+pub const JOURNAL_SWEEP_LEASE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The order and journal options every provider example takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OrderArgs {
+    /// The merchant's order id (1 to 64 printable ASCII characters; a fresh
+    /// one without it). Journaled, the same order submitted again — at once
+    /// from another process, or later — is paid once.
+    #[arg(long, value_name = "ID")]
+    pub order: Option<String>,
+    /// Journal the payment in this SQLite file before its commit may leave.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Make no payment: settle what the journal in this file holds open.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["journal", "order"])]
+    pub settle: Option<PathBuf>,
+    /// The payment's deadline, in seconds: past it, an unknown outcome is
+    /// reported (and a payment this process left open is another's to
+    /// settle once the deadline and 5 s more have passed).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub deadline: u64,
+}
+
+impl OrderArgs {
+    /// `--order`, or a fresh order id.
+    ///
+    /// # Errors
+    ///
+    /// An `--order` [`payments_core::OrderId`] refuses (naming `order_id`).
+    pub fn order_id(&self) -> Result<payments_core::OrderId, payments_core::Error> {
+        self.order.as_deref().map_or_else(
+            || Ok(payments_core::OrderId::generate()),
+            payments_core::OrderId::new,
+        )
+    }
+
+    /// `--deadline`.
+    pub fn deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.deadline.max(1))
+    }
+}
 
 /// The variable the examples read the journal's key from: 64 hexadecimal
 /// characters (`payments_journal::JournalKey`).
@@ -266,7 +308,10 @@ pub async fn open_journal(path: &Path) -> Result<Journal, Box<dyn std::error::Er
 }
 
 /// `--journal FILE`: pays `order` through `gateway`, journaled in that
-/// SQLite file before its commit may leave.
+/// SQLite file before its commit may leave, once per order id: an order the
+/// journal holds as final is answered from it (printed as recorded, nothing
+/// sent); one in flight in another process is waited for; one submitted
+/// again on other terms is refused before any request.
 ///
 /// # Errors
 ///
@@ -276,13 +321,26 @@ pub async fn pay_journaled<G: payments_core::gateway::DurableGateway>(
     gateway: G,
     order: G::Order,
     path: &std::path::Path,
+    deadline: std::time::Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let journal = open_journal(path).await?.with_owner(JOURNAL_OWNER);
-    let outcome = payments_journal::Journaled::new(gateway, journal)
-        .pay(order)
-        .await?;
+    use payments_core::MerchantOrder as _;
+    let journal = open_journal(path).await?;
+    let payments = payments_journal::Journaled::new(gateway, journal)
+        .with_deadline(deadline)
+        .with_sweep_lease(JOURNAL_SWEEP_LEASE);
+    let order_id = order.order_id().clone();
+    let recorded = payments
+        .outcome(&order_id)
+        .await?
+        .filter(|entry| entry.stage.is_final());
+    let outcome = payments.pay(order).await?;
+    let how = if recorded.is_some() {
+        "recorded earlier, nothing sent"
+    } else {
+        "paid now"
+    };
     println!(
-        "journaled    : {} {}, reference {}",
+        "journaled    : order {order_id}: {} {}, reference {} ({how})",
         outcome
             .amount
             .map_or_else(|| "-".to_owned(), |a| a.to_string()),
@@ -292,7 +350,7 @@ pub async fn pay_journaled<G: payments_core::gateway::DurableGateway>(
     if outcome.status == payments_core::PaymentStatus::Completed {
         Ok(())
     } else {
-        Err(format!("the payment is {}", outcome.status).into())
+        Err(format!("order {order_id}: the payment is {}", outcome.status).into())
     }
 }
 
@@ -307,8 +365,9 @@ pub async fn settle_journal<G: payments_core::gateway::DurableGateway>(
     gateway: G,
     path: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let journal = open_journal(path).await?.with_owner(JOURNAL_OWNER);
-    let payments = payments_journal::Journaled::new(gateway, journal.clone());
+    let journal = open_journal(path).await?;
+    let payments = payments_journal::Journaled::new(gateway, journal.clone())
+        .with_sweep_lease(JOURNAL_SWEEP_LEASE);
     let report = payments.settle_pending(100).await?;
     println!(
         "settled      : {} taken, {} completed, {} failed, {} mismatched, {} still open, {} abandoned, {} quarantined",

@@ -1,7 +1,8 @@
 //! The money-safety campaign, small: every provider, random faults on every
 //! call, no payment doubled, lost, invented or falsely failed, and every
-//! unknown outcome settled by the later settle call. (`cargo xtask faults`
-//! runs the full campaign.)
+//! unknown outcome settled by the later settle call; orders submitted 2–5
+//! times at once, and again later, paid once — at two seeds. (`cargo xtask
+//! faults` runs the full campaign.)
 
 use examples::campaign;
 
@@ -28,6 +29,10 @@ async fn no_money_is_doubled_lost_invented_or_falsely_failed_under_faults() {
             "money-safety violation (replay with CAMPAIGN_SEED={seed}):\n{table}"
         );
         assert!(report.completed > 0, "{table}");
+        assert!(
+            report.double_submitted > 0 && report.extra_submits > report.double_submitted,
+            "the campaign must submit orders more than once: {table}"
+        );
     }
     // No error the merchant was told holds a secret (`is_clean` counts
     // `leaks`), and no log line does either.
@@ -63,4 +68,20 @@ async fn no_money_is_doubled_lost_invented_or_falsely_failed_under_faults() {
         reports.iter().any(|r| r.unknown_before_settle > 0),
         "{table}"
     );
+}
+
+/// The same campaign at another seed: other faults hit other payments, and
+/// other orders are submitted more than once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_seed_doubles_and_loses_nothing_either() {
+    let seed = 7_031;
+    let reports = campaign::run(120, seed).await.unwrap();
+    let table = campaign::table(&reports, seed);
+    for report in &reports {
+        assert!(
+            report.is_clean(),
+            "money-safety violation (seed {seed}):\n{table}"
+        );
+        assert!(report.double_submitted > 0, "{table}");
+    }
 }

@@ -1,101 +1,51 @@
 //! A crash after the commit request left, for each provider: the standalone
-//! sandbox runs as a process of its own; the provider's example pays in a
-//! child process with the journal and is killed with SIGKILL once its commit
-//! reached the sandbox (which books it a moment later); a fresh process
-//! settles the journal. Each payment is settled once; the ledger agrees.
+//! sandbox runs as a process of its own; the provider's example pays an
+//! order in a child process with the journal and is killed with SIGKILL
+//! once its commit reached the sandbox (which books it a moment later); a
+//! fresh process settles it — running the same order again (every
+//! provider), or sweeping the journal (`--settle`, Jawali). Each payment is
+//! settled once, never committed again; the ledger agrees.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use payments_journal::{Entry, Journal, Stage};
+use payments_journal::Stage;
 use serde_json::{Value, json};
 
 mod support;
 
-use support::{example, spawn_listening};
+use support::{
+    Guard, Sandbox, Scratch, admin, example, example_with, journal_entries, spawn_listening,
+    start_sandbox, start_sandbox_with,
+};
 
-/// The standalone sandbox, killed when dropped.
-struct Sandbox {
-    child: Child,
-    admin: String,
-    environment: Vec<(String, String)>,
+/// How a fresh process settles the payment the killed one left open.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// `--settle FILE`: the journal's sweep.
+    Sweep,
+    /// The same `--order` again: the next call for the order settles it.
+    Repeat,
 }
 
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sandbox(provider: &str) -> Sandbox {
-    start_sandbox_with(provider, &[])
-}
-
-fn start_sandbox_with(provider: &str, more: &[&str]) -> Sandbox {
-    let mut child = Command::new(example("sandbox"))
-        .args(["--provider", provider])
-        .args(more)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the sandbox example is built (cargo test builds examples)");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut admin = None;
-    let mut environment = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(url) = line.strip_prefix("admin: ") {
-            admin = Some(url.to_owned());
-        } else if let Some(pair) = line.strip_prefix("export ") {
-            let (name, value) = pair.split_once('=').unwrap();
-            environment.push((name.to_owned(), value.to_owned()));
-        } else if line == "ready" {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    Sandbox {
-        child,
-        admin: admin.expect("the sandbox prints its admin address"),
-        environment,
-    }
-}
-
-async fn admin(sandbox: &Sandbox, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let url = format!("{}{path}", sandbox.admin);
-    let request = match body {
-        Some(body) => http.post(url).body(body.to_string()),
-        None => http.get(url),
-    };
-    let answer = request.send().await.unwrap();
-    assert!(answer.status().is_success(), "{path}: {}", answer.status());
-    serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap()
-}
-
-fn example_with(sandbox: &Sandbox, name: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(example(name));
-    command.args(args).envs(sandbox.environment.iter().cloned());
-    command
-}
-
-/// Pays with `example` (`pay` its arguments) journaled, kills it with
-/// SIGKILL once its commit (`commit`, the sandbox's operation name)
-/// reached the sandbox — which holds it a moment, then books it — and
-/// settles the journal from fresh processes. The payment is completed
-/// once in the journal and booked once in the ledger.
+/// Pays an order with `example` (`pay` its arguments) journaled, with a
+/// deadline of 3 s, kills it with SIGKILL once its commit (`commit`, the
+/// sandbox's operation name) reached the sandbox — which holds it a moment,
+/// then books it — and settles it from a fresh process (`then`), which
+/// waits for the killed one's lease (its deadline and 5 s). The payment is
+/// completed once in the journal and booked once in the ledger.
 async fn crash_after_commit(
     sandbox: &Sandbox,
     example: &str,
     commit: &str,
     pay: &[&str],
     journal: &std::path::Path,
+    then: Then,
 ) {
     let journal_arg = journal.to_str().unwrap();
+    let order = format!("crash-{}", fastrand::u64(..));
+    let pay = [pay, &["--order", &order]].concat();
     admin(
         sandbox,
         "fault",
@@ -105,7 +55,7 @@ async fn crash_after_commit(
     let mut payer = example_with(
         sandbox,
         example,
-        &[pay, &["--journal", journal_arg]].concat(),
+        &[&pay[..], &["--journal", journal_arg, "--deadline", "3"]].concat(),
     )
     .stdout(Stdio::null())
     .spawn()
@@ -142,18 +92,32 @@ async fn crash_after_commit(
         entries[0]
     );
 
-    let mut settled = false;
-    for _ in 0..5 {
-        let status = example_with(sandbox, example, &["--settle", journal_arg])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        if status.success() {
-            settled = true;
-            break;
-        }
-    }
-    assert!(settled, "{example}: the sweeper never settled the payment");
+    let started = Instant::now();
+    let settled = match then {
+        // Left to the sweep once the killed payer's lease ran out.
+        Then::Sweep => loop {
+            let status = example_with(sandbox, example, &["--settle", journal_arg])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            if status.success() || started.elapsed() > Duration::from_secs(40) {
+                break status.success();
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        },
+        // The next call for the order waits for that lease itself.
+        Then::Repeat => example_with(
+            sandbox,
+            example,
+            &[&pay[..], &["--journal", journal_arg]].concat(),
+        )
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success(),
+    };
+    assert!(settled, "{example}: the payment was never settled");
 
     let entries = journal_entries(journal, &scope).await;
     assert_eq!(
@@ -196,7 +160,15 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
         "1500",
     ];
     let dir = Scratch::new();
-    crash_after_commit(&sandbox, "jawali", "cash_out", &pay, &dir.journal()).await;
+    crash_after_commit(
+        &sandbox,
+        "jawali",
+        "cash_out",
+        &pay,
+        &dir.journal(),
+        Then::Sweep,
+    )
+    .await;
     // Another process reads the ledger from the state file.
     let started = Instant::now();
     loop {
@@ -224,7 +196,15 @@ async fn a_sipay_payment_killed_after_its_complete_left_is_settled_once() {
     let wallet = qr["wallet"].as_str().unwrap();
     let pay = ["--wallet", wallet, "--amount", "12.50", "--qr", code];
     let dir = Scratch::new();
-    crash_after_commit(&sandbox, "tr_qr_wallet", "complete", &pay, &dir.journal()).await;
+    crash_after_commit(
+        &sandbox,
+        "tr_qr_wallet",
+        "complete",
+        &pay,
+        &dir.journal(),
+        Then::Repeat,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -238,6 +218,7 @@ async fn an_allpay_cash_in_killed_after_it_left_is_settled_once() {
         "createCashInPayment",
         &pay,
         &dir.journal(),
+        Then::Repeat,
     )
     .await;
 }
@@ -289,55 +270,13 @@ async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() 
         .unwrap()
         .to_owned();
     let pay = ["--label", "crash-1", "--amount", "500", "--key1", &key1];
-    crash_after_commit(&sandbox, "paykassma", "activate", &pay, &journal).await;
-}
-
-/// What the journal file holds for `scope`, read as a fresh process would
-/// (with the key the examples wrote beside it, or `PAYMENTS_JOURNAL_KEY`).
-async fn journal_entries(journal: &std::path::Path, scope: &str) -> Vec<Entry> {
-    Journal::sqlite(journal, examples::journal_key(journal).unwrap())
-        .await
-        .unwrap()
-        .entries(scope)
-        .await
-        .unwrap()
-}
-
-/// A child process, killed when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A scratch folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        Scratch(tempfile_dir())
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.0.join("journal.db")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "crash-test-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crash_after_commit(
+        &sandbox,
+        "paykassma",
+        "activate",
+        &pay,
+        &journal,
+        Then::Repeat,
+    )
+    .await;
 }

@@ -1249,7 +1249,10 @@ mod request_snapshots {
         assert!(text.starts_with('{') && text.ends_with('}'), "{text}");
         assert_eq!(text.len(), 38);
         assert_eq!(&text[15..16], "5", "version 5: {text}");
-        assert!(matches!(&text[20..21], "8" | "9" | "a" | "b"), "RFC variant: {text}");
+        assert!(
+            matches!(&text[20..21], "8" | "9" | "a" | "b"),
+            "RFC variant: {text}"
+        );
         // Pinned (Python's `uuid.uuid5(namespace, "agent-7\0payout-1001")`
         // gives the same): a GUID Allpay keeps must be derived the same way
         // by every later version of this crate.

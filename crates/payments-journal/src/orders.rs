@@ -239,9 +239,8 @@ impl Journal {
             return Ok(None);
         };
         let now = now_millis();
-        let done =
-            on_pool!(self, |pool| {
-                sqlx::query(
+        let done = on_pool!(self, |pool| {
+            sqlx::query(
             "UPDATE payments_orders SET attempt = attempt + 1, lease_owner = $1, lease_until = $2, \
              updated_at = $3 WHERE provider = $4 AND order_id = $5 AND attempt = $6"
         )
@@ -254,7 +253,7 @@ impl Journal {
         .execute(pool)
         .await?
         .rows_affected()
-            });
+        });
         Ok((done == 1).then_some(guard))
     }
 

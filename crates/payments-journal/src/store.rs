@@ -260,6 +260,26 @@ pub(crate) struct Claimed {
     pub(crate) saved: Result<serde_json::Value, Unsealable>,
 }
 
+/// Brings a SQLite journal's schema up to date. sqlx takes no lock for
+/// SQLite migrations: two processes opening one new file at once race, and
+/// the loser's statement fails on what the winner just created (each
+/// migration is applied in a transaction of its own, with its record). Run
+/// again a moment later, it finds them applied.
+#[cfg(feature = "sqlite")]
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut tries = 0;
+    loop {
+        match sqlx::migrate!("migrations/sqlite").run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(error) if tries >= 40 => return Err(error),
+            Err(_) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        }
+    }
+}
+
 pub(crate) fn now_millis() -> i64 {
     millis(SystemTime::now())
 }
@@ -381,20 +401,40 @@ impl Journal {
         path: impl AsRef<std::path::Path>,
         key: JournalKey,
     ) -> Result<Self, JournalError> {
+        // Processes opening one new file at once meet while it is set up
+        // (its journal mode switched to WAL, its schema written): a busy
+        // database is waited for, then opened again.
+        let path = path.as_ref();
+        let mut tries = 0;
+        loop {
+            match Self::sqlite_once(path, &key).await {
+                Err(JournalError::Storage(sqlx::Error::Database(error)))
+                    if tries < 40 && matches!(error.code().as_deref(), Some("5" | "6" | "517")) =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn sqlite_once(path: &std::path::Path, key: &JournalKey) -> Result<Self, JournalError> {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
+            .busy_timeout(Duration::from_secs(10))
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .pragma("secure_delete", "ON")
-            .busy_timeout(Duration::from_secs(10));
+            .pragma("secure_delete", "ON");
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Self::open(Backend::Sqlite(pool), &key).await
+        migrate_sqlite(&pool).await?;
+        Self::open(Backend::Sqlite(pool), key).await
     }
 
     /// A journal in memory, for tests: gone with the process, sealed with a
@@ -423,7 +463,7 @@ impl Journal {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        migrate_sqlite(&pool).await?;
         let mut journal = Self::open(Backend::Sqlite(pool), &JournalKey::generate()?).await?;
         journal.anchor = Some(Arc::new(Mutex::new(anchor)));
         Ok(journal)

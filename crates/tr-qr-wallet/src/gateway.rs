@@ -4,8 +4,8 @@ use payments_core::gateway::{DurableGateway, restore_state, save_state};
 use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
-    Capabilities, Gateway, MerchantReference, PaymentOutcome, PaymentStatus, ProviderReference,
-    Reconciliation, Result, async_trait,
+    Capabilities, Error, Gateway, MerchantReference, Money, PaymentOutcome, PaymentStatus,
+    ProviderReference, Reconciliation, Result, async_trait,
 };
 
 use crate::QrWalletClient;
@@ -56,6 +56,10 @@ pub struct QrPayment {
     pub qr_code: QrCode,
     /// Full or short code.
     pub kind: QrCodeType,
+    /// The amount the payer agreed to pay, if known: a sale that names
+    /// another amount (or none that can be read) is refused after Begin,
+    /// before Complete — nothing is paid.
+    pub expected: Option<Money>,
     attempt: u32,
 }
 
@@ -68,8 +72,16 @@ impl QrPayment {
             wallet,
             qr_code,
             kind,
+            expected: None,
             attempt: 1,
         }
+    }
+
+    /// The same payment, paid only if the sale is for `amount`.
+    #[must_use]
+    pub fn expecting(mut self, amount: Money) -> Self {
+        self.expected = Some(amount);
+        self
     }
 }
 
@@ -87,11 +99,15 @@ impl MerchantOrder for QrPayment {
     }
 
     fn terms(&self) -> Vec<OrderTerm> {
-        vec![
+        let mut terms = vec![
             OrderTerm::new("wallet", self.wallet.as_str()),
             OrderTerm::new("qr_code", self.qr_code.0.as_str()),
             OrderTerm::new("kind", format!("{:?}", self.kind)),
-        ]
+        ];
+        if let Some(amount) = &self.expected {
+            terms.push(OrderTerm::money("amount", amount));
+        }
+        terms
     }
 }
 
@@ -110,7 +126,9 @@ fn completed(reference: &MerchantReference, receipt: &QrReceipt) -> PaymentOutco
         .with_provider_reference(ProviderReference::new(receipt.transaction_id.clone()))
 }
 
-/// prepare = Begin, commit = Complete, reconcile = [`QrWalletClient::settle`].
+/// prepare = Begin (and, for an order [expecting](QrPayment::expecting) an
+/// amount, the sale's amount checked against it), commit = Complete,
+/// reconcile = [`QrWalletClient::settle`].
 #[async_trait]
 impl Gateway for QrWalletClient {
     type Order = QrPayment;
@@ -128,6 +146,20 @@ impl Gateway for QrWalletClient {
         let session = self
             .begin(&order.wallet, &order.qr_code, order.kind)
             .await?;
+        if let Some(expected) = order.expected {
+            let sale = session.sale.decoded().map(|sale| sale.amount);
+            if sale != Some(expected) {
+                return Err(Error::mismatch(
+                    crate::wire::BEGIN,
+                    "amount",
+                    expected,
+                    sale.map_or_else(
+                        || "a sale whose amount cannot be read".to_owned(),
+                        |a| a.to_string(),
+                    ),
+                ));
+            }
+        }
         let reference =
             MerchantReference::new(session.correlation_id.as_str(), &CORRELATION_RULES)?;
         Ok(BegunPayment { session, reference })

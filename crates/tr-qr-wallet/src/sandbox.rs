@@ -98,6 +98,8 @@ impl Default for SandboxOptions {
 pub struct Debit {
     /// The session's correlation id.
     pub correlation_id: String,
+    /// The QR code paid (one sale).
+    pub qr_code: String,
     /// The wallet debited.
     pub wallet: String,
     /// The amount.
@@ -646,6 +648,7 @@ impl Shared {
         }
         state.debits.push(Debit {
             correlation_id: correlation_id.clone(),
+            qr_code: qr.clone(),
             wallet: body.wallet_number.clone(),
             amount,
         });

@@ -266,6 +266,44 @@ async fn an_undocumented_code_after_the_debit_is_settled_as_completed_not_declin
     assert_eq!(w.sandbox.balance(&wallet()), Some(tl("75")));
 }
 
+/// An order expecting an amount is paid only when the sale names it: a QR
+/// code for another amount is refused after Begin, before Complete, naming
+/// both amounts; nothing is debited.
+#[tokio::test]
+async fn a_sale_for_another_amount_than_expected_is_not_paid() {
+    let w = world("100", "1250").await;
+    let order = tr_qr_wallet::QrPayment::new(
+        tr_qr_wallet::OrderId::generate(),
+        wallet(),
+        w.qr("25").await,
+        QrCodeType::Default,
+    );
+    let error = payments_core::pay(&w.client, order.clone().expecting(tl("12.50")))
+        .await
+        .unwrap_err();
+    match &error {
+        payments_core::Error::IntegrityMismatch {
+            field,
+            expected,
+            actual,
+            operation,
+            ..
+        } => {
+            assert_eq!(*field, "amount");
+            assert_eq!(expected, "12.50 TRY");
+            assert_eq!(actual, "25.00 TRY");
+            assert_eq!(operation.name, "begin");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(w.sandbox.debits().is_empty());
+    let paid = payments_core::pay(&w.client, order.expecting(tl("25")))
+        .await
+        .unwrap();
+    assert_eq!(paid.status, payments_core::PaymentStatus::Completed);
+    assert_eq!(w.sandbox.debits().len(), 1);
+}
+
 /// A repeat that meets an expired session proves nothing about the first
 /// Complete: the payment stays unknown, never "failed".
 #[tokio::test]

@@ -1,8 +1,13 @@
-//! What the process tests share.
+//! What the process tests share: the examples' binaries, the standalone
+//! sandbox and its admin API, journals and scratch folders.
+#![allow(dead_code)] // each test file uses its own part
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+use payments_journal::{Entry, Journal};
+use serde_json::Value;
 
 /// An example binary built beside this test (`cargo test` builds them).
 pub(crate) fn example(name: &str) -> PathBuf {
@@ -27,4 +32,120 @@ pub(crate) fn spawn_listening(command: &mut Command) -> (Child, String) {
         .expect("the receiver prints its address");
     std::thread::spawn(move || lines.for_each(drop));
     (child, url)
+}
+
+/// The standalone sandbox, killed when dropped.
+pub(crate) struct Sandbox {
+    pub(crate) child: Child,
+    pub(crate) admin: String,
+    pub(crate) environment: Vec<(String, String)>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn start_sandbox(provider: &str) -> Sandbox {
+    start_sandbox_with(provider, &[])
+}
+
+pub(crate) fn start_sandbox_with(provider: &str, more: &[&str]) -> Sandbox {
+    let mut child = Command::new(example("sandbox"))
+        .args(["--provider", provider])
+        .args(more)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the sandbox example is built (cargo test builds examples)");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut admin = None;
+    let mut environment = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("admin: ") {
+            admin = Some(url.to_owned());
+        } else if let Some(pair) = line.strip_prefix("export ") {
+            let (name, value) = pair.split_once('=').unwrap();
+            environment.push((name.to_owned(), value.to_owned()));
+        } else if line == "ready" {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    Sandbox {
+        child,
+        admin: admin.expect("the sandbox prints its admin address"),
+        environment,
+    }
+}
+
+pub(crate) async fn admin(sandbox: &Sandbox, path: &str, body: Option<Value>) -> Value {
+    let http = reqwest::Client::new();
+    let url = format!("{}{path}", sandbox.admin);
+    let request = match body {
+        Some(body) => http.post(url).body(body.to_string()),
+        None => http.get(url),
+    };
+    let answer = request.send().await.unwrap();
+    assert!(answer.status().is_success(), "{path}: {}", answer.status());
+    serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap()
+}
+
+pub(crate) fn example_with(sandbox: &Sandbox, name: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(example(name));
+    command.args(args).envs(sandbox.environment.iter().cloned());
+    command
+}
+
+/// What the journal file holds for `scope`, read as a fresh process would
+/// (with the key the examples wrote beside it, or `PAYMENTS_JOURNAL_KEY`).
+pub(crate) async fn journal_entries(journal: &std::path::Path, scope: &str) -> Vec<Entry> {
+    Journal::sqlite(journal, examples::journal_key(journal).unwrap())
+        .await
+        .unwrap()
+        .entries(scope)
+        .await
+        .unwrap()
+}
+
+/// A child process, killed when dropped.
+pub(crate) struct Guard(pub(crate) Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A scratch folder, removed when dropped.
+pub(crate) struct Scratch(pub(crate) PathBuf);
+
+impl Scratch {
+    pub(crate) fn new() -> Self {
+        Scratch(tempfile_dir())
+    }
+
+    pub(crate) fn journal(&self) -> PathBuf {
+        self.0.join("journal.db")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "crash-test-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
