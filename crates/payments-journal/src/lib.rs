@@ -23,6 +23,23 @@
 //! | `abandoned` | the sweeper, once a `prepared` entry's lease ran out | final: the commit never started |
 //! | `quarantined` | the sweeper, for an entry it cannot restore | for a person: not final, never swept again |
 //!
+//! # One order, one payment
+//!
+//! Payments are keyed by (scope, [`OrderId`](payments_core::OrderId)) — the
+//! merchant's own order id, which every provider's order carries. A repeat
+//! of an order (a double click, a load balancer repeating a request, a
+//! restarted worker, a job delivered twice) answers the recorded outcome
+//! if it is final, waits for the payment in flight in another task or
+//! process, settles an open one through reconciliation (never a second
+//! commit), and is refused before any request when its terms differ (an
+//! [`Error::InvalidInput`](payments_core::Error::InvalidInput) naming the
+//! field and the order id). A failed order is paid again only through
+//! [`Journaled::pay_again`], as a new attempt; every attempt is kept
+//! ([`Journal::order_entries`]). Terms are compared by keyed digests
+//! (HMAC-SHA256 under the journal's key), never kept in clear.
+//! [`Journaled::outcome`], [`Journal::list`] and
+//! [`Journaled::spawn_sweeper`] serve a merchant's service around it.
+//!
 //! The sweeper, [`Journaled::settle_pending`], settles `committing` and
 //! `unknown` payments through the provider's reconciliation
 //! ([`payments_core::settle`]) — a status lookup, an idempotent repeat, a
@@ -95,11 +112,13 @@
 //!
 //! // 64 hexadecimal characters, kept out of the database.
 //! let key: JournalKey = std::env::var("PAYMENTS_JOURNAL_KEY")?.parse()?;
-//! let payments = Journaled::new(client, Journal::sqlite("payments.db", key).await?);
+//! let payments = std::sync::Arc::new(Journaled::new(client, Journal::sqlite("payments.db", key).await?));
+//! // In the background: settles what a crash or a dropped request left open.
+//! let sweeper = payments.spawn_sweeper(std::time::Duration::from_secs(30));
+//! // `order` carries your order id: submitted again, it is paid once.
 //! let outcome = payments.pay(order).await?;
-//! // On a schedule, in this process or another one after a crash:
-//! let report = payments.settle_pending(100).await?;
-//! # let _ = (outcome, report); Ok(()) }
+//! sweeper.stop().await;
+//! # let _ = outcome; Ok(()) }
 //! ```
 //!
 //! [`DurableGateway`]: payments_core::gateway::DurableGateway

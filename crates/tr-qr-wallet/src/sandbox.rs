@@ -648,7 +648,7 @@ impl Shared {
         }
         state.debits.push(Debit {
             correlation_id: correlation_id.clone(),
-            qr_code: qr.clone(),
+            qr_code: qr,
             wallet: body.wallet_number.clone(),
             amount,
         });
