@@ -598,6 +598,8 @@ async fn a_journal_written_before_sealing_is_sealed_when_opened_and_still_settle
         let entry = stage(&journal, &sent).await;
         assert_eq!(entry.stage, Stage::Completed);
         assert!(!entry.sealed);
+        // Journaled before order ids: none, and settled by reference.
+        assert_eq!((entry.order_id, entry.order_attempt), (None, None));
         assert_eq!(shop.sandbox.cash_outs().len(), 1, "paid once");
     }
 }
