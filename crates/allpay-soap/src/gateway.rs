@@ -23,6 +23,14 @@ pub const CAPABILITIES: Capabilities =
 /// for which GUID and requester are unique, answers the transaction the
 /// first one made instead of paying again.
 ///
+/// What that answer cannot tell: Allpay answers a repeated GUID with the
+/// first transaction's status, which names neither the customer nor the
+/// amount — so an order id reused **on other terms** without a journal is
+/// answered with the first cash-in's outcome. Keep one order id per order;
+/// `payments_journal::Journaled` refuses a repeat on other terms before any
+/// request. Two journal scopes (merchant accounts) must not share one
+/// `requester`: their order ids would meet in one GUID space.
+///
 /// ```
 /// use allpay_soap::{CashInOrder, Currency, Money, OrderId, UserName};
 ///

@@ -383,14 +383,18 @@ fn looks_like_json(response: &RawResponse) -> bool {
 
 /// A `{"status": "fail"}` answer. Paykassma documents no codes, only a
 /// free-text message: the message is kept, and one kind only is read from
-/// its words: a message naming `custom_transaction_id` as taken (Paykassma's
-/// validation message, "The custom_transaction_id has already been
-/// taken.") is [`DeclineKind::DuplicateReference`] — for an order's id, the
+/// its words: a message naming `custom_transaction_id` (or "custom
+/// transaction id") as taken (Paykassma's validation message, "The
+/// custom_transaction_id has already been taken.") is [`DeclineKind::DuplicateReference`] — for an order's id, the
 /// order was activated before. Read wrongly, it costs no money: the gateway
 /// then waits for the postback and answers unknown without one, never
 /// completed. Every other `fail` is [`DeclineKind::Other`].
 fn decline(operation: Operation, message: String) -> Error {
-    let kind = if message.contains("custom_transaction_id") && message.contains("taken") {
+    let names_the_id = message.contains("custom_transaction_id")
+        || message
+            .to_ascii_lowercase()
+            .contains("custom transaction id");
+    let kind = if names_the_id && message.contains("taken") {
         DeclineKind::DuplicateReference
     } else {
         DeclineKind::Other

@@ -192,6 +192,35 @@ impl PaykassmaGateway {
             )));
         }
         let tx = &record.current;
+        // A postback for this id about another user or wallet is about
+        // another deposit (the id reused for another order, or on another
+        // account): it proves nothing about this one.
+        if tx.status.is_final() {
+            if let Some(label) = tx
+                .label
+                .as_deref()
+                .filter(|l| *l != activation.label.as_str())
+            {
+                return Some(Err(Error::mismatch(
+                    ACTIVATE,
+                    "postback label",
+                    activation.label.as_str(),
+                    label,
+                )));
+            }
+            if let Some(wallet) = tx
+                .wallet_type
+                .as_ref()
+                .filter(|w| w.as_str() != activation.wallet_type.as_str())
+            {
+                return Some(Err(Error::mismatch(
+                    ACTIVATE,
+                    "postback wallet_type",
+                    activation.wallet_type.as_str(),
+                    wallet.as_str(),
+                )));
+            }
+        }
         let status = match &tx.status {
             PostbackStatus::Success => {
                 // A success proves the order's amount only by naming it: one

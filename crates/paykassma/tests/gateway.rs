@@ -391,3 +391,33 @@ async fn a_success_postback_without_an_amount_does_not_prove_the_order() {
         "{error:?}"
     );
 }
+
+/// One order id, paid twice without a journal: the second activation meets
+/// the taken id and is settled by the first one's postback — one credit,
+/// the same outcome. Paid again for another user under that id, the
+/// postback about the first user's deposit proves nothing: a mismatch,
+/// never `Completed`, and nothing is credited.
+#[tokio::test]
+async fn an_order_id_is_credited_once_and_never_answered_for_another_user() {
+    let w = world().await;
+    let order = w.order("500", "500", false, PostbackQuirks::NONE).await;
+    let first = pay(&w.gateway, order.clone()).await.unwrap();
+    assert_eq!(first.status, PaymentStatus::Completed);
+    let again = pay(&w.gateway, order.clone()).await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(w.sandbox.credited().len(), 1);
+
+    let mut other = w.order("500", "500", false, PostbackQuirks::NONE).await;
+    other.label = Label::new("user-77").unwrap();
+    other.order_id = order.order_id.clone();
+    let error = pay(&w.gateway, other).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "postback label"),
+        "{error:?}"
+    );
+    assert_eq!(
+        w.sandbox.credited().len(),
+        1,
+        "nothing credited for user-77"
+    );
+}

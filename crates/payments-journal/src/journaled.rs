@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use payments_core::gateway::{
     DEFAULT_PAY_DEADLINE, DurableGateway, commit_and_settle_within, commit_operation,
-    deadline_passed, prepare_within, within,
+    deadline_before_commit, deadline_passed, prepare_within, within,
 };
 use payments_core::{Error, MerchantOrder, Operation, PaymentOutcome, PaymentStatus, Result};
 
@@ -220,13 +220,24 @@ impl<G: DurableGateway> Journaled<G> {
         let mut waited_on: Option<String> = None;
         loop {
             let left = self.deadline.saturating_sub(started.elapsed());
-            let taken = self
-                .journal
-                .take_order(scope, order_id.as_str(), &terms, prepare_lease)
-                .await
-                .map_err(journal_error)?;
+            // A journal slower than the deadline: nothing was sent by this
+            // call (a repeat finds the order as it was left).
+            let taken = tokio::time::timeout(
+                left.max(FIRST_WAIT),
+                self.journal
+                    .take_order(scope, order_id.as_str(), &terms, prepare_lease),
+            )
+            .await
+            .map_err(|_| deadline_before_commit(operation, self.deadline))?
+            .map_err(journal_error)?;
             match taken {
                 Taken::Prepare { attempt, guard } => {
+                    // Too little of the deadline left to start a payment
+                    // (a caller that waited for another): none is started.
+                    if left < self.deadline / 4 {
+                        self.release(scope, &order_id).await;
+                        return Err(deadline_before_commit(operation, self.deadline));
+                    }
                     order.set_attempt(attempt);
                     let paid = self.first_pay(order.clone(), attempt, left).await;
                     drop(guard);
@@ -389,6 +400,14 @@ impl<G: DurableGateway> Journaled<G> {
         Ok(Some(result))
     }
 
+    /// Releases this process's hold on preparing `order_id` (nothing was
+    /// sent): a repeat may prepare it at once.
+    async fn release(&self, scope: &str, order_id: &payments_core::OrderId) {
+        if let Err(e) = self.journal.release_order(scope, order_id.as_str()).await {
+            tracing::warn!(scope, order_id = %order_id, error = %e, "the journal could not release the order");
+        }
+    }
+
     /// The first payment of attempt `attempt` at an order, this task
     /// holding it: prepare, write down, commit, record.
     async fn first_pay(&self, order: G::Order, attempt: u32, left: Duration) -> FirstPay {
@@ -397,10 +416,7 @@ impl<G: DurableGateway> Journaled<G> {
         let (prepared, left) = match prepare_within(&self.gateway, order, left).await {
             Ok(prepared) => prepared,
             Err(error) => {
-                // Nothing was sent: a repeat may prepare it again at once.
-                if let Err(e) = self.journal.release_order(scope, order_id.as_str()).await {
-                    tracing::warn!(scope, order_id = %order_id, error = %e, "the journal could not release the order");
-                }
+                self.release(scope, &order_id).await;
                 return FirstPay::Done(Err(error));
             }
         };
@@ -420,7 +436,11 @@ impl<G: DurableGateway> Journaled<G> {
         let operation = commit_operation(gateway);
         let reference = gateway.reference(prepared).clone();
         let scope = self.scope.as_str();
-        let _in_flight = self.journal.in_flight(scope, reference.as_str());
+        // Another task here settles this very payment (another process
+        // wrote this attempt down, and this one's sweep took it): that one's.
+        let Some(_in_flight) = self.journal.in_flight(scope, reference.as_str()) else {
+            return FirstPay::Lost;
+        };
         let saved = match gateway.save_prepared(prepared) {
             Ok(saved) => saved,
             Err(error) => return FirstPay::Done(Err(error)),
@@ -445,7 +465,28 @@ impl<G: DurableGateway> Journaled<G> {
                     &"the entry was closed as abandoned before its commit started",
                 )));
             }
-            Err(error) => return FirstPay::Done(Err(not_journaled(operation, &error))),
+            // The mark may have been written though its answer was lost: a
+            // `committing` entry is settled by reconciliation — for some
+            // providers, the same request — so "not sent" holds only once
+            // the entry is closed as abandoned.
+            Err(error) => {
+                return FirstPay::Done(Err(
+                    match self.journal.abandon_own(scope, reference.as_str()).await {
+                        Ok(_) => not_journaled(operation, &error),
+                        Err(again) => Error::OutcomeUnknown {
+                            operation,
+                            reference: Some(reference.to_string()),
+                            reason: format!(
+                                "the journal failed while marking the payment committing ({error}) and \
+                                 could not close it ({again}): nothing was sent, but a sweep may settle \
+                                 it by its reconciliation; look it up later by this reference"
+                            ),
+                            source: None,
+                            diagnostics: None,
+                        },
+                    },
+                ));
+            }
         }
         let result = commit_and_settle_within(gateway, prepared, left).await;
         self.record(scope, reference.as_str(), &result).await;
@@ -498,7 +539,32 @@ impl<G: DurableGateway> Journaled<G> {
             });
             let stage = match restored {
                 Ok(prepared) => {
-                    let result = payments_core::settle(&self.gateway, &prepared).await;
+                    // Taken for the whole batch, settled one by one: its
+                    // lease is renewed now, and the settling bounded by it,
+                    // so that no other process takes it while it is settled
+                    // here.
+                    if !self
+                        .journal
+                        .renew_lease(scope, &reference, self.sweep_lease)
+                        .await?
+                    {
+                        report.claimed -= 1;
+                        continue;
+                    }
+                    let bound = self.sweep_lease.saturating_sub(self.sweep_lease / 5);
+                    let restored_reference = self.gateway.reference(&prepared).clone();
+                    let result = within(
+                        bound,
+                        payments_core::settle(&self.gateway, &prepared),
+                        || {
+                            deadline_passed(
+                                commit_operation(&self.gateway),
+                                &restored_reference,
+                                bound,
+                            )
+                        },
+                    )
+                    .await;
                     self.record(scope, &reference, &result).await
                 }
                 // Unreadable is not "did not happen", and what it holds is
@@ -543,15 +609,24 @@ impl<G: DurableGateway> Journaled<G> {
             Ok(outcome) => (stage_of(&outcome.status), Some(outcome), None),
             Err(error) => (stage_of_error(error), None, Some(error.to_string())),
         };
-        if let Err(error) = self
-            .journal
-            .record(scope, reference, stage, outcome, detail.as_deref())
-            .await
-        {
-            tracing::error!(scope, reference, %stage, %error, "the journal could not record the payment's outcome; a sweep settles it again");
-            return Stage::Unknown;
+        // Bounded: the answer is the payment's, whatever the journal does.
+        let recorded = tokio::time::timeout(
+            RECORD_TIMEOUT,
+            self.journal
+                .record(scope, reference, stage, outcome, detail.as_deref()),
+        )
+        .await;
+        match recorded {
+            Ok(Ok(())) => stage,
+            Ok(Err(error)) => {
+                tracing::error!(scope, reference, %stage, %error, "the journal could not record the payment's outcome; a sweep settles it again");
+                Stage::Unknown
+            }
+            Err(_) => {
+                tracing::error!(scope, reference, %stage, "the journal did not record the payment's outcome in time; a sweep settles it again");
+                Stage::Unknown
+            }
         }
-        stage
     }
 }
 
@@ -660,6 +735,10 @@ impl Drop for Sweeper {
 /// How long past its deadline a process preparing an order holds it: past
 /// that, it went away (nothing was sent for it), and a repeat prepares it.
 const PREPARE_MARGIN: Duration = Duration::from_secs(30);
+
+/// How long recording an outcome may take before the answer is given
+/// without it (the entry stays open; a sweep settles it again).
+const RECORD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The first wait for an order in flight elsewhere; each wait doubles, up
 /// to [`LAST_WAIT`].

@@ -8,8 +8,8 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::store::{
-    COLUMNS, Claimed, Entry, InFlight, Journal, JournalError, Row, SWEPT, Stage, duration_millis,
-    now_millis, on_pool,
+    COLUMNS, Claimed, Entry, InFlight, Journal, JournalError, KEEP_LONGER_LEASE, Row, SWEPT, Stage,
+    duration_millis, now_millis, on_pool,
 };
 
 /// An order's terms as the journal keeps them: each field's name and the
@@ -186,6 +186,35 @@ impl Journal {
             return Ok(Taken::Preparing);
         };
         if let Some(field) = differing_term(terms, &recorded) {
+            // Terms are kept once something was written down for the order.
+            // Before that — its prepare refused them (a mistyped voucher or
+            // customer), nothing sent — the order may be submitted again on
+            // corrected terms, once nobody is preparing it.
+            if let Some(guard) = mark {
+                let written = serde_json::to_string(terms).unwrap_or_default();
+                let replaced = on_pool!(self, |pool| {
+                    sqlx::query(
+                    "UPDATE payments_orders SET terms = $1, lease_owner = $2, lease_until = $3, updated_at = $4 \
+                     WHERE provider = $5 AND order_id = $6 AND terms = $7 \
+                     AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until < $4 OR lease_owner = $2) \
+                     AND NOT EXISTS (SELECT 1 FROM payments_journal j WHERE j.provider = $5 AND j.order_id = $6)"
+                )
+                .bind(&written)
+                .bind(&*self.owner)
+                .bind(until)
+                .bind(now)
+                .bind(scope)
+                .bind(order_id)
+                .bind(&recorded)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                });
+                if replaced == 1 {
+                    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+                    return Ok(Taken::Prepare { attempt, guard });
+                }
+            }
             return Ok(Taken::Differs { field });
         }
         let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
@@ -258,24 +287,28 @@ impl Journal {
     }
 
     /// Releases this process's lease on preparing order `order_id` of
-    /// `scope` (its prepare failed: nothing was sent, and a repeat may
-    /// prepare it at once).
+    /// `scope` (its prepare failed, or it was not started: nothing was
+    /// sent, and a repeat may prepare it at once). An attempt past the
+    /// first that was never written down is taken back: the order stands
+    /// at its failed attempt again, and only `pay_again` begins another.
     pub(crate) async fn release_order(
         &self,
         scope: &str,
         order_id: &str,
     ) -> Result<(), JournalError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE payments_orders SET lease_owner = NULL, lease_until = NULL, updated_at = $1 \
-             WHERE provider = $2 AND order_id = $3 AND lease_owner = $4"
-        )
-        .bind(now_millis())
-        .bind(scope)
-        .bind(order_id)
-        .bind(&*self.owner)
-        .execute(pool)
-        .await
-        .map(|_| ())?);
+        let sql = "UPDATE payments_orders SET lease_owner = NULL, lease_until = NULL, updated_at = $1, \
+             attempt = CASE WHEN attempt > 1 AND NOT EXISTS (SELECT 1 FROM payments_journal j \
+               WHERE j.provider = $2 AND j.order_id = $3 AND j.order_attempt = payments_orders.attempt) \
+             THEN attempt - 1 ELSE attempt END \
+             WHERE provider = $2 AND order_id = $3 AND lease_owner = $4";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(now_millis())
+            .bind(scope)
+            .bind(order_id)
+            .bind(&*self.owner)
+            .execute(pool)
+            .await
+            .map(|_| ())?);
         Ok(())
     }
 
@@ -323,7 +356,7 @@ impl Journal {
         };
         let now = now_millis();
         let sql = format!(
-            "UPDATE payments_journal SET lease_owner = $1, lease_until = $2 \
+            "UPDATE payments_journal SET lease_owner = $1, lease_until = {KEEP_LONGER_LEASE} \
              WHERE provider = $3 AND reference = $4 AND stage IN {SWEPT} \
              AND (lease_until IS NULL OR lease_until < $5 OR lease_owner = $1) \
              RETURNING {COLUMNS}"

@@ -162,6 +162,22 @@ fn entry_binding(scope: &str, reference: &str) -> Vec<u8> {
     serde_json::to_vec(&binding).unwrap_or_default()
 }
 
+/// The MAC of the orders' term digests: HMAC-SHA256 under a key of its own,
+/// derived from the journal's key (HMAC-SHA256 of a label under it), so
+/// that no key serves two algorithms.
+fn terms_mac(key: &JournalKey) -> Hmac<Sha256> {
+    let hmac = |key: &[u8]| {
+        // HMAC takes a key of any length.
+        <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+    };
+    let mut derive = hmac(key.0.expose_secret());
+    derive.update(b"payments-journal order terms key v1");
+    let mut subkey = Zeroizing::new([0u8; 32]);
+    subkey.copy_from_slice(&derive.finalize().into_bytes());
+    hmac(subkey.as_slice())
+}
+
 /// The associated data of the key check.
 const KEY_CHECK_BINDING: &[u8] = b"[\"payments-journal key check\",1]";
 
@@ -172,9 +188,7 @@ impl Sealer {
     pub(crate) fn new(key: &JournalKey) -> Self {
         Sealer {
             cipher: key.cipher(),
-            // HMAC takes a key of any length.
-            terms: Hmac::new_from_slice(key.0.expose_secret())
-                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+            terms: terms_mac(key),
         }
     }
 

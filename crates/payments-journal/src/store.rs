@@ -199,6 +199,13 @@ pub(crate) struct Row {
 
 pub(crate) const COLUMNS: &str = "provider, reference, order_id, order_attempt, stage, sealed, outcome, detail, attempts, created_at, updated_at";
 
+/// A lease taken is never shortened: this process's own entry may still be
+/// committing here (its lease runs to the payment's deadline and a sweep
+/// lease more), and a sweep taking it must not let it lapse early for
+/// another process. `$2` is the new lease's end.
+pub(crate) const KEEP_LONGER_LEASE: &str =
+    "CASE WHEN lease_until IS NOT NULL AND lease_until > $2 THEN lease_until ELSE $2 END";
+
 /// The stages a sweep may take (its statements name them as text).
 pub(crate) const SWEPT: &str = "('committing', 'unknown')";
 
@@ -719,7 +726,9 @@ impl Journal {
 
     /// Records where a payment ended up and releases its lease; a final
     /// stage erases the sealed state. A final stage already written stays
-    /// (another process settled it first).
+    /// (another process settled it first), and so does an entry another
+    /// process holds now (it took over once this one's lease ran out: it
+    /// records what it finds).
     pub(crate) async fn record(
         &self,
         provider: &str,
@@ -739,7 +748,8 @@ impl Journal {
         let sql = "UPDATE payments_journal SET stage = $1, outcome = COALESCE($2, outcome), detail = $3, \
              attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = $4, \
              sealed = CASE WHEN $7 THEN '' ELSE sealed END \
-             WHERE provider = $5 AND reference = $6 AND stage IN ('prepared', 'committing', 'unknown')";
+             WHERE provider = $5 AND reference = $6 AND stage IN ('prepared', 'committing', 'unknown') \
+             AND (lease_owner IS NULL OR lease_owner = $8)";
         on_pool!(self, |pool| sqlx::query(sql)
             .bind(stage.as_str())
             .bind(outcome)
@@ -748,6 +758,7 @@ impl Journal {
             .bind(provider)
             .bind(reference)
             .bind(stage.is_final())
+            .bind(&*self.owner)
             .execute(pool)
             .await
             .map(|_| ())?);
@@ -776,7 +787,7 @@ impl Journal {
             Backend::Sqlite(_) => "",
         };
         let sql = format!(
-            "UPDATE payments_journal SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+            "UPDATE payments_journal SET lease_owner = $1, lease_until = {KEEP_LONGER_LEASE} WHERE id IN (\
                SELECT id FROM payments_journal WHERE provider = $3 AND stage IN {SWEPT} \
                AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1) \
                ORDER BY updated_at LIMIT $5{lock}) \
@@ -860,6 +871,58 @@ impl Journal {
         Ok(done == 1)
     }
 
+    /// Closes as [`Stage::Abandoned`] this process's entry `reference`
+    /// whose commit was certainly not sent (its `committing` mark may or may
+    /// not have been written), erasing its sealed state; `false` if it is
+    /// no longer this process's to close.
+    pub(crate) async fn abandon_own(
+        &self,
+        provider: &str,
+        reference: &str,
+    ) -> Result<bool, JournalError> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query(
+            "UPDATE payments_journal SET stage = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2, \
+             sealed = '', detail = 'the journal failed before the commit was started; nothing was sent' \
+             WHERE provider = $3 AND reference = $4 AND lease_owner = $5 AND attempts = 0 \
+             AND stage IN ('prepared', 'committing')"
+        )
+        .bind(Stage::Abandoned.as_str())
+        .bind(now_millis())
+        .bind(provider)
+        .bind(reference)
+        .bind(&*self.owner)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Extends this process's lease on the open entry `reference` to `lease`
+    /// from now (never shortening it); `false` if it is no longer this
+    /// process's (another took it over): then it must not be settled here.
+    pub(crate) async fn renew_lease(
+        &self,
+        provider: &str,
+        reference: &str,
+        lease: Duration,
+    ) -> Result<bool, JournalError> {
+        let sql = format!(
+            "UPDATE payments_journal SET lease_until = {KEEP_LONGER_LEASE} \
+             WHERE provider = $3 AND reference = $4 AND lease_owner = $1 AND stage IN {SWEPT}"
+        );
+        let done = on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(&*self.owner)
+            .bind(now_millis().saturating_add(duration_millis(lease)))
+            .bind(provider)
+            .bind(reference)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done == 1)
+    }
+
     /// Marks [`Stage::Abandoned`] the prepared entries of `provider` whose
     /// commit was never started — their lease ran out, or it is this
     /// process's own and the payment is no longer in flight here — and
@@ -907,17 +970,21 @@ impl Journal {
     }
 
     /// Marks a payment as being worked on in this process until the guard
-    /// is dropped (the payment's future completes or is dropped).
-    pub(crate) fn in_flight(&self, provider: &str, reference: &str) -> InFlight {
+    /// is dropped (the payment's future completes or is dropped); `None`
+    /// if another task here works on it.
+    pub(crate) fn in_flight(&self, provider: &str, reference: &str) -> Option<InFlight> {
         let key = (provider.to_owned(), reference.to_owned());
-        self.in_flight
+        let fresh = self
+            .in_flight
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(key.clone());
-        InFlight {
+        // Another task of this process holds it (a sweep settling it): the
+        // mark is its own, and not released by this one.
+        fresh.then(|| InFlight {
             set: Arc::clone(&self.in_flight),
             key,
-        }
+        })
     }
 }
 

@@ -102,7 +102,8 @@ impl MerchantOrder for QrPayment {
         let mut terms = vec![
             OrderTerm::new("wallet", self.wallet.as_str()),
             OrderTerm::new("qr_code", self.qr_code.0.as_str()),
-            OrderTerm::new("kind", format!("{:?}", self.kind)),
+            // Its wire code: stable whatever the enum's names.
+            OrderTerm::new("kind", self.kind.wire().to_string()),
         ];
         if let Some(amount) = &self.expected {
             terms.push(OrderTerm::money("amount", amount));
