@@ -51,6 +51,19 @@ const HOSTILE_POSTBACKS: &[&str] = &[
     "flat-wrong-signature",
 ];
 
+/// The Allpay answers at the 1 MiB cap that `allpay-soap/codec` times the
+/// refusal of (`hostile_answers` there); the costliest must stay ≤ 50 ms.
+const HOSTILE_ALLPAY: &[&str] = &[
+    "deep",
+    "attributes",
+    "namespaces-x-elements",
+    "nested-namespaces-x-elements",
+    "wide-signed",
+];
+
+/// The most an Allpay answer at the cap may take to be refused, in ms.
+const HOSTILE_ALLPAY_LIMIT_MS: f64 = 50.0;
+
 /// Loopback throughput, SDK against raw reqwest.
 const LOOPBACK: &[&str] = &[
     "payments-core/http",
@@ -185,6 +198,22 @@ pub(crate) fn table(dir: &Path) -> std::result::Result<Vec<String>, String> {
             hostile.len(),
             time(ns)
         );
+    }
+    let mut hostile = Vec::new();
+    for name in HOSTILE_ALLPAY {
+        hostile.push((*name, mean_ns(dir, "allpay/hostile", name)?));
+    }
+    if let Some((worst, ns)) = hostile.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        let ok = ns <= HOSTILE_ALLPAY_LIMIT_MS * 1_000_000.0;
+        println!(
+            "| Allpay answer at the 1 MiB cap, the costliest of {} shapes (`{worst}`): time to refusal | {} | — | — | ≤ {HOSTILE_ALLPAY_LIMIT_MS} ms | {} | — |",
+            hostile.len(),
+            time(ns),
+            if ok { "✓" } else { "✗" }
+        );
+        if !ok {
+            misses.push(format!("allpay/hostile/{worst}: {} (target ≤ {HOSTILE_ALLPAY_LIMIT_MS} ms)", time(ns)));
+        }
     }
     let one = mean_ns(dir, "payments-core/token-cache", "cold-1")?;
     let thousand = mean_ns(dir, "payments-core/token-cache", "cold-1000")?;
