@@ -212,7 +212,10 @@ pub(crate) fn table(dir: &Path) -> std::result::Result<Vec<String>, String> {
             if ok { "✓" } else { "✗" }
         );
         if !ok {
-            misses.push(format!("allpay/hostile/{worst}: {} (target ≤ {HOSTILE_ALLPAY_LIMIT_MS} ms)", time(ns)));
+            misses.push(format!(
+                "allpay/hostile/{worst}: {} (target ≤ {HOSTILE_ALLPAY_LIMIT_MS} ms)",
+                time(ns)
+            ));
         }
     }
     let one = mean_ns(dir, "payments-core/token-cache", "cold-1")?;

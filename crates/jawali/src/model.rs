@@ -186,6 +186,14 @@ impl fmt::Display for VoucherState {
     }
 }
 
+/// Serialized as its wire name (`"PENDING"`), or the unknown state as
+/// Jawali wrote it.
+impl serde::Serialize for VoucherState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_wire())
+    }
+}
+
 /// A voucher as `ECOMMERCEINQUIRY` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -222,7 +230,7 @@ pub struct CashOut {
 }
 
 /// The result of a successful cash-out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CashOutReceipt {
     /// The amount moved to the merchant's wallet.
@@ -270,10 +278,35 @@ impl TransactionState {
             _ => TransactionState::Unknown(state.to_owned()),
         }
     }
+
+    /// The state's name: `succeeded`, `pending`, `failed`, `not_found`, or
+    /// an unknown state as Jawali wrote it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TransactionState::Succeeded => "succeeded",
+            TransactionState::Pending => "pending",
+            TransactionState::Failed => "failed",
+            TransactionState::NotFound => "not_found",
+            TransactionState::Unknown(state) => state,
+        }
+    }
+}
+
+impl fmt::Display for TransactionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialized as its name ([`TransactionState::as_str`]).
+impl serde::Serialize for TransactionState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// The answer of a status lookup.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TransactionStatus {
     /// The `refId` looked up.
@@ -436,3 +469,41 @@ impl PartialEq for SentUnder {
 }
 
 impl Eq for SentUnder {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use payments_core::Currency;
+
+    #[test]
+    fn states_display_and_serialize_by_name() {
+        assert_eq!(TransactionState::NotFound.to_string(), "not_found");
+        assert_eq!(
+            serde_json::to_value(TransactionState::Unknown("HELD".into())).unwrap(),
+            serde_json::json!("HELD")
+        );
+        assert_eq!(
+            serde_json::to_value(VoucherState::Accepted).unwrap(),
+            serde_json::json!("ACCEPTED")
+        );
+    }
+
+    #[test]
+    fn a_receipt_serializes_for_a_service() {
+        let receipt = CashOutReceipt {
+            amount: Money::parse("1500", Currency::YER).unwrap(),
+            reference: MerchantReference::new("123456", &REF_ID_RULES).unwrap(),
+            issuer_reference: Some(ProviderReference::new("ISS-1")),
+            balance: None,
+            settled_by_lookup: false,
+        };
+        let json = serde_json::to_value(&receipt).unwrap();
+        assert_eq!(json["reference"], "123456");
+        assert_eq!(json["issuer_reference"], "ISS-1");
+        assert_eq!(json["settled_by_lookup"], false);
+        assert_eq!(
+            json["amount"],
+            serde_json::to_value(receipt.amount).unwrap()
+        );
+    }
+}

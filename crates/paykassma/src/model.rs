@@ -164,7 +164,7 @@ pub const CUSTOM_TRANSACTION_ID_RULES: ReferenceRules = ReferenceRules {
 };
 
 /// Where the user must pay (the answer of create).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DepositDetails {
     /// The wallet type asked for.
@@ -193,7 +193,8 @@ pub struct Activation {
 /// What activation answered. A credited deposit whose amount differs from
 /// the request is its own variant, so it cannot be handled by accident as
 /// if the requested amount arrived.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ActivationOutcome {
     /// Credited with exactly the requested amount.
@@ -231,5 +232,31 @@ impl ActivationOutcome {
             ActivationOutcome::Pending { .. }
             | ActivationOutcome::PossibleTransactionCreated { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use payments_core::Currency;
+
+    #[test]
+    fn an_activation_outcome_serializes_tagged() {
+        let mmk = |a| Money::parse(a, Currency::MMK).unwrap();
+        let json = serde_json::to_value(ActivationOutcome::CreditedDifferentAmount {
+            requested: mmk("500"),
+            credited: mmk("6000"),
+        })
+        .unwrap();
+        assert_eq!(json["outcome"], "credited_different_amount");
+        assert_eq!(json["credited"], serde_json::to_value(mmk("6000")).unwrap());
+        let json = serde_json::to_value(ActivationOutcome::Pending {
+            message: "checking".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"outcome": "pending", "message": "checking"})
+        );
     }
 }

@@ -178,6 +178,51 @@ pub enum Error {
     },
 }
 
+/// An error as a service returns it (JSON, a log line): its [`code`](Error::code),
+/// its message (its `Display`, scrubbed of secrets by the SDK that made
+/// it), whether its outcome is known and whether the same call may be
+/// repeated, the operation, the merchant reference to settle it by, the
+/// field of refused input or of a mismatch, the provider's decline and the
+/// diagnostics. Sources are not serialized (their texts are in the
+/// message).
+///
+/// ```
+/// use payments_core::Error;
+///
+/// let error = Error::invalid("amount", "amount -1 is negative");
+/// let json = serde_json::to_value(&error).unwrap();
+/// assert_eq!(json["code"], "invalid_input");
+/// assert_eq!(json["field"], "amount");
+/// assert_eq!(json["outcome_known"], true);
+/// assert_eq!(json["message"], "invalid amount: amount -1 is negative (nothing was sent)");
+/// ```
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let field = match self {
+            Error::InvalidInput { field, .. } => Some(field.as_ref()),
+            Error::IntegrityMismatch { field, .. } => Some(*field),
+            _ => None,
+        };
+        let decline = match self {
+            Error::Declined { decline, .. } => Some(decline.as_ref()),
+            _ => None,
+        };
+        let diagnostics = self.diagnostics();
+        let mut out = serializer.serialize_struct("Error", 9)?;
+        out.serialize_field("code", self.code())?;
+        out.serialize_field("message", &self.to_string())?;
+        out.serialize_field("outcome_known", &self.outcome_known())?;
+        out.serialize_field("retryable", &self.is_retryable())?;
+        out.serialize_field("operation", &self.operation().map(|op| op.to_string()))?;
+        out.serialize_field("reference", &diagnostics.reference)?;
+        out.serialize_field("field", &field)?;
+        out.serialize_field("decline", &decline)?;
+        out.serialize_field("diagnostics", &diagnostics)?;
+        out.end()
+    }
+}
+
 impl Error {
     /// Refused input: `field` is named as the caller knows it.
     pub fn invalid(field: impl Into<Cow<'static, str>>, reason: impl fmt::Display) -> Self {
@@ -245,6 +290,60 @@ impl Error {
             | Error::IntegrityMismatch { .. } => false,
         }
     }
+
+    /// The error's kind as a stable, machine-readable code, one per
+    /// variant — what a service branches on, logs and sends to its frontend.
+    /// The codes are part of the API: kept across releases, listed in
+    /// [`Error::CODES`].
+    ///
+    /// | code | variant | did money move? |
+    /// |---|---|---|
+    /// | `invalid_input` | [`Error::InvalidInput`] | no: refused before anything was sent |
+    /// | `not_sent` | [`Error::NotSent`] | no: safe to repeat |
+    /// | `outcome_unknown` | [`Error::OutcomeUnknown`] | maybe: settle it by its reference |
+    /// | `transport` | [`Error::Transport`] | no for reads; a money-moving call ends in `outcome_unknown` instead |
+    /// | `http` | [`Error::Http`] | as `transport` |
+    /// | `declined` | [`Error::Declined`] | no: the provider refused it |
+    /// | `undecodable_response` | [`Error::UndecodableResponse`] | as `transport` |
+    /// | `authentication` | [`Error::Authentication`] | no |
+    /// | `configuration` | [`Error::Configuration`] | no |
+    /// | `integrity_mismatch` | [`Error::IntegrityMismatch`] | the provider answered on other terms than asked: for a person |
+    ///
+    /// ```
+    /// use payments_core::Error;
+    ///
+    /// let error = Error::invalid("amount", "amount -1 is negative");
+    /// assert_eq!(error.code(), "invalid_input");
+    /// assert!(Error::CODES.contains(&error.code()));
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::NotSent { .. } => "not_sent",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
+            Error::Transport { .. } => "transport",
+            Error::Http { .. } => "http",
+            Error::Declined { .. } => "declined",
+            Error::UndecodableResponse { .. } => "undecodable_response",
+            Error::Authentication { .. } => "authentication",
+            Error::Configuration { .. } => "configuration",
+            Error::IntegrityMismatch { .. } => "integrity_mismatch",
+        }
+    }
+
+    /// Every code [`Error::code`] gives.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_input",
+        "not_sent",
+        "outcome_unknown",
+        "transport",
+        "http",
+        "declined",
+        "undecodable_response",
+        "authentication",
+        "configuration",
+        "integrity_mismatch",
+    ];
 
     /// Whether it is certain what the provider did with the request.
     ///
@@ -760,7 +859,7 @@ impl std::error::Error for SharedSource {}
 /// The correlation id is the provider's handle on one request: Jawali's
 /// `corrID` (fresh per request), Sipay's `tx_correlation_id`, Allpay's
 /// transaction GUID. The reference is the merchant's.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Diagnostics {
     /// The provider's correlation id of the request.
@@ -870,7 +969,7 @@ pub fn is_transient_status(status: u16) -> bool {
 }
 
 /// A provider's "no", with its own words kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Decline {
     /// The provider's code (`"311"`, `"-1"`, a SOAP faultcode).
@@ -915,8 +1014,10 @@ impl fmt::Display for Decline {
     }
 }
 
-/// What a decline means, whatever the provider's code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a decline means, whatever the provider's code. Displayed and
+/// serialized as its stable snake-case name (`insufficient_funds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DeclineKind {
     /// The payer's balance does not cover the amount.
@@ -937,4 +1038,27 @@ pub enum DeclineKind {
     Unauthorized,
     /// Anything else; the code and message say more.
     Other,
+}
+
+impl DeclineKind {
+    /// The kind's stable snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineKind::InsufficientFunds => "insufficient_funds",
+            DeclineKind::LimitExceeded => "limit_exceeded",
+            DeclineKind::AccountNotFound => "account_not_found",
+            DeclineKind::DuplicateReference => "duplicate_reference",
+            DeclineKind::Expired => "expired",
+            DeclineKind::AlreadyUsed => "already_used",
+            DeclineKind::Cancelled => "cancelled",
+            DeclineKind::Unauthorized => "unauthorized",
+            DeclineKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for DeclineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
