@@ -35,6 +35,7 @@
 mod bench;
 mod codegen;
 mod differential;
+mod docs;
 mod dsig_fixtures;
 mod footprint;
 mod fuzz;
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
         Some("dsig-fixtures") => dsig_fixtures::generate(&root()),
         Some("standalone") => standalone::run(&root()),
         Some("bench") => bench::run(&root()),
+        Some("docs") => docs::one_dependency(&root()).and_then(|()| docs::each_crate_alone()),
         Some("bench-table") => bench::table(&root().join("target/criterion")).map(|_| ()),
         Some("php-json") => differential::php::run(&root(), &args[1..]),
         Some("c14n") => differential::c14n::run(&root(), &args[1..]),
@@ -86,7 +88,7 @@ fn main() -> ExitCode {
         Some("footprint") => footprint::report(&root(), !args.iter().any(|a| a == "--no-build")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench | fuzz [--seconds N] [--runs R] [--jobs J] [--merge] [TARGET ...] | php-json [--documents N] [--seed S] | c14n [--documents N] [--seed S] | dsig [--envelopes N] [--seed S]>"
+                "usage: cargo xtask <ci | snapshots [--accept] | deps | codegen [--check] | referee | faults [--operations N] [--seed S] | dsig-fixtures | standalone | footprint [--no-build] | bench | docs | fuzz [--seconds N] [--runs R] [--jobs J] [--merge] [TARGET ...] | php-json [--documents N] [--seed S] | c14n [--documents N] [--seed S] | dsig [--envelopes N] [--seed S]>"
             );
             return ExitCode::from(2);
         }
@@ -130,6 +132,13 @@ fn ci() -> Result {
         "docs as docs.rs builds them (nightly, --cfg docsrs)",
         docsrs,
     )?;
+    step(
+        "docs of each crate alone, no broken intra-doc link",
+        docs::each_crate_alone,
+    )?;
+    step("provider examples with one dependency", || {
+        docs::one_dependency(&root())
+    })?;
     step("dependency rules", deps)?;
     step("footprint: crate budgets and TLS provider features", || {
         footprint::check(&root())

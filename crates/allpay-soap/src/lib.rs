@@ -9,7 +9,7 @@
 //! ```no_run
 //! use allpay_soap::dsig::{SigningKey, VerifyingKey};
 //! use allpay_soap::{AllpayClient, AllpayConfig, CashIn, TerminalStatus, UserName};
-//! use payments_core::{BaseUrl, Currency, Money};
+//! use allpay_soap::{BaseUrl, Currency, Money};
 //!
 //! # async fn run(merchant_pem: &str, allpay_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! let client = AllpayClient::new(AllpayConfig::new(
@@ -124,7 +124,7 @@
 //!
 //! # Features
 //!
-//! - `sandbox`: [`sandbox::AllpaySandbox`], a simulator that checks request
+//! - `sandbox`: `sandbox::AllpaySandbox`, a simulator that checks request
 //!   signatures, by the client's rules for answers, and signs its answers.
 //!
 //! Cryptography is pure Rust (`rsa`, `sha1`); answers are read with

@@ -144,8 +144,8 @@ impl JawaliClient {
     ///    client's settle policy until the provider says how it ended.
     ///
     /// ```no_run
-    /// # async fn run(client: jawali::JawaliClient) -> payments_core::Result<()> {
-    /// use payments_core::{Currency, Money};
+    /// # async fn run(client: jawali::JawaliClient) -> jawali::Result<()> {
+    /// use jawali::{Currency, Money};
     /// let receipt = client
     ///     .collect("483920", "+967771234567", Money::parse("1500", Currency::YER)?)
     ///     .await?;

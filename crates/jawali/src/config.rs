@@ -60,7 +60,7 @@ impl fmt::Debug for OAuthClient {
 ///
 /// ```
 /// use jawali::JawaliConfig;
-/// use payments_core::{Environment, SecretString};
+/// use jawali::{Environment, SecretString};
 ///
 /// let config = JawaliConfig::new(
 ///     Environment::Test,

@@ -9,9 +9,9 @@
 //!
 //! ```no_run
 //! use jawali::{JawaliClient, JawaliConfig};
-//! use payments_core::{Currency, Environment, Money, SecretString};
+//! use jawali::{Currency, Environment, Money, SecretString};
 //!
-//! # async fn run() -> payments_core::Result<()> {
+//! # async fn run() -> jawali::Result<()> {
 //! let client = JawaliClient::new(JawaliConfig::new(
 //!     Environment::Test,
 //!     "merchant-user",
@@ -122,7 +122,7 @@
 //!
 //! # Features
 //!
-//! - `sandbox`: [`sandbox::JawaliSandbox`], a stateful simulator of the
+//! - `sandbox`: `sandbox::JawaliSandbox`, a stateful simulator of the
 //!   provider on loopback, for tests and offline development.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(

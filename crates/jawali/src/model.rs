@@ -23,7 +23,7 @@ pub const MAX_VOUCHER_LEN: usize = 32;
 /// assert_eq!(VoucherCode::new(" 123456 ")?.as_str(), "123456");
 /// assert!(VoucherCode::new("").is_err());
 /// assert!(VoucherCode::new("12 34").is_err());
-/// # Ok::<(), payments_core::Error>(())
+/// # Ok::<(), jawali::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VoucherCode(pub(crate) String);
@@ -81,7 +81,7 @@ impl fmt::Display for VoucherCode {
 ///     assert_eq!(MobileNumber::new(form)?.as_str(), "771234567");
 /// }
 /// assert!(MobileNumber::new("12345").is_err());
-/// # Ok::<(), payments_core::Error>(())
+/// # Ok::<(), jawali::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MobileNumber(String);

@@ -5,7 +5,7 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use jawali::sandbox::JawaliSandbox;
 //! use jawali::{JawaliClient, MobileNumber};
-//! use payments_core::{Currency, Money};
+//! use jawali::{Currency, Money};
 //!
 //! let sandbox = JawaliSandbox::start().await?;
 //! let mobile = MobileNumber::new("771234567")?;

@@ -15,12 +15,12 @@ use crate::postback::PostbackKeys;
 ///
 /// ```
 /// use paykassma::PaykassmaConfig;
-/// use payments_core::SecretString;
+/// use paykassma::SecretString;
 ///
 /// let config = PaykassmaConfig::for_server("pay.example.com", SecretString::from("plugin-api-secret"))?;
 /// assert_eq!(config.api_url.to_string(), "https://api.pay.example.com/");
 /// assert!(!format!("{config:?}").contains("plugin-api-secret"));
-/// # Ok::<(), payments_core::Error>(())
+/// # Ok::<(), paykassma::Error>(())
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]

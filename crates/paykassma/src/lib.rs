@@ -10,9 +10,9 @@
 //!
 //! ```no_run
 //! use paykassma::{Activation, ActivationOutcome, Label, PaykassmaClient, PaykassmaConfig, TransactionNumber, WalletType};
-//! use payments_core::{Currency, Money, SecretString};
+//! use paykassma::{Currency, Money, SecretString};
 //!
-//! # async fn run() -> payments_core::Result<()> {
+//! # async fn run() -> paykassma::Result<()> {
 //! let client = PaykassmaClient::new(PaykassmaConfig::for_server(
 //!     "pay.example.com",
 //!     SecretString::from("plugin api secret"),
@@ -87,7 +87,7 @@
 //!
 //! # Features
 //!
-//! - `sandbox`: [`sandbox::PaykassmaSandbox`], a simulator on loopback that
+//! - `sandbox`: `sandbox::PaykassmaSandbox`, a simulator on loopback that
 //!   also delivers signed postbacks.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(

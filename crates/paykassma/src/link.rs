@@ -14,7 +14,7 @@ use crate::model::{Label, Lang, WalletType};
 ///
 /// ```
 /// use paykassma::{Label, Lang, PaymentLink, WalletType};
-/// use payments_core::{BaseUrl, Currency, Money};
+/// use paykassma::{BaseUrl, Currency, Money};
 ///
 /// let plugin = BaseUrl::parse("https://plugin.pay.example.com")?;
 /// let url = PaymentLink::new(&plugin, &Label::new("user 55/β")?, &WalletType::WAVEPAY, Currency::MMK)
@@ -25,7 +25,7 @@ use crate::model::{Label, Lang, WalletType};
 ///     url.as_str(),
 ///     "https://plugin.pay.example.com/?label=user+55%2F%CE%B2&wallet_type=wavepay&currency_code=MMK&lang=my&fixed_amount=500"
 /// );
-/// # Ok::<(), payments_core::Error>(())
+/// # Ok::<(), paykassma::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentLink {

@@ -4,7 +4,7 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use paykassma::sandbox::PaykassmaSandbox;
 //! use paykassma::{Activation, ActivationOutcome, Label, PaykassmaClient, WalletType};
-//! use payments_core::{Currency, Money};
+//! use paykassma::{Currency, Money};
 //!
 //! let sandbox = PaykassmaSandbox::start().await?;
 //! let client = PaykassmaClient::new(sandbox.config())?;

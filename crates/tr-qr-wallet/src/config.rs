@@ -32,13 +32,13 @@ pub enum CorrelationIdEncoding {
 /// Everything a [`QrWalletClient`](crate::QrWalletClient) needs.
 ///
 /// ```
-/// use payments_core::SecretString;
+/// use tr_qr_wallet::SecretString;
 /// use tr_qr_wallet::QrWalletConfig;
 ///
 /// let config = QrWalletConfig::uat("client-id", SecretString::from("client-secret"), "x-client", "provider-1")?;
 /// assert_eq!(config.token_url.as_str(), "https://idsuat.walletgate.io/connect/token");
 /// assert!(!format!("{config:?}").contains("client-secret"));
-/// # Ok::<(), payments_core::Error>(())
+/// # Ok::<(), tr_qr_wallet::Error>(())
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]

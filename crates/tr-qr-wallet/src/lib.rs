@@ -8,10 +8,10 @@
 //! limits.
 //!
 //! ```no_run
-//! use payments_core::SecretString;
+//! use tr_qr_wallet::SecretString;
 //! use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, QrWalletConfig, WalletNumber};
 //!
-//! # async fn run() -> payments_core::Result<()> {
+//! # async fn run() -> tr_qr_wallet::Result<()> {
 //! let client = QrWalletClient::new(QrWalletConfig::uat(
 //!     "client-id",
 //!     SecretString::from("client-secret"),
@@ -88,7 +88,7 @@
 //!
 //! # Features
 //!
-//! - `sandbox`: [`sandbox::QrWalletSandbox`], a simulator of the identity
+//! - `sandbox`: `sandbox::QrWalletSandbox`, a simulator of the identity
 //!   server, a point-of-sale and the wallet API on loopback.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(

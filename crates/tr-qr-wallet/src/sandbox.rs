@@ -3,7 +3,7 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use payments_core::{Currency, Money};
+//! use tr_qr_wallet::{Currency, Money};
 //! use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
 //! use tr_qr_wallet::{QrCodeType, QrWalletClient, WalletNumber};
 //!

@@ -5,7 +5,7 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use allpay_soap::sandbox::AllpaySandbox;
 //! use allpay_soap::{AllpayClient, CashIn, TerminalStatus, UserName};
-//! use payments_core::{Currency, Money};
+//! use allpay_soap::{Currency, Money};
 //!
 //! let sandbox = AllpaySandbox::start().await?;
 //! let client = AllpayClient::new(sandbox.config())?;

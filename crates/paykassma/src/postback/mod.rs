@@ -9,7 +9,7 @@
 //! ```
 //! use std::collections::HashSet;
 //! use paykassma::postback::{PostbackKeys, PostbackSigner, PostbackVerifier, ACK_BODY};
-//! use payments_core::SecretString;
+//! use paykassma::SecretString;
 //!
 //! let keys = PostbackKeys::new(SecretString::from("access"), SecretString::from("private"));
 //! let verifier = PostbackVerifier::new(keys.clone());
