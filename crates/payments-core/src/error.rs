@@ -53,7 +53,7 @@ pub enum Error {
     /// an answer that could not be read. **Do not send it again**: look the
     /// payment up by `reference` (the provider crate offers the lookup).
     #[error(
-        "{operation}: outcome unknown{}: {reason}; the request may have been processed, look it up before retrying{}",
+        "{operation}: outcome unknown{}: {reason}; the request may have been processed: settle it by its reference before paying again{}",
         reference.as_deref().map(|r| format!(" for reference {r}")).unwrap_or_default(),
         suffix(diagnostics)
     )]
@@ -91,7 +91,11 @@ pub enum Error {
     },
 
     /// The provider answered with an HTTP status the operation does not expect.
-    #[error("{operation}: HTTP {status}: {body}{}", suffix(diagnostics))]
+    #[error(
+        "{operation}: HTTP {status}: {}{}",
+        short_excerpt(body),
+        suffix(diagnostics)
+    )]
     Http {
         /// The operation.
         operation: Operation,
@@ -946,6 +950,57 @@ impl fmt::Display for Diagnostics {
 }
 
 /// The ` [diagnostics]` an error's message ends with, when there are any.
+/// How long an HTTP error's body may run in its message.
+const EXCERPT_CHARS: usize = 100;
+
+/// An error page's text as a message shows it: tags stripped, whitespace
+/// collapsed, at most [`EXCERPT_CHARS`] characters (the whole scrubbed
+/// excerpt stays in the error's `body`).
+fn short_excerpt(body: &crate::secret::RedactedText) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    let mut space = false;
+    let mut chars = 0;
+    for c in body.as_str().chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                space = !text.is_empty();
+            }
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            c if c.is_whitespace() => space = !text.is_empty(),
+            c => {
+                if chars >= EXCERPT_CHARS {
+                    text.push('…');
+                    return text;
+                }
+                if space {
+                    text.push(' ');
+                    space = false;
+                }
+                text.push(c);
+                chars += 1;
+            }
+        }
+    }
+    if text.is_empty() {
+        "(no text)".to_owned()
+    } else {
+        text
+    }
+}
+
+/// A duration as messages show it: whole milliseconds under a second,
+/// else seconds to one decimal (`250 ms`, `4.0 s`), never `3.999965002s`.
+pub(crate) fn rounded(duration: std::time::Duration) -> String {
+    if duration < std::time::Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
 fn suffix(diagnostics: &Option<Box<Diagnostics>>) -> String {
     match diagnostics {
         Some(d) if !d.is_empty() => format!(" [{d}]"),

@@ -515,7 +515,8 @@ pub fn deadline_passed(
         operation,
         reference: Some(reference.to_string()),
         reason: format!(
-            "the payment's deadline of {deadline:?} passed before its outcome was known; settle it later by this reference"
+            "the payment's deadline of {} passed before its outcome was known; settle it later by this reference",
+            crate::error::rounded(deadline)
         ),
         source: None,
         diagnostics: None,
@@ -528,7 +529,8 @@ pub fn deadline_before_commit(operation: crate::Operation, deadline: Duration) -
         operation,
         timed_out: true,
         reason: format!(
-            "the payment's deadline of {deadline:?} passed before its commit; nothing moved"
+            "the payment's deadline of {} passed before its commit; nothing moved",
+            crate::error::rounded(deadline)
         ),
         source: None,
         diagnostics: None,

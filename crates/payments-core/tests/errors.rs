@@ -187,7 +187,7 @@ fn an_unknown_outcome_says_so_and_names_the_reference() {
     };
     assert_eq!(
         error.to_string(),
-        "jawali.cash_out: outcome unknown for reference ref-1: timed out; the request may have been processed, look it up before retrying"
+        "jawali.cash_out: outcome unknown for reference ref-1: timed out; the request may have been processed: settle it by its reference before paying again"
     );
     assert_eq!(error.operation(), Some(CASH_OUT));
 }
@@ -286,7 +286,7 @@ fn an_unknown_outcome_holds_its_reference_once_and_an_http_error_its_status() {
     );
     assert_eq!(
         unknown.to_string(),
-        "jawali.cash_out: outcome unknown for reference ref-1: timed out; the request may have been processed, look it up before retrying [correlation id c-1]"
+        "jawali.cash_out: outcome unknown for reference ref-1: timed out; the request may have been processed: settle it by its reference before paying again [correlation id c-1]"
     );
     let http = Error::Http {
         operation: INQUIRY,
@@ -297,6 +297,74 @@ fn an_unknown_outcome_holds_its_reference_once_and_an_http_error_its_status() {
     .with_diagnostics(&Diagnostics::new().with_http_status(200));
     assert_eq!(http.diagnostics().http_status, Some(503));
     assert_eq!(http.to_string(), "jawali.inquiry: HTTP 503: busy");
+}
+
+/// An error page reads as its status and a short text: tags stripped,
+/// whitespace collapsed, at most 100 characters; the whole (scrubbed)
+/// excerpt stays in the error's body.
+#[test]
+fn an_http_error_shows_a_short_tag_stripped_excerpt() {
+    let page = "<html><head><title>503 Service Unavailable</title></head>\n<body><h1>Service\n   Unavailable</h1><p>Try later.</p></body></html>";
+    let http = Error::Http {
+        operation: INQUIRY,
+        status: 503,
+        body: excerpt(page),
+        diagnostics: None,
+    };
+    assert_eq!(
+        http.to_string(),
+        "jawali.inquiry: HTTP 503: 503 Service Unavailable Service Unavailable Try later."
+    );
+    let long = format!("<p>{}</p>", "x".repeat(300));
+    let http = Error::Http {
+        operation: INQUIRY,
+        status: 502,
+        body: excerpt(&long),
+        diagnostics: None,
+    };
+    let shown = http.to_string();
+    assert!(shown.ends_with(&format!("{}…", "x".repeat(100))), "{shown}");
+    let Error::Http { body, .. } = &http else {
+        unreachable!()
+    };
+    assert!(body.as_str().contains(&"x".repeat(300)));
+    let empty = Error::Http {
+        operation: INQUIRY,
+        status: 500,
+        body: excerpt("<html></html>"),
+        diagnostics: None,
+    };
+    assert_eq!(empty.to_string(), "jawali.inquiry: HTTP 500: (no text)");
+}
+
+/// Deadlines read rounded: never `3.999965002s`.
+#[test]
+fn deadlines_read_rounded() {
+    let op = payments_core::Operation::money_moving("jawali", "commit");
+    let reference = payments_core::MerchantReference::new(
+        "ref-1",
+        &payments_core::reference::ReferenceRules {
+            field: "ref",
+            max_len: 10,
+            charset: payments_core::reference::Charset::AlphanumericDashUnderscore,
+        },
+    )
+    .unwrap();
+    let late = payments_core::gateway::deadline_passed(
+        op,
+        &reference,
+        std::time::Duration::from_nanos(3_999_965_002),
+    );
+    assert!(
+        late.to_string().contains("deadline of 4.0 s passed"),
+        "{late}"
+    );
+    let early =
+        payments_core::gateway::deadline_before_commit(op, std::time::Duration::from_millis(250));
+    assert!(
+        early.to_string().contains("deadline of 250 ms passed"),
+        "{early}"
+    );
 }
 
 #[test]

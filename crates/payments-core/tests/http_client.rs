@@ -155,7 +155,7 @@ async fn money_moving_calls_are_never_retried_and_a_5xx_is_an_unknown_outcome() 
     assert!(
         error
             .to_string()
-            .ends_with("look it up before retrying [HTTP 503]"),
+            .ends_with("before paying again [HTTP 503]"),
         "{error}"
     );
     // The same status on a read is a plain, retryable HTTP error.
