@@ -13,7 +13,7 @@
 //! process default (`rustls::crypto::CryptoProvider::install_default`) is
 //! used first; then *ring* when `rustls-ring` is on; then aws-lc-rs when
 //! `rustls-aws-lc-rs` is on. With `rustls-no-provider` alone and nothing
-//! installed, building a client is an [`Error::Configuration`](crate::Error::Configuration) that says so
+//! installed, building a client is a [configuration error](crate::Error::Configuration) that says so
 //! (reqwest itself would panic). A caller who hands the SDK its own
 //! `reqwest::Client` has chosen everything already; none of this applies.
 //!
