@@ -32,14 +32,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
 use axum::routing::post;
 use clap::Parser;
 use examples::env;
-use paykassma::PostbackInbox;
 use paykassma::postback::{PostbackStatus, PostbackVerifier};
 use paykassma::sandbox::PaykassmaSandbox;
+use paykassma::{InboxReply, PostbackInbox};
 use payments_journal::PaykassmaPostbacks;
 
 #[derive(Parser)]
@@ -54,7 +52,10 @@ struct Args {
 /// The largest postback body read (64 KiB).
 const MAX_BODY: usize = paykassma::postback::MAX_POSTBACK_BYTES;
 
-async fn receive(State(inbox): State<Arc<PostbackInbox>>, body: Bytes) -> impl IntoResponse {
+/// The handler around the inbox (`paykassma::axum_postbacks::router` is the
+/// same without the log): what each delivery applied, then the inbox's
+/// reply as the response.
+async fn receive(State(inbox): State<Arc<PostbackInbox>>, body: Bytes) -> InboxReply {
     let reply = inbox.receive(&body).await;
     println!(
         "postback     : HTTP {}{}{}",
@@ -66,11 +67,22 @@ async fn receive(State(inbox): State<Arc<PostbackInbox>>, body: Bytes) -> impl I
             .map(|a| format!(", ALARM {a}"))
             .unwrap_or_default()
     );
-    (
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        [(header::CONTENT_TYPE, "application/json")],
-        reply.body,
-    )
+    for applied in &reply.applied {
+        // A new success is where a shop credits the deposit.
+        println!(
+            "applied      : {} {} {}{}",
+            applied
+                .custom_transaction_id
+                .as_deref()
+                .unwrap_or("(unmatched)"),
+            applied.status,
+            applied
+                .amount
+                .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+            if applied.new { " (new)" } else { " (repeat)" }
+        );
+    }
+    reply
 }
 
 /// The receiver: `POST /postbacks`.

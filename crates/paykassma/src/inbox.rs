@@ -33,6 +33,29 @@ pub struct InboxReply {
     /// holds (success, then failed): an integrity alarm for a person. The
     /// delivery is still acknowledged — redelivering it would change nothing.
     pub alarm: Option<String>,
+    /// What each verified transaction of the delivery was, and what it did
+    /// (empty for a refused delivery): what a handler credits on arrival —
+    /// a [`PostbackStatus::Success`](crate::postback::PostbackStatus::Success)
+    /// that is `new`, for its `custom_transaction_id` and amount.
+    pub applied: Vec<AppliedPostback>,
+}
+
+/// One verified transaction of a delivery, as the inbox applied it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct AppliedPostback {
+    /// The deposit's `custom_transaction_id` (`None`: kept for manual
+    /// matching, [`PostbackInbox::unmatched`]).
+    pub custom_transaction_id: Option<String>,
+    /// The status it reports.
+    pub status: crate::postback::PostbackStatus,
+    /// The amount it reports, when it names one.
+    pub amount: Option<payments_core::Money>,
+    /// Whether it told the inbox something new (`false`: a repeat or a
+    /// stale status).
+    pub new: bool,
+    /// Set when it contradicts a final status already held.
+    pub alarm: Option<String>,
 }
 
 /// Everything the inbox knows of one deposit. Serializable, for a store.
@@ -296,12 +319,21 @@ impl PostbackInbox {
                     body: error_body(&error.to_string()),
                     new: false,
                     alarm: None,
+                    applied: Vec::new(),
                 };
             }
         };
         let mut new = false;
         let mut alarm = None;
+        let mut report = Vec::with_capacity(postback.transactions.len());
         for tx in postback.transactions {
+            let mut seen = AppliedPostback {
+                custom_transaction_id: tx.custom_transaction_id.clone(),
+                status: tx.status.clone(),
+                amount: tx.amount,
+                new: false,
+                alarm: None,
+            };
             let applied = match tx.custom_transaction_id.clone() {
                 Some(id) => self.store.apply(&id, tx).await,
                 None => {
@@ -316,10 +348,14 @@ impl PostbackInbox {
                 }
             };
             match applied {
-                Ok(Applied::New) => new = true,
+                Ok(Applied::New) => {
+                    new = true;
+                    seen.new = true;
+                }
                 Ok(Applied::Duplicate) => {}
                 Ok(Applied::Conflict(text)) => {
                     tracing::error!(provider = "paykassma", alarm = %text, "postback integrity alarm");
+                    seen.alarm = Some(text.clone());
                     alarm = Some(text);
                 }
                 Err(error) => {
@@ -330,9 +366,11 @@ impl PostbackInbox {
                         body: error_body("the postback could not be stored"),
                         new,
                         alarm,
+                        applied: report,
                     };
                 }
             }
+            report.push(seen);
         }
         self.notify.notify_waiters();
         InboxReply {
@@ -340,7 +378,22 @@ impl PostbackInbox {
             body: ACK_BODY.to_owned(),
             new,
             alarm,
+            applied: report,
         }
+    }
+
+    /// Everything received for `custom_transaction_id` (`Ok(None)`: nothing
+    /// arrived), or the store's failure — where [`record`](Self::record)
+    /// reads a store that cannot answer as "nothing arrived".
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub async fn lookup(
+        &self,
+        custom_transaction_id: &str,
+    ) -> Result<Option<PostbackRecord>, payments_core::error::BoxError> {
+        self.store.record(custom_transaction_id).await
     }
 
     /// Where the deposit `custom_transaction_id` stands, by its postbacks;

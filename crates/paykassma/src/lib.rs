@@ -118,10 +118,13 @@ pub use client::{PaykassmaClient, PaykassmaClientBuilder};
 pub use config::PaykassmaConfig;
 pub use gateway::{CAPABILITIES, DepositOrder, PaykassmaGateway, PreparedDeposit};
 pub use inbox::{
-    Applied, InboxReply, MemoryPostbackStore, PostbackInbox, PostbackRecord, PostbackStore,
-    STORE_POLL_INTERVAL, apply_delivery,
+    Applied, AppliedPostback, InboxReply, MemoryPostbackStore, PostbackInbox, PostbackRecord,
+    PostbackStore, STORE_POLL_INTERVAL, apply_delivery,
 };
 pub use link::PaymentLink;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum_postbacks;
 pub use model::{
     Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, Lang,
     MAX_KEY1_LEN, MAX_LABEL_LEN, TransactionNumber, WalletType,
