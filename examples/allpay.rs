@@ -27,12 +27,11 @@
 
 use std::process::ExitCode;
 
-use allpay_soap::dsig::{SigningKey, VerifyingKey};
 use allpay_soap::sandbox::AllpaySandbox;
 use allpay_soap::{AllpayClient, AllpayConfig, CashIn, CashInOrder, TerminalStatus, UserName};
 use clap::Parser;
-use examples::{env, missing};
-use payments_core::{BaseUrl, Currency};
+use examples::missing;
+use payments_core::Currency;
 
 #[derive(Parser)]
 #[command(about = "An Allpay cash-in")]
@@ -60,10 +59,6 @@ async fn main() -> ExitCode {
     examples::finish(run(Args::parse()).await)
 }
 
-fn read(path: &str) -> Result<String, Box<dyn std::error::Error>> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}").into())
-}
-
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let user = UserName::new(&args.user)?;
     let amount = examples::payment_amount(&args.amount, Currency::KZT)?;
@@ -75,21 +70,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let config = sandbox.config();
         _sandbox = Some(sandbox);
         config
-    } else if missing.is_empty() {
-        let var = |name: &str| env(name).unwrap_or_default();
-        AllpayConfig::new(
-            BaseUrl::parse(&var("ALLPAY_BASE_URL"))?,
-            var("ALLPAY_REQUESTER"),
-            var("ALLPAY_CERT_NUMBER"),
-            SigningKey::from_pem(&read(&var("ALLPAY_PRIVATE_KEY"))?)?,
-            VerifyingKey::from_pem(&read(&var("ALLPAY_SERVER_PUBLIC_KEY"))?)?,
-        )
     } else {
-        return Err(format!(
-            "incomplete configuration: set {} too (or none, for the sandbox)",
-            missing.join(", ")
-        )
-        .into());
+        // Named, every variable missing, by the SDK itself.
+        AllpayConfig::from_env()?
     };
     let client = AllpayClient::new(config)?;
     if let Some(path) = &args.journaled.settle {

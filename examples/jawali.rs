@@ -30,10 +30,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::{env, missing};
+use examples::missing;
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
-use payments_core::{BaseUrl, Currency, Environment, Error, SecretString};
+use payments_core::{Currency, Error};
 
 #[derive(Parser)]
 #[command(about = "Collect a Jawali voucher payment")]
@@ -83,7 +83,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             )
             .into());
         }
-        return examples::settle_journal(JawaliClient::new(configured()?)?, path).await;
+        return examples::settle_journal(JawaliClient::new(JawaliConfig::from_env()?)?, path).await;
     }
     // Kept alive for the whole run when used.
     let mut _sandbox = None;
@@ -105,8 +105,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let config = sandbox.config();
         _sandbox = Some(sandbox);
         (config, voucher, mobile)
-    } else if missing.is_empty() {
-        let config = configured()?;
+    } else {
+        // Named, every variable missing, by the SDK itself.
+        let config = JawaliConfig::from_env()?;
         let voucher = VoucherCode::new(
             &args
                 .voucher
@@ -118,12 +119,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .ok_or("--mobile is required against a real server")?,
         )?;
         (config, voucher, mobile)
-    } else {
-        return Err(format!(
-            "incomplete configuration: set {} too (or none, for the sandbox)",
-            missing.join(", ")
-        )
-        .into());
     };
 
     let client = JawaliClient::new(config)?;
@@ -166,25 +161,4 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .map_or_else(|| "-".to_owned(), |b| b.to_string()),
     );
     Ok(())
-}
-
-/// The configuration from the environment (all of `REQUIRED` set).
-fn configured() -> Result<JawaliConfig, Box<dyn std::error::Error>> {
-    let environment = match env("JAWALI_BASE_URL") {
-        Some(url) => Environment::Custom(BaseUrl::parse(&url)?),
-        None => Environment::Test,
-    };
-    let var = |name: &str| env(name).unwrap_or_default();
-    let mut config = JawaliConfig::new(
-        environment,
-        var("JAWALI_USERNAME"),
-        SecretString::from(var("JAWALI_PASSWORD")),
-        var("JAWALI_ORG_ID"),
-        var("JAWALI_WALLET"),
-        SecretString::from(var("JAWALI_WALLET_PASSWORD")),
-    );
-    if let Some(user) = env("JAWALI_EXTERNAL_USER") {
-        config = config.external_user(user);
-    }
-    Ok(config)
 }

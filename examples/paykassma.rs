@@ -37,7 +37,7 @@ use paykassma::{
     Activation, ActivationOutcome, DepositOrder, Label, Lang, PaykassmaClient, PaykassmaConfig,
     PaykassmaGateway, PostbackInbox, TransactionNumber, WalletType,
 };
-use payments_core::{BaseUrl, Currency, Error, SecretString};
+use payments_core::{Currency, Error};
 use payments_journal::PaykassmaPostbacks;
 
 #[derive(Parser)]
@@ -85,30 +85,16 @@ async fn main() -> ExitCode {
     examples::finish(run(Args::parse()).await)
 }
 
+/// The server's configuration when any of its variables is set (then
+/// every one it needs, named by the SDK when missing); `None`: the sandbox.
 fn real_config() -> Result<Option<PaykassmaConfig>, Box<dyn std::error::Error>> {
-    let secret = env("PAYKASSMA_SECRET");
-    let domain = env("PAYKASSMA_DOMAIN");
-    let api = env("PAYKASSMA_API_URL");
-    let Some(secret) = secret else {
-        if domain.is_some() || api.is_some() {
-            return Err("set PAYKASSMA_SECRET too (or nothing, for the sandbox)".into());
-        }
+    let any = ["PAYKASSMA_SECRET", "PAYKASSMA_DOMAIN", "PAYKASSMA_API_URL"]
+        .iter()
+        .any(|name| env(name).is_some());
+    if !any {
         return Ok(None);
-    };
-    let secret = SecretString::from(secret);
-    let config = match (api, domain) {
-        (Some(api), _) => {
-            let api = BaseUrl::parse(&api)?;
-            let plugin = match env("PAYKASSMA_PLUGIN_URL") {
-                Some(url) => BaseUrl::parse(&url)?,
-                None => api.clone(),
-            };
-            PaykassmaConfig::with_urls(api, plugin, secret)
-        }
-        (None, Some(domain)) => PaykassmaConfig::for_server(&domain, secret)?,
-        (None, None) => return Err("set PAYKASSMA_DOMAIN or PAYKASSMA_API_URL".into()),
-    };
-    Ok(Some(config))
+    }
+    Ok(Some(PaykassmaConfig::from_env()?))
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

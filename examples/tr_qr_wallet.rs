@@ -29,8 +29,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::{env, missing};
-use payments_core::{BaseUrl, Currency, Money, SecretString};
+use examples::missing;
+use payments_core::{Currency, Money};
 use tr_qr_wallet::sandbox::{MERCHANT_CODE, QrWalletSandbox, TERMINAL_CODE};
 use tr_qr_wallet::{
     QrCode, QrCodeType, QrPayment, QrWalletClient, QrWalletConfig, Settlement, WalletNumber,
@@ -95,32 +95,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             MERCHANT_CODE.to_owned(),
             TERMINAL_CODE.to_owned(),
         )
-    } else if missing.is_empty() {
-        let var = |name: &str| env(name).unwrap_or_default();
-        let mut config = QrWalletConfig::new(
-            BaseUrl::parse(&var("TR_QR_API_URL"))?,
-            BaseUrl::endpoint(&var("TR_QR_TOKEN_URL"))?,
-            var("TR_QR_CLIENT_ID"),
-            SecretString::from(var("TR_QR_CLIENT_SECRET")),
-            var("TR_QR_X_CLIENT_ID"),
-            var("TR_QR_PROVIDER_ID"),
-        )?;
-        if let Some(scope) = env("TR_QR_SCOPE") {
-            config = config.scope(scope);
-        }
-        let client = QrWalletClient::new(config)?;
+    } else {
+        // Named, every variable missing, by the SDK itself.
+        let client = QrWalletClient::new(QrWalletConfig::from_env()?)?;
         (
             client,
             None,
             args.merchant.clone().unwrap_or_default(),
             args.terminal.clone().unwrap_or_default(),
         )
-    } else {
-        return Err(format!(
-            "incomplete configuration: set {} too (or none, for the sandbox)",
-            missing.join(", ")
-        )
-        .into());
     };
 
     if let Some(path) = &args.journaled.settle {

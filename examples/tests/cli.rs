@@ -38,3 +38,51 @@ async fn a_voucher_named_on_the_command_line_is_created_in_the_sandbox() {
     let receipt = client.collect("483920", "771234567", price).await.unwrap();
     assert_eq!(receipt.amount, price);
 }
+
+/// A configuration set in part is refused in one line naming every missing
+/// variable — the SDK's `from_env()` says it — and never shows the secret
+/// that was set.
+#[cfg(unix)]
+#[test]
+fn a_partial_configuration_names_every_missing_variable() {
+    let run = |example: &str, vars: &[(&str, &str)]| {
+        let exe = std::env::current_exe().unwrap();
+        let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
+        let output = std::process::Command::new(debug.join("examples").join(example))
+            .envs(vars.iter().copied())
+            .output()
+            .expect("the examples are built (cargo test builds examples)");
+        assert!(!output.status.success(), "{example}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let said = run(
+        "jawali",
+        &[
+            ("JAWALI_USERNAME", "merchant"),
+            ("JAWALI_PASSWORD", "pw-secret-1"),
+        ],
+    );
+    assert!(
+        said.contains(
+            "set JAWALI_ORG_ID, JAWALI_WALLET, JAWALI_WALLET_PASSWORD in the environment"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("pw-secret-1"), "{said}");
+    let said = run("tr_qr_wallet", &[("TR_QR_API_URL", "http://127.0.0.1:9/")]);
+    assert!(
+        said.contains("TR_QR_TOKEN_URL, TR_QR_CLIENT_ID, TR_QR_CLIENT_SECRET"),
+        "{said}"
+    );
+    let said = run("allpay", &[("ALLPAY_REQUESTER", "agent-7")]);
+    assert!(
+        said.contains("set ALLPAY_BASE_URL, ALLPAY_CERT_NUMBER, ALLPAY_PRIVATE_KEY"),
+        "{said}"
+    );
+    let said = run("paykassma", &[("PAYKASSMA_SECRET", "s-secret-2")]);
+    assert!(
+        said.contains("set PAYKASSMA_DOMAIN in the environment"),
+        "{said}"
+    );
+    assert!(!said.contains("s-secret-2"), "{said}");
+}

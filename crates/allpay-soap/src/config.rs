@@ -88,6 +88,51 @@ pub struct AllpayConfig {
 }
 
 impl AllpayConfig {
+    /// The configuration from the environment: `ALLPAY_BASE_URL`,
+    /// `ALLPAY_REQUESTER`, `ALLPAY_CERT_NUMBER`, and the paths of two PEM
+    /// files, `ALLPAY_PRIVATE_KEY` (the merchant's signing key) and
+    /// `ALLPAY_SERVER_PUBLIC_KEY` (Allpay's), all required.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`](payments_core::Error::Configuration) naming
+    /// every missing variable, a key file that cannot be read (named, its
+    /// content never shown) or parsed, or a base URL that does not parse.
+    pub fn from_env() -> Result<Self, payments_core::Error> {
+        let mut env = payments_core::env_config::EnvReader::new();
+        let (base_url, requester, certificate) = (
+            env.required("ALLPAY_BASE_URL"),
+            env.required("ALLPAY_REQUESTER"),
+            env.required("ALLPAY_CERT_NUMBER"),
+        );
+        let (private_key, public_key) = (
+            env.required("ALLPAY_PRIVATE_KEY"),
+            env.required("ALLPAY_SERVER_PUBLIC_KEY"),
+        );
+        env.finish()?;
+        let pem = |variable: &str, path: &str| {
+            std::fs::read_to_string(path).map_err(|e| {
+                payments_core::Error::configuration(format_args!(
+                    "{variable}: the key file {path} cannot be read: {e}"
+                ))
+            })
+        };
+        let key_error = |variable: &str, e: crate::dsig::SignatureError| {
+            payments_core::Error::configuration(format_args!("{variable}: {e}"))
+        };
+        let signing = SigningKey::from_pem(&pem("ALLPAY_PRIVATE_KEY", &private_key)?)
+            .map_err(|e| key_error("ALLPAY_PRIVATE_KEY", e))?;
+        let verifying = VerifyingKey::from_pem(&pem("ALLPAY_SERVER_PUBLIC_KEY", &public_key)?)
+            .map_err(|e| key_error("ALLPAY_SERVER_PUBLIC_KEY", e))?;
+        Ok(AllpayConfig::new(
+            BaseUrl::parse(&base_url)?,
+            requester,
+            certificate,
+            signing,
+            verifying,
+        ))
+    }
+
     /// A configuration that verifies every answer with Allpay's `allpay_key`.
     pub fn new(
         base_url: BaseUrl,

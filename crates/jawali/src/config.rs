@@ -107,6 +107,48 @@ pub struct JawaliConfig {
 }
 
 impl JawaliConfig {
+    /// The configuration from the environment, with the documented
+    /// defaults for the rest: `JAWALI_USERNAME`, `JAWALI_PASSWORD`,
+    /// `JAWALI_ORG_ID`, `JAWALI_WALLET`, `JAWALI_WALLET_PASSWORD`
+    /// (required), `JAWALI_EXTERNAL_USER` (else the username) and
+    /// `JAWALI_BASE_URL` (a full base URL; unset, the published test host —
+    /// set it in production).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`](payments_core::Error::Configuration) naming
+    /// every missing variable, or a base URL that does not parse.
+    pub fn from_env() -> Result<Self, payments_core::Error> {
+        let mut env = payments_core::env_config::EnvReader::new();
+        let (username, password, org_id) = (
+            env.required("JAWALI_USERNAME"),
+            env.secret("JAWALI_PASSWORD"),
+            env.required("JAWALI_ORG_ID"),
+        );
+        let (wallet, wallet_password) = (
+            env.required("JAWALI_WALLET"),
+            env.secret("JAWALI_WALLET_PASSWORD"),
+        );
+        let environment = match env.optional("JAWALI_BASE_URL") {
+            Some(url) => Environment::Custom(payments_core::BaseUrl::parse(&url)?),
+            None => Environment::Test,
+        };
+        let external_user = env.optional("JAWALI_EXTERNAL_USER");
+        env.finish()?;
+        let config = JawaliConfig::new(
+            environment,
+            username,
+            password,
+            org_id,
+            wallet,
+            wallet_password,
+        );
+        Ok(match external_user {
+            Some(user) => config.external_user(user),
+            None => config,
+        })
+    }
+
     /// A configuration with the documented defaults for everything else.
     pub fn new(
         environment: Environment,

@@ -40,6 +40,65 @@ pub struct PaykassmaConfig {
 }
 
 impl PaykassmaConfig {
+    /// The configuration from the environment: `PAYKASSMA_SECRET`
+    /// (required), and either `PAYKASSMA_API_URL` (a full API base URL, with
+    /// `PAYKASSMA_PLUGIN_URL` if the plugin API lives elsewhere) or
+    /// `PAYKASSMA_DOMAIN` (the merchant's server host); the postback keys
+    /// from `PAYKASSMA_POSTBACK_ACCESS_KEY` and
+    /// `PAYKASSMA_POSTBACK_PRIVATE_KEY` when both are set.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] naming every missing variable (or a
+    /// postback key set without the other), or a URL or host that does not
+    /// parse.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut env = payments_core::env_config::EnvReader::new();
+        let secret = env.secret("PAYKASSMA_SECRET");
+        let (api, domain) = (
+            env.optional("PAYKASSMA_API_URL"),
+            env.optional("PAYKASSMA_DOMAIN"),
+        );
+        if api.is_none() && domain.is_none() {
+            env.required("PAYKASSMA_DOMAIN");
+        }
+        let keys = match (
+            env.optional("PAYKASSMA_POSTBACK_ACCESS_KEY"),
+            env.optional("PAYKASSMA_POSTBACK_PRIVATE_KEY"),
+        ) {
+            (Some(access), Some(private)) => Some(PostbackKeys::new(
+                SecretString::from(access),
+                SecretString::from(private),
+            )),
+            (None, None) => None,
+            (Some(_), None) => {
+                env.required("PAYKASSMA_POSTBACK_PRIVATE_KEY");
+                None
+            }
+            (None, Some(_)) => {
+                env.required("PAYKASSMA_POSTBACK_ACCESS_KEY");
+                None
+            }
+        };
+        let plugin = env.optional("PAYKASSMA_PLUGIN_URL");
+        env.finish()?;
+        let config = match (api, domain) {
+            (Some(api), _) => {
+                let api = BaseUrl::parse(&api)?;
+                let plugin = match plugin {
+                    Some(url) => BaseUrl::parse(&url)?,
+                    None => api.clone(),
+                };
+                PaykassmaConfig::with_urls(api, plugin, secret)
+            }
+            (None, domain) => PaykassmaConfig::for_server(&domain.unwrap_or_default(), secret)?,
+        };
+        Ok(match keys {
+            Some(keys) => config.postback_keys(keys),
+            None => config,
+        })
+    }
+
     /// The configuration for the merchant's Paykassma server host (`pay.example.com`).
     ///
     /// # Errors

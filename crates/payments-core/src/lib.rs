@@ -65,6 +65,7 @@
 )]
 
 pub mod clock;
+pub mod env_config;
 pub mod error;
 pub mod gateway;
 pub mod http;

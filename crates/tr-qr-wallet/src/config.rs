@@ -70,6 +70,45 @@ pub struct QrWalletConfig {
 }
 
 impl QrWalletConfig {
+    /// The configuration from the environment: `TR_QR_API_URL`,
+    /// `TR_QR_TOKEN_URL`, `TR_QR_CLIENT_ID`, `TR_QR_CLIENT_SECRET`,
+    /// `TR_QR_X_CLIENT_ID`, `TR_QR_PROVIDER_ID` (required) and
+    /// `TR_QR_SCOPE` (optional).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] naming every missing variable, or a URL that
+    /// does not parse.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut env = payments_core::env_config::EnvReader::new();
+        let (api, token) = (
+            env.required("TR_QR_API_URL"),
+            env.required("TR_QR_TOKEN_URL"),
+        );
+        let (client_id, client_secret) = (
+            env.required("TR_QR_CLIENT_ID"),
+            env.secret("TR_QR_CLIENT_SECRET"),
+        );
+        let (x_client_id, provider_id) = (
+            env.required("TR_QR_X_CLIENT_ID"),
+            env.required("TR_QR_PROVIDER_ID"),
+        );
+        let scope = env.optional("TR_QR_SCOPE");
+        env.finish()?;
+        let config = QrWalletConfig::new(
+            BaseUrl::parse(&api)?,
+            BaseUrl::endpoint(&token)?,
+            client_id,
+            client_secret,
+            x_client_id,
+            provider_id,
+        )?;
+        Ok(match scope {
+            Some(scope) => config.scope(scope),
+            None => config,
+        })
+    }
+
     /// A configuration with explicit URLs.
     ///
     /// # Errors
