@@ -595,6 +595,13 @@ impl AllpayClient {
     /// the same request (same GUID) must be repeated until it is final —
     /// [`drive_cash_in_payment`](Self::drive_cash_in_payment) does that.
     ///
+    /// # Cancellation
+    ///
+    /// Dropped once its request may have left, the cash-in may have been
+    /// made with nobody told: [`drive_cash_in_payment`](Self::drive_cash_in_payment)
+    /// with the same [`CashIn`] (same GUID) answers it — Allpay answers a
+    /// repeated GUID with the transaction it made.
+    ///
     /// # Errors
     ///
     /// Invalid input (not KZT, zero, a malformed GUID); a decline;
@@ -612,6 +619,13 @@ impl AllpayClient {
     /// 5xx, a timeout, a dropped connection, an answer whose signature does
     /// not verify. Allpay finds the same transaction by GUID, so the
     /// repeats never cash in twice.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropped at any point, call it again with the same [`CashIn`]: the
+    /// same GUID is never paid twice. A GUID derived from the order
+    /// ([`AllpayClient::order_guid`]) is found again from the order id
+    /// alone.
     ///
     /// # Errors
     ///

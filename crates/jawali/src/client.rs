@@ -566,6 +566,15 @@ impl JawaliClient {
     ///
     /// The answer's amount and currency are checked against the request's.
     ///
+    /// # Cancellation
+    ///
+    /// Dropped once its request may have left (an HTTP handler whose client
+    /// went away: axum drops the future), the cash-out may have happened
+    /// with nobody told. `request.reference` (its `refId`) settles it:
+    /// [`check_status`](Self::check_status) with it, or pay through
+    /// `payments_journal::Journaled`, which writes it down before the
+    /// request leaves and settles it after a crash.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] (zero amount, a `refId` this client already

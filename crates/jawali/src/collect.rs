@@ -162,6 +162,15 @@ impl JawaliClient {
     /// [`JawaliClientBuilder::deadline`](crate::JawaliClientBuilder::deadline)),
     /// in a `jawali_collect` span carrying the `refId`.
     ///
+    /// # Cancellation
+    ///
+    /// Dropped after its cash-out may have left, the `refId` it made goes
+    /// with it (it is in the `jawali_collect` span of the logs): a service
+    /// whose request handlers can be dropped pays through
+    /// `payments_journal::Journaled` with the order's id — a repeat of the
+    /// order, or its sweeper, settles what a dropped call left — or spawns
+    /// the call so that it runs to its end.
+    ///
     /// # Errors
     ///
     /// Invalid input; the voucher errors above; a cash-out decline;

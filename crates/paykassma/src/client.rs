@@ -265,6 +265,16 @@ impl PaykassmaClient {
     /// settled by the postback for its `custom_transaction_id` — do not
     /// credit the user until it arrives.
     ///
+    /// # Cancellation
+    ///
+    /// Dropped once its request may have left, the deposit may be credited
+    /// with nobody told: its postback (delivered to the merchant's endpoint,
+    /// [`PostbackInbox`](crate::PostbackInbox)) says so for
+    /// `activation.custom_transaction_id`. Through the
+    /// [`PaykassmaGateway`](crate::PaykassmaGateway) (journaled with
+    /// `payments_journal::Journaled`), an activation that never arrived is
+    /// repeated under the same id.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] (zero amount, bad wallet type); a decline

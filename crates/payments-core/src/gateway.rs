@@ -546,6 +546,15 @@ pub fn deadline_before_commit(operation: crate::Operation, deadline: Duration) -
 /// [`Error::OutcomeUnknown`] with its reference. Never in the error of a
 /// follow-up call: a lookup that failed says nothing about the payment.
 ///
+/// # Cancellation
+///
+/// Dropped once the commit may have left (an HTTP handler whose client went
+/// away: axum drops the future), the prepared payment — what settles it —
+/// is gone with the future. A service whose handlers can be dropped pays
+/// through `payments_journal::Journaled` (the payment is written down
+/// before its commit leaves; a repeat of the order or the sweeper settles
+/// it), or spawns the payment so that it runs to its end.
+///
 /// # Errors
 ///
 /// Errors of `prepare` (nothing moved); a commit decline (nothing moved);

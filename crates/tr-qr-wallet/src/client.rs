@@ -370,6 +370,14 @@ impl QrWalletClient {
     /// The charged amount is checked against the sale's. **Not retried**: an
     /// [`Error::OutcomeUnknown`] is settled with [`settle`](Self::settle).
     ///
+    /// # Cancellation
+    ///
+    /// Dropped once its request may have left, the wallet may have been
+    /// debited with nobody told: [`settle`](Self::settle) with the same
+    /// session settles it (the wallet answers a completed session as such,
+    /// never debiting twice). Journaled (`payments_journal::Journaled`), the
+    /// session is written down before Complete leaves.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] (expired or unreadable session); a decline
