@@ -138,7 +138,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         (Some(key1), _) => key1,
         (None, Some(sandbox)) => {
             let deposit = client
-                .create_deposit(&label, currency, Some(&wallet_type))
+                .create_deposit_for(&label, currency, &wallet_type)
                 .await?;
             let wallet = deposit.identifier.clone().unwrap_or_default();
             println!(

@@ -686,7 +686,7 @@ pub async fn paykassma(operations: usize, seed: u64) -> Result<Report> {
         let label = Label::new(format!("user-{n}"))?;
         let price = amount(&mut rng, Currency::MMK)?;
         let wallet = client
-            .create_deposit(&label, Currency::MMK, None)
+            .create_deposit(&label, Currency::MMK)
             .await?
             .identifier
             .unwrap_or_default();

@@ -289,7 +289,7 @@ async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() 
     .unwrap();
     let label = paykassma::Label::new("crash-1").unwrap();
     let wallet = client
-        .create_deposit(&label, payments_core::Currency::MMK, None)
+        .create_deposit(&label, payments_core::Currency::MMK)
         .await
         .unwrap()
         .identifier

@@ -184,7 +184,7 @@ async fn paykassma_pays_one_order_once_across_processes() {
     .unwrap();
     let label = paykassma::Label::new("orders-1").unwrap();
     let wallet = client
-        .create_deposit(&label, payments_core::Currency::MMK, None)
+        .create_deposit(&label, payments_core::Currency::MMK)
         .await
         .unwrap()
         .identifier

@@ -60,10 +60,7 @@ fn benches(c: &mut Criterion) {
     let sdk = op(move || {
         let (client, label) = (client.clone(), label.clone());
         async move {
-            let details = client
-                .create_deposit(&label, Currency::MMK, None)
-                .await
-                .unwrap();
+            let details = client.create_deposit(&label, Currency::MMK).await.unwrap();
             assert_eq!(details.identifier.as_deref(), Some("324342342"));
         }
     });

@@ -190,8 +190,9 @@ impl PaykassmaClient {
     }
 
     /// Asks for the wallet the user must pay into
-    /// (`POST /api/v1/transaction/create/{wallet_type}`). `wallet_type`
-    /// defaults to the configuration's. Repeating it moves no money.
+    /// (`POST /api/v1/transaction/create/{wallet_type}`), for the
+    /// configuration's wallet type ([`create_deposit_for`](Self::create_deposit_for)
+    /// names another). Repeating it moves no money.
     ///
     /// # Errors
     ///
@@ -202,9 +203,23 @@ impl PaykassmaClient {
         &self,
         label: &Label,
         currency: Currency,
-        wallet_type: Option<&WalletType>,
     ) -> Result<DepositDetails> {
-        let wallet_type = wallet_type.unwrap_or(&self.inner.config.default_wallet_type);
+        let wallet_type = self.inner.config.default_wallet_type.clone();
+        self.create_deposit_for(label, currency, &wallet_type).await
+    }
+
+    /// As [`create_deposit`](Self::create_deposit), for `wallet_type`
+    /// rather than the configuration's default.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_deposit`](Self::create_deposit).
+    pub async fn create_deposit_for(
+        &self,
+        label: &Label,
+        currency: Currency,
+        wallet_type: &WalletType,
+    ) -> Result<DepositDetails> {
         let request = self.create_request(label, currency, wallet_type)?;
         self.post(CREATE, None, request, |response| {
             self.read_create(wallet_type, response)

@@ -18,7 +18,7 @@
 //!     SecretString::from("plugin api secret"),
 //! )?)?;
 //! let label = Label::new("user-55")?;
-//! let wallet = client.create_deposit(&label, Currency::MMK, None).await?;
+//! let wallet = client.create_deposit(&label, Currency::MMK).await?;
 //! println!("pay into Wavepay wallet {:?}", wallet.identifier);
 //!
 //! let outcome = client

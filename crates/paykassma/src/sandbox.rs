@@ -9,7 +9,7 @@
 //! let sandbox = PaykassmaSandbox::start().await?;
 //! let client = PaykassmaClient::new(sandbox.config())?;
 //! let label = Label::new("user-55")?;
-//! let deposit = client.create_deposit(&label, Currency::MMK, None).await?;
+//! let deposit = client.create_deposit(&label, Currency::MMK).await?;
 //!
 //! // The user pays 500 MMK in their Wavepay app and gets a transaction number:
 //! let paid = Money::parse("500", Currency::MMK)?;
@@ -248,7 +248,7 @@ impl PaykassmaSandbox {
         amount: Money,
     ) -> payments_core::Result<crate::DepositOrder> {
         let wallet = client
-            .create_deposit(&label, amount.currency(), None)
+            .create_deposit(&label, amount.currency())
             .await?
             .identifier
             .ok_or_else(|| payments_core::Error::UndecodableResponse {

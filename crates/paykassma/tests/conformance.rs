@@ -33,7 +33,7 @@ impl Paykassma {
         .unwrap();
         let client = self.gateway.client();
         let wallet = client
-            .create_deposit(&label, Currency::MMK, None)
+            .create_deposit(&label, Currency::MMK)
             .await
             .unwrap()
             .identifier
@@ -107,7 +107,7 @@ impl Harness for Paykassma {
     async fn read(&self) -> payments_core::Result<()> {
         self.gateway
             .client()
-            .create_deposit(&Label::new("reader").unwrap(), Currency::MMK, None)
+            .create_deposit(&Label::new("reader").unwrap(), Currency::MMK)
             .await
             .map(drop)
     }

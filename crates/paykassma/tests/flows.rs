@@ -114,7 +114,7 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 impl World {
     async fn wallet(&self, label: &Label) -> String {
         self.client
-            .create_deposit(label, Currency::MMK, None)
+            .create_deposit(label, Currency::MMK)
             .await
             .unwrap()
             .identifier
@@ -370,7 +370,7 @@ async fn a_wrong_secret_is_http_404_for_the_client() {
     config.secret = payments_core::SecretString::from("wrong");
     let client = PaykassmaClient::new(config).unwrap();
     let error = client
-        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Authentication { .. }), "{error:?}");

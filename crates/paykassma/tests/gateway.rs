@@ -56,7 +56,7 @@ impl World {
         let wallet = self
             .gateway
             .client()
-            .create_deposit(&label, Currency::MMK, None)
+            .create_deposit(&label, Currency::MMK)
             .await
             .unwrap()
             .identifier

@@ -66,7 +66,7 @@ async fn create_posts_currency_and_label_with_the_secret_in_the_query() {
         })
         .await;
     let details = client(&server)
-        .create_deposit(&Label::new("eligendi").unwrap(), Currency::MMK, None)
+        .create_deposit(&Label::new("eligendi").unwrap(), Currency::MMK)
         .await
         .unwrap();
     mock.assert_async().await;
@@ -84,10 +84,10 @@ async fn create_keeps_other_wallet_types_parameters() {
         })
         .await;
     let details = client(&server)
-        .create_deposit(
+        .create_deposit_for(
             &Label::new("u1").unwrap(),
             Currency::INR,
-            Some(&WalletType::new("upi_s")),
+            &WalletType::new("upi_s"),
         )
         .await
         .unwrap();
@@ -106,7 +106,7 @@ async fn create_fail_is_a_decline_with_the_message() {
         })
         .await;
     let error = client(&server)
-        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK)
         .await
         .unwrap_err();
     assert_eq!(error.decline().unwrap().message, "No wallets available");
@@ -334,7 +334,7 @@ async fn the_secret_never_shows_in_errors_of_a_refused_connection_or_a_timeout()
     assert!(matches!(error, Error::NotSent { .. }), "{error:?}");
     check(&error);
     let error = refused
-        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK)
         .await
         .unwrap_err();
     check(&error);
@@ -354,7 +354,7 @@ async fn the_secret_never_shows_in_errors_of_a_refused_connection_or_a_timeout()
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
     check(&error);
     let error = slow
-        .create_deposit(&Label::new("u").unwrap(), Currency::MMK, None)
+        .create_deposit(&Label::new("u").unwrap(), Currency::MMK)
         .await
         .unwrap_err();
     assert!(
