@@ -156,11 +156,19 @@ pub use model::{
 /// The shared core (money, references, errors, the `Gateway`), re-exported:
 /// depending on this crate alone is enough.
 pub use payments_core;
+/// What a merchant configures: the HTTP client's timeouts and limits, and
+/// retry schedules.
+pub use payments_core::http::{HttpConfig, RetryPolicy, Timeouts};
+/// A provider's rules for merchant references.
+pub use payments_core::reference::ReferenceRules;
+/// The sandbox's fault injection (feature `sandbox`).
+#[cfg(feature = "sandbox")]
+pub use payments_core::sandbox::{Fault, Faults};
 pub use payments_core::{
     BaseUrl, Checkout, Currency, Decimal, Decline, DeclineKind, Diagnostics, Environment, Error,
-    ExposeSecret, Gateway, MerchantOrder, MerchantReference, Money, OrderId, Payable,
-    PaymentOutcome, PaymentStatus, ProviderReference, Result, SecretString, StatusLookup, pay,
-    settle,
+    ExposeSecret, Gateway, MerchantOrder, MerchantReference, Money, MoneyError, Operation,
+    OperationKind, OrderId, Payable, PaymentOutcome, PaymentStatus, ProviderReference, Result,
+    SecretString, StatusLookup, pay, settle,
 };
 /// The HTTP client crate, for callers who supply their own `reqwest::Client`.
 pub use reqwest;
