@@ -62,16 +62,18 @@ impl fmt::Debug for OAuthClient {
 /// use jawali::JawaliConfig;
 /// use jawali::{Environment, SecretString};
 ///
-/// let config = JawaliConfig::new(
-///     Environment::Test,
-///     "merchant-user",
-///     SecretString::from("login password"),
-///     "1234",
-///     "777000111",
-///     SecretString::from("wallet password"),
-/// )
-/// .external_user("checkout-web");
+/// let config = JawaliConfig::builder()
+///     .environment(Environment::Test)
+///     .username("merchant-user")
+///     .password(SecretString::from("login password"))
+///     .org_id("1234")
+///     .agent_wallet("777000111")
+///     .wallet_password(SecretString::from("wallet password"))
+///     .build()?
+///     .external_user("checkout-web");
 /// assert!(!format!("{config:?}").contains("wallet password"));
+/// // Or from the environment: `JawaliConfig::from_env()?`.
+/// # Ok::<(), jawali::Error>(())
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]
@@ -107,6 +109,11 @@ pub struct JawaliConfig {
 }
 
 impl JawaliConfig {
+    /// A configuration by name ([`JawaliConfigBuilder`]).
+    pub fn builder() -> JawaliConfigBuilder {
+        JawaliConfigBuilder::default()
+    }
+
     /// The configuration from the environment, with the documented
     /// defaults for the rest: `JAWALI_USERNAME`, `JAWALI_PASSWORD`,
     /// `JAWALI_ORG_ID`, `JAWALI_WALLET`, `JAWALI_WALLET_PASSWORD`
@@ -202,6 +209,132 @@ impl JawaliConfig {
     pub fn http(mut self, http: HttpConfig) -> Self {
         self.http = http;
         self
+    }
+}
+
+/// A [`JawaliConfig`] by name — no positional strings to swap:
+///
+/// ```
+/// use jawali::{Environment, JawaliConfig, SecretString};
+///
+/// let config = JawaliConfig::builder()
+///     .environment(Environment::Test)
+///     .username("merchant-user")
+///     .password(SecretString::from("login password"))
+///     .org_id("1234")
+///     .agent_wallet("777000111")
+///     .wallet_password(SecretString::from("wallet password"))
+///     .build()?;
+/// assert_eq!(config.org_id, "1234");
+///
+/// // What is missing is named, all of it at once.
+/// let error = JawaliConfig::builder().username("merchant-user").build().unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "configuration: JawaliConfig needs password, org_id, agent_wallet, wallet_password"
+/// );
+/// # Ok::<(), jawali::Error>(())
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct JawaliConfigBuilder {
+    environment: Option<Environment>,
+    username: Option<String>,
+    password: Option<SecretString>,
+    org_id: Option<String>,
+    agent_wallet: Option<String>,
+    wallet_password: Option<SecretString>,
+}
+
+impl fmt::Debug for JawaliConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JawaliConfigBuilder")
+            .field("environment", &self.environment)
+            .field("username", &self.username)
+            .field("org_id", &self.org_id)
+            .field("agent_wallet", &self.agent_wallet)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JawaliConfigBuilder {
+    /// The system (by default [`Environment::Test`]).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// The merchant's API user name.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The API user's password.
+    pub fn password(mut self, password: SecretString) -> Self {
+        self.password = Some(password);
+        self
+    }
+
+    /// The organisation id.
+    pub fn org_id(mut self, org_id: impl Into<String>) -> Self {
+        self.org_id = Some(org_id.into());
+        self
+    }
+
+    /// The merchant's agent wallet.
+    pub fn agent_wallet(mut self, wallet: impl Into<String>) -> Self {
+        self.agent_wallet = Some(wallet.into());
+        self
+    }
+
+    /// The agent wallet's password.
+    pub fn wallet_password(mut self, password: SecretString) -> Self {
+        self.wallet_password = Some(password);
+        self
+    }
+
+    /// The configuration, with the documented defaults for everything else
+    /// (set them on it: [`JawaliConfig::external_user`], …).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`](payments_core::Error::Configuration) naming
+    /// every field not given.
+    pub fn build(self) -> Result<JawaliConfig, payments_core::Error> {
+        let mut missing = Vec::new();
+        let mut need = |name: &'static str, given: bool| {
+            if !given {
+                missing.push(name);
+            }
+        };
+        need("username", self.username.is_some());
+        need("password", self.password.is_some());
+        need("org_id", self.org_id.is_some());
+        need("agent_wallet", self.agent_wallet.is_some());
+        need("wallet_password", self.wallet_password.is_some());
+        match (
+            self.username,
+            self.password,
+            self.org_id,
+            self.agent_wallet,
+            self.wallet_password,
+        ) {
+            (Some(username), Some(password), Some(org_id), Some(wallet), Some(wallet_password)) => {
+                Ok(JawaliConfig::new(
+                    self.environment.unwrap_or(Environment::Test),
+                    username,
+                    password,
+                    org_id,
+                    wallet,
+                    wallet_password,
+                ))
+            }
+            _ => Err(payments_core::Error::configuration(format_args!(
+                "JawaliConfig needs {}",
+                missing.join(", ")
+            ))),
+        }
     }
 }
 

@@ -148,7 +148,7 @@ mod wire;
 
 pub use client::{JawaliClient, JawaliClientBuilder};
 pub use collect::{CAPABILITIES, CheckedVoucher, VoucherPayment};
-pub use config::{ClientDateFormat, JawaliConfig, OAuthClient, TEST_BASE_URL};
+pub use config::{ClientDateFormat, JawaliConfig, JawaliConfigBuilder, OAuthClient, TEST_BASE_URL};
 pub use model::{
     Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, SentUnder,
     StatementEntry, TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
