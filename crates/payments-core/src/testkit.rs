@@ -117,13 +117,28 @@ pub fn assert_no_secret<S: AsRef<str>>(texts: &[String], secrets: &[S]) {
     }
 }
 
-/// A loopback port with nothing listening on it (bound, then released).
+/// A loopback port with nothing listening on it: one below 1024 that
+/// refuses connections (no test server can be handed it), else one bound
+/// and released.
 ///
 /// # Panics
 ///
 /// When no loopback port can be bound: the test machine is broken.
 #[allow(clippy::expect_used)]
 pub fn closed_port() -> u16 {
+    // A port below 1024 that refuses connections: `bind(0)` never hands
+    // those out, so no test server started meanwhile can take it (a port
+    // freed from the ephemeral range can be, and was, by a parallel test).
+    let refused = (1..1024).find(|port| {
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
+        matches!(
+            std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(200)),
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused
+        )
+    });
+    if let Some(port) = refused {
+        return port;
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let port = listener
         .local_addr()
