@@ -6,6 +6,8 @@ use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, MobileNumber, VoucherCode};
 use payments_core::{Currency, Error, Money};
 
+mod support;
+
 #[test]
 fn a_negative_or_zero_amount_gets_the_sdks_own_must_be_greater_than_zero() {
     for text in ["-5", "0", " -0.01 "] {
@@ -46,9 +48,7 @@ async fn a_voucher_named_on_the_command_line_is_created_in_the_sandbox() {
 #[test]
 fn a_partial_configuration_names_every_missing_variable() {
     let run = |example: &str, vars: &[(&str, &str)]| {
-        let exe = std::env::current_exe().unwrap();
-        let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
-        let output = std::process::Command::new(debug.join("examples").join(example))
+        let output = std::process::Command::new(support::example(example))
             .envs(vars.iter().copied())
             .output()
             .expect("the examples are built (cargo test builds examples)");

@@ -7,7 +7,7 @@
 //! settled once, never committed again; the ledger agrees.
 #![cfg(unix)]
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use payments_journal::Stage;
@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    Guard, Sandbox, Scratch, admin, example, example_with, journal_entries, spawn_listening,
-    start_sandbox, start_sandbox_with,
+    Sandbox, Scratch, admin, example_with, jawali_voucher, journal_entries, paykassma_paid,
+    paykassma_with_receiver, start_sandbox, start_sandbox_with,
 };
 
 /// How a fresh process settles the payment the killed one left open.
@@ -142,15 +142,7 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
     let state = Scratch::new();
     let ledger_file = state.0.join("ledger.json");
     let sandbox = start_sandbox_with("jawali", &["--state", ledger_file.to_str().unwrap()]);
-    let voucher = admin(
-        &sandbox,
-        "voucher",
-        Some(json!({"amount": "1500", "currency": "YER", "mobile": "771234567"})),
-    )
-    .await["voucher"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let voucher = jawali_voucher(&sandbox).await;
     let pay = [
         "--voucher",
         &voucher,
@@ -193,15 +185,7 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
 #[tokio::test]
 async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once_by_the_sweep() {
     let sandbox = start_sandbox("jawali");
-    let voucher = admin(
-        &sandbox,
-        "voucher",
-        Some(json!({"amount": "1500", "currency": "YER", "mobile": "771234567"})),
-    )
-    .await["voucher"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let voucher = jawali_voucher(&sandbox).await;
     let pay = [
         "--voucher",
         &voucher,
@@ -264,45 +248,9 @@ async fn an_allpay_cash_in_killed_after_it_left_is_settled_once() {
 async fn a_paykassma_deposit_killed_after_its_activation_left_is_settled_once() {
     let dir = Scratch::new();
     let journal = dir.journal();
-    let (receiver, url) = spawn_listening(
-        Command::new(example("paykassma_axum"))
-            .env("PAYKASSMA_JOURNAL", &journal)
-            .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0"),
-    );
-    let _receiver = Guard(receiver);
-    let sandbox = start_sandbox_with("paykassma", &["--postback-url", &url]);
+    let (_receiver, sandbox) = paykassma_with_receiver(&journal);
     // The customer: a deposit's wallet, paid into; the transaction number.
-    let env = |name: &str| {
-        sandbox
-            .environment
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap()
-    };
-    let api = payments_core::BaseUrl::parse(&env("PAYKASSMA_API_URL")).unwrap();
-    let client = paykassma::PaykassmaClient::new(paykassma::PaykassmaConfig::with_urls(
-        api.clone(),
-        api,
-        payments_core::SecretString::from(env("PAYKASSMA_SECRET")),
-    ))
-    .unwrap();
-    let label = paykassma::Label::new("crash-1").unwrap();
-    let wallet = client
-        .create_deposit(&label, payments_core::Currency::MMK)
-        .await
-        .unwrap()
-        .identifier
-        .unwrap();
-    let key1 = admin(
-        &sandbox,
-        "pay",
-        Some(json!({"wallet": wallet, "amount": "500", "currency": "MMK"})),
-    )
-    .await["key1"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key1 = paykassma_paid(&sandbox, "crash-1").await;
     let pay = ["--label", "crash-1", "--amount", "500", "--key1", &key1];
     crash_after_commit(
         &sandbox,

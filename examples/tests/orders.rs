@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    Guard, Sandbox, Scratch, admin, example, example_with, spawn_listening, start_sandbox,
-    start_sandbox_with,
+    Sandbox, Scratch, admin, example_with, jawali_voucher, paykassma_paid, paykassma_with_receiver,
+    start_sandbox,
 };
 
 fn run(command: &mut Command) -> Output {
@@ -104,15 +104,7 @@ async fn one_order_one_payment(
 #[tokio::test]
 async fn jawali_pays_one_order_once_across_processes() {
     let sandbox = start_sandbox("jawali");
-    let voucher = admin(
-        &sandbox,
-        "voucher",
-        Some(json!({"amount": "1500", "currency": "YER", "mobile": "771234567"})),
-    )
-    .await["voucher"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let voucher = jawali_voucher(&sandbox).await;
     let pay = ["--voucher", &voucher, "--mobile", "771234567"];
     one_order_one_payment(
         &sandbox,
@@ -160,44 +152,9 @@ async fn allpay_pays_one_order_once_across_processes() {
 async fn paykassma_pays_one_order_once_across_processes() {
     let dir = Scratch::new();
     let journal = dir.journal();
-    let (receiver, url) = spawn_listening(
-        Command::new(example("paykassma_axum"))
-            .env("PAYKASSMA_JOURNAL", &journal)
-            .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0"),
-    );
-    let _receiver = Guard(receiver);
-    let sandbox = start_sandbox_with("paykassma", &["--postback-url", &url]);
-    let env = |name: &str| {
-        sandbox
-            .environment
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap()
-    };
-    let api = payments_core::BaseUrl::parse(&env("PAYKASSMA_API_URL")).unwrap();
-    let client = paykassma::PaykassmaClient::new(paykassma::PaykassmaConfig::with_urls(
-        api.clone(),
-        api,
-        payments_core::SecretString::from(env("PAYKASSMA_SECRET")),
-    ))
-    .unwrap();
-    let label = paykassma::Label::new("orders-1").unwrap();
-    let wallet = client
-        .create_deposit(&label, payments_core::Currency::MMK)
-        .await
-        .unwrap()
-        .identifier
-        .unwrap();
-    let key1 = admin(
-        &sandbox,
-        "pay",
-        Some(json!({"wallet": wallet, "amount": "500", "currency": "MMK"})),
-    )
-    .await["key1"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_receiver, sandbox) = paykassma_with_receiver(&journal);
+    // The customer: a deposit's wallet, paid into; the transaction number.
+    let key1 = paykassma_paid(&sandbox, "orders-1").await;
     let pay = ["--label", "orders-1", "--key1", &key1];
     // The receiver's journal is the payers' journal.
     one_order_one_payment(

@@ -4,7 +4,7 @@
 //! `payments_core` to import), and each publishable crate's docs, built
 //! alone, have no broken intra-doc link.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 type Result = std::result::Result<(), String>;
 
@@ -25,20 +25,6 @@ const PUBLISHED: &[&str] = &[
     "allpay-soap",
     "payments-journal",
 ];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// The lines of code examples in `text` (fenced blocks of doc comments, or
 /// of a Markdown file) that import from `payments_core` directly: `(line
@@ -90,7 +76,11 @@ pub(crate) fn one_dependency(root: &Path) -> Result {
     for (folder, name) in PROVIDERS {
         let dir = root.join("crates").join(folder);
         let mut files = Vec::new();
-        rust_files(&dir.join("src"), &mut files);
+        super::find_files(&dir.join("src"), &mut |path| {
+            if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path.to_path_buf());
+            }
+        });
         files.push(dir.join("README.md"));
         for file in files {
             let text =

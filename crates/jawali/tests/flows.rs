@@ -18,6 +18,18 @@ fn yer(amount: &str) -> Money {
     Money::parse(amount, Currency::YER).unwrap()
 }
 
+/// A payment of `amount` YER with `voucher` from wallet 771234567, under a
+/// fresh order id.
+fn order(voucher: &jawali::VoucherCode, amount: &str) -> jawali::VoucherPayment {
+    jawali::VoucherPayment::new(
+        jawali::OrderId::generate(),
+        voucher.as_str(),
+        "771234567",
+        yer(amount),
+    )
+    .unwrap()
+}
+
 fn mobile() -> MobileNumber {
     MobileNumber::new("771234567").unwrap()
 }
@@ -313,13 +325,7 @@ async fn a_cash_out_that_never_arrived_for_an_expired_voucher_is_final_and_unpai
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("80"), &mobile());
-    let order = jawali::VoucherPayment::new(
-        jawali::OrderId::generate(),
-        voucher.as_str(),
-        "771234567",
-        yer("80"),
-    )
-    .unwrap();
+    let order = order(&voucher, "80");
     let checked = client.check_voucher(order).await.unwrap();
     sandbox.clock().advance(Duration::from_secs(3600));
     let error = client.reconcile(&checked).await.unwrap_err();
@@ -336,13 +342,7 @@ async fn the_gateway_view_prepares_commits_and_looks_up() {
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("1500"), &mobile());
-    let order = jawali::VoucherPayment::new(
-        jawali::OrderId::generate(),
-        voucher.as_str(),
-        "771234567",
-        yer("1500"),
-    )
-    .unwrap();
+    let order = order(&voucher, "1500");
     let outcome = payments_core::pay(&client, order).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
     assert_eq!(outcome.amount, Some(yer("1500")));
@@ -397,18 +397,7 @@ async fn a_refused_cash_out_is_a_decline_once_the_lookup_says_failed() {
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("300"), &mobile());
-    let checked = client
-        .check_voucher(
-            jawali::VoucherPayment::new(
-                jawali::OrderId::generate(),
-                voucher.as_str(),
-                "771234567",
-                yer("300"),
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let checked = client.check_voucher(order(&voucher, "300")).await.unwrap();
     assert!(sandbox.cancel_voucher(&voucher));
     let error = client.redeem(&checked).await.unwrap_err();
     assert_eq!(error.decline().unwrap().code, "FAILED", "{error:?}");
@@ -440,13 +429,7 @@ async fn a_payment_through_a_dead_wallet_token_uses_a_fresh_ref_id_for_the_repea
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("450"), &mobile());
-    let order = jawali::VoucherPayment::new(
-        jawali::OrderId::generate(),
-        voucher.as_str(),
-        "771234567",
-        yer("450"),
-    )
-    .unwrap();
+    let order = order(&voucher, "450");
     let checked = client.check_voucher(order).await.unwrap();
     sandbox.revoke_wallet_tokens();
     let receipt = client.redeem(&checked).await.unwrap();
@@ -515,13 +498,7 @@ async fn a_restored_payment_finds_a_cash_out_that_landed_under_a_repeats_ref_id(
     let sandbox = JawaliSandbox::start().await.unwrap();
     let client = client(&sandbox);
     let voucher = sandbox.create_voucher(yer("450"), &mobile());
-    let order = jawali::VoucherPayment::new(
-        jawali::OrderId::generate(),
-        voucher.as_str(),
-        "771234567",
-        yer("450"),
-    )
-    .unwrap();
+    let order = order(&voucher, "450");
     let checked = client.prepare(order).await.unwrap();
     let saved = client.save_prepared(&checked).unwrap();
     let reserve = checked.sent_under.reserve();

@@ -290,6 +290,25 @@ impl PaykassmaGateway {
         }
     }
 
+    /// Settles a deposit by its postback, on the settle policy: each attempt
+    /// reads the inbox, activates again under the same id while no
+    /// activation was `answered`, then waits for the postback.
+    async fn settle_by_postback(
+        &self,
+        prepared: &PreparedDeposit,
+        answered: bool,
+    ) -> Result<PaymentOutcome> {
+        let answered = AtomicBool::new(answered);
+        settle_by(
+            &self.settle,
+            ACTIVATE,
+            &prepared.activation.custom_transaction_id,
+            None,
+            |_| self.settle_attempt(prepared, &answered),
+        )
+        .await
+    }
+
     /// One reconciliation attempt: the inbox; a repeated activation while no
     /// activation has been answered; then a wait for the postback.
     async fn settle_attempt(
@@ -392,15 +411,7 @@ impl Gateway for PaykassmaGateway {
             Err(Error::Declined { decline, .. })
                 if decline.kind == DeclineKind::DuplicateReference =>
             {
-                let answered = AtomicBool::new(true);
-                return settle_by(
-                    &self.settle,
-                    ACTIVATE,
-                    &prepared.activation.custom_transaction_id,
-                    None,
-                    |_| self.settle_attempt(prepared, &answered),
-                )
-                .await;
+                return self.settle_by_postback(prepared, true).await;
             }
             Err(error) => return Err(error),
         };
@@ -417,15 +428,7 @@ impl Gateway for PaykassmaGateway {
     }
 
     async fn reconcile(&self, prepared: &PreparedDeposit) -> Result<PaymentOutcome> {
-        let answered = AtomicBool::new(false);
-        settle_by(
-            &self.settle,
-            ACTIVATE,
-            &prepared.activation.custom_transaction_id,
-            None,
-            |_| self.settle_attempt(prepared, &answered),
-        )
-        .await
+        self.settle_by_postback(prepared, false).await
     }
 }
 

@@ -617,8 +617,14 @@ pub async fn prepare_within<G: Gateway + ?Sized>(
     Ok((prepared, deadline.saturating_sub(started.elapsed())))
 }
 
-/// [`settle`] within `deadline`: past it, [`Error::OutcomeUnknown`].
-async fn settle_within<G: Gateway + ?Sized>(
+/// [`settle`] within `deadline`: past it, [`Error::OutcomeUnknown`] with
+/// the payment's reference — for a journal settling an open payment in a
+/// bounded time.
+///
+/// # Errors
+///
+/// As [`settle`]; [`Error::OutcomeUnknown`] past the deadline.
+pub async fn settle_within<G: Gateway + ?Sized>(
     gateway: &G,
     prepared: &G::Prepared,
     deadline: Duration,

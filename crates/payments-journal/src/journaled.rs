@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use payments_core::gateway::{
     DEFAULT_PAY_DEADLINE, DurableGateway, commit_and_settle_within, commit_operation,
-    deadline_before_commit, deadline_passed, prepare_within, within,
+    deadline_before_commit, prepare_within, settle_within,
 };
 use payments_core::{Error, MerchantOrder, Operation, PaymentOutcome, PaymentStatus, Result};
 
@@ -363,23 +363,12 @@ impl<G: DurableGateway> Journaled<G> {
         else {
             return Ok(None);
         };
-        let operation = commit_operation(&self.gateway);
-        let prepared = match claimed.saved.and_then(|saved| {
-            self.gateway
-                .restore_prepared(&saved)
-                .map_err(|error| format!("the provider crate refuses its saved state: {error}"))
-        }) {
+        let prepared = match self.restored(claimed.saved) {
             Ok(prepared) => prepared,
             Err(reason) => {
-                tracing::error!(
-                    scope,
-                    reference,
-                    reason,
-                    "a journaled payment cannot be restored: quarantined"
-                );
-                self.journal.quarantine(scope, reference, &reason).await?;
+                self.quarantine(scope, reference, &reason).await?;
                 return Ok(Some(Err(Error::OutcomeUnknown {
-                    operation,
+                    operation: commit_operation(&self.gateway),
                     reference: Some(reference.to_owned()),
                     reason: format!(
                         "the journaled payment cannot be restored, quarantined for a person: {reason}"
@@ -390,12 +379,7 @@ impl<G: DurableGateway> Journaled<G> {
             }
         };
         let reference = self.gateway.reference(&prepared).clone();
-        let result = within(
-            left,
-            payments_core::settle(&self.gateway, &prepared),
-            || deadline_passed(operation, &reference, left),
-        )
-        .await;
+        let result = settle_within(&self.gateway, &prepared, left).await;
         self.record(scope, reference.as_str(), &result).await;
         Ok(Some(result))
     }
@@ -532,12 +516,7 @@ impl<G: DurableGateway> Journaled<G> {
         report.claimed = claimed.len();
         for (claimed, _in_flight) in claimed {
             let reference = claimed.reference;
-            let restored = claimed.saved.and_then(|saved| {
-                self.gateway
-                    .restore_prepared(&saved)
-                    .map_err(|error| format!("the provider crate refuses its saved state: {error}"))
-            });
-            let stage = match restored {
+            let stage = match self.restored(claimed.saved) {
                 Ok(prepared) => {
                     // Taken for the whole batch, settled one by one: its
                     // lease is renewed now, and the settling bounded by it,
@@ -552,31 +531,11 @@ impl<G: DurableGateway> Journaled<G> {
                         continue;
                     }
                     let bound = self.sweep_lease.saturating_sub(self.sweep_lease / 5);
-                    let restored_reference = self.gateway.reference(&prepared).clone();
-                    let result = within(
-                        bound,
-                        payments_core::settle(&self.gateway, &prepared),
-                        || {
-                            deadline_passed(
-                                commit_operation(&self.gateway),
-                                &restored_reference,
-                                bound,
-                            )
-                        },
-                    )
-                    .await;
+                    let result = settle_within(&self.gateway, &prepared, bound).await;
                     self.record(scope, &reference, &result).await
                 }
-                // Unreadable is not "did not happen", and what it holds is
-                // not trusted: quarantined, for a person.
                 Err(reason) => {
-                    tracing::error!(
-                        scope,
-                        reference,
-                        reason,
-                        "a journaled payment cannot be restored: quarantined"
-                    );
-                    match self.journal.quarantine(scope, &reference, &reason).await {
+                    match self.quarantine(scope, &reference, &reason).await {
                         Ok(true) => {
                             report.quarantined.push((reference, reason));
                             continue;
@@ -601,6 +560,34 @@ impl<G: DurableGateway> Journaled<G> {
             tracing::info!(scope, ?report, "journal sweep");
         }
         Ok(report)
+    }
+
+    /// The prepared payment a claimed entry's saved state restores, or why
+    /// it cannot be restored.
+    fn restored(&self, saved: Result<serde_json::Value, String>) -> Result<G::Prepared, String> {
+        saved.and_then(|saved| {
+            self.gateway
+                .restore_prepared(&saved)
+                .map_err(|error| format!("the provider crate refuses its saved state: {error}"))
+        })
+    }
+
+    /// Quarantines, for a person, an entry this process took that cannot
+    /// be restored: unreadable is not "did not happen", and what it holds is
+    /// not trusted. `false` if another process took it over meanwhile.
+    async fn quarantine(
+        &self,
+        scope: &str,
+        reference: &str,
+        reason: &str,
+    ) -> Result<bool, JournalError> {
+        tracing::error!(
+            scope,
+            reference,
+            reason,
+            "a journaled payment cannot be restored: quarantined"
+        );
+        self.journal.quarantine(scope, reference, reason).await
     }
 
     /// Records `result` for the payment; the stage written.

@@ -1,5 +1,5 @@
 //! The journal's rules, on SQLite (always) and PostgreSQL (when a server is
-//! given): entries survive the process; a reference is journaled once; an
+//! given): entries survive the process; an order is paid once; an
 //! open payment is settled by one process at a time; the sweeper never
 //! commits.
 
@@ -366,7 +366,7 @@ mod sqlite {
     use super::*;
 
     #[tokio::test]
-    async fn a_reference_is_journaled_once() {
+    async fn an_order_is_paid_once() {
         an_order_is_paid_once_and_a_repeat_answers_its_recorded_outcome(
             Journal::in_memory().await.unwrap(),
         )
@@ -766,7 +766,7 @@ mod postgres {
     }
 
     #[tokio::test]
-    async fn a_reference_is_journaled_once() {
+    async fn an_order_is_paid_once() {
         let Some(url) = database() else { return };
         an_order_is_paid_once_and_a_repeat_answers_its_recorded_outcome(
             Journal::postgres(&url, key()).await.unwrap(),

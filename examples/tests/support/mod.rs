@@ -149,3 +149,72 @@ pub(crate) fn tempfile_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A Jawali voucher the sandbox's customer made: 1500 YER for wallet
+/// 771234567.
+pub(crate) async fn jawali_voucher(sandbox: &Sandbox) -> String {
+    admin(
+        sandbox,
+        "voucher",
+        Some(serde_json::json!({"amount": "1500", "currency": "YER", "mobile": "771234567"})),
+    )
+    .await["voucher"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The Paykassma merchant's side as its own processes: the postback
+/// receiver (the `paykassma_axum` example) storing postbacks in the journal
+/// at `journal`, and the standalone sandbox delivering them there. The
+/// receiver is killed when its guard is dropped.
+pub(crate) fn paykassma_with_receiver(journal: &std::path::Path) -> (Guard, Sandbox) {
+    let (receiver, url) = spawn_listening(
+        Command::new(example("paykassma_axum"))
+            .env("PAYKASSMA_JOURNAL", journal)
+            .env("PAYKASSMA_POSTBACK_ADDR", "127.0.0.1:0"),
+    );
+    let receiver = Guard(receiver);
+    (
+        receiver,
+        start_sandbox_with("paykassma", &["--postback-url", &url]),
+    )
+}
+
+/// The Paykassma customer: a deposit's wallet for `label`, 500 MMK paid
+/// into it; the transaction number they got.
+pub(crate) async fn paykassma_paid(sandbox: &Sandbox, label: &str) -> String {
+    let env = |name: &str| {
+        sandbox
+            .environment
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let api = payments_core::BaseUrl::parse(&env("PAYKASSMA_API_URL")).unwrap();
+    let client = paykassma::PaykassmaClient::new(paykassma::PaykassmaConfig::with_urls(
+        api.clone(),
+        api,
+        payments_core::SecretString::from(env("PAYKASSMA_SECRET")),
+    ))
+    .unwrap();
+    let wallet = client
+        .create_deposit(
+            &paykassma::Label::new(label).unwrap(),
+            payments_core::Currency::MMK,
+        )
+        .await
+        .unwrap()
+        .identifier
+        .unwrap();
+    admin(
+        sandbox,
+        "pay",
+        Some(serde_json::json!({"wallet": wallet, "amount": "500", "currency": "MMK"})),
+    )
+    .await["key1"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -24,8 +24,15 @@ pub(crate) trait Ledger: Send + Sync {
     ) -> (<Self::Gateway as Gateway>::Order, &'static str);
     /// How many requests the sandbox has served.
     fn requests(&self) -> usize;
+    /// The sandbox's name of the commit operation (`"cash_out"`).
+    const COMMIT: &'static str;
+    /// The sandbox's fault injection.
+    fn faults(&self) -> &payments_core::sandbox::Faults;
     /// Holds the next commit `delay` at the sandbox before booking it.
-    fn delay_commit(&self, delay: Duration);
+    fn delay_commit(&self, delay: Duration) {
+        self.faults()
+            .inject(Self::COMMIT, payments_core::sandbox::Fault::Delay(delay));
+    }
     /// How many payments the sandbox booked in all.
     fn bookings(&self) -> usize;
     /// How many times it booked the payment `reference` (as an outcome
@@ -95,10 +102,10 @@ impl Ledger for Jawali {
         self.sandbox.requests_served()
     }
 
-    fn delay_commit(&self, delay: Duration) {
-        self.sandbox
-            .faults()
-            .inject("cash_out", payments_core::sandbox::Fault::Delay(delay));
+    const COMMIT: &'static str = "cash_out";
+
+    fn faults(&self) -> &payments_core::sandbox::Faults {
+        self.sandbox.faults()
     }
 
     fn bookings(&self) -> usize {
@@ -180,10 +187,10 @@ impl Ledger for Sipay {
         self.sandbox.requests_served()
     }
 
-    fn delay_commit(&self, delay: Duration) {
-        self.sandbox
-            .faults()
-            .inject("complete", payments_core::sandbox::Fault::Delay(delay));
+    const COMMIT: &'static str = "complete";
+
+    fn faults(&self) -> &payments_core::sandbox::Faults {
+        self.sandbox.faults()
     }
 
     fn bookings(&self) -> usize {
@@ -247,11 +254,10 @@ impl Ledger for Allpay {
         self.sandbox.requests_served()
     }
 
-    fn delay_commit(&self, delay: Duration) {
-        self.sandbox.faults().inject(
-            "createCashInPayment",
-            payments_core::sandbox::Fault::Delay(delay),
-        );
+    const COMMIT: &'static str = "createCashInPayment";
+
+    fn faults(&self) -> &payments_core::sandbox::Faults {
+        self.sandbox.faults()
     }
 
     fn bookings(&self) -> usize {
@@ -339,10 +345,10 @@ impl Ledger for Paykassma {
         self.sandbox.requests_served()
     }
 
-    fn delay_commit(&self, delay: Duration) {
-        self.sandbox
-            .faults()
-            .inject("activate", payments_core::sandbox::Fault::Delay(delay));
+    const COMMIT: &'static str = "activate";
+
+    fn faults(&self) -> &payments_core::sandbox::Faults {
+        self.sandbox.faults()
     }
 
     fn bookings(&self) -> usize {
