@@ -33,7 +33,7 @@ use clap::Parser;
 use examples::missing;
 use jawali::sandbox::JawaliSandbox;
 use jawali::{JawaliClient, JawaliConfig, MobileNumber, VoucherCode, VoucherPayment};
-use payments_core::{Currency, Error};
+use payments_core::{Currency, Error, PaymentStatus};
 
 #[derive(Parser)]
 #[command(about = "Collect a Jawali voucher payment")]
@@ -144,21 +144,21 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .map_or("-", |r| r.as_str()),
     );
     println!("cash-out     : refId {}", checked.reference);
-    let receipt = client.redeem(&checked).await?;
-    if receipt.settled_by_lookup {
-        println!("cash-out     : the answer was lost; settled by a status lookup of its refId");
-    }
+    let outcome = client.redeem(&checked).await?;
     println!(
-        "receipt      : {} collected, refId {}, issuer ref {}, wallet balance {}",
-        receipt.amount,
-        receipt.reference,
-        receipt
-            .issuer_reference
+        "outcome      : {} {}, refId {}, issuer ref {}",
+        outcome.status,
+        outcome
+            .amount
+            .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+        outcome.reference,
+        outcome
+            .provider_reference
             .as_ref()
             .map_or("-", |r| r.as_str()),
-        receipt
-            .balance
-            .map_or_else(|| "-".to_owned(), |b| b.to_string()),
     );
+    if outcome.status != PaymentStatus::Completed {
+        return Err(format!("payment {}: {}", outcome.reference, outcome.status).into());
+    }
     Ok(())
 }

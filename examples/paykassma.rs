@@ -181,15 +181,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             println!("activate     : credited {amount} (custom_transaction_id {reference})");
             Ok(())
         }
-        ActivationOutcome::CreditedDifferentAmount {
-            requested,
-            credited,
-        } => {
-            println!(
-                "activate     : credited {credited}, NOT the {requested} asked for (custom_transaction_id {reference})"
-            );
-            Ok(())
-        }
         ActivationOutcome::Pending { message } => Err(format!(
             "activation pending ({message}); the postback for {reference} brings the result"
         )

@@ -159,7 +159,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "complete     : outcome unknown ({error}); settling with the same correlation id"
             );
-            match client.settle(&session).await? {
+            match client.settle_session(&session).await? {
                 Settlement::Completed(receipt) => *receipt,
                 Settlement::CompletedEarlier { correlation_id } => {
                     println!(

@@ -157,7 +157,7 @@ fn told(result: &Result<PaymentOutcome>) -> Told {
         Ok(outcome) if outcome.status == PaymentStatus::Completed => Told::Completed,
         Ok(outcome) if outcome.status.is_final() => Told::Failed,
         Ok(_) | Err(Error::OutcomeUnknown { .. }) => Told::Unknown,
-        Err(Error::IntegrityMismatch { .. }) => Told::Mismatch,
+        Err(Error::IntegrityMismatch { .. } | Error::TermsMismatch { .. }) => Told::Mismatch,
         Err(_) => Told::Failed,
     }
 }

@@ -38,7 +38,7 @@ async fn a_voucher_named_on_the_command_line_is_created_in_the_sandbox() {
     sandbox.create_voucher_with_code(&code, price, &mobile);
     let client = JawaliClient::new(sandbox.config()).unwrap();
     let receipt = client.collect("483920", "771234567", price).await.unwrap();
-    assert_eq!(receipt.amount, price);
+    assert_eq!(receipt.amount, Some(price));
 }
 
 /// A configuration set in part is refused in one line naming every missing

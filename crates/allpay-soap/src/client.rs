@@ -112,6 +112,7 @@ struct Inner {
     tm_url: url::Url,
     clock: Arc<dyn Clock>,
     references: Arc<dyn ReferenceGenerator>,
+    open: payments_core::gateway::OpenPayments<crate::CheckedCashIn>,
 }
 
 /// Builds an [`AllpayClient`] with non-default parts.
@@ -170,6 +171,7 @@ impl AllpayClientBuilder {
         )?;
         Ok(AllpayClient {
             inner: Arc::new(Inner {
+                open: payments_core::gateway::OpenPayments::default(),
                 cash_in_url: config.base_url.join(CASH_IN_PATH)?,
                 tm_url: config.base_url.join(TRANSACTION_MANAGEMENT_PATH)?,
                 config,
@@ -894,7 +896,7 @@ fn signature_error(operation: Operation, error: &SignatureError) -> Error {
         operation,
         "signature",
         "a valid signature by Allpay's key".to_owned(),
-        error,
+        error.to_string(),
     )
 }
 
@@ -1313,5 +1315,48 @@ mod request_snapshots {
         for bad in ["1.5E3", "", "abc", "1,5", "0x10"] {
             assert!(money(BALANCE, "x", bad).is_err(), "{bad}");
         }
+    }
+}
+
+impl AllpayClient {
+    /// Settles a payment this client committed — the reference as
+    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
+    /// by sending the same cash-in under the same GUID again, which Allpay answers with the payment it made, never a second one. A payment that ended answers how it ended again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: allpay_soap::AllpayClient, order: allpay_soap::CashInOrder) -> allpay_soap::Result<()> {
+    /// match allpay_soap::pay(&client, order).await {
+    ///     Err(error) if error.code() == "outcome_unknown" => {
+    ///         let reference = error.reference().unwrap_or_default().to_owned();
+    ///         // Later (a back-office button, a timer):
+    ///         let outcome = client.settle(&reference).await?;
+    ///         println!("{reference}: {}", outcome.status);
+    ///     }
+    ///     other => println!("{:?}", other.map(|outcome| outcome.status)),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// It knows the payments this client (and its clones) committed in this
+    /// process — those whose future was dropped mid-commit included. A
+    /// payment made by another process is settled through the journal that
+    /// made it (`payments_journal::Journaled`).
+    ///
+    /// # Errors
+    ///
+    /// A proven decline or mismatch; [`Error::OutcomeUnknown`] while the
+    /// provider cannot tell yet; [`Error::InvalidInput`] naming `reference`
+    /// for a reference this process did not commit.
+    pub async fn settle(&self, reference: &str) -> Result<payments_core::PaymentOutcome> {
+        payments_core::gateway::settle_reference(self, reference).await
+    }
+
+    pub(crate) fn open(&self) -> &payments_core::gateway::OpenPayments<crate::CheckedCashIn> {
+        &self.inner.open
+    }
+
+    /// The operation a cash-in payment's commit runs.
+    pub(crate) fn cash_in_operation() -> Operation {
+        CASH_IN_PAYMENT
     }
 }

@@ -158,6 +158,14 @@ impl Gateway for AllpayClient {
     async fn reconcile(&self, prepared: &CheckedCashIn) -> Result<PaymentOutcome> {
         self.commit(prepared).await
     }
+
+    fn commit_operation(&self) -> payments_core::Operation {
+        AllpayClient::cash_in_operation()
+    }
+
+    fn open_payments(&self) -> Option<&payments_core::gateway::OpenPayments<CheckedCashIn>> {
+        Some(self.open())
+    }
 }
 
 /// A checked cash-in as a journal keeps it (version 1): the customer as

@@ -57,6 +57,7 @@ struct Inner {
     settle: RetryPolicy,
     deadline: Duration,
     used: Mutex<UsedReferences>,
+    open: payments_core::gateway::OpenPayments<crate::CheckedVoucher>,
 }
 
 #[derive(Default)]
@@ -168,6 +169,7 @@ impl JawaliClientBuilder {
                 settle: self.settle,
                 deadline: self.deadline,
                 used: Mutex::new(UsedReferences::default()),
+                open: payments_core::gateway::OpenPayments::default(),
             }),
         })
     }
@@ -946,6 +948,10 @@ impl JawaliClient {
 
     pub(crate) fn deadline(&self) -> Duration {
         self.inner.deadline
+    }
+
+    pub(crate) fn open(&self) -> &payments_core::gateway::OpenPayments<crate::CheckedVoucher> {
+        &self.inner.open
     }
 }
 

@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use payments_core::gateway::{
-    Attempt, DurableGateway, deadline_before_commit, deadline_passed, restore_state, save_state,
-    settle_by, within,
+    Attempt, DurableGateway, OpenPayments, commit_and_settle_within, prepare_within, restore_state,
+    save_state, settle_by,
 };
 use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::{
@@ -137,7 +137,7 @@ impl JawaliClient {
     ///    is sent**: [`DeclineKind::Expired`](payments_core::DeclineKind::Expired),
     ///    [`AlreadyUsed`](payments_core::DeclineKind::AlreadyUsed),
     ///    [`Cancelled`](payments_core::DeclineKind::Cancelled), or
-    ///    [`Error::IntegrityMismatch`] on `amount`/`currency`;
+    ///    [`Error::TermsMismatch`] on `amount`/`currency`;
     /// 2. one cash-out with a fresh `refId`;
     /// 3. if its outcome is unknown (timeout, dropped connection, gateway
     ///    error, unreadable answer), status lookups by that `refId` on the
@@ -146,10 +146,10 @@ impl JawaliClient {
     /// ```no_run
     /// # async fn run(client: jawali::JawaliClient) -> jawali::Result<()> {
     /// use jawali::{Currency, Money};
-    /// let receipt = client
+    /// let outcome = client
     ///     .collect("483920", "+967771234567", Money::parse("1500", Currency::YER)?)
     ///     .await?;
-    /// println!("collected {} (refId {})", receipt.amount, receipt.reference);
+    /// println!("{} (refId {})", outcome.status, outcome.reference);
     /// # Ok(()) }
     /// ```
     ///
@@ -164,61 +164,82 @@ impl JawaliClient {
     ///
     /// # Cancellation
     ///
-    /// Dropped after its cash-out may have left, the `refId` it made goes
-    /// with it (it is in the `jawali_collect` span of the logs): a service
-    /// whose request handlers can be dropped pays through
+    /// Dropped after its cash-out may have left, the payment stays open in
+    /// this client under its `refId` (in the `payment` span of the logs):
+    /// [`settle`](Self::settle) settles it in this process. A service that
+    /// must settle it after a restart pays through
     /// `payments_journal::Journaled` with the order's id — a repeat of the
-    /// order, or its sweeper, settles what a dropped call left — or spawns
-    /// the call so that it runs to its end.
+    /// order, or its sweeper, settles what a dropped call left.
     ///
     /// # Errors
     ///
     /// Invalid input; the voucher errors above; a cash-out decline;
     /// [`Error::OutcomeUnknown`] if the lookups could not settle it, or the
     /// deadline passed after the cash-out may have left (then
-    /// [`check_status`](Self::check_status) with the error's reference
-    /// settles it later).
+    /// [`settle`](Self::settle) with the error's reference settles it
+    /// later).
     pub async fn collect(
         &self,
         voucher: &str,
         customer_mobile: &str,
         expected: Money,
-    ) -> Result<CashOutReceipt> {
+    ) -> Result<PaymentOutcome> {
         let payment = VoucherPayment::new(OrderId::generate(), voucher, customer_mobile, expected)?;
-        let deadline = self.deadline();
         let span = tracing::info_span!("jawali_collect", ref_id = tracing::field::Empty);
         async move {
-            let started = tokio::time::Instant::now();
-            let checked = within(deadline, self.check_voucher(payment), || {
-                deadline_before_commit(Service::Inquiry.operation(), deadline)
-            })
-            .await?;
+            let (checked, left) = prepare_within(self, payment, self.deadline()).await?;
             tracing::Span::current().record("ref_id", tracing::field::display(&checked.reference));
-            let left = deadline.saturating_sub(started.elapsed());
-            within(left, self.redeem(&checked), || {
-                deadline_passed(Service::CashOut.operation(), &checked.reference, deadline)
-            })
-            .await
+            commit_and_settle_within(self, &checked, left).await
         }
         .instrument(span)
         .await
     }
 
     /// Steps 2 and 3 of [`collect`](Self::collect): one cash-out of a checked
-    /// voucher, settled by status lookups if its outcome is unknown.
+    /// voucher, settled by status lookups if its outcome is unknown —
+    /// [`commit_and_settle`](payments_core::gateway::commit_and_settle)
+    /// through this client's [`Gateway`].
     ///
     /// # Errors
     ///
-    /// A cash-out decline; [`Error::OutcomeUnknown`] if the lookups could not settle it.
-    pub async fn redeem(&self, checked: &CheckedVoucher) -> Result<CashOutReceipt> {
-        let cash_out = checked.cash_out();
-        match self.cash_out_logged(&cash_out, &checked.sent_under).await {
-            Ok(receipt) => Ok(receipt),
-            Err(error) if !error.outcome_known() => {
-                self.settle(&cash_out, &checked.sent_under, error).await
-            }
-            Err(error) => Err(error),
-        }
+    /// A cash-out decline; [`Error::OutcomeUnknown`] if the lookups could
+    /// not settle it ([`settle`](Self::settle) it later by its reference).
+    pub async fn redeem(&self, checked: &CheckedVoucher) -> Result<PaymentOutcome> {
+        payments_core::gateway::commit_and_settle(self, checked).await
+    }
+
+    /// Settles a payment this client committed — the reference as
+    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
+    /// by status lookups of every `refId` its cash-out was sent under,
+    /// never by a second cash-out. A payment that ended answers how it
+    /// ended again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: jawali::JawaliClient, order: jawali::VoucherPayment) -> jawali::Result<()> {
+    /// match jawali::pay(&client, order).await {
+    ///     Err(error) if error.code() == "outcome_unknown" => {
+    ///         let reference = error.reference().unwrap_or_default().to_owned();
+    ///         // Later (a button in the back office, a timer):
+    ///         let outcome = client.settle(&reference).await?;
+    ///         println!("{reference}: {}", outcome.status);
+    ///     }
+    ///     other => println!("{:?}", other.map(|outcome| outcome.status)),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// It knows the payments this client (and its clones) committed in this
+    /// process — those whose future was dropped mid-commit included. A
+    /// payment made by another process is settled through the journal
+    /// that made it (`payments_journal::Journaled`).
+    ///
+    /// # Errors
+    ///
+    /// A proven decline or mismatch; [`Error::OutcomeUnknown`] while Jawali
+    /// cannot tell yet; [`Error::InvalidInput`] naming `reference` for a
+    /// reference this process did not commit.
+    pub async fn settle(&self, reference: &str) -> Result<PaymentOutcome> {
+        payments_core::gateway::settle_reference(self, reference).await
     }
 
     /// Step 1 of [`collect`](Self::collect): inquiry and checks, nothing moved.
@@ -272,16 +293,18 @@ impl JawaliClient {
                 ));
             }
         }
+        // The voucher is for other money: the customer's mistake (or the
+        // wrong order), and nothing has moved.
         if voucher.amount.currency() != payment.expected.currency() {
-            return Err(Error::mismatch(
+            return Err(Error::terms_mismatch(
                 operation,
                 "currency",
-                payment.expected.currency(),
-                voucher.amount.currency(),
+                payment.expected,
+                voucher.amount,
             ));
         }
         if voucher.amount != payment.expected {
-            return Err(Error::mismatch(
+            return Err(Error::terms_mismatch(
                 operation,
                 "amount",
                 payment.expected,
@@ -328,7 +351,7 @@ impl JawaliClient {
     ///
     /// When the policy runs out: [`Error::OutcomeUnknown`] with the first
     /// `refId` and the last failure — never a lookup's own error.
-    pub(crate) async fn settle(
+    pub(crate) async fn settle_cash_out(
         &self,
         cash_out: &CashOut,
         log: &SentUnder,
@@ -373,14 +396,10 @@ impl JawaliClient {
         {
             // A lookup proves the amount only by naming it.
             if landed.amount != Some(cash_out.amount) {
-                return Attempt::Settled(Err(Error::mismatch(
-                    operation,
-                    "amount",
-                    cash_out.amount,
-                    landed
-                        .amount
-                        .map_or_else(|| "no amount".to_owned(), |amount| amount.to_string()),
-                )));
+                return Attempt::Settled(Err(match landed.amount {
+                    Some(amount) => Error::mismatch(operation, "amount", cash_out.amount, amount),
+                    None => Error::mismatch(operation, "amount", cash_out.amount, "no amount"),
+                }));
             }
             return Attempt::Settled(Ok(CashOutReceipt {
                 amount: cash_out.amount,
@@ -662,15 +681,9 @@ impl Gateway for JawaliClient {
     }
 
     async fn commit(&self, prepared: &CheckedVoucher) -> Result<PaymentOutcome> {
-        let receipt = self
-            .cash_out_logged(&prepared.cash_out(), &prepared.sent_under)
-            .await?;
-        let outcome = PaymentOutcome::new(receipt.reference, PaymentStatus::Completed)
-            .with_amount(receipt.amount);
-        Ok(match receipt.issuer_reference {
-            Some(issuer) => outcome.with_provider_reference(issuer),
-            None => outcome,
-        })
+        self.cash_out_logged(&prepared.cash_out(), &prepared.sent_under)
+            .await
+            .map(PaymentOutcome::from)
     }
 
     async fn reconcile(&self, prepared: &CheckedVoucher) -> Result<PaymentOutcome> {
@@ -681,15 +694,17 @@ impl Gateway for JawaliClient {
             source: None,
             diagnostics: None,
         };
-        let receipt = self
-            .settle(&prepared.cash_out(), &prepared.sent_under, cause)
-            .await?;
-        let outcome = PaymentOutcome::new(receipt.reference, PaymentStatus::Completed)
-            .with_amount(receipt.amount);
-        Ok(match receipt.issuer_reference {
-            Some(issuer) => outcome.with_provider_reference(issuer),
-            None => outcome,
-        })
+        self.settle_cash_out(&prepared.cash_out(), &prepared.sent_under, cause)
+            .await
+            .map(PaymentOutcome::from)
+    }
+
+    fn commit_operation(&self) -> payments_core::Operation {
+        Service::CashOut.operation()
+    }
+
+    fn open_payments(&self) -> Option<&OpenPayments<CheckedVoucher>> {
+        Some(self.open())
     }
 }
 

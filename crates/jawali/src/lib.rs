@@ -7,26 +7,54 @@
 //! looks operations up by `refId` (`AGENTCHECKSTATUS`), and reads the
 //! merchant wallet's statement and balance.
 //!
-//! ```no_run
-//! use jawali::{JawaliClient, JawaliConfig};
-//! use jawali::{Currency, Environment, Money, SecretString};
+//! **The production path**: a [`VoucherPayment`] for the merchant's order
+//! (its [`OrderId`], the voucher, the customer's number, the expected
+//! amount) paid with [`pay`] — inquiry and checks, one cash-out, status
+//! lookups if its outcome is unknown. It ends in a [`PaymentOutcome`], a
+//! decline, an [`Error::TermsMismatch`] (the voucher is for other money;
+//! nothing moved), or an [`Error::OutcomeUnknown`] that
+//! [`JawaliClient::settle`] settles by its reference. Where the merchant
+//! keeps state, pay through `payments_journal::Journaled` keyed by the
+//! order id: a repeat of the order answers the first payment.
 //!
-//! # async fn run() -> jawali::Result<()> {
-//! let client = JawaliClient::new(JawaliConfig::new(
-//!     Environment::Test,
-//!     "merchant-user",
-//!     SecretString::from("login password"),
-//!     "1234",                // orgID
-//!     "777000111",           // the merchant's wallet
-//!     SecretString::from("wallet password"),
-//! ))?;
-//! // Inquiry, checks, one cash-out, and a status lookup if its outcome is unknown:
-//! let receipt = client
-//!     .collect("483920", "+967771234567", Money::parse("1500", Currency::YER)?)
-//!     .await?;
-//! println!("collected {} with refId {}", receipt.amount, receipt.reference);
+//! ```no_run
+//! use jawali::{Currency, JawaliClient, JawaliConfig, Money, OrderId, PaymentStatus, VoucherPayment};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // JAWALI_BASE_URL, JAWALI_USERNAME, … (JawaliConfig::builder() names them in code).
+//! let client = JawaliClient::new(JawaliConfig::from_env()?)?;
+//! let order = VoucherPayment::new(
+//!     OrderId::new("order-1001")?,
+//!     "483920",          // the voucher, from the customer's app
+//!     "+967771234567",   // the customer's wallet
+//!     Money::parse("1500", Currency::YER)?,
+//! )?;
+//! match jawali::pay(&client, order).await {
+//!     Ok(outcome) if outcome.status == PaymentStatus::Completed => println!("paid: {}", outcome.reference),
+//!     Ok(outcome) => println!("not paid: {}", outcome.status),
+//!     Err(error) => match error.code() {
+//!         // Settle it later with one call: client.settle(reference).
+//!         "outcome_unknown" => println!("settle {} later", error.reference().unwrap_or_default()),
+//!         "terms_mismatch" | "declined" => println!("tell the customer: {error}"),
+//!         _ => println!("{}: {error}", error.code()),
+//!     },
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! [`JawaliClient::collect`] is the same flow for a caller without an order
+//! id of its own. The wire calls ([`JawaliClient::inquire_voucher`],
+//! [`JawaliClient::cash_out`], [`JawaliClient::check_status`]) are public
+//! for tools; they describe each event as the flow does.
+//!
+//! # In an axum service
+//!
+//! The client is cheap to clone and `Send + Sync`: keep one in the app's
+//! state. axum drops a handler's future when its client goes away; a
+//! cash-out in flight then stays open in the client, and
+//! [`JawaliClient::settle`] settles it by its reference in this process
+//! (journal: across restarts). Or spawn the payment (`tokio::spawn`) so
+//! that it runs to its end whatever the client does.
 //!
 //! # Wire contract
 //!

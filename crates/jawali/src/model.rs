@@ -246,6 +246,22 @@ pub struct CashOutReceipt {
     pub settled_by_lookup: bool,
 }
 
+/// A cash-out's receipt is the payment's outcome: completed, for its
+/// amount, under its `refId` (and the issuer's reference when given).
+impl From<CashOutReceipt> for payments_core::PaymentOutcome {
+    fn from(receipt: CashOutReceipt) -> Self {
+        let outcome = payments_core::PaymentOutcome::new(
+            receipt.reference,
+            payments_core::PaymentStatus::Completed,
+        )
+        .with_amount(receipt.amount);
+        match receipt.issuer_reference {
+            Some(issuer) => outcome.with_provider_reference(issuer),
+            None => outcome,
+        }
+    }
+}
+
 /// Where an earlier operation stands, by its `refId` (`AGENTCHECKSTATUS`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -13,8 +13,8 @@
 //! let voucher = sandbox.create_voucher(amount, &mobile);
 //!
 //! let client = JawaliClient::new(sandbox.config())?;
-//! let receipt = client.collect(voucher.as_str(), mobile.as_str(), amount).await?;
-//! assert_eq!(receipt.amount, amount);
+//! let outcome = client.collect(voucher.as_str(), mobile.as_str(), amount).await?;
+//! assert_eq!(outcome.amount, Some(amount));
 //! assert_eq!(sandbox.cash_outs().len(), 1);
 //! # Ok(()) }
 //! ```

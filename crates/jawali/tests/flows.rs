@@ -62,9 +62,13 @@ async fn the_whole_lifecycle_moves_money_once_and_shows_in_balance_statement_and
         .collect(voucher.as_str(), "+967771234567", yer("1500"))
         .await
         .unwrap();
-    assert_eq!(receipt.amount, yer("1500"));
-    assert_eq!(receipt.balance, Some(yer("1500")));
-    assert!(!receipt.settled_by_lookup);
+    assert_eq!(receipt.status, PaymentStatus::Completed);
+    assert_eq!(receipt.amount, Some(yer("1500")));
+    assert_eq!(
+        sandbox.counts().status_lookups,
+        0,
+        "proven by the cash-out's answer"
+    );
     assert_eq!(
         sandbox.voucher_state(&voucher),
         Some(VoucherState::Accepted)
@@ -259,8 +263,9 @@ async fn a_cash_out_dropped_after_commit_is_settled_by_status_with_exactly_one_c
         .collect(voucher.as_str(), "771234567", yer("2500"))
         .await
         .unwrap();
-    assert!(receipt.settled_by_lookup);
-    assert_eq!(receipt.amount, yer("2500"));
+    assert!(sandbox.counts().status_lookups > 0, "settled by a lookup");
+    assert_eq!(receipt.status, PaymentStatus::Completed);
+    assert_eq!(receipt.amount, Some(yer("2500")));
     assert_eq!(
         sandbox.cash_outs().len(),
         1,
@@ -282,7 +287,7 @@ async fn a_cash_out_processed_after_the_timeout_is_booked_once() {
         .collect(voucher.as_str(), "771234567", yer("80"))
         .await
         .unwrap();
-    assert_eq!(receipt.amount, yer("80"));
+    assert_eq!(receipt.amount, Some(yer("80")));
     tokio::time::sleep(Duration::from_millis(900)).await; // the late one lands
     // Found by a lookup, or resent under the same refId after the lookups
     // kept saying "no such operation" and the late original was then
@@ -302,7 +307,7 @@ async fn a_cash_out_that_never_arrived_is_resent_under_the_same_ref_id_and_paid_
         .collect(voucher.as_str(), "771234567", yer("80"))
         .await
         .unwrap();
-    assert_eq!(receipt.amount, yer("80"));
+    assert_eq!(receipt.amount, Some(yer("80")));
     assert_eq!(sandbox.cash_outs().len(), 1, "paid exactly once");
     assert_eq!(
         sandbox.cash_outs()[0].reference,
@@ -385,7 +390,8 @@ async fn a_system_error_code_after_the_booking_is_settled_by_lookup_not_declined
         .collect(voucher.as_str(), "771234567", yer("300"))
         .await
         .unwrap();
-    assert!(receipt.settled_by_lookup);
+    assert_eq!(receipt.status, PaymentStatus::Completed);
+    assert!(sandbox.counts().status_lookups > 0, "settled by a lookup");
     assert_eq!(sandbox.cash_outs().len(), 1);
     assert_eq!(sandbox.counts().cash_out_requests, 1);
 }
@@ -416,7 +422,11 @@ async fn a_slow_cash_out_answered_pending_is_settled_by_the_lookups() {
         .collect(voucher.as_str(), "771234567", yer("700"))
         .await
         .unwrap();
-    assert!(receipt.settled_by_lookup, "PENDING is not a receipt");
+    assert_eq!(
+        receipt.status,
+        PaymentStatus::Completed,
+        "PENDING is not final"
+    );
     assert!(sandbox.counts().status_lookups >= 4);
     assert_eq!(sandbox.cash_outs().len(), 1);
     assert_eq!(sandbox.counts().cash_out_requests, 1);
@@ -433,8 +443,9 @@ async fn a_payment_through_a_dead_wallet_token_uses_a_fresh_ref_id_for_the_repea
     let checked = client.check_voucher(order).await.unwrap();
     sandbox.revoke_wallet_tokens();
     let receipt = client.redeem(&checked).await.unwrap();
-    assert!(
-        !receipt.settled_by_lookup,
+    assert_eq!(
+        sandbox.counts().status_lookups,
+        0,
         "a clean repeat, not a reconciliation"
     );
     assert_ne!(
@@ -579,4 +590,49 @@ fn a_saved_payment_is_validated_when_restored() {
             "{field}: {error:?}"
         );
     }
+}
+
+/// An unknown outcome — the cash-out's answer lost and every lookup failing
+/// — is settled later by one call with the reference the error gives; a
+/// second call answers again without a second cash-out.
+#[tokio::test]
+async fn an_unknown_payment_is_settled_by_the_reference_its_error_gives() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("900"), &mobile());
+    sandbox.faults().inject("cash_out", Fault::DropAfterCommit);
+    sandbox
+        .faults()
+        .inject_times(Some("check_status".into()), Fault::Status(503), 100);
+    let error = jawali::pay(&client, order(&voucher, "900"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "outcome_unknown", "{error}");
+    assert_eq!(error.operation().unwrap().to_string(), "jawali.cash_out");
+    let reference = error.reference().unwrap().to_owned();
+    sandbox.faults().clear();
+
+    let outcome = client.settle(&reference).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(outcome.amount, Some(yer("900")));
+    assert_eq!(outcome.reference.as_str(), reference);
+    let lookups = sandbox.counts().status_lookups;
+    assert_eq!(client.settle(&reference).await.unwrap(), outcome);
+    assert_eq!(
+        sandbox.counts().status_lookups,
+        lookups,
+        "answered from memory"
+    );
+    assert_eq!(
+        sandbox.counts().cash_out_requests,
+        1,
+        "never a second cash-out"
+    );
+    assert_eq!(sandbox.cash_outs().len(), 1);
+
+    let error = client.settle("not-a-payment-of-ours").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidInput { field, .. } if field == "reference"),
+        "{error:?}"
+    );
 }

@@ -680,15 +680,20 @@ async fn every_voucher_state_is_read_and_only_pending_is_cashed_out() {
 async fn an_amount_or_currency_mismatch_stops_before_the_cash_out() {
     let (error, cash_outs) = collect_refused("PENDING", json!("1000"), "YER", yer("1500")).await;
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, expected, actual, .. }
-        if *field == "amount" && expected == "1500.00 YER" && actual == "1000.00 YER"),
+        matches!(&error, Error::TermsMismatch { field, expected, actual, .. }
+        if *field == "amount" && *expected == yer("1500") && *actual == yer("1000")),
         "{error:?}"
     );
+    assert_eq!(error.code(), "terms_mismatch");
     assert!(error.outcome_known(), "nothing moved");
+    assert!(
+        error.to_string().contains("nothing was paid") && !error.to_string().contains("sent 1500"),
+        "{error}"
+    );
     assert_eq!(cash_outs, 0);
     let (error, cash_outs) = collect_refused("PENDING", json!(1500), "USD", yer("1500")).await;
     assert!(
-        matches!(&error, Error::IntegrityMismatch { field, .. } if *field == "currency"),
+        matches!(&error, Error::TermsMismatch { field, .. } if *field == "currency"),
         "{error:?}"
     );
     assert_eq!(cash_outs, 0);

@@ -274,11 +274,20 @@ impl PaykassmaClient {
         }
     }
 
-    /// Activates a deposit with the user's transaction number
-    /// (`POST /api/v1/transaction/activate`). The amount is written as an
-    /// exact JSON number. **Not retried**: an [`Error::OutcomeUnknown`] is
-    /// settled by the postback for its `custom_transaction_id` — do not
-    /// credit the user until it arrives.
+    /// The wire call: activates a deposit with the user's transaction
+    /// number (`POST /api/v1/transaction/activate`), once. A payment goes
+    /// through [`PaykassmaGateway`](crate::PaykassmaGateway) (`pay`), which
+    /// sends this call, waits for the postback, repeats it under the same
+    /// id when it provably never arrived, and whose
+    /// [`settle`](crate::PaykassmaGateway::settle) settles an unknown
+    /// outcome by its reference.
+    ///
+    /// The amount is written as an exact JSON number. **Not retried**: an
+    /// [`Error::OutcomeUnknown`] is settled by the postback for its
+    /// `custom_transaction_id` — do not credit the user until it arrives.
+    /// A deposit credited with another amount is an
+    /// [`Error::IntegrityMismatch`] on `amount` with both amounts as
+    /// money, as through the gateway.
     ///
     /// # Cancellation
     ///
@@ -294,6 +303,7 @@ impl PaykassmaClient {
     ///
     /// [`Error::InvalidInput`] (zero amount, bad wallet type); a decline
     /// for `{"status": "fail"}`; [`Error::Authentication`] for HTTP 404;
+    /// [`Error::IntegrityMismatch`] for another amount credited;
     /// [`Error::OutcomeUnknown`]; [`Error::UndecodableResponse`].
     pub async fn activate(&self, activation: &Activation) -> Result<ActivationOutcome> {
         let (request, requested) = self.activate_request(activation)?;
@@ -381,10 +391,9 @@ impl PaykassmaClient {
                         %credited,
                         "deposit credited with a different amount than requested"
                     );
-                    Ok(ActivationOutcome::CreditedDifferentAmount {
-                        requested,
-                        credited,
-                    })
+                    // Money moved, for another amount: one event, one error,
+                    // whichever door the activation came through.
+                    Err(Error::mismatch(ACTIVATE, "amount", requested, credited))
                 }
             }
             "pending" => Ok(ActivationOutcome::Pending { message }),

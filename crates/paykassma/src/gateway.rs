@@ -4,11 +4,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use payments_core::gateway::{Attempt, DurableGateway, restore_state, save_state, settle_by};
+use payments_core::gateway::{
+    Attempt, DurableGateway, OpenPayments, restore_state, save_state, settle_by,
+};
 use payments_core::http::RetryPolicy;
 use payments_core::order::{MerchantOrder, OrderId, OrderTerm};
 use payments_core::{
-    Capabilities, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentOutcome,
+    Capabilities, Currency, DeclineKind, Error, Gateway, MerchantReference, Money, PaymentOutcome,
     PaymentStatus, Reconciliation, Result, async_trait,
 };
 
@@ -138,6 +140,7 @@ pub struct PaykassmaGateway {
     inbox: Arc<PostbackInbox>,
     wait: Duration,
     settle: RetryPolicy,
+    open: Arc<OpenPayments<PreparedDeposit>>,
 }
 
 impl PaykassmaGateway {
@@ -151,7 +154,43 @@ impl PaykassmaGateway {
             inbox,
             wait,
             settle: payments_core::gateway::default_reconcile_policy(),
+            open: Arc::default(),
         }
+    }
+
+    /// Settles a deposit this gateway activated — the reference as
+    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`], its
+    /// `custom_transaction_id` — by its postback, activating again under
+    /// the same id while no activation was answered (Paykassma refuses a
+    /// reused id, so nothing is credited twice). A deposit that ended
+    /// answers how it ended again.
+    ///
+    /// ```no_run
+    /// # async fn run(gateway: paykassma::PaykassmaGateway, order: paykassma::DepositOrder) -> paykassma::Result<()> {
+    /// match paykassma::pay(&gateway, order).await {
+    ///     Err(error) if error.code() == "outcome_unknown" => {
+    ///         let reference = error.reference().unwrap_or_default().to_owned();
+    ///         // Later, when the postback may have come:
+    ///         let outcome = gateway.settle(&reference).await?;
+    ///         println!("{reference}: {}", outcome.status);
+    ///     }
+    ///     other => println!("{:?}", other.map(|outcome| outcome.status)),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// It knows the deposits this gateway (and its clones) activated in
+    /// this process — those whose future was dropped mid-activation
+    /// included. One activated by another process is settled through the
+    /// journal that made it (`payments_journal::Journaled`).
+    ///
+    /// # Errors
+    ///
+    /// A proven mismatch; [`Error::OutcomeUnknown`] while no final
+    /// postback came; [`Error::InvalidInput`] naming `reference` for one
+    /// this process did not activate.
+    pub async fn settle(&self, reference: &str) -> Result<PaymentOutcome> {
+        payments_core::gateway::settle_reference(self, reference).await
     }
 
     /// Replaces the reconciliation policy.
@@ -233,7 +272,14 @@ impl PaykassmaGateway {
                     .is_some_and(|c| c.trim().eq_ignore_ascii_case(order.currency().code()));
                 let same_amount = tx.amount_value == Some(order.amount());
                 if !(same_currency && same_amount) {
-                    return Some(Err(amount_mismatch(order, posted(tx))));
+                    // Money, when the postback names both; else its words.
+                    let credited = tx.amount_value.zip(tx.currency_code.as_deref()).and_then(
+                        |(value, code)| Money::new(value, Currency::from_code(code.trim())?).ok(),
+                    );
+                    return Some(Err(match credited {
+                        Some(credited) => amount_mismatch(order, credited),
+                        None => amount_mismatch(order, posted(tx)),
+                    }));
                 }
                 PaymentStatus::Completed
             }
@@ -281,9 +327,8 @@ impl PaykassmaGateway {
                 )
                 .with_amount(*amount)))
             }
-            ActivationOutcome::Credited { amount: credited }
-            | ActivationOutcome::CreditedDifferentAmount { credited, .. } => {
-                Some(Err(amount_mismatch(prepared.activation.amount, credited)))
+            ActivationOutcome::Credited { amount: credited } => {
+                Some(Err(amount_mismatch(prepared.activation.amount, *credited)))
             }
             ActivationOutcome::Pending { .. }
             | ActivationOutcome::PossibleTransactionCreated { .. } => None,
@@ -357,7 +402,7 @@ fn posted(tx: &crate::postback::PostbackTransaction) -> String {
 }
 
 /// Paykassma credited `actual`, not the order's amount: never `Completed`.
-fn amount_mismatch(order: Money, actual: impl std::fmt::Display) -> Error {
+fn amount_mismatch(order: Money, actual: impl Into<payments_core::Mismatched>) -> Error {
     Error::mismatch(ACTIVATE, "amount", order, actual)
 }
 
@@ -429,6 +474,14 @@ impl Gateway for PaykassmaGateway {
 
     async fn reconcile(&self, prepared: &PreparedDeposit) -> Result<PaymentOutcome> {
         self.settle_by_postback(prepared, false).await
+    }
+
+    fn commit_operation(&self) -> payments_core::Operation {
+        ACTIVATE
+    }
+
+    fn open_payments(&self) -> Option<&OpenPayments<PreparedDeposit>> {
+        Some(&self.open)
     }
 }
 

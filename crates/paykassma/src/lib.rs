@@ -8,40 +8,65 @@
 //! **postback** ([`postback`]) with the final result. Merchants that use
 //! Paykassma's hosted payment window build its link with [`PaymentLink`].
 //!
-//! ```no_run
-//! use paykassma::{Activation, ActivationOutcome, Label, PaykassmaClient, PaykassmaConfig, TransactionNumber, WalletType};
-//! use paykassma::{Currency, Money, SecretString};
+//! **The production path** is [`PaykassmaGateway`]: the client, and the
+//! [`PostbackInbox`] the merchant's postback endpoint feeds. A
+//! [`DepositOrder`] (the merchant's order id, the user's label and
+//! transaction number, the amount) is paid with [`pay`]: one activation
+//! under the order's id, then the postback; the answer is a
+//! [`PaymentOutcome`], a decline, an
+//! [`Error::IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
+//! (another amount credited, both amounts as [`Money`]), or an
+//! [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown) that
+//! [`PaykassmaGateway::settle`] settles by its reference. Where the
+//! merchant keeps state, pay through `payments_journal::Journaled` keyed by
+//! the order id: a repeat of the order answers the first payment.
 //!
-//! # async fn run() -> paykassma::Result<()> {
-//! let client = PaykassmaClient::new(PaykassmaConfig::for_server(
-//!     "pay.example.com",
-//!     SecretString::from("plugin api secret"),
-//! )?)?;
-//! let label = Label::new("user-55")?;
-//! let wallet = client.create_deposit(&label, Currency::MMK).await?;
-//! println!("pay into Wavepay wallet {:?}", wallet.identifier);
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use paykassma::sandbox::{SandboxOptions, start_with_inbox};
+//! use paykassma::{Currency, Label, Money, OrderId, PaykassmaClient, PaykassmaGateway, PaymentStatus};
 //!
-//! let outcome = client
-//!     .activate(&Activation {
-//!         label,
-//!         wallet_type: WalletType::WAVEPAY,
-//!         key1: TransactionNumber::new("1394646476")?,
-//!         amount: Money::parse("500", Currency::MMK)?,
-//!         custom_transaction_id: client.new_reference()?,
-//!     })
+//! // The sandbox, and a postback endpoint feeding the inbox (in production:
+//! // PaykassmaConfig::from_env(), and `axum_postbacks::router(inbox)`).
+//! let (sandbox, inbox, _endpoint) = start_with_inbox(SandboxOptions::default()).await?;
+//! let client = PaykassmaClient::new(sandbox.config())?;
+//! let gateway = PaykassmaGateway::new(client.clone(), inbox, Duration::from_secs(5));
+//!
+//! // The user pays 500 MMK into the wallet shown and types the transaction number in:
+//! let mut order = sandbox
+//!     .paid_deposit(&client, Label::new("user-55")?, Money::parse("500", Currency::MMK)?)
 //!     .await?;
-//! match outcome {
-//!     ActivationOutcome::Credited { amount } => println!("credited {amount}"),
-//!     ActivationOutcome::CreditedDifferentAmount { requested, credited } => {
-//!         println!("asked for {requested}, the wallet received {credited}: credit {credited}")
+//! order.order_id = OrderId::new("deposit-1001")?;
+//!
+//! match paykassma::pay(&gateway, order).await {
+//!     Ok(outcome) if outcome.status == PaymentStatus::Completed => println!("credit the user"),
+//!     Ok(outcome) => println!("not paid: {}", outcome.status),
+//!     Err(error) if error.code() == "outcome_unknown" => {
+//!         // Later: gateway.settle(reference) — or the journal's sweeper.
+//!         println!("settle {} later", error.reference().unwrap_or_default());
 //!     }
-//!     ActivationOutcome::Pending { .. } | ActivationOutcome::PossibleTransactionCreated { .. } => {
-//!         println!("wait for the postback")
-//!     }
-//!     _ => {}
+//!     Err(error) => println!("{}: {error}", error.code()),
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! The wire calls — [`PaykassmaClient::create_deposit`] (the wallet the user
+//! pays into) and [`PaykassmaClient::activate`] (one activation, never
+//! repeated) — are public for tools; they describe each event as the
+//! gateway does.
+//!
+//! # In an axum service
+//!
+//! The client and gateway are cheap to clone, `Send + Sync`. Feature `axum`
+//! gives the postback endpoint ([`axum_postbacks::router`]). A handler
+//! that axum drops when its client goes away may leave an activation in
+//! flight: the gateway remembers it, and [`PaykassmaGateway::settle`]
+//! settles it by its reference in this process; a journal
+//! (`payments_journal::Journaled`) settles it across restarts. Or spawn the
+//! payment (`tokio::spawn`) so that it runs to its end whatever the client
+//! does.
 //!
 //! # Wire contract and choices
 //!
@@ -54,7 +79,7 @@
 //!   (`wavepay`), also in the activation body (whose example writes `Wavepay`).
 //! - `amount` is an exact JSON number written from the decimal (`500`, `500.5`).
 //! - Answers: `ok` + `deposit_amount` → credited (the amount *found* on the
-//!   wallet, which may differ: [`ActivationOutcome::CreditedDifferentAmount`]);
+//!   wallet, which may differ: then an integrity mismatch carrying both);
 //!   `pending`; `possible_transaction_created`; `fail` → a
 //!   [`Decline`] with the message; HTTP 404 → an
 //!   authentication error (missing or wrong secret, or an unregistered IP).

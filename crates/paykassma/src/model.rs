@@ -190,9 +190,12 @@ pub struct Activation {
     pub custom_transaction_id: MerchantReference,
 }
 
-/// What activation answered. A credited deposit whose amount differs from
-/// the request is its own variant, so it cannot be handled by accident as
-/// if the requested amount arrived.
+/// What one activation request answered (the wire call's answer; the
+/// payment's outcome is [`PaymentOutcome`](payments_core::PaymentOutcome),
+/// from [`PaykassmaGateway`](crate::PaykassmaGateway)). A deposit credited
+/// with another amount than requested is not an answer but an
+/// [`Error::IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
+/// carrying both amounts as money — as the gateway reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -201,14 +204,6 @@ pub enum ActivationOutcome {
     Credited {
         /// The amount credited.
         amount: Money,
-    },
-    /// Credited, but with the amount actually found on the wallet, which
-    /// differs from the request: credit the user `credited`, not `requested`.
-    CreditedDifferentAmount {
-        /// What the activation asked for.
-        requested: Money,
-        /// What Paykassma found and credited.
-        credited: Money,
     },
     /// The check is running; the result comes by postback.
     Pending {
@@ -228,7 +223,6 @@ impl ActivationOutcome {
     pub fn credited_amount(&self) -> Option<Money> {
         match self {
             ActivationOutcome::Credited { amount } => Some(*amount),
-            ActivationOutcome::CreditedDifferentAmount { credited, .. } => Some(*credited),
             ActivationOutcome::Pending { .. }
             | ActivationOutcome::PossibleTransactionCreated { .. } => None,
         }
@@ -243,13 +237,12 @@ mod tests {
     #[test]
     fn an_activation_outcome_serializes_tagged() {
         let mmk = |a| Money::parse(a, Currency::MMK).unwrap();
-        let json = serde_json::to_value(ActivationOutcome::CreditedDifferentAmount {
-            requested: mmk("500"),
-            credited: mmk("6000"),
+        let json = serde_json::to_value(ActivationOutcome::Credited {
+            amount: mmk("6000"),
         })
         .unwrap();
-        assert_eq!(json["outcome"], "credited_different_amount");
-        assert_eq!(json["credited"], serde_json::to_value(mmk("6000")).unwrap());
+        assert_eq!(json["outcome"], "credited");
+        assert_eq!(json["amount"], serde_json::to_value(mmk("6000")).unwrap());
         let json = serde_json::to_value(ActivationOutcome::Pending {
             message: "checking".into(),
         })

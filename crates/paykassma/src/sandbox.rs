@@ -4,6 +4,7 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use paykassma::sandbox::PaykassmaSandbox;
 //! use paykassma::{Activation, ActivationOutcome, Label, PaykassmaClient, WalletType};
+//! // The wire call, driven by hand (a payment goes through PaykassmaGateway).
 //! use paykassma::{Currency, Money};
 //!
 //! let sandbox = PaykassmaSandbox::start().await?;

@@ -162,18 +162,26 @@ async fn a_different_amount_paid_is_what_gets_credited() {
     let label = Label::new("user-56").unwrap();
     let wallet = w.wallet(&label).await;
     let key1 = w.sandbox.customer_pays(&wallet, mmk("6000"));
-    let outcome = w
+    let error = w
         .client
         .activate(&w.activation(&label, key1, "500"))
         .await
-        .unwrap();
-    assert_eq!(
-        outcome,
-        ActivationOutcome::CreditedDifferentAmount {
-            requested: mmk("500"),
-            credited: mmk("6000")
+        .unwrap_err();
+    match &error {
+        paykassma::Error::IntegrityMismatch {
+            field: "amount",
+            expected,
+            actual,
+            operation,
+            ..
+        } => {
+            assert_eq!(expected.money(), Some(mmk("500")));
+            assert_eq!(actual.money(), Some(mmk("6000")));
+            assert_eq!(operation.to_string(), "paykassma.activate");
         }
-    );
+        other => panic!("{other:?}"),
+    }
+    assert!(!error.outcome_known(), "money moved: for a person");
     wait_for("the postback", || {
         !w.endpoint.received.lock().unwrap().is_empty()
     })

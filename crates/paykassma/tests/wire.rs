@@ -140,20 +140,19 @@ async fn activate_credited_with_the_requested_amount() {
 }
 
 #[tokio::test]
-async fn activate_credited_with_another_amount_says_so_in_its_own_variant() {
+async fn activate_credited_with_another_amount_is_a_mismatch_in_money() {
     // The seed's own example: 500 asked, 6000 found.
     let (outcome, _) =
         activate_answering(200, r#"{"status": "ok", "deposit": true, "deposit_amount": 6000, "currency": {"code": "MMK", "symbol": "MMK"}}"#).await;
-    let outcome = outcome.unwrap();
-    assert_eq!(
-        outcome,
-        ActivationOutcome::CreditedDifferentAmount {
-            requested: mmk("500"),
-            credited: mmk("6000")
-        }
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(&error, Error::IntegrityMismatch { field: "amount", expected, actual, .. }
+            if expected.money() == Some(mmk("500")) && actual.money() == Some(mmk("6000"))),
+        "{error:?}"
     );
-    assert_eq!(outcome.credited_amount(), Some(mmk("6000")));
-    insta::assert_debug_snapshot!("activate_credited_different_amount", outcome);
+    let json = serde_json::to_value(&error).unwrap();
+    assert_eq!(json["code"], "integrity_mismatch");
+    assert_eq!(json["actual"], serde_json::to_value(mmk("6000")).unwrap());
 }
 
 #[tokio::test]

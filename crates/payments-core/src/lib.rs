@@ -83,7 +83,7 @@ pub mod testkit;
 pub mod token;
 pub mod wire;
 
-pub use error::{Decline, DeclineKind, Diagnostics, Error, Result};
+pub use error::{Decline, DeclineKind, Diagnostics, Error, Mismatched, Result};
 pub use gateway::{
     Capabilities, Checkout, DurableGateway, Gateway, Payable, PaymentOutcome, PaymentStatus,
     Reconciliation, StatusLookup, commit_and_settle, pay, pay_within, settle,

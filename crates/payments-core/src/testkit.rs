@@ -439,12 +439,16 @@ pub mod conformance {
             );
         }
 
-        // Integrity mismatches are detected.
+        // Mismatches are detected: money moved on other terms, or (before
+        // anything moved) terms presented for other money.
         let h = H::start().await;
         let error = h.integrity_mismatch().await;
         check(
             "integrity mismatch",
-            matches!(error, Error::IntegrityMismatch { .. }),
+            matches!(
+                error,
+                Error::IntegrityMismatch { .. } | Error::TermsMismatch { .. }
+            ),
             format_args!("{error:?}"),
         );
         texts.extend(error_texts(&error));

@@ -3,7 +3,9 @@
 //! the decline and the diagnostics.
 
 use payments_core::secret::RedactedText;
-use payments_core::{Decline, DeclineKind, Diagnostics, Error, Operation};
+use payments_core::{
+    Currency, Decline, DeclineKind, Diagnostics, Error, Mismatched, Money, Operation,
+};
 use serde_json::json;
 
 const CASH_OUT: Operation = Operation::money_moving("jawali", "cash_out");
@@ -55,8 +57,13 @@ fn every_variant() -> Vec<Error> {
             diagnostics: None,
         },
         Error::configuration("no base URL"),
-        Error::mismatch(CASH_OUT, "amount", "1500.00 YER", "1400.00 YER"),
+        Error::mismatch(CASH_OUT, "amount", yer("1500"), yer("1400")),
+        Error::terms_mismatch(INQUIRY, "amount", yer("1500"), yer("1000")),
     ]
+}
+
+fn yer(amount: &str) -> Money {
+    Money::parse(amount, Currency::YER).unwrap()
 }
 
 #[test]
@@ -88,6 +95,8 @@ fn an_unknown_outcome_serializes_with_what_settles_it() {
             "operation": "jawali.cash_out",
             "reference": "ref-1",
             "field": null,
+            "expected": null,
+            "actual": null,
             "decline": null,
             "diagnostics": {"correlation_id": "corr-9", "reference": "ref-1", "http_status": 504},
         })
@@ -134,5 +143,40 @@ fn refused_input_and_mismatches_name_their_field() {
     assert_eq!(
         (json["code"].as_str(), json["field"].as_str()),
         (Some("integrity_mismatch"), Some("amount"))
+    );
+}
+
+#[test]
+fn mismatches_carry_money_and_say_whether_anything_moved() {
+    let moved = Error::mismatch(CASH_OUT, "amount", yer("1500"), yer("1400"));
+    let json = serde_json::to_value(&moved).unwrap();
+    assert_eq!(json["code"], "integrity_mismatch");
+    assert_eq!(json["outcome_known"], false, "money moved: for a person");
+    assert_eq!(
+        json["expected"],
+        json!({"amount": "1500.00", "currency": "YER"})
+    );
+    assert_eq!(
+        json["actual"],
+        json!({"amount": "1400.00", "currency": "YER"})
+    );
+    let Error::IntegrityMismatch { actual, .. } = &moved else {
+        panic!("{moved:?}")
+    };
+    assert_eq!(actual.money(), Some(yer("1400")));
+    assert_eq!(Mismatched::from("refId-9").money(), None);
+
+    let presented = Error::terms_mismatch(INQUIRY, "amount", yer("1500"), yer("1000"));
+    let json = serde_json::to_value(&presented).unwrap();
+    assert_eq!(json["code"], "terms_mismatch");
+    assert_eq!(json["outcome_known"], true, "nothing moved");
+    assert_eq!(json["field"], "amount");
+    assert_eq!(
+        json["actual"],
+        json!({"amount": "1000.00", "currency": "YER"})
+    );
+    assert_eq!(
+        presented.to_string(),
+        "jawali.inquiry: the amount presented is 1000.00 YER, the order is for 1500.00 YER; nothing was paid"
     );
 }

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use payments_core::gateway::{OpenPayments, settle_reference};
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
     Capabilities, Checkout, Currency, Decline, DeclineKind, Diagnostics, Error, Gateway,
@@ -38,6 +39,7 @@ struct Fake {
     booked: Mutex<Vec<MerchantReference>>,
     /// What the next reconciliations answer, before the ledger is read.
     script: Mutex<VecDeque<payments_core::Result<PaymentOutcome>>>,
+    open: OpenPayments<Prepared>,
 }
 
 impl Fake {
@@ -49,6 +51,7 @@ impl Fake {
             reconciliations: AtomicUsize::new(0),
             booked: Mutex::new(vec![]),
             script: Mutex::new(VecDeque::new()),
+            open: OpenPayments::new(2),
         }
     }
 
@@ -62,6 +65,7 @@ impl Fake {
     }
 }
 
+#[derive(Clone)]
 struct Prepared {
     reference: MerchantReference,
     amount: Money,
@@ -126,8 +130,8 @@ impl Gateway for Fake {
                 Err(Error::IntegrityMismatch {
                     operation: COMMIT,
                     field: "amount",
-                    expected: prepared.amount.to_string(),
-                    actual: "99.00 TRY".into(),
+                    expected: prepared.amount.into(),
+                    actual: Money::parse("99", Currency::TRY).unwrap().into(),
                     diagnostics: None,
                 })
             }
@@ -141,6 +145,10 @@ impl Gateway for Fake {
                 diagnostics: None,
             }),
         }
+    }
+
+    fn open_payments(&self) -> Option<&OpenPayments<Prepared>> {
+        Some(&self.open)
     }
 
     async fn reconcile(&self, prepared: &Prepared) -> payments_core::Result<PaymentOutcome> {
@@ -477,4 +485,57 @@ fn final_statuses_are_final() {
         }
         .is_final()
     );
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_settled_by_the_reference_the_error_gives() {
+    let fake = Fake::scripted(
+        CommitBehaviour::BookThenLoseAnswer,
+        vec![Ok(PaymentOutcome::new(
+            MerchantReference::new("order-1", &RULES).unwrap(),
+            PaymentStatus::Pending,
+        ))],
+    );
+    let error = pay(&fake, ten()).await.unwrap_err();
+    assert_eq!(error.code(), "outcome_unknown");
+    assert_eq!(fake.open.open(), 1);
+    let reference = error.reference().unwrap().to_owned();
+    let outcome = settle_reference(&fake, &reference).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(fake.open.open(), 0);
+    // Settled once, it answers again without asking the provider.
+    let again = settle_reference(&fake, &reference).await.unwrap();
+    assert_eq!(again, outcome);
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        fake.commits.load(Ordering::SeqCst),
+        1,
+        "never committed again"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_whose_future_was_dropped_mid_commit_is_settled_by_reference() {
+    let fake = Fake::new(CommitBehaviour::BookThenHang);
+    // The handler's future is dropped while the commit hangs.
+    let dropped =
+        tokio::time::timeout(std::time::Duration::from_millis(100), pay(&fake, ten())).await;
+    assert!(dropped.is_err(), "the payment was still running");
+    assert_eq!(fake.open.open(), 1);
+    let outcome = settle_reference(&fake, "order-1").await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(fake.commits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_reference_this_process_never_committed_is_refused_by_name() {
+    let fake = Fake::new(CommitBehaviour::Succeed);
+    let error = settle_reference(&fake, "order-9").await.unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+    assert!(
+        matches!(&error, Error::InvalidInput { field, .. } if field == "reference"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("journal"), "{error}");
+    assert_eq!(fake.reconciliations.load(Ordering::SeqCst), 0);
 }

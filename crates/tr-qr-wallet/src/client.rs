@@ -43,6 +43,7 @@ struct Inner {
     http: HttpClient,
     tokens: TokenCache<SecretString>,
     clock: Arc<dyn Clock>,
+    open: payments_core::gateway::OpenPayments<crate::BegunPayment>,
 }
 
 /// Builds a [`QrWalletClient`] with non-default parts.
@@ -86,6 +87,7 @@ impl QrWalletClientBuilder {
         let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
         Ok(QrWalletClient {
             inner: Arc::new(Inner {
+                open: payments_core::gateway::OpenPayments::default(),
                 tokens: TokenCache::with_clock(config.token_skew, Arc::clone(&clock)),
                 begin_url: config.api_url.join(BEGIN_PATH)?,
                 complete_url: config.api_url.join(COMPLETE_PATH)?,
@@ -411,7 +413,41 @@ impl QrWalletClient {
     ///
     /// A refusal above (the payment did not happen); an integrity mismatch;
     /// [`Error::OutcomeUnknown`] (call `settle` again later).
-    pub async fn settle(&self, session: &QrSession) -> Result<Settlement> {
+    /// Settles a payment this client committed — the reference as
+    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
+    /// by completing its session again (the wallet answers a completed session as a duplicate), never by a second debit. A payment that ended answers how it ended again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: tr_qr_wallet::QrWalletClient, order: tr_qr_wallet::QrPayment) -> tr_qr_wallet::Result<()> {
+    /// match tr_qr_wallet::pay(&client, order).await {
+    ///     Err(error) if error.code() == "outcome_unknown" => {
+    ///         let reference = error.reference().unwrap_or_default().to_owned();
+    ///         // Later (a back-office button, a timer):
+    ///         let outcome = client.settle(&reference).await?;
+    ///         println!("{reference}: {}", outcome.status);
+    ///     }
+    ///     other => println!("{:?}", other.map(|outcome| outcome.status)),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// It knows the payments this client (and its clones) committed in this
+    /// process — those whose future was dropped mid-commit included. A
+    /// payment made by another process is settled through the journal that
+    /// made it (`payments_journal::Journaled`).
+    ///
+    /// # Errors
+    ///
+    /// A proven decline or mismatch; [`Error::OutcomeUnknown`] while the
+    /// provider cannot tell yet; [`Error::InvalidInput`] naming `reference`
+    /// for a reference this process did not commit.
+    pub async fn settle(&self, reference: &str) -> Result<payments_core::PaymentOutcome> {
+        payments_core::gateway::settle_reference(self, reference).await
+    }
+
+    /// Settles `session` by hand (the session's wire calls, for tools:
+    /// [`settle`](Self::settle) is what a payment uses):
+    pub async fn settle_session(&self, session: &QrSession) -> Result<Settlement> {
         let sale = session.sale.decoded().ok_or_else(unreadable_sale)?;
         let reference =
             MerchantReference::new(session.correlation_id.as_str(), &CORRELATION_RULES)?;
@@ -973,5 +1009,11 @@ mod seed_examples {
             (decline.code.as_str(), decline.message.as_str()),
             ("51", "QR expired")
         );
+    }
+}
+
+impl QrWalletClient {
+    pub(crate) fn open(&self) -> &payments_core::gateway::OpenPayments<crate::BegunPayment> {
+        &self.inner.open
     }
 }

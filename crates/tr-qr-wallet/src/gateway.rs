@@ -148,17 +148,25 @@ impl Gateway for QrWalletClient {
             .begin(&order.wallet, &order.qr_code, order.kind)
             .await?;
         if let Some(expected) = order.expected {
-            let sale = session.sale.decoded().map(|sale| sale.amount);
-            if sale != Some(expected) {
-                return Err(Error::mismatch(
-                    crate::wire::BEGIN,
-                    "amount",
-                    expected,
-                    sale.map_or_else(
-                        || "a sale whose amount cannot be read".to_owned(),
-                        |a| a.to_string(),
-                    ),
-                ));
+            match session.sale.decoded().map(|sale| sale.amount) {
+                Some(amount) if amount == expected => {}
+                // The sale is for other money: nothing has moved.
+                Some(amount) => {
+                    return Err(Error::terms_mismatch(
+                        crate::wire::BEGIN,
+                        "amount",
+                        expected,
+                        amount,
+                    ));
+                }
+                None => {
+                    return Err(Error::mismatch(
+                        crate::wire::BEGIN,
+                        "amount",
+                        expected,
+                        "a sale whose amount cannot be read",
+                    ));
+                }
             }
         }
         let reference =
@@ -176,7 +184,7 @@ impl Gateway for QrWalletClient {
     }
 
     async fn reconcile(&self, prepared: &BegunPayment) -> Result<PaymentOutcome> {
-        match self.settle(&prepared.session).await? {
+        match self.settle_session(&prepared.session).await? {
             Settlement::Completed(receipt) => Ok(completed(&prepared.reference, &receipt)),
             Settlement::CompletedEarlier { .. } => {
                 let mut outcome =
@@ -187,6 +195,14 @@ impl Gateway for QrWalletClient {
                 Ok(outcome)
             }
         }
+    }
+
+    fn commit_operation(&self) -> payments_core::Operation {
+        crate::wire::COMPLETE
+    }
+
+    fn open_payments(&self) -> Option<&payments_core::gateway::OpenPayments<BegunPayment>> {
+        Some(self.open())
     }
 }
 

@@ -481,7 +481,7 @@ async fn a_complete_lost_in_a_gateway_error_is_unknown_and_settle_finds_it_paid(
         "{error:?}"
     );
     assert_eq!(lost.calls_async().await, 1, "not retried");
-    let settled = client.settle(&session).await.unwrap();
+    let settled = client.settle_session(&session).await.unwrap();
     assert!(
         matches!(settled, Settlement::CompletedEarlier { .. }),
         "{settled:?}"
@@ -504,7 +504,7 @@ async fn settle_refuses_a_receipt_for_another_sale() {
             then.status(200).json_body(other_sale);
         })
         .await;
-    let error = client.settle(&session).await.unwrap_err();
+    let error = client.settle_session(&session).await.unwrap_err();
     assert!(
         matches!(&error, Error::IntegrityMismatch { field, actual, .. }
             if *field == "saleRefCode" && actual == "1111111111111111111111"),

@@ -74,7 +74,7 @@ impl From<SignatureError> for payments_core::Error {
                 payments_core::Operation::read("allpay", "signature"),
                 "signature",
                 "a valid XML-DSig signature",
-                other,
+                other.to_string(),
             ),
         }
     }

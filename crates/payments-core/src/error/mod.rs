@@ -5,6 +5,10 @@
 //! and [`Error::is_retryable`] whether the same call may simply be tried
 //! again. An [`Error::OutcomeUnknown`] is neither: the payment must be looked
 //! up by its merchant reference before anything else is done.
+//!
+//! A service branches on [`Error::code`] and returns the error as JSON
+//! (`Error` is `Serialize`). What provider crates use to build errors is
+//! public but kept off [`Error`]'s page (see the `build` module's source).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,6 +16,8 @@ use std::fmt;
 use crate::money::MoneyError;
 use crate::operation::{Operation, OperationKind};
 use crate::secret::RedactedText;
+
+mod build;
 
 /// A boxed error source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -161,10 +167,14 @@ pub enum Error {
         message: String,
     },
 
-    /// The provider answered success but echoed a different amount,
-    /// currency or reference than the request carried.
+    /// The provider answered on other terms than asked: it echoed a
+    /// different amount, currency or reference, or booked another amount.
+    /// For a money-moving call, *something* moved (see
+    /// [`Error::outcome_known`]): a person looks at the booking. A quote
+    /// for another amount *before* anything moved is
+    /// [`Error::TermsMismatch`] instead.
     #[error(
-        "{operation}: integrity mismatch on {field}: sent {expected}, provider answered {actual}{}",
+        "{operation}: integrity mismatch on {field}: the request said {expected}, the provider answered {actual}{}",
         suffix(diagnostics)
     )]
     IntegrityMismatch {
@@ -172,14 +182,132 @@ pub enum Error {
         operation: Operation,
         /// Which field differs, as the provider names it on the wire.
         field: &'static str,
-        /// What the request said.
-        expected: String,
-        /// What the provider said.
-        actual: String,
+        /// What the request said: [`Mismatched::Money`] for an amount.
+        expected: Mismatched,
+        /// What the provider said: [`Mismatched::Money`] for an amount.
+        actual: Mismatched,
         /// Where to find the call in the provider's records (see
         /// [`Error::diagnostics`]).
         diagnostics: Option<Box<Diagnostics>>,
     },
+
+    /// What the customer presented — a voucher, a QR sale — is for other
+    /// money than the order's, and the payment stopped there: **nothing
+    /// moved**. The customer's mistake, or the wrong order: show it to
+    /// them.
+    #[error(
+        "{operation}: the {field} presented is {actual}, the order is for {expected}; nothing was paid{}",
+        suffix(diagnostics)
+    )]
+    TermsMismatch {
+        /// The operation that read the terms (an inquiry, a QR begin).
+        operation: Operation,
+        /// What differs (`"amount"`, `"currency"`).
+        field: &'static str,
+        /// The order's money.
+        expected: crate::Money,
+        /// The money presented.
+        actual: crate::Money,
+        /// Where to find the call in the provider's records (see
+        /// [`Error::diagnostics`]).
+        diagnostics: Option<Box<Diagnostics>>,
+    },
+}
+
+/// One side of an [`Error::IntegrityMismatch`]: money (an amount and its
+/// currency), or the text of any other field (a reference, a status).
+/// Serialized as [`Money`](crate::Money) is, or as a string.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Mismatched {
+    /// An amount and its currency.
+    Money(crate::Money),
+    /// Any other value, as text (scrubbed of secrets).
+    Text(String),
+}
+
+impl Mismatched {
+    /// The money, when this side is money.
+    pub fn money(&self) -> Option<crate::Money> {
+        match self {
+            Mismatched::Money(money) => Some(*money),
+            Mismatched::Text(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Mismatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatched::Money(money) => money.fmt(f),
+            Mismatched::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+/// Compares the value as it is displayed (`"12.50 TRY"` for money).
+impl PartialEq<str> for Mismatched {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Mismatched::Text(text) => text == other,
+            Mismatched::Money(money) => money.to_string() == other,
+        }
+    }
+}
+
+/// Compares the value as it is displayed (`"12.50 TRY"` for money).
+impl PartialEq<&str> for Mismatched {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl From<crate::Money> for Mismatched {
+    fn from(money: crate::Money) -> Self {
+        Mismatched::Money(money)
+    }
+}
+
+impl From<String> for Mismatched {
+    fn from(text: String) -> Self {
+        Mismatched::Text(text)
+    }
+}
+
+impl From<&str> for Mismatched {
+    fn from(text: &str) -> Self {
+        Mismatched::Text(text.to_owned())
+    }
+}
+
+impl From<&String> for Mismatched {
+    fn from(text: &String) -> Self {
+        Mismatched::Text(text.clone())
+    }
+}
+
+macro_rules! mismatched_from_integers {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Mismatched {
+            fn from(value: $t) -> Self {
+                Mismatched::Text(value.to_string())
+            }
+        }
+    )*};
+}
+mismatched_from_integers!(i32, i64, u32, u64, u16);
+
+impl From<crate::Currency> for Mismatched {
+    fn from(currency: crate::Currency) -> Self {
+        Mismatched::Text(currency.code().to_owned())
+    }
+}
+
+impl From<fmt::Arguments<'_>> for Mismatched {
+    fn from(text: fmt::Arguments<'_>) -> Self {
+        Mismatched::Text(text.to_string())
+    }
 }
 
 /// An error as a service returns it (JSON, a log line): its [`code`](Error::code),
@@ -205,15 +333,29 @@ impl serde::Serialize for Error {
         use serde::ser::SerializeStruct;
         let field = match self {
             Error::InvalidInput { field, .. } => Some(field.as_ref()),
-            Error::IntegrityMismatch { field, .. } => Some(*field),
+            Error::IntegrityMismatch { field, .. } | Error::TermsMismatch { field, .. } => {
+                Some(*field)
+            }
             _ => None,
+        };
+        let (expected, actual) = match self {
+            Error::IntegrityMismatch {
+                expected, actual, ..
+            } => (Some(expected.clone()), Some(actual.clone())),
+            Error::TermsMismatch {
+                expected, actual, ..
+            } => (
+                Some(Mismatched::Money(*expected)),
+                Some(Mismatched::Money(*actual)),
+            ),
+            _ => (None, None),
         };
         let decline = match self {
             Error::Declined { decline, .. } => Some(decline.as_ref()),
             _ => None,
         };
         let diagnostics = self.diagnostics();
-        let mut out = serializer.serialize_struct("Error", 9)?;
+        let mut out = serializer.serialize_struct("Error", 11)?;
         out.serialize_field("code", self.code())?;
         out.serialize_field("message", &self.to_string())?;
         out.serialize_field("outcome_known", &self.outcome_known())?;
@@ -221,6 +363,8 @@ impl serde::Serialize for Error {
         out.serialize_field("operation", &self.operation().map(|op| op.to_string()))?;
         out.serialize_field("reference", &diagnostics.reference)?;
         out.serialize_field("field", &field)?;
+        out.serialize_field("expected", &expected)?;
+        out.serialize_field("actual", &actual)?;
         out.serialize_field("decline", &decline)?;
         out.serialize_field("diagnostics", &diagnostics)?;
         out.end()
@@ -228,53 +372,6 @@ impl serde::Serialize for Error {
 }
 
 impl Error {
-    /// Refused input: `field` is named as the caller knows it.
-    pub fn invalid(field: impl Into<Cow<'static, str>>, reason: impl fmt::Display) -> Self {
-        Error::InvalidInput {
-            field: field.into(),
-            reason: reason.to_string(),
-        }
-    }
-
-    /// Refused money input.
-    pub fn invalid_money(field: impl Into<Cow<'static, str>>, error: &MoneyError) -> Self {
-        Self::invalid(field, error)
-    }
-
-    /// A configuration error.
-    pub fn configuration(message: impl fmt::Display) -> Self {
-        Error::Configuration {
-            message: message.to_string(),
-        }
-    }
-
-    /// The provider's "no" to `operation` (no diagnostics yet: see
-    /// [`Error::with_diagnostics`]).
-    pub fn declined(operation: Operation, decline: Decline) -> Self {
-        Error::Declined {
-            operation,
-            decline: Box::new(decline),
-            diagnostics: None,
-        }
-    }
-
-    /// The provider answered `operation` on other terms than asked: `field`
-    /// (as the provider names it) was `expected`, the answer says `actual`.
-    pub fn mismatch(
-        operation: Operation,
-        field: &'static str,
-        expected: impl fmt::Display,
-        actual: impl fmt::Display,
-    ) -> Self {
-        Error::IntegrityMismatch {
-            operation,
-            field,
-            expected: expected.to_string(),
-            actual: actual.to_string(),
-            diagnostics: None,
-        }
-    }
-
     /// Whether repeating the *same* call may succeed: the request was not
     /// sent, or the failure is transient for a call that changes nothing.
     ///
@@ -291,7 +388,8 @@ impl Error {
             | Error::UndecodableResponse { .. }
             | Error::Authentication { .. }
             | Error::Configuration { .. }
-            | Error::IntegrityMismatch { .. } => false,
+            | Error::IntegrityMismatch { .. }
+            | Error::TermsMismatch { .. } => false,
         }
     }
 
@@ -311,7 +409,8 @@ impl Error {
     /// | `undecodable_response` | [`Error::UndecodableResponse`] | as `transport` |
     /// | `authentication` | [`Error::Authentication`] | no |
     /// | `configuration` | [`Error::Configuration`] | no |
-    /// | `integrity_mismatch` | [`Error::IntegrityMismatch`] | the provider answered on other terms than asked: for a person |
+    /// | `integrity_mismatch` | [`Error::IntegrityMismatch`] | the provider answered on other terms than asked (for a money-moving call: something moved): for a person |
+    /// | `terms_mismatch` | [`Error::TermsMismatch`] | no: what the customer presented is for other money than the order |
     ///
     /// ```
     /// use payments_core::Error;
@@ -332,6 +431,7 @@ impl Error {
             Error::Authentication { .. } => "authentication",
             Error::Configuration { .. } => "configuration",
             Error::IntegrityMismatch { .. } => "integrity_mismatch",
+            Error::TermsMismatch { .. } => "terms_mismatch",
         }
     }
 
@@ -347,6 +447,7 @@ impl Error {
         "authentication",
         "configuration",
         "integrity_mismatch",
+        "terms_mismatch",
     ];
 
     /// Whether it is certain what the provider did with the request.
@@ -371,7 +472,8 @@ impl Error {
             | Error::Http { .. }
             | Error::Declined { .. }
             | Error::Authentication { .. }
-            | Error::Configuration { .. } => true,
+            | Error::Configuration { .. }
+            | Error::TermsMismatch { .. } => true,
         }
     }
 
@@ -423,264 +525,13 @@ impl Error {
                 operation,
                 diagnostics,
                 ..
+            }
+            | Error::TermsMismatch {
+                operation,
+                diagnostics,
+                ..
             } => Some((*operation, diagnostics)),
             Error::InvalidInput { .. } | Error::Configuration { .. } => None,
-        }
-    }
-
-    /// A copy of this error for another caller: the same variant, texts and
-    /// diagnostics, with each source kept as its (already scrubbed) text.
-    /// Used where one failure answers several callers (a token fetch they
-    /// all waited for).
-    pub fn share(&self) -> Error {
-        fn text(source: Option<&BoxError>) -> Option<BoxError> {
-            source.map(|s| Box::new(SharedSource(s.to_string())) as BoxError)
-        }
-        match self {
-            Error::InvalidInput { field, reason } => Error::InvalidInput {
-                field: field.clone(),
-                reason: reason.clone(),
-            },
-            Error::NotSent {
-                operation,
-                reason,
-                source,
-                diagnostics,
-            } => Error::NotSent {
-                operation: *operation,
-                reason: reason.clone(),
-                source: text(source.as_ref()),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::OutcomeUnknown {
-                operation,
-                reference,
-                reason,
-                source,
-                diagnostics,
-            } => Error::OutcomeUnknown {
-                operation: *operation,
-                reference: reference.clone(),
-                reason: reason.clone(),
-                source: text(source.as_ref()),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::Transport {
-                operation,
-                timed_out,
-                reason,
-                source,
-                diagnostics,
-            } => Error::Transport {
-                operation: *operation,
-                timed_out: *timed_out,
-                reason: reason.clone(),
-                source: text(source.as_ref()),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::Http {
-                operation,
-                status,
-                body,
-                diagnostics,
-            } => Error::Http {
-                operation: *operation,
-                status: *status,
-                body: body.clone(),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::Declined {
-                operation,
-                decline,
-                diagnostics,
-            } => Error::Declined {
-                operation: *operation,
-                decline: decline.clone(),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::UndecodableResponse {
-                operation,
-                detail,
-                raw,
-                source,
-                diagnostics,
-            } => Error::UndecodableResponse {
-                operation: *operation,
-                detail: detail.clone(),
-                raw: raw.clone(),
-                source: text(source.as_ref()),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::Authentication {
-                operation,
-                message,
-                diagnostics,
-            } => Error::Authentication {
-                operation: *operation,
-                message: message.clone(),
-                diagnostics: diagnostics.clone(),
-            },
-            Error::Configuration { message } => Error::Configuration {
-                message: message.clone(),
-            },
-            Error::IntegrityMismatch {
-                operation,
-                field,
-                expected,
-                actual,
-                diagnostics,
-            } => Error::IntegrityMismatch {
-                operation: *operation,
-                field,
-                expected: expected.clone(),
-                actual: actual.clone(),
-                diagnostics: diagnostics.clone(),
-            },
-        }
-    }
-
-    /// This error with every text it carries — a provider's decline code and
-    /// messages, reasons, details, echoed values, its sources' texts —
-    /// scrubbed of every secret `scrubber` knows. Provider crates pass every
-    /// error they return through their client's scrubber: a provider's
-    /// message may quote the request (`?secret=…`), and whatever an error
-    /// holds reaches logs and the journal.
-    #[must_use]
-    pub fn scrubbed(self, scrubber: &crate::secret::Scrubber) -> Error {
-        let clean = |text: String| {
-            if scrubber.finds_secret(&text) {
-                scrubber.scrub(&text)
-            } else {
-                text
-            }
-        };
-        let source = |source: Option<BoxError>| -> Option<BoxError> {
-            let source = source?;
-            Some(match source.downcast::<Error>() {
-                Ok(error) => Box::new(error.scrubbed(scrubber)),
-                Err(other) => {
-                    let text = other.to_string();
-                    if scrubber.finds_secret(&text) {
-                        Box::new(SharedSource(scrubber.scrub(&text)))
-                    } else {
-                        other
-                    }
-                }
-            })
-        };
-        match self {
-            Error::InvalidInput { field, reason } => Error::InvalidInput {
-                field,
-                reason: clean(reason),
-            },
-            Error::NotSent {
-                operation,
-                reason,
-                source: cause,
-                diagnostics,
-            } => Error::NotSent {
-                operation,
-                reason: clean(reason),
-                source: source(cause),
-                diagnostics,
-            },
-            Error::OutcomeUnknown {
-                operation,
-                reference,
-                reason,
-                source: cause,
-                diagnostics,
-            } => Error::OutcomeUnknown {
-                operation,
-                reference,
-                reason: clean(reason),
-                source: source(cause),
-                diagnostics,
-            },
-            Error::Transport {
-                operation,
-                timed_out,
-                reason,
-                source: cause,
-                diagnostics,
-            } => Error::Transport {
-                operation,
-                timed_out,
-                reason: clean(reason),
-                source: source(cause),
-                diagnostics,
-            },
-            Error::Http {
-                operation,
-                status,
-                body,
-                diagnostics,
-            } => Error::Http {
-                operation,
-                status,
-                body: body.rescrubbed(scrubber),
-                diagnostics,
-            },
-            Error::Declined {
-                operation,
-                decline,
-                diagnostics,
-            } => {
-                let Decline {
-                    code,
-                    kind,
-                    message,
-                    user_message,
-                } = *decline;
-                Error::Declined {
-                    operation,
-                    decline: Box::new(Decline {
-                        code: clean(code),
-                        kind,
-                        message: clean(message),
-                        user_message: user_message.map(clean),
-                    }),
-                    diagnostics,
-                }
-            }
-            Error::UndecodableResponse {
-                operation,
-                detail,
-                raw,
-                source: cause,
-                diagnostics,
-            } => Error::UndecodableResponse {
-                operation,
-                detail: clean(detail),
-                raw: raw.rescrubbed(scrubber),
-                source: source(cause),
-                diagnostics,
-            },
-            Error::Authentication {
-                operation,
-                message,
-                diagnostics,
-            } => Error::Authentication {
-                operation,
-                message: clean(message),
-                diagnostics,
-            },
-            Error::Configuration { message } => Error::Configuration {
-                message: clean(message),
-            },
-            Error::IntegrityMismatch {
-                operation,
-                field,
-                expected,
-                actual,
-                diagnostics,
-            } => Error::IntegrityMismatch {
-                operation,
-                field,
-                expected: clean(expected),
-                actual: clean(actual),
-                diagnostics,
-            },
         }
     }
 
@@ -734,34 +585,6 @@ impl Error {
         }
     }
 
-    /// This error with what `diagnostics` knows and it does not: what the
-    /// error already names is kept (the innermost account is the most
-    /// exact). [`Error::InvalidInput`] and [`Error::Configuration`] are
-    /// returned as they are.
-    #[must_use]
-    pub fn with_diagnostics(mut self, diagnostics: &Diagnostics) -> Error {
-        let mut extra = diagnostics.clone();
-        match &mut self {
-            Error::OutcomeUnknown { reference, .. } => {
-                // The variant's own field holds (and prints) the reference.
-                if reference.is_none() {
-                    *reference = extra.reference.take();
-                } else {
-                    extra.reference = None;
-                }
-            }
-            // The variant's own field holds (and prints) the status.
-            Error::Http { .. } => extra.http_status = None,
-            _ => {}
-        }
-        if let Some(slot) = self.diagnostics_slot()
-            && !extra.is_empty()
-        {
-            slot.get_or_insert_with(Box::default).fill(extra);
-        }
-        self
-    }
-
     fn stored_diagnostics(&self) -> Option<&Diagnostics> {
         self.provider_call()?.1.as_deref()
     }
@@ -775,7 +598,8 @@ impl Error {
             | Error::Declined { diagnostics, .. }
             | Error::UndecodableResponse { diagnostics, .. }
             | Error::Authentication { diagnostics, .. }
-            | Error::IntegrityMismatch { diagnostics, .. } => Some(diagnostics),
+            | Error::IntegrityMismatch { diagnostics, .. }
+            | Error::TermsMismatch { diagnostics, .. } => Some(diagnostics),
             Error::InvalidInput { .. } | Error::Configuration { .. } => None,
         }
     }
@@ -786,43 +610,6 @@ impl Error {
             Error::Declined { decline, .. } => Some(decline),
             _ => None,
         }
-    }
-
-    /// This error — a provider's answer to a money-moving call whose code the
-    /// provider does not document as a refusal *before processing* — as
-    /// what it means for the payment: [`Error::OutcomeUnknown`] for
-    /// `reference`, because the request may have been processed. The answer
-    /// is kept as the source, where [`Error::provider_decline`] reads it;
-    /// `reason` says why it is not a decline.
-    pub fn undocumented_refusal(
-        self,
-        reference: Option<String>,
-        reason: impl fmt::Display,
-    ) -> Error {
-        self.into_outcome_unknown(reference, reason)
-    }
-
-    /// This error, from a money-moving call that may have been processed
-    /// whatever it says, as [`Error::OutcomeUnknown`] for `reference`: kept
-    /// as the source, its diagnostics carried over; `reason` says why the
-    /// outcome is unknown. (For a provider's undocumented refusal, say so
-    /// with [`Error::undocumented_refusal`].)
-    pub fn into_outcome_unknown(
-        self,
-        reference: Option<String>,
-        reason: impl fmt::Display,
-    ) -> Error {
-        let diagnostics = self.stored_diagnostics().cloned();
-        Error::OutcomeUnknown {
-            operation: self
-                .operation()
-                .unwrap_or(Operation::money_moving("unknown", "unknown")),
-            reference,
-            reason: reason.to_string(),
-            source: Some(Box::new(self)),
-            diagnostics: None,
-        }
-        .with_diagnostics(&diagnostics.unwrap_or_default())
     }
 
     /// What the provider answered, when it answered with a code: this

@@ -26,6 +26,12 @@ use crate::money::Money;
 use crate::order::MerchantOrder;
 use crate::reference::{MerchantReference, ProviderReference};
 
+mod checkout;
+mod open;
+
+pub use checkout::{Checkout, Payable};
+pub use open::{DEFAULT_OPEN_PAYMENTS, OpenPayments, settle_reference};
+
 /// Where a payment stands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -202,7 +208,7 @@ pub trait Gateway: Send + Sync {
     type Order: MerchantOrder + Clone + Send + Sync;
     /// What the prepare step established and the commit step consumes
     /// (Jawali: the inquired voucher and the reference for the cash-out).
-    type Prepared: Send + Sync;
+    type Prepared: Clone + Send + Sync;
 
     /// The provider's short name (`"jawali"`).
     fn provider(&self) -> &'static str;
@@ -239,6 +245,22 @@ pub trait Gateway: Send + Sync {
     ///
     /// Declines (the payment did not happen), transport errors.
     async fn reconcile(&self, prepared: &Self::Prepared) -> Result<PaymentOutcome>;
+
+    /// The operation [`Gateway::commit`] runs on the provider's wire
+    /// (`jawali.cash_out`): what a deadline that passed after the commit
+    /// names, so that one event has one name whichever door it came
+    /// through. The default, `<provider>.commit`, is for gateways without
+    /// one.
+    fn commit_operation(&self) -> crate::Operation {
+        crate::Operation::money_moving(self.provider(), "commit")
+    }
+
+    /// Where this gateway remembers the payments it committed in this
+    /// process ([`settle_reference`]); `None` (the default) for one that
+    /// does not.
+    fn open_payments(&self) -> Option<&OpenPayments<Self::Prepared>> {
+        None
+    }
 }
 
 /// A [`Gateway`] whose prepared payments can be written down and read
@@ -592,7 +614,7 @@ pub async fn pay_within<G: Gateway + ?Sized>(
 
 /// The commit operation of `gateway`, as deadline errors name it.
 pub fn commit_operation<G: Gateway + ?Sized>(gateway: &G) -> crate::Operation {
-    crate::Operation::money_moving(gateway.provider(), "commit")
+    gateway.commit_operation()
 }
 
 /// Prepares `order` within `deadline` (nothing can move yet: past it, a
@@ -665,6 +687,22 @@ pub async fn commit_and_settle<G: Gateway + ?Sized>(
     gateway: &G,
     prepared: &G::Prepared,
 ) -> Result<PaymentOutcome> {
+    let reference = gateway.reference(prepared);
+    let open = gateway.open_payments();
+    if let Some(open) = open {
+        open.committing(reference, prepared.clone());
+    }
+    let result = commit_and_settle_once(gateway, prepared).await;
+    if let Some(open) = open {
+        open.ended(reference, &result);
+    }
+    result
+}
+
+async fn commit_and_settle_once<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+) -> Result<PaymentOutcome> {
     let cause = match gateway.commit(prepared).await {
         Ok(outcome) if outcome.status.is_final() => return Ok(outcome),
         Ok(outcome) => {
@@ -701,7 +739,11 @@ pub async fn settle<G: Gateway + ?Sized>(
     gateway: &G,
     prepared: &G::Prepared,
 ) -> Result<PaymentOutcome> {
-    settle_with_cause(gateway, prepared, None).await
+    let result = settle_with_cause(gateway, prepared, None).await;
+    if let Some(open) = gateway.open_payments() {
+        open.ended(gateway.reference(prepared), &result);
+    }
+    result
 }
 
 async fn settle_with_cause<G: Gateway + ?Sized>(
@@ -752,132 +794,5 @@ fn proves_outcome(error: &Error) -> bool {
             operation.kind == crate::OperationKind::MoneyMoving
         }
         _ => false,
-    }
-}
-
-/// A payment bound to its gateway, behind an object-safe interface, so that
-/// payments through different providers can be held and run alike:
-///
-/// ```
-/// use payments_core::gateway::{Checkout, Payable};
-/// # fn build() -> Vec<Box<dyn Payable>> { Vec::new() }
-/// # async fn run() {
-/// let payments: Vec<Box<dyn Payable>> = build(); // Checkout::new(jawali, order), Checkout::new(allpay, order), …
-/// for payment in &payments {
-///     let outcome = payment.pay().await;
-///     println!("{}: {outcome:?}", payment.provider());
-/// }
-/// # }
-/// ```
-#[async_trait]
-pub trait Payable: Send + Sync {
-    /// The provider's short name.
-    fn provider(&self) -> &'static str;
-    /// What the provider can do.
-    fn capabilities(&self) -> Capabilities;
-    /// Runs the payment with [`pay`], at most once:
-    ///
-    /// - after a final outcome, a second call answers it again;
-    /// - after [`Error::OutcomeUnknown`], a second call **resumes
-    ///   reconciliation** of the same prepared payment (same reference,
-    ///   session, GUID) — it never prepares or commits again;
-    /// - after a failure before anything could move (prepare refused, a
-    ///   transport error before the commit), a second call tries again;
-    /// - after a proven failure of the payment (a decline, an integrity
-    ///   mismatch), a second call refuses: start a new payment.
-    ///
-    /// # Errors
-    ///
-    /// As [`pay`].
-    async fn pay(&self) -> Result<PaymentOutcome>;
-}
-
-/// Where a [`Checkout`] stands.
-enum Stage<G: Gateway> {
-    /// Not committed: the order, to prepare (again, after a refusal).
-    Order(G::Order),
-    /// The commit request may have left: only reconciliation from here.
-    Unsettled(G::Prepared),
-    /// Final.
-    Done(PaymentOutcome),
-    /// The provider proved the payment failed.
-    Failed(String),
-}
-
-/// A gateway and one order, as a [`Payable`].
-pub struct Checkout<G: Gateway> {
-    gateway: std::sync::Arc<G>,
-    stage: tokio::sync::Mutex<Stage<G>>,
-    deadline: Duration,
-}
-
-impl<G: Gateway> Checkout<G> {
-    /// Binds `order` to `gateway`; each `pay()` runs within [`DEFAULT_PAY_DEADLINE`].
-    pub fn new(gateway: std::sync::Arc<G>, order: G::Order) -> Self {
-        Checkout {
-            gateway,
-            stage: tokio::sync::Mutex::new(Stage::Order(order)),
-            deadline: DEFAULT_PAY_DEADLINE,
-        }
-    }
-
-    /// Each `pay()` runs within `deadline` instead.
-    #[must_use]
-    pub fn with_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
-}
-
-#[async_trait]
-impl<G> Payable for Checkout<G>
-where
-    G: Gateway + 'static,
-{
-    fn provider(&self) -> &'static str {
-        self.gateway.provider()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.gateway.capabilities()
-    }
-
-    async fn pay(&self) -> Result<PaymentOutcome> {
-        let mut stage = self.stage.lock().await;
-        let gateway = self.gateway.as_ref();
-        let (result, prepared) = match &*stage {
-            Stage::Done(outcome) => return Ok(outcome.clone()),
-            Stage::Failed(reason) => {
-                return Err(Error::invalid(
-                    "payment",
-                    format_args!("this payment already failed ({reason}); start a new payment"),
-                ));
-            }
-            Stage::Unsettled(prepared) => {
-                (settle_within(gateway, prepared, self.deadline).await, None)
-            }
-            Stage::Order(order) => {
-                // Preparing moves no money: after a refusal, it may run again.
-                let (prepared, left) =
-                    prepare_within(gateway, order.clone(), self.deadline).await?;
-                let result = commit_and_settle_within(gateway, &prepared, left).await;
-                (result, Some(prepared))
-            }
-        };
-        match &result {
-            Ok(outcome) => *stage = Stage::Done(outcome.clone()),
-            Err(Error::OutcomeUnknown { .. }) => {
-                if let Some(prepared) = prepared {
-                    *stage = Stage::Unsettled(prepared);
-                }
-            }
-            // The provider proved the payment failed.
-            Err(error @ (Error::Declined { .. } | Error::IntegrityMismatch { .. })) => {
-                *stage = Stage::Failed(error.to_string());
-            }
-            // Refused before anything could move: the order may run again.
-            Err(_) => {}
-        }
-        result
     }
 }
