@@ -6,28 +6,52 @@
 //! `TransactionManagement/1.1` (two-phase cash-in: create, then complete or
 //! decline; the agent's balance).
 //!
-//! ```no_run
-//! use allpay_soap::dsig::{SigningKey, VerifyingKey};
-//! use allpay_soap::{AllpayClient, AllpayConfig, CashIn, TerminalStatus, UserName};
-//! use allpay_soap::{BaseUrl, Currency, Money};
+//! **The production path**: a [`CashInOrder`] for the merchant's order (its
+//! [`OrderId`], the customer, the amount) paid with [`pay`] — the customer
+//! checked, then one terminal cash-in under a GUID derived from the order
+//! ([`AllpayClient::order_guid`]), driven to final by repeating the same
+//! signed request. It ends in a [`PaymentOutcome`], a decline, or an
+//! [`Error::OutcomeUnknown`] that [`AllpayClient::settle`] settles by its
+//! reference (the GUID). Where the merchant keeps state, pay through
+//! `payments_journal::Journaled` keyed by the order id; without one, a
+//! repeat of the order carries the same GUID, which Allpay pays once.
 //!
-//! # async fn run(merchant_pem: &str, allpay_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
-//! let client = AllpayClient::new(AllpayConfig::new(
-//!     BaseUrl::parse("https://allpay.example")?,
-//!     "agent-login",
-//!     "1001",                          // the merchant certificate's number at Allpay
-//!     SigningKey::from_pem(merchant_pem)?,
-//!     VerifyingKey::from_pem(allpay_pem)?,
-//! ))?;
-//! let customer = UserName::new("77011234567")?;
-//! if client.check_user_for_cash_in(&customer).await?.is_none() {
-//!     return Err("no such customer".into());
+//! ```no_run
+//! use allpay_soap::{AllpayClient, AllpayConfig, CashInOrder, Currency, Money, OrderId, PaymentStatus, UserName};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // ALLPAY_BASE_URL, ALLPAY_REQUESTER, ALLPAY_CERT_NUMBER, ALLPAY_PRIVATE_KEY, ALLPAY_SERVER_PUBLIC_KEY
+//! let client = AllpayClient::new(AllpayConfig::from_env()?)?;
+//! let order = CashInOrder::new(
+//!     OrderId::new("order-1001")?,
+//!     UserName::new("77011234567")?,
+//!     Money::parse("1500", Currency::KZT)?,
+//! );
+//! match allpay_soap::pay(&client, order).await {
+//!     Ok(outcome) if outcome.status == PaymentStatus::Completed => println!("paid"),
+//!     Ok(outcome) => println!("not paid: {}", outcome.status),
+//!     Err(error) if error.code() == "outcome_unknown" => {
+//!         // Later: client.settle(reference) settles it with one call.
+//!         println!("settle {} later", error.reference().unwrap_or_default());
+//!     }
+//!     Err(error) => println!("{}: {error}", error.code()),
 //! }
-//! let payment = CashIn { to_user: customer, amount: Money::parse("1500", Currency::KZT)?, guid: client.new_guid()? };
-//! let done = client.drive_cash_in_payment(&payment).await?; // repeats the same request until final
-//! assert!(done.status.is_final());
 //! # Ok(()) }
 //! ```
+//!
+//! The wire calls — [`AllpayClient::check_user_for_cash_in`],
+//! [`AllpayClient::create_cash_in_payment`],
+//! [`AllpayClient::drive_cash_in_payment`], the two-phase transactions —
+//! are public for tools and for the two-phase cash-out; they describe each
+//! event as the gateway does.
+//!
+//! # In an axum service
+//!
+//! The client is cheap to clone and `Send + Sync`. axum drops a handler's
+//! future when its client goes away: a cash-in in flight stays open in the
+//! client, and [`AllpayClient::settle`] settles it by its GUID in this
+//! process (or pay the same order again: same GUID, paid once). Or spawn
+//! the payment (`tokio::spawn`) so that it runs to its end.
 //!
 //! # Wire contract
 //!

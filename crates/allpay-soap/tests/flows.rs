@@ -494,3 +494,34 @@ async fn the_drive_past_its_deadline_is_unknown_with_its_guid() {
         "{error:?}"
     );
 }
+
+/// Allpay failing every drive past the schedule leaves the cash-in
+/// unknown; one call with the GUID the error gives sends the same cash-in
+/// again and settles it, paying once.
+#[tokio::test]
+async fn an_unknown_cash_in_is_settled_by_the_reference_its_error_gives() {
+    let sandbox = pending_for(0).await;
+    let client = client(&sandbox);
+    let order = allpay_soap::CashInOrder::new(
+        allpay_soap::OrderId::generate(),
+        UserName::new("77011234567").unwrap(),
+        kzt("700"),
+    );
+    sandbox
+        .faults()
+        .inject_times(Some("createCashInPayment".into()), Fault::Status(500), 1000);
+    let error = allpay_soap::pay(&client, order).await.unwrap_err();
+    assert_eq!(error.code(), "outcome_unknown", "{error}");
+    assert_eq!(
+        error.operation().unwrap().to_string(),
+        "allpay.create_cash_in_payment"
+    );
+    let reference = error.reference().unwrap().to_owned();
+    assert!(sandbox.cashed_in().is_empty());
+    sandbox.faults().clear();
+
+    let outcome = client.settle(&reference).await.unwrap();
+    assert_eq!(outcome.status, payments_core::PaymentStatus::Completed);
+    assert_eq!(client.settle(&reference).await.unwrap(), outcome);
+    assert_eq!(sandbox.cashed_in().len(), 1, "paid once");
+}

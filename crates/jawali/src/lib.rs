@@ -21,7 +21,7 @@
 //! use jawali::{Currency, JawaliClient, JawaliConfig, Money, OrderId, PaymentStatus, VoucherPayment};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // JAWALI_BASE_URL, JAWALI_USERNAME, … (JawaliConfig::builder() names them in code).
+//! // JAWALI_USERNAME, JAWALI_PASSWORD, JAWALI_ORG_ID, JAWALI_WALLET, … (or JawaliConfig::builder()).
 //! let client = JawaliClient::new(JawaliConfig::from_env()?)?;
 //! let order = VoucherPayment::new(
 //!     OrderId::new("order-1001")?,

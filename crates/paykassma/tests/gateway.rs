@@ -422,3 +422,28 @@ async fn an_order_id_is_credited_once_and_never_answered_for_another_user() {
         "nothing credited for user-77"
     );
 }
+
+/// An activation that never reached Paykassma leaves the deposit unknown
+/// once the settle policy runs out; one call with the reference the error
+/// gives activates again under the same id and settles it, crediting once.
+#[tokio::test]
+async fn an_unknown_deposit_is_settled_by_the_reference_its_error_gives() {
+    let w = world().await;
+    let order = w.order("500", "500", false, PostbackQuirks::NONE).await;
+    let reference = order.order_id.attempt_key(1);
+    w.sandbox
+        .faults()
+        .inject_times(Some("activate".into()), Fault::DropBeforeCommit, 100);
+    let error = pay(&w.gateway, order).await.unwrap_err();
+    assert_eq!(error.code(), "outcome_unknown", "{error}");
+    assert_eq!(error.operation().unwrap().to_string(), "paykassma.activate");
+    assert_eq!(error.reference(), Some(reference.as_str()));
+    assert!(w.sandbox.credited().is_empty(), "nothing reached Paykassma");
+    w.sandbox.faults().clear();
+
+    let outcome = w.gateway.settle(&reference).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    assert_eq!(outcome.amount, Some(mmk("500")));
+    assert_eq!(w.gateway.settle(&reference).await.unwrap(), outcome);
+    assert_eq!(w.sandbox.credited().len(), 1, "credited once");
+}

@@ -130,6 +130,30 @@ fn completed(reference: &MerchantReference, receipt: &QrReceipt) -> PaymentOutco
 /// prepare = Begin (and, for an order [expecting](QrPayment::expecting) an
 /// amount, the sale's amount checked against it), commit = Complete,
 /// reconcile = [`QrWalletClient::settle`].
+impl QrWalletClient {
+    /// Completes a payment begun with [`Gateway::prepare`] once the user
+    /// confirmed the sale they were shown: one Complete, settled by
+    /// completing the same session again if its outcome is unknown —
+    /// [`commit_and_settle`](payments_core::gateway::commit_and_settle)
+    /// through this client's [`Gateway`]. An outcome still unknown is
+    /// settled later by [`settle`](QrWalletClient::settle) with its
+    /// reference.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropped once its Complete may have left, the payment stays open in
+    /// this client: [`settle`](QrWalletClient::settle) with the payment's
+    /// reference ([`BegunPayment::reference`]) settles it.
+    ///
+    /// # Errors
+    ///
+    /// A decline (the debit did not happen); an integrity mismatch;
+    /// [`Error::OutcomeUnknown`].
+    pub async fn confirm(&self, begun: &BegunPayment) -> Result<PaymentOutcome> {
+        payments_core::gateway::commit_and_settle(self, begun).await
+    }
+}
+
 #[async_trait]
 impl Gateway for QrWalletClient {
     type Order = QrPayment;

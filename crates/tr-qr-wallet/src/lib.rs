@@ -2,33 +2,60 @@
 //! walletgate "Mobile API" (the crate keeps its neutral name, `tr-qr-wallet`).
 //!
 //! A point-of-sale shows a QR code; the wallet user scans it in the
-//! integrator's app. [`QrWalletClient::begin`] returns the sale (merchant,
-//! amount, product, VAT, expiry) to show the user; [`QrWalletClient::complete`]
-//! debits the wallet and returns the receipt with the wallet's balances and
-//! limits.
+//! integrator's app, which shows the sale and, once the user confirms,
+//! debits the wallet.
+//!
+//! **The production path** is the [`Gateway`] over [`QrWalletClient`]: a
+//! [`QrPayment`] for the merchant's order (its [`OrderId`], the wallet, the
+//! scanned code, and — when the app knows it — the amount to expect) is
+//! begun with [`Gateway::prepare`] (the sale, to show), then confirmed with
+//! [`QrWalletClient::confirm`] (or both at once with [`pay`]). It ends in
+//! a [`PaymentOutcome`], a decline, an [`Error::TermsMismatch`] (a sale for
+//! other money than expected; nothing moved), or an
+//! [`Error::OutcomeUnknown`] that [`QrWalletClient::settle`] settles by its
+//! reference. Where the merchant keeps state, pay through
+//! `payments_journal::Journaled` keyed by the order id.
 //!
 //! ```no_run
-//! use tr_qr_wallet::SecretString;
-//! use tr_qr_wallet::{QrCode, QrCodeType, QrWalletClient, QrWalletConfig, WalletNumber};
+//! use tr_qr_wallet::{Currency, Gateway, Money, OrderId, PaymentStatus, QrCode, QrCodeType, QrPayment, QrWalletClient, QrWalletConfig, WalletNumber};
 //!
-//! # async fn run() -> tr_qr_wallet::Result<()> {
-//! let client = QrWalletClient::new(QrWalletConfig::uat(
-//!     "client-id",
-//!     SecretString::from("client-secret"),
-//!     "x-client-id",
-//!     "provider-id",
-//! )?)?;
-//! let wallet = WalletNumber::new("1011179271")?;
-//! let session = client
-//!     .begin(&wallet, &QrCode::new("63759407536179025465")?, QrCodeType::Default)
-//!     .await?;
-//! if let Some(sale) = session.sale.decoded() {
-//!     println!("{} at {}: {}", sale.product_name.as_deref().unwrap_or("-"), sale.merchant_name, sale.amount);
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // TR_QR_API_URL, TR_QR_TOKEN_URL, TR_QR_CLIENT_ID, …
+//! let client = QrWalletClient::new(QrWalletConfig::from_env()?)?;
+//! let order = QrPayment::new(
+//!     OrderId::new("order-1001")?,
+//!     WalletNumber::new("1011179271")?,
+//!     QrCode::new("63759407536179025465")?,
+//!     QrCodeType::Default,
+//! )
+//! .expecting(Money::parse("12.50", Currency::TRY)?);
+//! let begun = client.prepare(order).await?;
+//! if let Some(sale) = begun.session.sale.decoded() {
+//!     println!("pay {} at {}?", sale.amount, sale.merchant_name); // the user confirms
 //! }
-//! let receipt = client.complete(&session).await?;
-//! println!("paid {}, transaction {}", receipt.charged, receipt.transaction_id);
+//! match client.confirm(&begun).await {
+//!     Ok(outcome) if outcome.status == PaymentStatus::Completed => println!("paid"),
+//!     Ok(outcome) => println!("not paid: {}", outcome.status),
+//!     Err(error) if error.code() == "outcome_unknown" => {
+//!         // Later: client.settle(reference) settles it with one call.
+//!         println!("settle {} later", error.reference().unwrap_or_default());
+//!     }
+//!     Err(error) => println!("{}: {error}", error.code()),
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! The wire calls — [`QrWalletClient::begin`], [`QrWalletClient::complete`],
+//! [`QrWalletClient::settle_session`] — are public for tools; they describe
+//! each event as the gateway does.
+//!
+//! # In an axum service
+//!
+//! The client is cheap to clone and `Send + Sync`. axum drops a handler's
+//! future when its client goes away: a Complete in flight stays open in
+//! the client, and [`QrWalletClient::settle`] settles it by its reference
+//! in this process (a journal: across restarts). Or spawn the payment
+//! (`tokio::spawn`) so that it runs to its end.
 //!
 //! # Wire contract and choices
 //!

@@ -327,3 +327,35 @@ async fn a_repeat_answered_session_expired_leaves_the_payment_unknown() {
     );
     assert!(w.sandbox.debits().is_empty());
 }
+
+/// Complete failing past the settle policy leaves the payment unknown; one
+/// call with the reference the error gives completes the same session again
+/// and settles it, debiting once.
+#[tokio::test]
+async fn an_unknown_payment_is_settled_by_the_reference_its_error_gives() {
+    let w = world("100", "1000").await;
+    let order = tr_qr_wallet::QrPayment::new(
+        tr_qr_wallet::OrderId::generate(),
+        wallet(),
+        w.qr("30").await,
+        QrCodeType::Default,
+    );
+    w.sandbox
+        .faults()
+        .inject_times(Some("complete".into()), Fault::Status(502), 100);
+    let error = payments_core::pay(&w.client, order).await.unwrap_err();
+    assert_eq!(error.code(), "outcome_unknown", "{error}");
+    assert_eq!(
+        error.operation().unwrap().to_string(),
+        "tr-qr-wallet.complete"
+    );
+    let reference = error.reference().unwrap().to_owned();
+    assert!(w.sandbox.debits().is_empty());
+    w.sandbox.faults().clear();
+
+    let outcome = w.client.settle(&reference).await.unwrap();
+    assert_eq!(outcome.status, payments_core::PaymentStatus::Completed);
+    assert_eq!(outcome.amount, Some(tl("30")));
+    assert_eq!(w.client.settle(&reference).await.unwrap(), outcome);
+    assert_eq!(w.sandbox.debits().len(), 1, "debited once");
+}
