@@ -88,6 +88,11 @@ pub struct AllpayConfig {
 }
 
 impl AllpayConfig {
+    /// A configuration by name: [`AllpayConfigBuilder`].
+    pub fn builder() -> AllpayConfigBuilder {
+        AllpayConfigBuilder::default()
+    }
+
     /// The configuration from the environment: `ALLPAY_BASE_URL`,
     /// `ALLPAY_REQUESTER`, `ALLPAY_CERT_NUMBER`, and the paths of two PEM
     /// files, `ALLPAY_PRIVATE_KEY` (the merchant's signing key) and
@@ -167,6 +172,108 @@ impl AllpayConfig {
     pub fn disable_response_verification_insecure(mut self) -> Self {
         self.verification = ResponseVerification::DisabledInsecure;
         self
+    }
+}
+
+/// An [`AllpayConfig`] by name — no positional strings to swap:
+///
+/// ```no_run
+/// use allpay_soap::dsig::{SigningKey, VerifyingKey};
+/// use allpay_soap::{AllpayConfig, BaseUrl};
+///
+/// # fn run(merchant_pem: &str, allpay_pem: &str) -> Result<(), allpay_soap::Error> {
+/// let config = AllpayConfig::builder()
+///     .base_url(BaseUrl::parse("https://allpay.example")?)
+///     .requester("agent-login")
+///     .certificate_number("1001")
+///     .signing_key(SigningKey::from_pem(merchant_pem)?)
+///     .allpay_key(VerifyingKey::from_pem(allpay_pem)?)
+///     .build()?;
+/// # let _ = config; Ok(()) }
+/// ```
+///
+/// What is missing is named, all at once:
+///
+/// ```
+/// let error = allpay_soap::AllpayConfig::builder().requester("agent-login").build().unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "configuration: AllpayConfig needs base_url, certificate_number, signing_key, allpay_key"
+/// );
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct AllpayConfigBuilder {
+    base_url: Option<BaseUrl>,
+    requester: Option<String>,
+    certificate_number: Option<String>,
+    signing_key: Option<SigningKey>,
+    allpay_key: Option<VerifyingKey>,
+}
+
+impl fmt::Debug for AllpayConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AllpayConfigBuilder")
+            .field("base_url", &self.base_url)
+            .field("requester", &self.requester)
+            .field("certificate_number", &self.certificate_number)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AllpayConfigBuilder {
+    /// The server (`https://…`; the service paths are added).
+    pub fn base_url(mut self, url: BaseUrl) -> Self {
+        self.base_url = Some(url);
+        self
+    }
+
+    /// `requester`: the agent's Allpay login.
+    pub fn requester(mut self, requester: impl Into<String>) -> Self {
+        self.requester = Some(requester.into());
+        self
+    }
+
+    /// `certificateNumber`: the number of the merchant's certificate at Allpay.
+    pub fn certificate_number(mut self, number: impl Into<String>) -> Self {
+        self.certificate_number = Some(number.into());
+        self
+    }
+
+    /// The merchant's private key, which signs every request.
+    pub fn signing_key(mut self, key: SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
+    /// Allpay's key, which every answer's signature is checked with.
+    pub fn allpay_key(mut self, key: VerifyingKey) -> Self {
+        self.allpay_key = Some(key);
+        self
+    }
+
+    /// The configuration, with the documented defaults for the rest.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`](payments_core::Error::Configuration) naming
+    /// every missing field.
+    pub fn build(self) -> Result<AllpayConfig, payments_core::Error> {
+        let mut fields = payments_core::env_config::Required::new("AllpayConfig");
+        let base_url = fields.take("base_url", self.base_url);
+        let requester = fields.take("requester", self.requester);
+        let number = fields.take("certificate_number", self.certificate_number);
+        let signing_key = fields.take("signing_key", self.signing_key);
+        let allpay_key = fields.take("allpay_key", self.allpay_key);
+        fields.finish()?;
+        match (base_url, requester, number, signing_key, allpay_key) {
+            (Some(base_url), Some(requester), Some(number), Some(signing), Some(allpay)) => Ok(
+                AllpayConfig::new(base_url, requester, number, signing, allpay),
+            ),
+            _ => Err(payments_core::Error::configuration(
+                "AllpayConfig: a field is missing",
+            )),
+        }
     }
 }
 

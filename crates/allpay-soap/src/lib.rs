@@ -185,7 +185,7 @@ mod sandbox_keys;
 mod soap;
 
 pub use client::{AllpayClient, AllpayClientBuilder, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
-pub use config::{AllpayConfig, GuidFormat, Lang, ResponseVerification};
+pub use config::{AllpayConfig, AllpayConfigBuilder, GuidFormat, Lang, ResponseVerification};
 pub use gateway::{CAPABILITIES, CashInOrder, CheckedCashIn};
 pub use model::{
     AgentBalance, BRACED_GUID_RULES, CashIn, CashOut, CashOutToken, PLAIN_GUID_RULES,

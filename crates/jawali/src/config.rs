@@ -302,24 +302,14 @@ impl JawaliConfigBuilder {
     /// [`Error::Configuration`](payments_core::Error::Configuration) naming
     /// every field not given.
     pub fn build(self) -> Result<JawaliConfig, payments_core::Error> {
-        let mut missing = Vec::new();
-        let mut need = |name: &'static str, given: bool| {
-            if !given {
-                missing.push(name);
-            }
-        };
-        need("username", self.username.is_some());
-        need("password", self.password.is_some());
-        need("org_id", self.org_id.is_some());
-        need("agent_wallet", self.agent_wallet.is_some());
-        need("wallet_password", self.wallet_password.is_some());
-        match (
-            self.username,
-            self.password,
-            self.org_id,
-            self.agent_wallet,
-            self.wallet_password,
-        ) {
+        let mut fields = payments_core::env_config::Required::new("JawaliConfig");
+        let username = fields.take("username", self.username);
+        let password = fields.take("password", self.password);
+        let org_id = fields.take("org_id", self.org_id);
+        let wallet = fields.take("agent_wallet", self.agent_wallet);
+        let wallet_password = fields.take("wallet_password", self.wallet_password);
+        fields.finish()?;
+        match (username, password, org_id, wallet, wallet_password) {
             (Some(username), Some(password), Some(org_id), Some(wallet), Some(wallet_password)) => {
                 Ok(JawaliConfig::new(
                     self.environment.unwrap_or(Environment::Test),
@@ -330,10 +320,9 @@ impl JawaliConfigBuilder {
                     wallet_password,
                 ))
             }
-            _ => Err(payments_core::Error::configuration(format_args!(
-                "JawaliConfig needs {}",
-                missing.join(", ")
-            ))),
+            _ => Err(payments_core::Error::configuration(
+                "JawaliConfig: a required field is missing",
+            )),
         }
     }
 }

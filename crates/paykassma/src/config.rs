@@ -40,6 +40,11 @@ pub struct PaykassmaConfig {
 }
 
 impl PaykassmaConfig {
+    /// A configuration by name: [`PaykassmaConfigBuilder`].
+    pub fn builder() -> PaykassmaConfigBuilder {
+        PaykassmaConfigBuilder::default()
+    }
+
     /// The configuration from the environment: `PAYKASSMA_SECRET`
     /// (required), and either `PAYKASSMA_API_URL` (a full API base URL, with
     /// `PAYKASSMA_PLUGIN_URL` if the plugin API lives elsewhere) or
@@ -135,6 +140,128 @@ impl PaykassmaConfig {
     pub fn postback_keys(mut self, keys: PostbackKeys) -> Self {
         self.postback_keys = Some(keys);
         self
+    }
+}
+
+/// A [`PaykassmaConfig`] by name:
+///
+/// ```
+/// use paykassma::{PaykassmaConfig, SecretString, WalletType};
+///
+/// let config = PaykassmaConfig::builder()
+///     .server("pay.example.com")
+///     .secret(SecretString::from("plugin-api-secret"))
+///     .default_wallet_type(WalletType::WAVEPAY)
+///     .build()?;
+/// assert_eq!(config.plugin_url.to_string(), "https://plugin.pay.example.com/");
+///
+/// let error = PaykassmaConfig::builder().build().unwrap_err();
+/// assert_eq!(error.to_string(), "configuration: PaykassmaConfig needs server or api_url, secret");
+/// # Ok::<(), paykassma::Error>(())
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct PaykassmaConfigBuilder {
+    server: Option<String>,
+    api_url: Option<BaseUrl>,
+    plugin_url: Option<BaseUrl>,
+    secret: Option<SecretString>,
+    postback_keys: Option<PostbackKeys>,
+    default_wallet_type: Option<WalletType>,
+    http: Option<HttpConfig>,
+}
+
+impl fmt::Debug for PaykassmaConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaykassmaConfigBuilder")
+            .field("server", &self.server)
+            .field("api_url", &self.api_url)
+            .field("plugin_url", &self.plugin_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PaykassmaConfigBuilder {
+    /// The merchant's server host (`pay.example.com`): the API at
+    /// `https://api.{server}`, the payment window at `https://plugin.{server}`.
+    pub fn server(mut self, server: impl Into<String>) -> Self {
+        self.server = Some(server.into());
+        self
+    }
+
+    /// The API's base URL instead of a server host (a sandbox, a proxy).
+    pub fn api_url(mut self, url: BaseUrl) -> Self {
+        self.api_url = Some(url);
+        self
+    }
+
+    /// The payment window's base URL, with [`api_url`](Self::api_url)
+    /// (default: the API's).
+    pub fn plugin_url(mut self, url: BaseUrl) -> Self {
+        self.plugin_url = Some(url);
+        self
+    }
+
+    /// The plugin API secret (`PLUGINAPI_SECRET`).
+    pub fn secret(mut self, secret: SecretString) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+
+    /// The postback keys.
+    pub fn postback_keys(mut self, keys: PostbackKeys) -> Self {
+        self.postback_keys = Some(keys);
+        self
+    }
+
+    /// The wallet type used when a call names none (default `wavepay`).
+    pub fn default_wallet_type(mut self, wallet_type: WalletType) -> Self {
+        self.default_wallet_type = Some(wallet_type);
+        self
+    }
+
+    /// Timeouts, response cap and read retries.
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] naming every missing field, or a server
+    /// host that is not one.
+    pub fn build(self) -> Result<PaykassmaConfig, Error> {
+        let mut fields = payments_core::env_config::Required::new("PaykassmaConfig");
+        let place = fields.take(
+            "server or api_url",
+            match (self.server, self.api_url) {
+                (Some(server), _) => Some(Err(server)),
+                (None, Some(api)) => Some(Ok(api)),
+                (None, None) => None,
+            },
+        );
+        let secret = fields.take("secret", self.secret);
+        fields.finish()?;
+        let (Some(place), Some(secret)) = (place, secret) else {
+            return Err(Error::configuration("PaykassmaConfig: a field is missing"));
+        };
+        let mut config = match place {
+            Err(server) => PaykassmaConfig::for_server(&server, secret)?,
+            Ok(api) => {
+                let plugin = self.plugin_url.unwrap_or_else(|| api.clone());
+                PaykassmaConfig::with_urls(api, plugin, secret)
+            }
+        };
+        config.postback_keys = self.postback_keys;
+        if let Some(wallet_type) = self.default_wallet_type {
+            config.default_wallet_type = wallet_type;
+        }
+        if let Some(http) = self.http {
+            config.http = http;
+        }
+        Ok(config)
     }
 }
 

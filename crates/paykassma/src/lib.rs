@@ -140,7 +140,7 @@ pub mod sandbox;
 mod wire;
 
 pub use client::{PaykassmaClient, PaykassmaClientBuilder};
-pub use config::PaykassmaConfig;
+pub use config::{PaykassmaConfig, PaykassmaConfigBuilder};
 pub use gateway::{CAPABILITIES, DepositOrder, PaykassmaGateway, PreparedDeposit};
 pub use inbox::{
     Applied, AppliedPostback, InboxReply, MemoryPostbackStore, PostbackInbox, PostbackRecord,

@@ -69,3 +69,57 @@ impl EnvReader {
         }
     }
 }
+
+/// The fields a configuration builder was given, for its `build()`: each
+/// required one taken by name, every missing one named at once.
+///
+/// ```
+/// use payments_core::env_config::Required;
+///
+/// let mut fields = Required::new("ExampleConfig");
+/// let user = fields.take("username", Some("merchant"));
+/// let secret = fields.take::<String>("secret", None);
+/// let error = fields.finish().unwrap_err();
+/// assert_eq!(error.to_string(), "configuration: ExampleConfig needs secret");
+/// # let _ = (user, secret);
+/// ```
+#[derive(Debug)]
+pub struct Required {
+    config: &'static str,
+    missing: Vec<&'static str>,
+}
+
+impl Required {
+    /// Nothing missing yet from the configuration named `config`.
+    pub fn new(config: &'static str) -> Self {
+        Required {
+            config,
+            missing: Vec::new(),
+        }
+    }
+
+    /// `value`; noted as missing under `name` when `None`.
+    pub fn take<T>(&mut self, name: &'static str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.missing.push(name);
+        }
+        value
+    }
+
+    /// `Ok` when every field was given.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] naming every missing field.
+    pub fn finish(self) -> Result<(), Error> {
+        if self.missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::configuration(format_args!(
+                "{} needs {}",
+                self.config,
+                self.missing.join(", ")
+            )))
+        }
+    }
+}

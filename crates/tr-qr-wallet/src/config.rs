@@ -63,13 +63,19 @@ pub struct QrWalletConfig {
     pub token_skew: Duration,
     /// Timeouts, response cap and read retries.
     pub http: HttpConfig,
-    /// How [`settle`](crate::QrWalletClient::settle) repeats Complete while
+    /// How [`settle_session`](crate::QrWalletClient::settle_session) (and
+    /// so [`settle`](crate::QrWalletClient::settle)) repeats Complete while
     /// its outcome stays unknown (default:
     /// [`default_reconcile_policy`](payments_core::gateway::default_reconcile_policy)).
     pub settle: RetryPolicy,
 }
 
 impl QrWalletConfig {
+    /// A configuration by name: [`QrWalletConfigBuilder`].
+    pub fn builder() -> QrWalletConfigBuilder {
+        QrWalletConfigBuilder::default()
+    }
+
     /// The configuration from the environment: `TR_QR_API_URL`,
     /// `TR_QR_TOKEN_URL`, `TR_QR_CLIENT_ID`, `TR_QR_CLIENT_SECRET`,
     /// `TR_QR_X_CLIENT_ID`, `TR_QR_PROVIDER_ID` (required) and
@@ -186,6 +192,147 @@ impl QrWalletConfig {
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = scope.into();
         self
+    }
+}
+
+/// A [`QrWalletConfig`] by name — no positional strings to swap:
+///
+/// ```
+/// use tr_qr_wallet::{QrWalletConfig, SecretString};
+///
+/// let config = QrWalletConfig::builder()
+///     .uat()
+///     .client_id("client-id")
+///     .client_secret(SecretString::from("client-secret"))
+///     .x_client_id("x-client-id")
+///     .provider_id("provider-id")
+///     .build()?;
+/// assert_eq!(config.provider_id, "provider-id");
+///
+/// let error = QrWalletConfig::builder().client_id("client-id").build().unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "configuration: QrWalletConfig needs api_url (or uat()), token_url (or uat()), client_secret, x_client_id, provider_id"
+/// );
+/// # Ok::<(), tr_qr_wallet::Error>(())
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct QrWalletConfigBuilder {
+    api_url: Option<String>,
+    token_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    x_client_id: Option<String>,
+    provider_id: Option<String>,
+    scope: Option<String>,
+}
+
+impl fmt::Debug for QrWalletConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QrWalletConfigBuilder")
+            .field("api_url", &self.api_url)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("x_client_id", &self.x_client_id)
+            .field("provider_id", &self.provider_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl QrWalletConfigBuilder {
+    /// Sipay's UAT system ([`UAT_API_URL`], [`UAT_TOKEN_URL`]).
+    pub fn uat(self) -> Self {
+        self.api_url(UAT_API_URL).token_url(UAT_TOKEN_URL)
+    }
+
+    /// The wallet API's base URL.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = Some(url.into());
+        self
+    }
+
+    /// The identity server's token endpoint (`…/connect/token`).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// The OAuth2 client id.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// The OAuth2 client secret.
+    pub fn client_secret(mut self, secret: SecretString) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// The `x-client-id` header.
+    pub fn x_client_id(mut self, id: impl Into<String>) -> Self {
+        self.x_client_id = Some(id.into());
+        self
+    }
+
+    /// `provider_id`: the integrating company's id.
+    pub fn provider_id(mut self, id: impl Into<String>) -> Self {
+        self.provider_id = Some(id.into());
+        self
+    }
+
+    /// The OAuth2 scope (default `api`).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] naming every missing field, or a URL that
+    /// does not parse.
+    pub fn build(self) -> Result<QrWalletConfig, Error> {
+        let mut fields = payments_core::env_config::Required::new("QrWalletConfig");
+        let api_url = fields.take("api_url (or uat())", self.api_url);
+        let token_url = fields.take("token_url (or uat())", self.token_url);
+        let client_id = fields.take("client_id", self.client_id);
+        let client_secret = fields.take("client_secret", self.client_secret);
+        let x_client_id = fields.take("x_client_id", self.x_client_id);
+        let provider_id = fields.take("provider_id", self.provider_id);
+        fields.finish()?;
+        let (
+            Some(api_url),
+            Some(token_url),
+            Some(client_id),
+            Some(client_secret),
+            Some(x_client_id),
+            Some(provider_id),
+        ) = (
+            api_url,
+            token_url,
+            client_id,
+            client_secret,
+            x_client_id,
+            provider_id,
+        )
+        else {
+            return Err(Error::configuration("QrWalletConfig: a field is missing"));
+        };
+        let config = QrWalletConfig::new(
+            BaseUrl::parse(&api_url)?,
+            BaseUrl::endpoint(&token_url)?,
+            client_id,
+            client_secret,
+            x_client_id,
+            provider_id,
+        )?;
+        Ok(match self.scope {
+            Some(scope) => config.scope(scope),
+            None => config,
+        })
     }
 }
 

@@ -140,7 +140,9 @@ pub mod sandbox;
 mod wire;
 
 pub use client::{QrWalletClient, QrWalletClientBuilder};
-pub use config::{CorrelationIdEncoding, QrWalletConfig, UAT_API_URL, UAT_TOKEN_URL};
+pub use config::{
+    CorrelationIdEncoding, QrWalletConfig, QrWalletConfigBuilder, UAT_API_URL, UAT_TOKEN_URL,
+};
 pub use gateway::{BegunPayment, CAPABILITIES, QrPayment};
 pub use model::{
     Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
