@@ -161,7 +161,10 @@ async fn self_test(
             examples::open_journal(journal).await?,
         )),
     );
-    let stored = elsewhere.get(reference.as_str()).await;
+    let stored = elsewhere
+        .get(reference.as_str())
+        .await
+        .map_err(|e| format!("the postback store could not be read: {e}"))?;
     println!(
         "self-test    : deposit {reference}: {}",
         stored.as_ref().map_or_else(

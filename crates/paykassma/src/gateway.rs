@@ -295,22 +295,29 @@ impl PaykassmaGateway {
         ))
     }
 
-    async fn settled(&self, prepared: &PreparedDeposit) -> Option<Result<PaymentOutcome>> {
+    /// What the postbacks held prove (`Ok(None)`: nothing yet), or why the
+    /// store could not tell.
+    async fn settled(&self, prepared: &PreparedDeposit) -> Result<Option<Result<PaymentOutcome>>> {
         let record = self
             .inbox
             .record(prepared.activation.custom_transaction_id.as_str())
-            .await?;
-        Self::from_record(prepared, &record)
+            .await
+            .map_err(store_error)?;
+        Ok(record.and_then(|record| Self::from_record(prepared, &record)))
     }
 
     async fn await_postback(
         &self,
         prepared: &PreparedDeposit,
         wait: Duration,
-    ) -> Option<Result<PaymentOutcome>> {
+    ) -> Result<Option<Result<PaymentOutcome>>> {
         let reference = prepared.activation.custom_transaction_id.as_str();
-        let record = self.inbox.wait_for(reference, wait).await?;
-        Self::from_record(prepared, &record)
+        let record = self
+            .inbox
+            .wait_for(reference, wait)
+            .await
+            .map_err(store_error)?;
+        Ok(record.and_then(|record| Self::from_record(prepared, &record)))
     }
 
     /// What an activation's answer proves: a final outcome, or nothing yet.
@@ -361,10 +368,14 @@ impl PaykassmaGateway {
         prepared: &PreparedDeposit,
         answered: &AtomicBool,
     ) -> Attempt<PaymentOutcome> {
-        if let Some(settled) = self.settled(prepared).await {
-            return Attempt::Settled(settled);
-        }
         let mut failure = None;
+        match self.settled(prepared).await {
+            Ok(Some(settled)) => return Attempt::Settled(settled),
+            Ok(None) => {}
+            // Activating again is safe whatever the store holds: Paykassma
+            // refuses a reused id.
+            Err(error) => failure = Some(error),
+        }
         if !answered.load(Ordering::SeqCst) {
             match self.client.activate(&prepared.activation).await {
                 Ok(outcome) => {
@@ -381,12 +392,24 @@ impl PaykassmaGateway {
         }
         let slice = self.wait / self.settle.max_attempts.max(1);
         match self.await_postback(prepared, slice).await {
-            Some(settled) => Attempt::Settled(settled),
-            None => match failure {
+            Ok(Some(settled)) => Attempt::Settled(settled),
+            Ok(None) => match failure {
                 Some(error) => Attempt::failed(error),
                 None => Attempt::waiting("no final postback yet"),
             },
+            Err(error) => Attempt::failed(failure.unwrap_or(error)),
         }
+    }
+}
+
+/// The postback store's failure to answer, as the error of a read.
+fn store_error(error: payments_core::error::BoxError) -> Error {
+    Error::Transport {
+        operation: payments_core::Operation::read("paykassma", "postback_store"),
+        timed_out: false,
+        reason: format!("the postback store could not be read: {error}"),
+        source: Some(error),
+        diagnostics: None,
     }
 }
 
@@ -445,8 +468,14 @@ impl Gateway for PaykassmaGateway {
 
     async fn commit(&self, prepared: &PreparedDeposit) -> Result<PaymentOutcome> {
         // A repeat of an order whose postback this inbox holds already.
-        if let Some(settled) = self.settled(prepared).await {
-            return settled;
+        // A store that cannot tell is no reason to stop: an activation under
+        // a used id is refused, and then the postback settles it.
+        match self.settled(prepared).await {
+            Ok(Some(settled)) => return settled,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(provider = "paykassma", reference = %prepared.activation.custom_transaction_id, %error, "activating without knowing what the postback store holds");
+            }
         }
         let outcome = match self.client.activate(&prepared.activation).await {
             Ok(outcome) => outcome,
@@ -464,8 +493,8 @@ impl Gateway for PaykassmaGateway {
             return settled;
         }
         match self.await_postback(prepared, self.wait).await {
-            Some(settled) => settled,
-            None => Ok(PaymentOutcome::new(
+            Ok(Some(settled)) => settled,
+            Ok(None) | Err(_) => Ok(PaymentOutcome::new(
                 prepared.activation.custom_transaction_id.clone(),
                 PaymentStatus::Pending,
             )),

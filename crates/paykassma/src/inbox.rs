@@ -382,36 +382,33 @@ impl PostbackInbox {
         }
     }
 
-    /// Everything received for `custom_transaction_id` (`Ok(None)`: nothing
-    /// arrived), or the store's failure — where [`record`](Self::record)
-    /// reads a store that cannot answer as "nothing arrived".
+    /// Where the deposit `custom_transaction_id` stands, by its postbacks
+    /// (`Ok(None)`: none arrived).
     ///
     /// # Errors
     ///
-    /// The store's error.
-    pub async fn lookup(
+    /// The store's failure — never read as "nothing arrived".
+    pub async fn get(
         &self,
         custom_transaction_id: &str,
-    ) -> Result<Option<PostbackRecord>, payments_core::error::BoxError> {
+    ) -> Result<Option<PostbackTransaction>, BoxError> {
+        Ok(self
+            .record(custom_transaction_id)
+            .await?
+            .map(|record| record.current))
+    }
+
+    /// Everything received for `custom_transaction_id` (`Ok(None)`: nothing
+    /// arrived).
+    ///
+    /// # Errors
+    ///
+    /// The store's failure — never read as "nothing arrived".
+    pub async fn record(
+        &self,
+        custom_transaction_id: &str,
+    ) -> Result<Option<PostbackRecord>, BoxError> {
         self.store.record(custom_transaction_id).await
-    }
-
-    /// Where the deposit `custom_transaction_id` stands, by its postbacks;
-    /// `None` when none arrived, or the store cannot tell now.
-    pub async fn get(&self, custom_transaction_id: &str) -> Option<PostbackTransaction> {
-        self.record(custom_transaction_id).await.map(|r| r.current)
-    }
-
-    /// Everything received for `custom_transaction_id`; `None` when nothing
-    /// arrived, or the store cannot tell now (logged).
-    pub async fn record(&self, custom_transaction_id: &str) -> Option<PostbackRecord> {
-        match self.store.record(custom_transaction_id).await {
-            Ok(record) => record,
-            Err(error) => {
-                tracing::warn!(provider = "paykassma", reference = custom_transaction_id, %error, "the postback store could not be read");
-                None
-            }
-        }
     }
 
     /// Verified postbacks that named no `custom_transaction_id`.
@@ -426,21 +423,26 @@ impl PostbackInbox {
     /// Waits up to `timeout` until the deposit `custom_transaction_id` has a
     /// final status (or a conflict); returns its record as it then stands.
     /// Deliveries to this inbox wake it at once; the store is looked at
-    /// every [`STORE_POLL_INTERVAL`] for what other replicas received.
+    /// every [`STORE_POLL_INTERVAL`] for what other replicas received (a
+    /// read that fails meanwhile is tried again at the next look).
+    ///
+    /// # Errors
+    ///
+    /// The store's failure at the last look.
     pub async fn wait_for(
         &self,
         custom_transaction_id: &str,
         timeout: Duration,
-    ) -> Option<PostbackRecord> {
+    ) -> Result<Option<PostbackRecord>, BoxError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.notify.notified();
-            let found = self.record(custom_transaction_id).await;
-            if found
-                .as_ref()
-                .is_some_and(|r| r.current.status.is_final() || r.conflict.is_some())
+            if let Ok(found) = self.record(custom_transaction_id).await
+                && found
+                    .as_ref()
+                    .is_some_and(|r| r.current.status.is_final() || r.conflict.is_some())
             {
-                return found;
+                return Ok(found);
             }
             let wake = (tokio::time::Instant::now() + STORE_POLL_INTERVAL).min(deadline);
             let _ = tokio::time::timeout_at(wake, notified).await;

@@ -46,7 +46,7 @@ async fn the_ready_router_stores_deliveries_and_answers_as_the_inbox_decides() {
     let answer = post(postback("order-1", "success")).await.unwrap();
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.text().await.unwrap(), r#"{"status":"ok"}"#);
-    let held = inbox.lookup("order-1").await.unwrap().unwrap();
+    let held = inbox.record("order-1").await.unwrap().unwrap();
     assert_eq!(held.current.status, PostbackStatus::Success);
 
     // Tampered: refused, nothing stored, Paykassma delivers again.
@@ -55,7 +55,7 @@ async fn the_ready_router_stores_deliveries_and_answers_as_the_inbox_decides() {
         .replace(":500", ":900");
     let answer = post(tampered).await.unwrap();
     assert!(answer.status().is_client_error(), "{}", answer.status());
-    assert!(inbox.lookup("order-2").await.unwrap().is_none());
+    assert!(inbox.record("order-2").await.unwrap().is_none());
 
     // Past the cap: refused before it is read in full.
     let answer = post("x".repeat(MAX_POSTBACK_BYTES + 1)).await.unwrap();

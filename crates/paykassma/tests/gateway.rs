@@ -154,6 +154,7 @@ async fn a_pending_postback_before_the_final_one_is_not_read_as_final() {
         .inbox()
         .record(outcome.reference.as_str())
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert!(record.conflict.is_none());
@@ -191,13 +192,14 @@ async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pend
             .new
     );
     assert!(
-        !inbox.get("d-1").await.unwrap().status.is_final(),
+        !inbox.get("d-1").await.unwrap().unwrap().status.is_final(),
         "pending is not final"
     );
     // Not final yet: a waiter gets the record only when it times out.
     let waited = inbox
         .wait_for("d-1", Duration::from_millis(30))
         .await
+        .unwrap()
         .unwrap();
     assert!(!waited.current.status.is_final());
     let reply = inbox
@@ -205,7 +207,7 @@ async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pend
         .await;
     assert_eq!((reply.status, reply.new, reply.alarm), (200, true, None));
     assert_eq!(
-        inbox.get("d-1").await.unwrap().status,
+        inbox.get("d-1").await.unwrap().unwrap().status,
         PostbackStatus::Success
     );
     // A redelivery is acknowledged and changes nothing; a late pending neither.
@@ -218,10 +220,13 @@ async fn the_inbox_keeps_every_status_change_and_lets_a_final_one_replace_a_pend
         .await;
     assert_eq!((late.status, late.new), (200, false));
     assert_eq!(
-        inbox.get("d-1").await.unwrap().status,
+        inbox.get("d-1").await.unwrap().unwrap().status,
         PostbackStatus::Success
     );
-    assert_eq!(inbox.record("d-1").await.unwrap().deliveries.len(), 2);
+    assert_eq!(
+        inbox.record("d-1").await.unwrap().unwrap().deliveries.len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -230,7 +235,7 @@ async fn an_unknown_status_is_never_final() {
     inbox
         .receive(postback(Some("d-2"), "in_review").as_bytes())
         .await;
-    let tx = inbox.get("d-2").await.unwrap();
+    let tx = inbox.get("d-2").await.unwrap().unwrap();
     assert_eq!(tx.status, PostbackStatus::Other("in_review".into()));
     assert!(!tx.status.is_final());
     assert!(!tx.status.is_success());
@@ -250,7 +255,7 @@ async fn contradicting_final_statuses_raise_an_alarm_and_are_never_settled_silen
         "acknowledged: redelivery would change nothing"
     );
     assert!(reply.alarm.unwrap().contains("d-3"));
-    let record = inbox.record("d-3").await.unwrap();
+    let record = inbox.record("d-3").await.unwrap().unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert_eq!(record.conflict.unwrap().status, PostbackStatus::Failed);
 }
@@ -352,7 +357,7 @@ async fn a_second_final_postback_with_another_amount_is_a_conflict() {
         alarm.contains("d-9") && alarm.contains("50 MMK") && alarm.contains("500 MMK"),
         "{alarm}"
     );
-    let record = inbox.record("d-9").await.unwrap();
+    let record = inbox.record("d-9").await.unwrap().unwrap();
     assert_eq!(
         record.conflict.unwrap().amount_value.unwrap().to_string(),
         "50"
@@ -446,4 +451,89 @@ async fn an_unknown_deposit_is_settled_by_the_reference_its_error_gives() {
     assert_eq!(outcome.amount, Some(mmk("500")));
     assert_eq!(w.gateway.settle(&reference).await.unwrap(), outcome);
     assert_eq!(w.sandbox.credited().len(), 1, "credited once");
+}
+
+/// A postback store that cannot answer.
+#[derive(Debug)]
+struct Unreachable;
+
+#[payments_core::async_trait]
+impl paykassma::PostbackStore for Unreachable {
+    async fn apply(
+        &self,
+        _: &str,
+        _: paykassma::postback::PostbackTransaction,
+    ) -> Result<paykassma::Applied, payments_core::error::BoxError> {
+        Err("store down".into())
+    }
+    async fn record(
+        &self,
+        _: &str,
+    ) -> Result<Option<paykassma::PostbackRecord>, payments_core::error::BoxError> {
+        Err("store down".into())
+    }
+    async fn keep_unmatched(
+        &self,
+        _: paykassma::postback::PostbackTransaction,
+    ) -> Result<bool, payments_core::error::BoxError> {
+        Err("store down".into())
+    }
+    async fn unmatched(
+        &self,
+    ) -> Result<Vec<paykassma::postback::PostbackTransaction>, payments_core::error::BoxError> {
+        Err("store down".into())
+    }
+}
+
+/// A store that cannot answer is an error, never "no postback arrived"; a
+/// deposit whose postbacks cannot be read stays unknown, naming the store.
+#[tokio::test]
+async fn an_unreachable_postback_store_is_an_error_not_a_missing_postback() {
+    let inbox = std::sync::Arc::new(PostbackInbox::with_store(
+        PostbackVerifier::new(PaykassmaSandbox::postback_keys()),
+        std::sync::Arc::new(Unreachable),
+    ));
+    assert!(inbox.get("d-1").await.is_err());
+    assert!(inbox.record("d-1").await.is_err());
+    assert!(
+        inbox
+            .wait_for("d-1", Duration::from_millis(20))
+            .await
+            .is_err()
+    );
+
+    let sandbox = PaykassmaSandbox::start().await.unwrap();
+    let client = paykassma::PaykassmaClient::new(sandbox.config()).unwrap();
+    let gateway = PaykassmaGateway::new(client.clone(), inbox, Duration::from_millis(100))
+        .with_settle_policy(RetryPolicy::new(
+            2,
+            Duration::from_millis(5),
+            Duration::from_millis(10),
+        ));
+    let order = sandbox
+        .paid_deposit(&client, Label::new("user-55").unwrap(), mmk("500"))
+        .await
+        .unwrap();
+    // The sandbox answers `ok`: the activation itself proves it.
+    let outcome = pay(&gateway, order).await.unwrap();
+    assert_eq!(outcome.status, PaymentStatus::Completed);
+    // A slow one needs the postback, which cannot be read.
+    let label = Label::new("user-56").unwrap();
+    let wallet = client
+        .create_deposit(&label, Currency::MMK)
+        .await
+        .unwrap()
+        .identifier
+        .unwrap();
+    let key1 = sandbox.customer_pays_slowly(&wallet, mmk("700"));
+    let order = DepositOrder::new(
+        paykassma::OrderId::generate(),
+        label,
+        WalletType::WAVEPAY,
+        key1,
+        mmk("700"),
+    );
+    let error = pay(&gateway, order).await.unwrap_err();
+    assert_eq!(error.code(), "outcome_unknown", "{error}");
+    assert!(error.to_string().contains("postback store"), "{error}");
 }

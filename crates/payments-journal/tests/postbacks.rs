@@ -74,10 +74,13 @@ async fn the_inbox_rules_hold_in_the_shared_store(journal: Journal) {
             .await
             .new
     );
-    assert!(!b.get(&id).await.unwrap().status.is_final());
+    assert!(!b.get(&id).await.unwrap().unwrap().status.is_final());
     let reply = b.receive(postback(Some(&id), "success").as_bytes()).await;
     assert_eq!((reply.status, reply.new, reply.alarm), (200, true, None));
-    assert_eq!(a.get(&id).await.unwrap().status, PostbackStatus::Success);
+    assert_eq!(
+        a.get(&id).await.unwrap().unwrap().status,
+        PostbackStatus::Success
+    );
     // A redelivery to the other replica changes nothing; a late pending neither.
     assert!(
         !a.receive(postback(Some(&id), "success").as_bytes())
@@ -89,7 +92,7 @@ async fn the_inbox_rules_hold_in_the_shared_store(journal: Journal) {
             .await
             .new
     );
-    let record = a.record(&id).await.unwrap();
+    let record = a.record(&id).await.unwrap().unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert_eq!(record.deliveries.len(), 2);
     assert!(
@@ -99,7 +102,7 @@ async fn the_inbox_rules_hold_in_the_shared_store(journal: Journal) {
     // A contradicting final status raises the alarm, whichever replica gets it.
     let reply = b.receive(postback(Some(&id), "failed").as_bytes()).await;
     assert!(reply.alarm.unwrap().contains(&id));
-    let record = a.record(&id).await.unwrap();
+    let record = a.record(&id).await.unwrap().unwrap();
     assert_eq!(record.current.status, PostbackStatus::Success);
     assert_eq!(record.conflict.unwrap().status, PostbackStatus::Failed);
     // Unmatched deliveries are kept once.
@@ -127,17 +130,20 @@ async fn two_scopes_keep_their_own_postbacks(journal: Journal) {
             .await
             .new
     );
-    assert!(b.get(&id).await.is_none(), "not shop b's deposit");
+    assert!(b.get(&id).await.unwrap().is_none(), "not shop b's deposit");
     let reply = b.receive(postback(Some(&id), "pending").as_bytes()).await;
     assert!(reply.new, "a deposit of its own, not a redelivery");
     assert_eq!(reply.alarm, None, "no contradiction with shop a's record");
-    assert_eq!(a.get(&id).await.unwrap().status, PostbackStatus::Success);
     assert_eq!(
-        b.get(&id).await.unwrap().status,
+        a.get(&id).await.unwrap().unwrap().status,
+        PostbackStatus::Success
+    );
+    assert_eq!(
+        b.get(&id).await.unwrap().unwrap().status,
         PostbackStatus::Other("pending".to_owned())
     );
-    assert_eq!(a.record(&id).await.unwrap().deliveries.len(), 1);
-    assert_eq!(b.record(&id).await.unwrap().deliveries.len(), 1);
+    assert_eq!(a.record(&id).await.unwrap().unwrap().deliveries.len(), 1);
+    assert_eq!(b.record(&id).await.unwrap().unwrap().deliveries.len(), 1);
 
     let (before_a, before_b) = (
         a.unmatched().await.unwrap().len(),
