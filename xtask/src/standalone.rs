@@ -5,6 +5,10 @@
 //! with feature `sandbox` — and on `tokio`, and runs the crate README's
 //! example as its `main`. It fails if the README needs anything the crate
 //! does not re-export (`payments_core`, `reqwest`, …).
+//!
+//! Then the shop (`examples/shop`, its own `[workspace]`): an axum service
+//! over `jawali` and `paykassma` alone, built and run with `--self-test`,
+//! which walks every path over HTTP against the sandboxes.
 
 use std::path::Path;
 use std::process::Command;
@@ -66,5 +70,26 @@ pub(crate) fn run(root: &Path) -> Result {
             ));
         }
     }
-    Ok(())
+    run_shop(root)
+}
+
+/// Builds the shop outside the workspace and runs its self-test.
+fn run_shop(root: &Path) -> Result {
+    let dir = root.join("examples/shop");
+    // The workspace's lock file, so the same versions are built (the copy
+    // is ignored by git).
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    println!("standalone: the shop (jawali + paykassma + axum + tokio) walks every path");
+    let status = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .args(["--", "--self-test"])
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the shop (examples/shop) does not build, or a path answered wrongly".to_owned())
+    }
 }

@@ -12,13 +12,15 @@ use payments_core::http::{RawResponse, Request};
 use payments_core::{MerchantReference, Result};
 
 use crate::AllpayClient;
-use crate::client::{self, read_action, read_check_user, soap_request};
 use crate::generated::{cash_in, transaction_management as tm};
 use crate::model::{Transaction, UserInfo, UserName};
+use crate::session::{self, soap_request};
+use crate::transaction::read_action;
+use crate::users::read_check_user;
 
 /// A request written and signed, with what its answer is checked against
 /// (the digest Allpay must echo).
-pub struct Prepared(client::Prepared);
+pub struct Prepared(session::Prepared);
 
 impl Prepared {
     /// The signed envelope.

@@ -168,6 +168,40 @@ impl Gateway for AllpayClient {
     }
 }
 
+impl AllpayClient {
+    /// Settles a payment this client committed — the reference as
+    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
+    /// by sending the same cash-in under the same GUID again, which Allpay answers with the payment it made, never a second one. A payment that ended answers how it ended again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: allpay_soap::AllpayClient, order: allpay_soap::CashInOrder) -> allpay_soap::Result<()> {
+    /// match allpay_soap::pay(&client, order).await {
+    ///     Err(error) if error.code() == "outcome_unknown" => {
+    ///         let reference = error.reference().unwrap_or_default().to_owned();
+    ///         // Later (a back-office button, a timer):
+    ///         let outcome = client.settle(&reference).await?;
+    ///         println!("{reference}: {}", outcome.status);
+    ///     }
+    ///     other => println!("{:?}", other.map(|outcome| outcome.status)),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// It knows the payments this client (and its clones) committed in this
+    /// process — those whose future was dropped mid-commit included. A
+    /// payment made by another process is settled through the journal that
+    /// made it (`payments_journal::Journaled`).
+    ///
+    /// # Errors
+    ///
+    /// A proven decline or mismatch; [`Error::OutcomeUnknown`] while the
+    /// provider cannot tell yet; [`Error::InvalidInput`] naming `reference`
+    /// for a reference this process did not commit.
+    pub async fn settle(&self, reference: &str) -> Result<payments_core::PaymentOutcome> {
+        payments_core::gateway::settle_reference(self, reference).await
+    }
+}
+
 /// A checked cash-in as a journal keeps it (version 1): the customer as
 /// Allpay described them, and the cash-in with its GUID.
 #[derive(serde::Serialize, serde::Deserialize)]

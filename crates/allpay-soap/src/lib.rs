@@ -166,7 +166,7 @@
     )
 )]
 
-mod client;
+mod cash_in;
 #[doc(hidden)]
 pub mod codec;
 mod config;
@@ -182,9 +182,11 @@ mod read;
 pub mod sandbox;
 #[cfg(any(test, feature = "sandbox"))]
 mod sandbox_keys;
+mod session;
 mod soap;
+mod transaction;
+mod users;
 
-pub use client::{AllpayClient, AllpayClientBuilder, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 pub use config::{AllpayConfig, AllpayConfigBuilder, GuidFormat, Lang, ResponseVerification};
 pub use gateway::{CAPABILITIES, CashInOrder, CheckedCashIn};
 pub use model::{
@@ -210,6 +212,7 @@ pub use payments_core::{
 };
 /// The HTTP client crate, for callers who supply their own `reqwest::Client`.
 pub use reqwest;
+pub use session::{AllpayClient, AllpayClientBuilder, CASH_IN_PATH, TRANSACTION_MANAGEMENT_PATH};
 
 /// The README's code, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "sandbox"))]

@@ -25,7 +25,7 @@ const TM_NS: &str = "http://www.allpay.kz/mfs/soap/TransactionManagement/1.1";
 /// The envelope a request snapshot pins.
 fn envelope(name: &str) -> String {
     let path = format!(
-        "{}/src/snapshots/allpay_soap__client__request_snapshots__request_{name}.snap",
+        "{}/src/snapshots/allpay_soap__session__request_snapshots__request_{name}.snap",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap();

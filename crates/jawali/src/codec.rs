@@ -13,11 +13,12 @@ use payments_core::http::{RawResponse, Request};
 use payments_core::{Error, MerchantReference, Result, SecretString};
 
 use crate::JawaliClient;
-use crate::client::{cash_out_fields, iso_date};
 use crate::model::{
     Balance, CashOut, CashOutReceipt, MobileNumber, SentUnder, StatementEntry, TransactionStatus,
     Voucher, VoucherCode,
 };
+use crate::session::iso_date;
+use crate::voucher::cash_out_fields;
 use crate::wire::{self, Service};
 
 /// The voucher inquiry under `reference`.

@@ -163,20 +163,23 @@
     )
 )]
 
-mod client;
+mod account;
 #[doc(hidden)]
 pub mod codec;
 mod collect;
 mod config;
+mod gateway;
 mod model;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
+mod session;
+mod spelling;
+mod voucher;
 mod wire;
 
-pub use client::{JawaliClient, JawaliClientBuilder};
-pub use collect::{CAPABILITIES, CheckedVoucher, VoucherPayment};
 pub use config::{ClientDateFormat, JawaliConfig, JawaliConfigBuilder, OAuthClient, TEST_BASE_URL};
+pub use gateway::{CAPABILITIES, CheckedVoucher, VoucherPayment};
 pub use model::{
     Balance, CashOut, CashOutReceipt, MAX_VOUCHER_LEN, MobileNumber, REF_ID_RULES, SentUnder,
     StatementEntry, TransactionState, TransactionStatus, Voucher, VoucherCode, VoucherState,
@@ -200,6 +203,7 @@ pub use payments_core::{
 };
 /// The HTTP client crate, for callers who supply their own `reqwest::Client`.
 pub use reqwest;
+pub use session::{JawaliClient, JawaliClientBuilder};
 /// The date and time crate, whose types this crate's API takes (statements).
 pub use time;
 

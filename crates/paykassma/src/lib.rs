@@ -14,9 +14,9 @@
 //! transaction number, the amount) is paid with [`pay`]: one activation
 //! under the order's id, then the postback; the answer is a
 //! [`PaymentOutcome`], a decline, an
-//! [`Error::IntegrityMismatch`](payments_core::Error::IntegrityMismatch)
+//! [`Error::IntegrityMismatch`]
 //! (another amount credited, both amounts as [`Money`]), or an
-//! [`Error::OutcomeUnknown`](payments_core::Error::OutcomeUnknown) that
+//! [`Error::OutcomeUnknown`] that
 //! [`PaykassmaGateway::settle`] settles by its reference. Where the
 //! merchant keeps state, pay through `payments_journal::Journaled` keyed by
 //! the order id: a repeat of the order answers the first payment.
@@ -125,10 +125,10 @@
     )
 )]
 
-mod client;
 #[doc(hidden)]
 pub mod codec;
 mod config;
+mod deposit;
 mod gateway;
 mod inbox;
 mod link;
@@ -137,9 +137,9 @@ pub mod postback;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
+mod session;
 mod wire;
 
-pub use client::{PaykassmaClient, PaykassmaClientBuilder};
 pub use config::{PaykassmaConfig, PaykassmaConfigBuilder};
 pub use gateway::{CAPABILITIES, DepositOrder, PaykassmaGateway, PreparedDeposit};
 pub use inbox::{
@@ -147,6 +147,7 @@ pub use inbox::{
     PostbackStore, STORE_POLL_INTERVAL, apply_delivery,
 };
 pub use link::PaymentLink;
+pub use session::{PaykassmaClient, PaykassmaClientBuilder};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum_postbacks;

@@ -147,8 +147,8 @@ fn table() -> Vec<(Error, bool, bool)> {
             Error::IntegrityMismatch {
                 operation: INQUIRY,
                 field: "amount",
-                expected: "1500.00 YER".into(),
-                actual: "15.00 YER".into(),
+                expected: Box::new("1500.00 YER".into()),
+                actual: Box::new("15.00 YER".into()),
                 diagnostics: None,
             },
             false,
@@ -158,8 +158,8 @@ fn table() -> Vec<(Error, bool, bool)> {
             Error::IntegrityMismatch {
                 operation: CASH_OUT,
                 field: "amount",
-                expected: "1500.00 YER".into(),
-                actual: "15.00 YER".into(),
+                expected: Box::new("1500.00 YER".into()),
+                actual: Box::new("15.00 YER".into()),
                 diagnostics: None,
             },
             false,

@@ -130,8 +130,8 @@ impl Gateway for Fake {
                 Err(Error::IntegrityMismatch {
                     operation: COMMIT,
                     field: "amount",
-                    expected: prepared.amount.into(),
-                    actual: Money::parse("99", Currency::TRY).unwrap().into(),
+                    expected: Box::new(prepared.amount.into()),
+                    actual: Box::new(Money::parse("99", Currency::TRY).unwrap().into()),
                     diagnostics: None,
                 })
             }

@@ -61,8 +61,8 @@ fn error_messages() {
         Error::IntegrityMismatch {
             operation: cash_out,
             field: "amount",
-            expected: "1500.00 YER".into(),
-            actual: "150.00 YER".into(),
+            expected: Box::new("1500.00 YER".into()),
+            actual: Box::new("150.00 YER".into()),
             diagnostics: None,
         },
     ];

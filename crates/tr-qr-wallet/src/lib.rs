@@ -128,18 +128,19 @@
     )
 )]
 
-mod client;
 #[doc(hidden)]
 pub mod codec;
 mod config;
 mod gateway;
 mod model;
+mod payment;
+mod qr;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
+mod session;
 mod wire;
 
-pub use client::{QrWalletClient, QrWalletClientBuilder};
 pub use config::{
     CorrelationIdEncoding, QrWalletConfig, QrWalletConfigBuilder, UAT_API_URL, UAT_TOKEN_URL,
 };
@@ -167,6 +168,7 @@ pub use payments_core::{
 };
 /// The HTTP client crate, for callers who supply their own `reqwest::Client`.
 pub use reqwest;
+pub use session::{QrWalletClient, QrWalletClientBuilder};
 /// Crates whose types this crate's API carries (times, the token URL).
 pub use {time, url};
 

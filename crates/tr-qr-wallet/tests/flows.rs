@@ -290,8 +290,8 @@ async fn a_sale_for_another_amount_than_expected_is_not_paid() {
             ..
         } => {
             assert_eq!(*field, "amount");
-            assert_eq!(*expected, tl("12.50"));
-            assert_eq!(*actual, tl("25"));
+            assert_eq!(**expected, tl("12.50"));
+            assert_eq!(**actual, tl("25"));
             assert_eq!(operation.name, "begin");
         }
         other => panic!("{other:?}"),

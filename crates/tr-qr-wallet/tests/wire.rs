@@ -268,7 +268,7 @@ async fn a_charged_amount_other_than_the_sale_is_an_integrity_error() {
     let error = client.complete(&session).await.unwrap_err();
     assert!(
         matches!(&error, Error::IntegrityMismatch { field, expected, actual, .. }
-        if *field == "charged_amount" && expected == "0.13 TRY" && actual == "1.30 TRY"),
+        if *field == "charged_amount" && expected.as_ref() == "0.13 TRY" && actual.as_ref() == "1.30 TRY"),
         "{error:?}"
     );
     assert!(!error.outcome_known(), "something was charged");
@@ -507,7 +507,7 @@ async fn settle_refuses_a_receipt_for_another_sale() {
     let error = client.settle_session(&session).await.unwrap_err();
     assert!(
         matches!(&error, Error::IntegrityMismatch { field, actual, .. }
-            if *field == "saleRefCode" && actual == "1111111111111111111111"),
+            if *field == "saleRefCode" && actual.as_ref() == "1111111111111111111111"),
         "{error:?}"
     );
 }

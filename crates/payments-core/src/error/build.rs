@@ -68,8 +68,8 @@ impl Error {
         Error::IntegrityMismatch {
             operation,
             field,
-            expected: expected.into(),
-            actual: actual.into(),
+            expected: Box::new(expected.into()),
+            actual: Box::new(actual.into()),
             diagnostics: None,
         }
     }
@@ -87,8 +87,8 @@ impl Error {
         Error::TermsMismatch {
             operation,
             field,
-            expected,
-            actual,
+            expected: Box::new(expected),
+            actual: Box::new(actual),
             diagnostics: None,
         }
     }
@@ -211,8 +211,8 @@ impl Error {
             } => Error::TermsMismatch {
                 operation: *operation,
                 field,
-                expected: *expected,
-                actual: *actual,
+                expected: expected.clone(),
+                actual: actual.clone(),
                 diagnostics: diagnostics.clone(),
             },
         }
@@ -355,9 +355,9 @@ impl Error {
                 actual,
                 diagnostics,
             } => {
-                let clean = |value: Mismatched| match value {
-                    Mismatched::Text(text) => Mismatched::Text(clean(text)),
-                    money => money,
+                let clean = |value: Box<Mismatched>| match *value {
+                    Mismatched::Text(text) => Box::new(Mismatched::Text(clean(text))),
+                    money => Box::new(money),
                 };
                 Error::IntegrityMismatch {
                     operation,

@@ -183,9 +183,9 @@ pub enum Error {
         /// Which field differs, as the provider names it on the wire.
         field: &'static str,
         /// What the request said: [`Mismatched::Money`] for an amount.
-        expected: Mismatched,
+        expected: Box<Mismatched>,
         /// What the provider said: [`Mismatched::Money`] for an amount.
-        actual: Mismatched,
+        actual: Box<Mismatched>,
         /// Where to find the call in the provider's records (see
         /// [`Error::diagnostics`]).
         diagnostics: Option<Box<Diagnostics>>,
@@ -205,9 +205,9 @@ pub enum Error {
         /// What differs (`"amount"`, `"currency"`).
         field: &'static str,
         /// The order's money.
-        expected: crate::Money,
+        expected: Box<crate::Money>,
         /// The money presented.
-        actual: crate::Money,
+        actual: Box<crate::Money>,
         /// Where to find the call in the provider's records (see
         /// [`Error::diagnostics`]).
         diagnostics: Option<Box<Diagnostics>>,
@@ -341,12 +341,15 @@ impl serde::Serialize for Error {
         let (expected, actual) = match self {
             Error::IntegrityMismatch {
                 expected, actual, ..
-            } => (Some(expected.clone()), Some(actual.clone())),
+            } => (
+                Some(expected.as_ref().clone()),
+                Some(actual.as_ref().clone()),
+            ),
             Error::TermsMismatch {
                 expected, actual, ..
             } => (
-                Some(Mismatched::Money(*expected)),
-                Some(Mismatched::Money(*actual)),
+                Some(Mismatched::Money(**expected)),
+                Some(Mismatched::Money(**actual)),
             ),
             _ => (None, None),
         };

@@ -1,11 +1,13 @@
-//! The client: signed requests, verified answers, every operation.
+//! The client itself: signing a request and sending one call, verifying
+//! and reading the signed answer. The operations are grouped by what they
+//! do: `users`, `cash_in` (terminal payments) and `transaction`
+//! (two-phase); `gateway` pays an order with them.
 
 use std::fmt;
 use std::sync::Arc;
 
 use http::HeaderValue;
 use payments_core::clock::{Clock, SystemClock};
-use payments_core::gateway::{Attempt, deadline_passed, settle_by, within};
 use payments_core::http::{HttpClient, RawResponse, Request};
 use payments_core::order::OrderId;
 use payments_core::reference::{ReferenceGenerator, UuidFormat, UuidReferences, name_based_uuid};
@@ -16,16 +18,12 @@ use payments_core::{
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tracing::Instrument;
 use yaserde::YaSerialize;
 
 use crate::config::{AllpayConfig, GuidFormat, ResponseVerification};
 use crate::dsig::{self, SignatureError};
 use crate::generated::{self as g, cash_in, transaction_management as tm};
-use crate::model::{
-    AgentBalance, BRACED_GUID_RULES, CashIn, CashOut, PLAIN_GUID_RULES, TerminalPayment,
-    TerminalStatus, Transaction, TransactionStatus, UserInfo, UserName,
-};
+use crate::model::{BRACED_GUID_RULES, PLAIN_GUID_RULES};
 use crate::read::{self as reader, ReadError};
 use crate::soap;
 
@@ -37,17 +35,19 @@ const PROVIDER: &str = "allpay";
 const ORDER_GUID_NAMESPACE: [u8; 16] = [
     0x6d, 0x1d, 0x1f, 0x9e, 0x3a, 0x55, 0x4c, 0x1e, 0x9a, 0x0b, 0x5f, 0x0c, 0x2b, 0x7e, 0x41, 0xa8,
 ];
-const ECHO: Operation = Operation::read(PROVIDER, "echo");
-const CHECK_USER: Operation = Operation::read(PROVIDER, "check_user");
-const CHECK_USER_CASH_IN: Operation = Operation::read(PROVIDER, "check_user_and_validate_cash_in");
-const CASH_IN_PAYMENT: Operation = Operation::money_moving(PROVIDER, "create_cash_in_payment");
-const CASH_IN_TRANSACTION: Operation =
+pub(crate) const ECHO: Operation = Operation::read(PROVIDER, "echo");
+pub(crate) const CHECK_USER: Operation = Operation::read(PROVIDER, "check_user");
+pub(crate) const CHECK_USER_CASH_IN: Operation =
+    Operation::read(PROVIDER, "check_user_and_validate_cash_in");
+pub(crate) const CASH_IN_PAYMENT: Operation =
+    Operation::money_moving(PROVIDER, "create_cash_in_payment");
+pub(crate) const CASH_IN_TRANSACTION: Operation =
     Operation::money_moving(PROVIDER, "create_cash_in_transaction");
-const CASH_OUT_TRANSACTION: Operation =
+pub(crate) const CASH_OUT_TRANSACTION: Operation =
     Operation::money_moving(PROVIDER, "create_cash_out_transaction");
-const COMPLETE: Operation = Operation::money_moving(PROVIDER, "complete_transaction");
-const DECLINE: Operation = Operation::money_moving(PROVIDER, "decline_transaction");
-const BALANCE: Operation = Operation::read(PROVIDER, "available_balance");
+pub(crate) const COMPLETE: Operation = Operation::money_moving(PROVIDER, "complete_transaction");
+pub(crate) const DECLINE: Operation = Operation::money_moving(PROVIDER, "decline_transaction");
+pub(crate) const BALANCE: Operation = Operation::read(PROVIDER, "available_balance");
 
 /// The path of the CashInTransactionManagement/1.1 service.
 pub const CASH_IN_PATH: &str = "allpay-public-soap/cash-in-transaction-management/v1.1";
@@ -253,7 +253,7 @@ impl AllpayClient {
         }
     }
 
-    fn header(&self) -> g::RequestHeader {
+    pub(crate) fn header(&self) -> g::RequestHeader {
         let now =
             OffsetDateTime::from(self.inner.clock.now()).to_offset(self.inner.config.utc_offset);
         g::RequestHeader {
@@ -432,92 +432,11 @@ impl AllpayClient {
         }
     }
 
-    /// `echo`: Allpay answers the message back (a signed round trip).
-    ///
-    /// # Errors
-    ///
-    /// Transport, signature and decoding errors.
-    pub async fn echo(&self, message: &str) -> Result<String> {
-        // Allpay declares `String echo(@WebParam(name = "Echo") String echo)`:
-        // `<ns:echo><Echo>…</Echo></ns:echo>`, answered `<return>…</return>`.
-        let body = cash_in::EchoBody {
-            operation: cash_in::Echo {
-                request: message.to_owned(),
-            },
-        };
-        let prepared = self.prepare(ECHO, false, "echo", body, None)?;
-        self.send::<cash_in::EchoResponseBody, _>(&prepared, |answer| {
-            let answer: cash_in::EchoResponse = answer;
-            // Bound to the request: the message comes back as sent.
-            if answer.result != message {
-                return Err(Error::mismatch(ECHO, "return", message, answer.result));
-            }
-            Ok(answer.result)
-        })
-        .await
-    }
-
-    /// `checkUser`: the customer, or `None` when there is no such customer
-    /// (Allpay answers without `basicUserInfo`).
-    ///
-    /// # Errors
-    ///
-    /// A decline (a Fault, or a header status other than 0); transport,
-    /// signature and decoding errors.
-    pub async fn check_user(&self, user: &UserName) -> Result<Option<UserInfo>> {
-        let prepared = self.prepare_check_user(user)?;
-        self.send::<cash_in::CheckUserResponseBody, _>(&prepared, read_check_user)
-            .await
-    }
-
-    /// `checkUser`'s request, written and signed.
-    pub(crate) fn prepare_check_user(&self, user: &UserName) -> Result<Prepared> {
-        let body = cash_in::CheckUserBody {
-            operation: cash_in::CheckUser {
-                request: g::CheckUserRequest {
-                    header: self.header(),
-                    user_name: user.as_str().to_owned(),
-                },
-            },
-        };
-        self.prepare(CHECK_USER, false, "checkUser", body, None)
-    }
-
-    /// `checkUserAndValidateCashIn`: as [`check_user`](Self::check_user), and
-    /// Allpay also checks a cash-in to the customer is allowed.
-    ///
-    /// # Errors
-    ///
-    /// As [`check_user`](Self::check_user).
-    pub async fn check_user_for_cash_in(&self, user: &UserName) -> Result<Option<UserInfo>> {
-        let body = cash_in::CheckUserAndValidateCashInBody {
-            operation: cash_in::CheckUserAndValidateCashIn {
-                request: g::CheckUserRequest {
-                    header: self.header(),
-                    user_name: user.as_str().to_owned(),
-                },
-            },
-        };
-        let prepared = self.prepare(
-            CHECK_USER_CASH_IN,
-            false,
-            "checkUserAndValidateCashIn",
-            body,
-            None,
-        )?;
-        self.send::<cash_in::CheckUserAndValidateCashInResponseBody, _>(&prepared, |answer| {
-            let answer = answer.result;
-            header_ok(CHECK_USER_CASH_IN, &answer.header)?;
-            Ok(answer.basic_user_info.map(user_info))
-        })
-        .await
-    }
-
-    fn check_cash_in(&self, payment: &CashIn) -> Result<()> {
-        self.check_amount_and_guid(payment.amount, &payment.guid)
-    }
-
-    fn check_amount_and_guid(&self, amount: Money, guid: &MerchantReference) -> Result<()> {
+    pub(crate) fn check_amount_and_guid(
+        &self,
+        amount: Money,
+        guid: &MerchantReference,
+    ) -> Result<()> {
         if amount.currency() != Currency::KZT {
             return Err(Error::invalid(
                 "amount",
@@ -531,342 +450,13 @@ impl AllpayClient {
         Ok(())
     }
 
-    fn cash_in_request(&self, payment: &CashIn) -> g::CashInRequest {
-        g::CashInRequest {
-            header: self.header(),
-            to_user_name: payment.to_user.as_str().to_owned(),
-            amount: payment.amount.to_json_number().as_str().to_owned(),
-            guid: payment.guid.as_str().to_owned(),
-            value_date: None,
-        }
+    pub(crate) fn open(&self) -> &payments_core::gateway::OpenPayments<crate::CheckedCashIn> {
+        &self.inner.open
     }
 
-    pub(crate) fn prepare_cash_in_payment(&self, payment: &CashIn) -> Result<Prepared> {
-        self.check_cash_in(payment)?;
-        let body = cash_in::CreateCashInPaymentBody {
-            operation: cash_in::CreateCashInPayment {
-                request: self.cash_in_request(payment),
-            },
-        };
-        self.prepare(
-            CASH_IN_PAYMENT,
-            false,
-            "createCashInPayment",
-            body,
-            Some(payment.guid.as_str()),
-        )
-    }
-
-    /// One `createCashInPayment`. Allpay's rule for terminal payments: only
-    /// a final status in an answer is final; "in any other case (we could
-    /// not be reached, our balancer answered 500 for whatever reason) treat
-    /// the answer as PENDING". So every error here — a Fault, signed or not,
-    /// "Sign Error" included; a header status other than 0; an HTML page;
-    /// a 5xx; an answer whose signature does not verify; a timeout — is
-    /// [`Error::OutcomeUnknown`] for the GUID, except what proves the
-    /// request never left (not sent, bad input, configuration).
-    async fn send_cash_in_payment(&self, prepared: &Prepared) -> Result<TerminalPayment> {
-        let answer = async {
-            self.send::<cash_in::CreateCashInPaymentResponseBody, _>(prepared, |answer| {
-                let answer = answer.result;
-                header_ok(CASH_IN_PAYMENT, &answer.header)?;
-                Ok(TerminalPayment {
-                    status: TerminalStatus::from_wire(
-                        &answer.terminal_payment_transaction_status.value,
-                    ),
-                    reason: answer.reason,
-                })
-            })
-            .await
-        }
-        .await;
-        answer.map_err(|error| match error {
-            Error::OutcomeUnknown { .. }
-            | Error::NotSent { .. }
-            | Error::InvalidInput { .. }
-            | Error::Configuration { .. } => error,
-            other => {
-                let reason =
-                    format!("Allpay treats this answer to a terminal payment as PENDING: {other}");
-                other.into_outcome_unknown(prepared.reference.clone(), reason)
-            }
-        })
-    }
-
-    /// `createCashInPayment`, once. The first answer is usually `PENDING`:
-    /// the same request (same GUID) must be repeated until it is final —
-    /// [`drive_cash_in_payment`](Self::drive_cash_in_payment) does that.
-    ///
-    /// # Cancellation
-    ///
-    /// Dropped once its request may have left, the cash-in may have been
-    /// made with nobody told: [`drive_cash_in_payment`](Self::drive_cash_in_payment)
-    /// with the same [`CashIn`] (same GUID) answers it — Allpay answers a
-    /// repeated GUID with the transaction it made.
-    ///
-    /// # Errors
-    ///
-    /// Invalid input (not KZT, zero, a malformed GUID); a decline;
-    /// [`Error::OutcomeUnknown`]; transport, signature and decoding errors.
-    pub async fn create_cash_in_payment(&self, payment: &CashIn) -> Result<TerminalPayment> {
-        let prepared = self.prepare_cash_in_payment(payment)?;
-        self.send_cash_in_payment(&prepared).await
-    }
-
-    /// A terminal cash-in driven to its final status: the identical signed
-    /// request (same GUID) is sent again on the configured schedule until a
-    /// verified answer carries a final status (COMPLETED or DECLINED).
-    /// Everything else counts as PENDING, as Allpay documents: a PENDING
-    /// answer, a Fault (signed or not, HTTP 500 or 200), an HTML page, a
-    /// 5xx, a timeout, a dropped connection, an answer whose signature does
-    /// not verify. Allpay finds the same transaction by GUID, so the
-    /// repeats never cash in twice.
-    ///
-    /// # Cancellation
-    ///
-    /// Dropped at any point, call it again with the same [`CashIn`]: the
-    /// same GUID is never paid twice. A GUID derived from the order
-    /// ([`AllpayClient::order_guid`]) is found again from the order id
-    /// alone.
-    ///
-    /// # Errors
-    ///
-    /// Invalid input or configuration (nothing was sent);
-    /// [`Error::OutcomeUnknown`] when the schedule or the deadline
-    /// ([`AllpayConfig::deadline`]) ran out without a final status, carrying the last answer (a Fault's code, text and detail)
-    /// as its reason and source — repeat later with the same [`CashIn`]:
-    /// Allpay declines a payment left without repeats for more than a day.
-    pub async fn drive_cash_in_payment(&self, payment: &CashIn) -> Result<TerminalPayment> {
-        let prepared = self.prepare_cash_in_payment(payment)?;
-        let policy = &self.inner.config.terminal_schedule;
-        let deadline = self.inner.config.deadline;
-        let span = tracing::info_span!("allpay_drive", guid = %payment.guid);
-        let drive = settle_by(policy, CASH_IN_PAYMENT, &payment.guid, None, |attempt| {
-            let prepared = &prepared;
-            async move {
-                match self.send_cash_in_payment(prepared).await {
-                    Ok(payment) if payment.status.is_final() => Attempt::Settled(Ok(payment)),
-                    Ok(payment) => Attempt::waiting(format!("status {:?}", payment.status)),
-                    // Nothing can have left: the request cannot be built.
-                    Err(error @ (Error::Configuration { .. } | Error::InvalidInput { .. }))
-                        if attempt == 1 =>
-                    {
-                        Attempt::Settled(Err(error))
-                    }
-                    Err(error) => Attempt::failed(error),
-                }
-            }
-        });
-        within(deadline, drive, || {
-            deadline_passed(CASH_IN_PAYMENT, &payment.guid, deadline)
-        })
-        .instrument(span)
-        .await
-    }
-
-    /// `createCashInTransaction`: phase one of a two-phase cash-in. Allpay
-    /// blocks the agent's money; the transaction is `PENDING` until
-    /// [`complete_transaction`](Self::complete_transaction) or
-    /// [`decline_transaction`](Self::decline_transaction). A repeat with the
-    /// same GUID returns the existing transaction.
-    ///
-    /// # Errors
-    ///
-    /// As [`create_cash_in_payment`](Self::create_cash_in_payment).
-    pub async fn create_cash_in_transaction(&self, payment: &CashIn) -> Result<Transaction> {
-        self.check_cash_in(payment)?;
-        let body = tm::CreateCashInTransactionBody {
-            operation: tm::CreateCashInTransaction {
-                request: self.cash_in_request(payment),
-            },
-        };
-        let prepared = self.prepare(
-            CASH_IN_TRANSACTION,
-            true,
-            "createCashInTransaction",
-            body,
-            Some(payment.guid.as_str()),
-        )?;
-        self.send::<tm::CreateCashInTransactionResponseBody, _>(&prepared, |answer| {
-            read_created(
-                CASH_IN_TRANSACTION,
-                &payment.guid,
-                payment.amount,
-                answer.result,
-            )
-        })
-        .await
-    }
-
-    async fn transaction_action(
-        &self,
-        operation: Operation,
-        decline: bool,
-        guid: &MerchantReference,
-        transaction_id: i64,
-    ) -> Result<Transaction> {
-        if decline {
-            let body = tm::DeclineTransactionBody {
-                operation: tm::DeclineTransaction {
-                    request: self.action_request(guid, transaction_id),
-                },
-            };
-            let prepared = self.prepare(
-                operation,
-                true,
-                "declineTransaction",
-                body,
-                Some(guid.as_str()),
-            )?;
-            self.send::<tm::DeclineTransactionResponseBody, _>(&prepared, |answer| {
-                read_action(operation, guid, Some(transaction_id), answer.result)
-            })
-            .await
-        } else {
-            let prepared = self.prepare_complete(guid, transaction_id)?;
-            self.send::<tm::CompleteTransactionResponseBody, _>(&prepared, |answer| {
-                read_action(operation, guid, Some(transaction_id), answer.result)
-            })
-            .await
-        }
-    }
-
-    /// The request of a complete or decline of `transaction_id`.
-    fn action_request(
-        &self,
-        guid: &MerchantReference,
-        transaction_id: i64,
-    ) -> g::TransactionActionRequest {
-        g::TransactionActionRequest {
-            header: self.header(),
-            guid: guid.as_str().to_owned(),
-            transaction_id,
-        }
-    }
-
-    /// `completeTransaction`'s request, written and signed.
-    pub(crate) fn prepare_complete(
-        &self,
-        guid: &MerchantReference,
-        transaction_id: i64,
-    ) -> Result<Prepared> {
-        let body = tm::CompleteTransactionBody {
-            operation: tm::CompleteTransaction {
-                request: self.action_request(guid, transaction_id),
-            },
-        };
-        self.prepare(
-            COMPLETE,
-            true,
-            "completeTransaction",
-            body,
-            Some(guid.as_str()),
-        )
-    }
-
-    /// `completeTransaction`: phase two; the blocked money moves.
-    ///
-    /// # Errors
-    ///
-    /// A decline; [`Error::OutcomeUnknown`] (repeat it: completing a
-    /// completed transaction answers it again); transport and signature errors.
-    pub async fn complete_transaction(
-        &self,
-        guid: &MerchantReference,
-        transaction_id: i64,
-    ) -> Result<Transaction> {
-        self.transaction_action(COMPLETE, false, guid, transaction_id)
-            .await
-    }
-
-    /// `declineTransaction`: cancels a pending transaction; the blocked money is released.
-    ///
-    /// # Errors
-    ///
-    /// As [`complete_transaction`](Self::complete_transaction).
-    pub async fn decline_transaction(
-        &self,
-        guid: &MerchantReference,
-        transaction_id: i64,
-    ) -> Result<Transaction> {
-        self.transaction_action(DECLINE, true, guid, transaction_id)
-            .await
-    }
-
-    /// `createCashOutTransaction` (TransactionManagement/1.1, Allpay's
-    /// published `cashOutRequest`): phase one of a cash-out — the money is
-    /// taken from the customer's wallet `from_user` (authorised by the code
-    /// on their device) and *blocked*; the transaction is `PENDING` until
-    /// [`complete_transaction`](Self::complete_transaction) moves it to the
-    /// agent or [`decline_transaction`](Self::decline_transaction) releases
-    /// it. A repeat with the same GUID returns the existing transaction, so
-    /// an unknown outcome is settled by sending the same `CashOut` again.
-    ///
-    /// # Errors
-    ///
-    /// Invalid input (not KZT, zero, a malformed GUID or token); a verified
-    /// Fault (a decline); [`Error::OutcomeUnknown`] (an unsigned Fault, a
-    /// header status other than 0, 5xx, a timeout: repeat the same request);
-    /// [`Error::IntegrityMismatch`] when the answer's amount differs.
-    pub async fn create_cash_out_transaction(&self, cash_out: &CashOut) -> Result<Transaction> {
-        let prepared = self.prepare_cash_out(cash_out)?;
-        self.send::<tm::CreateCashOutTransactionResponseBody, _>(&prepared, |answer| {
-            read_created(
-                CASH_OUT_TRANSACTION,
-                &cash_out.guid,
-                cash_out.amount,
-                answer.result,
-            )
-        })
-        .await
-    }
-
-    pub(crate) fn prepare_cash_out(&self, cash_out: &CashOut) -> Result<Prepared> {
-        self.check_amount_and_guid(cash_out.amount, &cash_out.guid)?;
-        let body = tm::CreateCashOutTransactionBody {
-            operation: tm::CreateCashOutTransaction {
-                request: g::CashOutRequest {
-                    header: self.header(),
-                    from_user_name: cash_out.from_user.as_str().to_owned(),
-                    amount: cash_out.amount.to_json_number().as_str().to_owned(),
-                    guid: cash_out.guid.as_str().to_owned(),
-                    token: cash_out.token.as_str().to_owned(),
-                },
-            },
-        };
-        self.prepare(
-            CASH_OUT_TRANSACTION,
-            true,
-            "createCashOutTransaction",
-            body,
-            Some(cash_out.guid.as_str()),
-        )
-    }
-
-    /// `availableBalance`: the agent's available balance. Allpay's schema
-    /// types it as a string: the text is kept, and
-    /// [`AgentBalance::amount`] is set only when it is exactly a KZT decimal.
-    ///
-    /// # Errors
-    ///
-    /// A decline; transport, signature and decoding errors.
-    pub async fn available_balance(&self) -> Result<AgentBalance> {
-        let body = tm::AvailableBalanceBody {
-            operation: tm::AvailableBalance {
-                request: g::AvailableBalanceRequest {
-                    header: self.header(),
-                },
-            },
-        };
-        let prepared = self.prepare(BALANCE, true, "availableBalance", body, None)?;
-        self.send::<tm::AvailableBalanceResponseBody, _>(&prepared, |answer| {
-            let answer = answer.result;
-            header_ok(BALANCE, &answer.header)?;
-            let text = answer.agent_balance_response;
-            let amount = money(BALANCE, "agentBalanceResponse", &text).ok();
-            Ok(AgentBalance { text, amount })
-        })
-        .await
+    /// The operation a cash-in payment's commit runs.
+    pub(crate) fn cash_in_operation() -> Operation {
+        CASH_IN_PAYMENT
     }
 }
 
@@ -884,13 +474,6 @@ pub(crate) fn soap_request(prepared: &Prepared) -> Result<Request> {
         ))
 }
 
-/// A `checkUser` answer: the customer, if there is one.
-pub(crate) fn read_check_user(answer: cash_in::CheckUserResponse) -> Result<Option<UserInfo>> {
-    let answer = answer.result;
-    header_ok(CHECK_USER, &answer.header)?;
-    Ok(answer.basic_user_info.map(user_info))
-}
-
 fn signature_error(operation: Operation, error: &SignatureError) -> Error {
     Error::mismatch(
         operation,
@@ -900,7 +483,7 @@ fn signature_error(operation: Operation, error: &SignatureError) -> Error {
     )
 }
 
-fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
+pub(crate) fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
     if header.status == 0 {
         return Ok(());
     }
@@ -915,88 +498,8 @@ fn header_ok(operation: Operation, header: &g::ResponseHeader) -> Result<()> {
     Err(Error::declined(operation, decline))
 }
 
-/// The transaction in a two-phase answer (create, complete, decline) for
-/// `guid` (and, for a complete or decline, `transaction_id`), once its
-/// header says it is final. The answer is bound to its request: the GUID
-/// and transaction id it echoes must be the request's, or it is an
-/// integrity mismatch.
-pub(crate) fn read_action(
-    operation: Operation,
-    guid: &MerchantReference,
-    transaction_id: Option<i64>,
-    answer: g::TransactionResponse,
-) -> Result<Transaction> {
-    header_final(operation, guid.as_str(), &answer.header)?;
-    let transaction = transaction(operation, answer.transaction_info)?;
-    // GUIDs are hexadecimal: compared without regard to case.
-    if !transaction.guid.eq_ignore_ascii_case(guid.as_str()) {
-        return Err(Error::mismatch(
-            operation,
-            "GUID",
-            guid.as_str(),
-            transaction.guid,
-        ));
-    }
-    if let Some(id) = transaction_id
-        && transaction.transaction_id != id
-    {
-        return Err(Error::mismatch(
-            operation,
-            "transactionId",
-            id,
-            transaction.transaction_id,
-        ));
-    }
-    Ok(transaction)
-}
-
-/// The transaction a two-phase create for `guid` made, once final, and
-/// for the `amount` asked.
-fn read_created(
-    operation: Operation,
-    guid: &MerchantReference,
-    amount: Money,
-    answer: g::TransactionResponse,
-) -> Result<Transaction> {
-    let transaction = read_action(operation, guid, None, answer)?;
-    if transaction.amount != amount {
-        return Err(Error::mismatch(
-            operation,
-            "amount",
-            amount,
-            transaction.amount,
-        ));
-    }
-    Ok(transaction)
-}
-
-/// A header to a money-moving call: Allpay documents no status values
-/// beyond 0 = OK, so any other status may follow a booking. Unknown, not a
-/// decline: repeat the same request (same GUID) to settle it.
-fn header_final(operation: Operation, reference: &str, header: &g::ResponseHeader) -> Result<()> {
-    header_ok(operation, header).map_err(|decline| {
-        decline.undocumented_refusal(
-            Some(reference.to_owned()),
-            format_args!(
-                "header status {} is not documented as a refusal: repeat the request to settle it",
-                header.status
-            ),
-        )
-    })
-}
-
-fn user_info(info: g::BasicUserInfo) -> UserInfo {
-    UserInfo {
-        identified: info.identified,
-        iin: info.iin,
-        first_name: info.first_name,
-        last_name: info.last_name,
-        patronymic: info.patronymic,
-    }
-}
-
 /// An `xs:decimal` in KZT: digits with an optional fraction, no exponent.
-fn money(operation: Operation, field: &str, text: &str) -> Result<Money> {
+pub(crate) fn money(operation: Operation, field: &str, text: &str) -> Result<Money> {
     let text = text.trim();
     let valid = !text.is_empty()
         && text
@@ -1019,25 +522,6 @@ fn money(operation: Operation, field: &str, text: &str) -> Result<Money> {
     payments_core::wire::money_in_answer(operation, field, decimal, Currency::KZT)
 }
 
-fn transaction(operation: Operation, info: g::TransactionInfo) -> Result<Transaction> {
-    Ok(Transaction {
-        amount: money(operation, "amount", &info.amount)?,
-        commission: info
-            .commission
-            .as_deref()
-            .map(|c| money(operation, "commission", c))
-            .transpose()?,
-        commission_to: info
-            .commission_to
-            .as_deref()
-            .map(|c| money(operation, "commissionTo", c))
-            .transpose()?,
-        guid: info.guid,
-        transaction_id: info.transaction_id,
-        status: TransactionStatus::from_wire(&info.transaction_status.value),
-    })
-}
-
 impl fmt::Debug for AllpayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AllpayClient")
@@ -1058,6 +542,7 @@ mod request_snapshots {
 
     use super::*;
     use crate::dsig::{SigningKey, VerifyingKey, verify_envelope};
+    use crate::model::{CashIn, CashOut, UserName};
 
     fn merchant_key() -> &'static str {
         &crate::sandbox_keys::keys().merchant.private_pem
@@ -1315,48 +800,5 @@ mod request_snapshots {
         for bad in ["1.5E3", "", "abc", "1,5", "0x10"] {
             assert!(money(BALANCE, "x", bad).is_err(), "{bad}");
         }
-    }
-}
-
-impl AllpayClient {
-    /// Settles a payment this client committed — the reference as
-    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
-    /// by sending the same cash-in under the same GUID again, which Allpay answers with the payment it made, never a second one. A payment that ended answers how it ended again.
-    ///
-    /// ```no_run
-    /// # async fn run(client: allpay_soap::AllpayClient, order: allpay_soap::CashInOrder) -> allpay_soap::Result<()> {
-    /// match allpay_soap::pay(&client, order).await {
-    ///     Err(error) if error.code() == "outcome_unknown" => {
-    ///         let reference = error.reference().unwrap_or_default().to_owned();
-    ///         // Later (a back-office button, a timer):
-    ///         let outcome = client.settle(&reference).await?;
-    ///         println!("{reference}: {}", outcome.status);
-    ///     }
-    ///     other => println!("{:?}", other.map(|outcome| outcome.status)),
-    /// }
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// It knows the payments this client (and its clones) committed in this
-    /// process — those whose future was dropped mid-commit included. A
-    /// payment made by another process is settled through the journal that
-    /// made it (`payments_journal::Journaled`).
-    ///
-    /// # Errors
-    ///
-    /// A proven decline or mismatch; [`Error::OutcomeUnknown`] while the
-    /// provider cannot tell yet; [`Error::InvalidInput`] naming `reference`
-    /// for a reference this process did not commit.
-    pub async fn settle(&self, reference: &str) -> Result<payments_core::PaymentOutcome> {
-        payments_core::gateway::settle_reference(self, reference).await
-    }
-
-    pub(crate) fn open(&self) -> &payments_core::gateway::OpenPayments<crate::CheckedCashIn> {
-        &self.inner.open
-    }
-
-    /// The operation a cash-in payment's commit runs.
-    pub(crate) fn cash_in_operation() -> Operation {
-        CASH_IN_PAYMENT
     }
 }

@@ -1,312 +1,29 @@
-//! The client: tokens, the envelope, Begin, Complete, settle, and test QR codes.
+//! Paying: Begin, Complete, and settling a Complete whose outcome is
+//! unknown — their request bodies and how their answers are read.
 
-use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
-
-use payments_core::clock::{Clock, SystemClock};
 use payments_core::gateway::{Attempt, settle_by};
-use payments_core::http::{HttpClient, RawResponse, Request};
-use payments_core::secret::Scrubber;
-use payments_core::token::{FreshToken, Lease, TokenCache};
-use payments_core::{
-    BaseUrl, Currency, Decimal, Decline, DeclineKind, Diagnostics, Error, ExposeSecret,
-    MerchantReference, Money, Operation, Result, SecretString,
-};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use payments_core::http::RawResponse;
+use payments_core::{Currency, Decimal, Error, MerchantReference, Money, Result};
 use serde_json::value::RawValue;
 use time::macros::{format_description, offset};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::config::{CorrelationIdEncoding, QrWalletConfig};
+use crate::QrWalletClient;
+use crate::config::CorrelationIdEncoding;
 use crate::gateway::CORRELATION_RULES;
 use crate::model::{
-    Balance, CorrelationId, CreatedQrCode, Embedded, ExtOrder, Limits, QrCode, QrCodeType,
-    QrReceipt, QrSession, Sale, SenderWallet, Settlement, WalletCode, WalletNumber,
+    Balance, CorrelationId, Embedded, ExtOrder, Limits, QrCode, QrCodeType, QrReceipt, QrSession,
+    Sale, SenderWallet, Settlement, WalletCode, WalletNumber,
 };
-use crate::wire::{self, BEGIN, COMPLETE, CREATE_QR, Envelope, TOKEN};
+use crate::session::decline;
+use crate::wire::{self, BEGIN, COMPLETE};
 
-/// A client of Sipay's wallet "Mobile API" for third-party QR payments.
-/// Cheap to clone, `Send + Sync`; tokens are shared and single-flight.
-#[derive(Clone)]
-pub struct QrWalletClient {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: QrWalletConfig,
-    /// Each operation's URL, joined once.
-    begin_url: url::Url,
-    complete_url: url::Url,
-    create_qr_url: url::Url,
-    http: HttpClient,
-    tokens: TokenCache<SecretString>,
-    clock: Arc<dyn Clock>,
-    open: payments_core::gateway::OpenPayments<crate::BegunPayment>,
-}
-
-/// Builds a [`QrWalletClient`] with non-default parts.
-pub struct QrWalletClientBuilder {
-    config: QrWalletConfig,
-    http_client: Option<reqwest::Client>,
-    clock: Arc<dyn Clock>,
-}
-
-impl QrWalletClientBuilder {
-    /// Sends through the caller's `reqwest::Client` (shared pool, proxy).
-    /// The SDK still refuses to follow redirects and applies its total
-    /// timeout to every request; the connect timeout is the caller's.
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// Reads time (token and session expiry) from `clock`.
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The client.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] for a token URL that breaks the https rule,
-    /// or when the HTTP client cannot be set up.
-    pub fn build(self) -> Result<QrWalletClient> {
-        let (config, clock) = (self.config, self.clock);
-        // The token endpoint carries the client secret: the same https
-        // (or loopback http) rule as every other URL.
-        BaseUrl::endpoint(config.token_url.as_str())
-            .map_err(|e| Error::configuration(format_args!("token_url: {e}")))?;
-        let scrubber = Scrubber::new().with(&config.client_secret);
-        let user_agent = payments_core::user_agent!();
-        let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
-        Ok(QrWalletClient {
-            inner: Arc::new(Inner {
-                open: payments_core::gateway::OpenPayments::default(),
-                tokens: TokenCache::with_clock(config.token_skew, Arc::clone(&clock)),
-                begin_url: config.api_url.join(BEGIN_PATH)?,
-                complete_url: config.api_url.join(COMPLETE_PATH)?,
-                create_qr_url: config.api_url.join(CREATE_QR_PATH)?,
-                config,
-                http,
-                clock,
-            }),
-        })
-    }
-}
+/// Begin's path under the API URL.
+pub(crate) const BEGIN_PATH: &str = "v1/Transaction/Begin3rdPartyQRCodePayment";
+/// Complete's path under the API URL.
+pub(crate) const COMPLETE_PATH: &str = "v1/Transaction/Complete3rdPartyQRCodePayment";
 
 impl QrWalletClient {
-    /// A client on the system clock.
-    ///
-    /// # Errors
-    ///
-    /// As [`QrWalletClientBuilder::build`].
-    pub fn new(config: QrWalletConfig) -> Result<Self> {
-        Self::builder(config).build()
-    }
-
-    /// A builder, to replace the HTTP client or the clock.
-    pub fn builder(config: QrWalletConfig) -> QrWalletClientBuilder {
-        QrWalletClientBuilder {
-            config,
-            http_client: None,
-            clock: Arc::new(SystemClock),
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &QrWalletConfig {
-        &self.inner.config
-    }
-
-    async fn token(&self) -> Result<Lease<SecretString>> {
-        self.inner.tokens.get(|| self.fetch_token()).await
-    }
-
-    async fn fetch_token(&self) -> Result<FreshToken<SecretString>> {
-        let config = &self.inner.config;
-        let request = Request::post(config.token_url.clone()).form([
-            ("grant_type", "client_credentials"),
-            ("client_id", config.client_id.as_str()),
-            ("client_secret", config.client_secret.expose_secret()),
-            ("scope", config.scope.as_str()),
-        ]);
-        let response = self.inner.http.execute(TOKEN, None, &request).await?;
-        if matches!(response.status, 400 | 401 | 403) {
-            #[derive(serde::Deserialize)]
-            struct OAuthError {
-                error: String,
-            }
-            let reason = serde_json::from_slice::<OAuthError>(&response.body)
-                .map_or_else(|_| format!("HTTP {}", response.status), |e| e.error);
-            return Err(Error::Authentication {
-                operation: TOKEN,
-                message: format!("the identity server refused the client credentials ({reason})"),
-                diagnostics: None,
-            }
-            .with_diagnostics(&Diagnostics::new().with_http_status(response.status)));
-        }
-        if !response.is_success() {
-            return Err(self.inner.http.unexpected_status(TOKEN, None, &response));
-        }
-        let answer: wire::TokenAnswer = payments_core::wire::check_json(&response.body)
-            .map_err(|e| format!("refused JSON: {e}"))
-            .and_then(|()| {
-                serde_json::from_slice(&response.body)
-                    .map_err(|e| payments_core::http::describe_json_failure(&response.body, &e))
-            })
-            .map_err(|detail| Error::UndecodableResponse {
-                operation: TOKEN,
-                detail,
-                raw: payments_core::secret::RedactedText::from_static(
-                    "[withheld: a token answer may hold a token]",
-                ),
-                source: None,
-                diagnostics: None,
-            })?;
-        self.inner.http.scrubber().learn(&answer.access_token);
-        Ok(FreshToken {
-            value: SecretString::from(answer.access_token),
-            expires_in: Duration::from_secs(answer.expires_in.unwrap_or(3600)),
-        })
-    }
-
-    /// POSTs `body` to `path` with the bearer token and `x-client-id`;
-    /// renews the token once on HTTP 401 (the call was refused, not processed).
-    /// Reads the payload of a successful envelope with `read`. Every error,
-    /// `read`'s included, names the reference — on Complete, the
-    /// `tx_correlation_id`, which is also the correlation id — and the HTTP
-    /// status.
-    async fn call<B: Serialize, P: DeserializeOwned, T>(
-        &self,
-        operation: Operation,
-        url: &url::Url,
-        reference: Option<&str>,
-        body: &B,
-        read: impl FnOnce(P, &RawResponse) -> Result<T>,
-    ) -> Result<T> {
-        let mut diagnostics = Diagnostics::new();
-        diagnostics.correlation_id = reference.map(str::to_owned);
-        diagnostics
-            .reference
-            .clone_from(&diagnostics.correlation_id);
-        let outcome = self
-            .exchange(operation, url, reference, body, &mut diagnostics)
-            .await
-            .and_then(|(payload, response)| read(payload, &response));
-        // A provider's message may quote the request: scrubbed whole.
-        diagnostics
-            .annotate(outcome)
-            .map_err(|e| e.scrubbed(self.inner.http.scrubber()))
-    }
-
-    /// [`call`](Self::call) without the reading: the payload and the answer
-    /// it came in, the exchange noted in `diagnostics`.
-    async fn exchange<B: Serialize, P: DeserializeOwned>(
-        &self,
-        operation: Operation,
-        url: &url::Url,
-        reference: Option<&str>,
-        body: &B,
-        diagnostics: &mut Diagnostics,
-    ) -> Result<(P, RawResponse)> {
-        let mut renewed = false;
-        loop {
-            let token = self.token().await?;
-            let request = self.api_request(url, &token, body)?;
-            let response = self
-                .inner
-                .http
-                .execute_noting(operation, reference, &request, diagnostics)
-                .await?;
-            if response.status == 401 && !renewed {
-                self.inner.tokens.invalidate(&token);
-                renewed = true;
-                continue;
-            }
-            if response.status == 401 {
-                return Err(Error::Authentication {
-                    operation,
-                    message: "the API refused a freshly issued token".to_owned(),
-                    diagnostics: None,
-                });
-            }
-            let payload = self.read_envelope(operation, reference, &response)?;
-            return Ok((payload, response));
-        }
-    }
-
-    /// A `POST` of `body` to `url` with the bearer `token` and `x-client-id`.
-    pub(crate) fn api_request<B: Serialize>(
-        &self,
-        url: &url::Url,
-        token: &SecretString,
-        body: &B,
-    ) -> Result<Request> {
-        let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
-            .map_err(|_| {
-                Error::configuration("x_client_id has characters an HTTP header cannot carry")
-            })?;
-        Request::post(url.clone())
-            .bearer(token)?
-            .header(http::HeaderName::from_static("x-client-id"), x_client_id)
-            .json(body)
-    }
-
-    /// The payload of an answer other than 401: a successful envelope's, or
-    /// the error the answer is.
-    pub(crate) fn read_envelope<P: DeserializeOwned>(
-        &self,
-        operation: Operation,
-        reference: Option<&str>,
-        response: &RawResponse,
-    ) -> Result<P> {
-        {
-            if !response.is_success() {
-                return Err(self
-                    .inner
-                    .http
-                    .unexpected_status(operation, reference, response));
-            }
-            let envelope: Envelope<P> = self.inner.http.decode_json(operation, response)?;
-            let code = envelope.code.clone().unwrap_or_default();
-            // Success is `status` 0 with code "100" — or "0": the seed's
-            // Complete table says "0" while both its examples show "100".
-            if envelope.status.trim() != "0" || !matches!(code.trim(), "100" | "0") {
-                let decline = decline(
-                    operation,
-                    &code,
-                    envelope.message.as_deref().unwrap_or_default(),
-                );
-                // On Complete, only the codes Sipay documents as refusals
-                // (300, 310, 311) say "not debited"; any other code — 301,
-                // a generic or undocumented error — may follow a debit.
-                if operation.kind == payments_core::OperationKind::MoneyMoving
-                    && !WalletCode::from_code(code.trim()).refuses_before_debit()
-                {
-                    return Err(decline.undocumented_refusal(
-                        reference.map(str::to_owned),
-                        format_args!(
-                            "answered code `{}`, which Sipay does not document as a refusal before the debit: settle it",
-                            code.trim()
-                        ),
-                    ));
-                }
-                return Err(decline);
-            }
-            envelope.payload.ok_or_else(|| {
-                self.inner
-                    .http
-                    .undecodable(operation, "success without a payload", response, None)
-            })
-        }
-    }
-
     /// Begins a payment for the scanned code (`Begin3rdPartyQRCodePayment`):
     /// nothing is charged; the session holds the sale to show the user.
     ///
@@ -389,30 +106,6 @@ impl QrWalletClient {
         self.send_complete(session, sale).await
     }
 
-    /// Settles a Complete whose outcome is unknown: sends the same Complete
-    /// again — same wallet, same `tx_correlation_id` — on the configured
-    /// settle policy ([`QrWalletConfig::settle`](crate::QrWalletConfig::settle)).
-    /// The wallet completes a session at most once, so this cannot debit
-    /// twice. Which answers are final (Sipay's code table, NOTES):
-    ///
-    /// - success: the repeat completed it now (the first attempt had not);
-    /// - 301, duplicate: the session was completed — by the first attempt;
-    /// - 300, 310, 311 (wallet not found, limit, balance): the wallet
-    ///   evaluated the debit again and refused it, which it does only for a
-    ///   session not yet completed (a completed one answers 301): the
-    ///   payment did not happen;
-    /// - anything else — a session that expired, "not found", a generic or
-    ///   undocumented code, 5xx, a timeout, a garbled answer, a refused
-    ///   token — proves nothing: the repeat is tried again, and when the
-    ///   policy runs out the answer is [`Error::OutcomeUnknown`].
-    ///
-    /// The session's expiry is not checked here: a payment made before the
-    /// expiry must still be found.
-    ///
-    /// # Errors
-    ///
-    /// A refusal above (the payment did not happen); an integrity mismatch;
-    /// [`Error::OutcomeUnknown`] (call `settle` again later).
     /// Settles a payment this client committed — the reference as
     /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
     /// by completing its session again (the wallet answers a completed session as a duplicate), never by a second debit. A payment that ended answers how it ended again.
@@ -445,8 +138,31 @@ impl QrWalletClient {
         payments_core::gateway::settle_reference(self, reference).await
     }
 
-    /// Settles `session` by hand (the session's wire calls, for tools:
-    /// [`settle`](Self::settle) is what a payment uses):
+    /// The wire-level settle, for tools ([`settle`](Self::settle) is what a
+    /// payment uses): settles a Complete whose outcome is unknown by sending the same Complete
+    /// again — same wallet, same `tx_correlation_id` — on the configured
+    /// settle policy ([`QrWalletConfig::settle`](crate::QrWalletConfig::settle)).
+    /// The wallet completes a session at most once, so this cannot debit
+    /// twice. Which answers are final (Sipay's code table, NOTES):
+    ///
+    /// - success: the repeat completed it now (the first attempt had not);
+    /// - 301, duplicate: the session was completed — by the first attempt;
+    /// - 300, 310, 311 (wallet not found, limit, balance): the wallet
+    ///   evaluated the debit again and refused it, which it does only for a
+    ///   session not yet completed (a completed one answers 301): the
+    ///   payment did not happen;
+    /// - anything else — a session that expired, "not found", a generic or
+    ///   undocumented code, 5xx, a timeout, a garbled answer, a refused
+    ///   token — proves nothing: the repeat is tried again, and when the
+    ///   policy runs out the answer is [`Error::OutcomeUnknown`].
+    ///
+    /// The session's expiry is not checked here: a payment made before the
+    /// expiry must still be found.
+    ///
+    /// # Errors
+    ///
+    /// A refusal above (the payment did not happen); an integrity mismatch;
+    /// [`Error::OutcomeUnknown`] (call it again later).
     pub async fn settle_session(&self, session: &QrSession) -> Result<Settlement> {
         let sale = session.sale.decoded().ok_or_else(unreadable_sale)?;
         let reference =
@@ -537,63 +253,10 @@ impl QrWalletClient {
         }
         Ok(sale)
     }
-
-    /// Creates a QR code for a test sale (`Create3rdPartyQrCode`), so a flow
-    /// can run without a point-of-sale. Test systems only.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidInput`] for a zero or non-TRY amount; a decline; transport errors.
-    pub async fn create_qr_code(
-        &self,
-        merchant_code: &str,
-        terminal_code: &str,
-        amount: Money,
-    ) -> Result<CreatedQrCode> {
-        let amount = amount
-            .require_positive()
-            .map_err(|e| Error::invalid_money("amount", &e))?;
-        if amount.currency() != Currency::TRY {
-            return Err(Error::invalid(
-                "amount",
-                format_args!("must be in TRY, not {}", amount.currency()),
-            ));
-        }
-        let body = wire::CreateQrBody {
-            provider_id: &self.inner.config.provider_id,
-            data: wire::CreateQrData {
-                merchant_code,
-                terminal_code,
-                transaction_amount: amount.to_json_number(),
-            },
-        };
-        self.call(
-            CREATE_QR,
-            &self.inner.create_qr_url,
-            None,
-            &body,
-            |payload: wire::CreateQrPayload, response| {
-                Ok(CreatedQrCode {
-                    qr_code: QrCode::new(&payload.qr_code)
-                        .map_err(|e| self.inner.http.undecodable(CREATE_QR, e, response, None))?,
-                    short_code: payload.short_code,
-                    expire_date: payload.expire_date,
-                })
-            },
-        )
-        .await
-    }
 }
 
 /// `receipt`, if the wallet charged what the sale said, for the sale it
 /// named; an integrity mismatch otherwise.
-/// Begin's path under the API URL.
-const BEGIN_PATH: &str = "v1/Transaction/Begin3rdPartyQRCodePayment";
-/// Complete's path under the API URL.
-const COMPLETE_PATH: &str = "v1/Transaction/Complete3rdPartyQRCodePayment";
-/// Create-QR's path under the API URL.
-const CREATE_QR_PATH: &str = "v1/Transaction/Create3rdPartyQrCode";
-
 fn as_sold(sale: &Sale, receipt: QrReceipt) -> Result<QrReceipt> {
     if receipt.charged != sale.amount {
         return Err(Error::mismatch(
@@ -621,17 +284,6 @@ fn unreadable_sale() -> Error {
         "session",
         "its sale (payment_data) could not be read; refusing to pay an unknown amount",
     )
-}
-
-fn decline(operation: Operation, code: &str, message: &str) -> Error {
-    let kind = match WalletCode::from_code(code) {
-        WalletCode::WalletNotFound => DeclineKind::AccountNotFound,
-        WalletCode::Duplicate => DeclineKind::DuplicateReference,
-        WalletCode::LimitInsufficient => DeclineKind::LimitExceeded,
-        WalletCode::InsufficientBalance => DeclineKind::InsufficientFunds,
-        WalletCode::Success | WalletCode::Other(_) => DeclineKind::Other,
-    };
-    Error::declined(operation, Decline::new(code, kind, message))
 }
 
 /// A correlation id from its raw JSON text: a string of digits, or a number
@@ -827,15 +479,6 @@ fn sender_from_wire(wire: wire::SenderWire) -> std::result::Result<SenderWallet,
     })
 }
 
-impl fmt::Debug for QrWalletClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QrWalletClient")
-            .field("config", &self.inner.config)
-            .field("token", &self.inner.tokens)
-            .finish_non_exhaustive()
-    }
-}
-
 #[cfg(test)]
 mod seed_examples {
     //! The seed document's own example answers, parsed. The seed's Begin
@@ -844,6 +487,7 @@ mod seed_examples {
     //! nothing else — the `" tx_correlation_id "` key keeps its spaces.
 
     use super::*;
+    use crate::wire::Envelope;
 
     const BEGIN_ANSWER: &str = r#"{
 "status": 0,
@@ -1009,11 +653,5 @@ mod seed_examples {
             (decline.code.as_str(), decline.message.as_str()),
             ("51", "QR expired")
         );
-    }
-}
-
-impl QrWalletClient {
-    pub(crate) fn open(&self) -> &payments_core::gateway::OpenPayments<crate::BegunPayment> {
-        &self.inner.open
     }
 }

@@ -1,194 +1,14 @@
-//! The API client: create and activate.
+//! Deposits: create (the wallet the user pays into) and activate (with
+//! the user's transaction number).
 
-use std::fmt;
-use std::sync::Arc;
+use payments_core::http::{RawResponse, Request};
+use payments_core::{Currency, Decline, DeclineKind, Error, Money, Operation, Result};
 
-use payments_core::http::{HttpClient, RawResponse, Request};
-use payments_core::reference::{ReferenceGenerator, UuidReferences};
-use payments_core::secret::Scrubber;
-use payments_core::{
-    Currency, Decline, DeclineKind, Diagnostics, Error, ExposeSecret, MerchantReference, Money,
-    Operation, Result,
-};
-use serde::Serialize;
-
-use crate::config::PaykassmaConfig;
-use crate::link::PaymentLink;
-use crate::model::{
-    Activation, ActivationOutcome, CUSTOM_TRANSACTION_ID_RULES, DepositDetails, Label, WalletType,
-};
-use crate::postback::PostbackVerifier;
+use crate::PaykassmaClient;
+use crate::model::{Activation, ActivationOutcome, DepositDetails, Label, WalletType};
 use crate::wire::{self, ACTIVATE, CREATE};
 
-/// A Paykassma API client. Cheap to clone, `Send + Sync`.
-///
-/// The plugin API secret travels in the `secret` query parameter, as
-/// Paykassma requires. It never appears in this client's errors, logs or
-/// `Debug` output: transport errors (whose text would carry the URL) are
-/// stripped of it.
-#[derive(Clone)]
-pub struct PaykassmaClient {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: PaykassmaConfig,
-    http: HttpClient,
-    references: Arc<dyn ReferenceGenerator>,
-}
-
-/// Builds a [`PaykassmaClient`] with non-default parts.
-pub struct PaykassmaClientBuilder {
-    config: PaykassmaConfig,
-    http_client: Option<reqwest::Client>,
-    references: Arc<dyn ReferenceGenerator>,
-}
-
-impl PaykassmaClientBuilder {
-    /// Sends through the caller's `reqwest::Client` (shared pool, proxy).
-    /// The SDK still refuses to follow redirects and applies its total
-    /// timeout to every request; the connect timeout is the caller's.
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// Generates `custom_transaction_id`s with `generator` (UUIDs by default).
-    #[must_use]
-    pub fn references(mut self, generator: Arc<dyn ReferenceGenerator>) -> Self {
-        self.references = generator;
-        self
-    }
-
-    /// The client.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn build(self) -> Result<PaykassmaClient> {
-        let config = self.config;
-        let mut scrubber = Scrubber::new().with(&config.secret);
-        if let Some(keys) = &config.postback_keys {
-            scrubber = scrubber.with(&keys.access_key).with(&keys.private_key);
-        }
-        let user_agent = payments_core::user_agent!();
-        let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
-        Ok(PaykassmaClient {
-            inner: Arc::new(Inner {
-                config,
-                http,
-                references: self.references,
-            }),
-        })
-    }
-}
-
 impl PaykassmaClient {
-    /// A client with default parts.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] when the HTTP client cannot be set up.
-    pub fn new(config: PaykassmaConfig) -> Result<Self> {
-        Self::builder(config).build()
-    }
-
-    /// A builder, to replace the HTTP client or the reference generator.
-    pub fn builder(config: PaykassmaConfig) -> PaykassmaClientBuilder {
-        PaykassmaClientBuilder {
-            config,
-            http_client: None,
-            references: Arc::new(UuidReferences::default()),
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &PaykassmaConfig {
-        &self.inner.config
-    }
-
-    /// A fresh `custom_transaction_id`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidInput`] if the generator's output breaks the rules.
-    pub fn new_reference(&self) -> Result<MerchantReference> {
-        MerchantReference::generate(self.inner.references.as_ref(), &CUSTOM_TRANSACTION_ID_RULES)
-    }
-
-    /// A verifier for postbacks, if the configuration has the postback keys.
-    pub fn postback_verifier(&self) -> Option<PostbackVerifier> {
-        self.inner
-            .config
-            .postback_keys
-            .clone()
-            .map(PostbackVerifier::new)
-    }
-
-    /// A payment-window link for `label` paying in `currency` (the configuration's wallet type).
-    pub fn payment_link(&self, label: &Label, currency: Currency) -> PaymentLink {
-        PaymentLink::new(
-            &self.inner.config.plugin_url,
-            label,
-            &self.inner.config.default_wallet_type,
-            currency,
-        )
-    }
-
-    fn url(&self, path: &str) -> Result<url::Url> {
-        let mut url = self.inner.config.api_url.join(path)?;
-        url.query_pairs_mut()
-            .append_pair("secret", self.inner.config.secret.expose_secret());
-        Ok(url)
-    }
-
-    /// A JSON `POST` of `body` to `path`.
-    fn post_request<B: Serialize>(&self, path: &str, body: &B) -> Result<Request> {
-        Request::post(self.url(path)?).json(body)
-    }
-
-    /// Sends `request` and reads the answer with `read`. Every error,
-    /// `read`'s included, names the reference and the HTTP status.
-    async fn post<T>(
-        &self,
-        operation: Operation,
-        reference: Option<&str>,
-        request: Request,
-        read: impl FnOnce(&RawResponse) -> Result<T>,
-    ) -> Result<T> {
-        let mut diagnostics = Diagnostics::new();
-        let response = self
-            .inner
-            .http
-            .execute_noting(operation, reference, &request, &mut diagnostics)
-            .await?;
-        // A provider's message may quote the request line, `?secret=…` and all.
-        diagnostics
-            .annotate(self.answer(operation, reference, &response).and_then(read))
-            .map_err(|e| e.scrubbed(self.inner.http.scrubber()))
-    }
-
-    /// The answer to read, by its HTTP status: 2xx, or a JSON `fail` with a 4xx.
-    pub(crate) fn answer<'r>(
-        &self,
-        operation: Operation,
-        reference: Option<&str>,
-        response: &'r RawResponse,
-    ) -> Result<&'r RawResponse> {
-        match response.status {
-            200..=299 => Ok(response),
-            404 => Err(Error::Authentication {
-                operation,
-                message: "HTTP 404: the API secret is missing or wrong, or this server's IP is not registered with Paykassma"
-                    .to_owned(), diagnostics: None,
-            }),
-            // A JSON `fail` may come with a 4xx; read it as an answer.
-            400..=499 if looks_like_json(response) => Ok(response),
-            _ => Err(self.inner.http.unexpected_status(operation, reference, response)),
-        }
-    }
-
     /// Asks for the wallet the user must pay into
     /// (`POST /api/v1/transaction/create/{wallet_type}`), for the
     /// configuration's wallet type ([`create_deposit_for`](Self::create_deposit_for)
@@ -204,7 +24,7 @@ impl PaykassmaClient {
         label: &Label,
         currency: Currency,
     ) -> Result<DepositDetails> {
-        let wallet_type = self.inner.config.default_wallet_type.clone();
+        let wallet_type = self.config().default_wallet_type.clone();
         self.create_deposit_for(label, currency, &wallet_type).await
     }
 
@@ -249,7 +69,7 @@ impl PaykassmaClient {
         wallet_type: &WalletType,
         response: &RawResponse,
     ) -> Result<DepositDetails> {
-        let answer: wire::CreateAnswer = self.inner.http.decode_json(CREATE, response)?;
+        let answer: wire::CreateAnswer = self.http().decode_json(CREATE, response)?;
         match answer.status.as_str() {
             "ok" => {
                 let params = answer.params.unwrap_or_default();
@@ -265,7 +85,7 @@ impl PaykassmaClient {
                 })
             }
             "fail" => Err(decline(CREATE, answer.message.unwrap_or_default())),
-            other => Err(self.inner.http.undecodable(
+            other => Err(self.http().undecodable(
                 CREATE,
                 format_args!("unknown status `{other}`"),
                 response,
@@ -342,12 +162,12 @@ impl PaykassmaClient {
         reference: &str,
         response: &RawResponse,
     ) -> Result<ActivationOutcome> {
-        let answer: wire::ActivateAnswer = self.inner.http.decode_json(ACTIVATE, response)?;
+        let answer: wire::ActivateAnswer = self.http().decode_json(ACTIVATE, response)?;
         let message = answer.message.clone().unwrap_or_default();
         match answer.status.as_str() {
             "ok" => {
                 let (Some(true), Some(value)) = (answer.deposit, answer.deposit_amount) else {
-                    return Err(self.inner.http.undecodable(
+                    return Err(self.http().undecodable(
                         ACTIVATE,
                         "`ok` without `deposit: true` and a `deposit_amount`",
                         response,
@@ -356,7 +176,7 @@ impl PaykassmaClient {
                 };
                 let currency = match &answer.currency {
                     Some(info) => Currency::from_code(info.code()).ok_or_else(|| {
-                        self.inner.http.undecodable(
+                        self.http().undecodable(
                             ACTIVATE,
                             format_args!("unknown currency `{}`", info.code()),
                             response,
@@ -374,7 +194,7 @@ impl PaykassmaClient {
                     ));
                 }
                 let credited = Money::new(value, currency).map_err(|e| {
-                    self.inner.http.undecodable(
+                    self.http().undecodable(
                         ACTIVATE,
                         format_args!("deposit_amount: {e}"),
                         response,
@@ -401,7 +221,7 @@ impl PaykassmaClient {
                 Ok(ActivationOutcome::PossibleTransactionCreated { message })
             }
             "fail" => Err(decline(ACTIVATE, message)),
-            other => Err(self.inner.http.undecodable(
+            other => Err(self.http().undecodable(
                 ACTIVATE,
                 format_args!("unknown status `{other}`"),
                 response,
@@ -409,10 +229,6 @@ impl PaykassmaClient {
             )),
         }
     }
-}
-
-fn looks_like_json(response: &RawResponse) -> bool {
-    response.body.trim_ascii_start().first() == Some(&b'{')
 }
 
 /// A `{"status": "fail"}` answer. Paykassma documents no codes, only a
@@ -434,12 +250,4 @@ fn decline(operation: Operation, message: String) -> Error {
         DeclineKind::Other
     };
     Error::declined(operation, Decline::new("fail", kind, message))
-}
-
-impl fmt::Debug for PaykassmaClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PaykassmaClient")
-            .field("config", &self.inner.config)
-            .finish_non_exhaustive()
-    }
 }
