@@ -60,7 +60,7 @@
 //! # In an axum service
 //!
 //! The client and gateway are cheap to clone, `Send + Sync`. Feature `axum`
-//! gives the postback endpoint ([`axum_postbacks::router`]). A handler
+//! gives the postback endpoint (`axum_postbacks::router`). A handler
 //! that axum drops when its client goes away may leave an activation in
 //! flight: the gateway remembers it, and [`PaykassmaGateway::settle`]
 //! settles it by its reference in this process; a journal

@@ -28,7 +28,7 @@ pub trait Payable: Send + Sync {
     fn provider(&self) -> &'static str;
     /// What the provider can do.
     fn capabilities(&self) -> Capabilities;
-    /// Runs the payment with [`pay`], at most once:
+    /// Runs the payment with [`pay`](super::pay), at most once:
     ///
     /// - after a final outcome, a second call answers it again;
     /// - after [`Error::OutcomeUnknown`], a second call **resumes
@@ -41,7 +41,7 @@ pub trait Payable: Send + Sync {
     ///
     /// # Errors
     ///
-    /// As [`pay`].
+    /// As [`pay`](super::pay).
     async fn pay(&self) -> Result<PaymentOutcome>;
 }
 
