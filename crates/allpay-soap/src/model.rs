@@ -20,7 +20,7 @@ pub const PLAIN_GUID_RULES: ReferenceRules = ReferenceRules {
 };
 
 /// An Allpay login (`userName`), normally a phone number: 1–64 characters, no spaces.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct UserName(String);
 
 impl UserName {
@@ -148,7 +148,7 @@ pub struct CashOut {
 /// The agent's balance as `availableBalance` answers it. Allpay's schema
 /// types `agentBalanceResponse` as a string (`xs:string`): the text is kept
 /// as sent, and read as money only when it is exactly a KZT decimal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AgentBalance {
     /// `agentBalanceResponse`, as sent.
@@ -188,8 +188,34 @@ impl TerminalStatus {
     }
 }
 
+impl TerminalStatus {
+    /// The status as Allpay writes it (`PENDING`, `COMPLETED`, `DECLINED`,
+    /// or an unknown value as received).
+    pub fn as_str(&self) -> &str {
+        match self {
+            TerminalStatus::Pending => "PENDING",
+            TerminalStatus::Completed => "COMPLETED",
+            TerminalStatus::Declined => "DECLINED",
+            TerminalStatus::Unknown(other) => other,
+        }
+    }
+}
+
+impl fmt::Display for TerminalStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialized as Allpay writes it ([`TerminalStatus::as_str`]).
+impl serde::Serialize for TerminalStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// The answer to `createCashInPayment`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TerminalPayment {
     /// Its status.
@@ -226,8 +252,35 @@ impl TransactionStatus {
     }
 }
 
+impl TransactionStatus {
+    /// The status as Allpay writes it (`PENDING`, `COMPLETED`, `DECLINED`,
+    /// `FAILED`, or an unknown value as received).
+    pub fn as_str(&self) -> &str {
+        match self {
+            TransactionStatus::Pending => "PENDING",
+            TransactionStatus::Completed => "COMPLETED",
+            TransactionStatus::Declined => "DECLINED",
+            TransactionStatus::Failed => "FAILED",
+            TransactionStatus::Unknown(other) => other,
+        }
+    }
+}
+
+impl fmt::Display for TransactionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialized as Allpay writes it ([`TransactionStatus::as_str`]).
+impl serde::Serialize for TransactionStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A two-phase transaction (`transactionInfo`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Transaction {
     /// The merchant's GUID.

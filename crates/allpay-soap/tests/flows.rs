@@ -525,3 +525,17 @@ async fn an_unknown_cash_in_is_settled_by_the_reference_its_error_gives() {
     assert_eq!(client.settle(&reference).await.unwrap(), outcome);
     assert_eq!(sandbox.cashed_in().len(), 1, "paid once");
 }
+
+/// A terminal payment and the agent's balance serialize as a service
+/// returns them, statuses as Allpay writes them.
+#[tokio::test]
+async fn payments_and_balances_serialize() {
+    let sandbox = pending_for(0).await;
+    let client = client(&sandbox);
+    let payment = cash_in(&client, "77011234567", "300");
+    let done = client.drive_cash_in_payment(&payment).await.unwrap();
+    let json = serde_json::to_value(&done).unwrap();
+    assert_eq!(json["status"], "COMPLETED", "{json}");
+    let balance = client.available_balance().await.unwrap();
+    assert!(serde_json::to_value(&balance).unwrap().is_object());
+}

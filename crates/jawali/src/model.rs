@@ -194,11 +194,14 @@ impl serde::Serialize for VoucherState {
     }
 }
 
-/// A voucher as `ECOMMERCEINQUIRY` describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A voucher as `ECOMMERCEINQUIRY` describes it. Serialized without its
+/// code: a voucher code is a bearer instrument, never sent on to a
+/// frontend or a log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Voucher {
     /// The code.
+    #[serde(skip)]
     pub code: VoucherCode,
     /// Its state.
     pub state: VoucherState,
@@ -336,7 +339,7 @@ pub struct TransactionStatus {
 }
 
 /// One line of the merchant wallet's statement (`AGENTSTATEMENT`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StatementEntry {
     /// The operation's `refId`, when given.
@@ -354,7 +357,7 @@ pub struct StatementEntry {
 }
 
 /// The merchant wallet's balance (`AGENTBALANCEINQUIRY`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Balance {
     /// The available balance.

@@ -636,3 +636,20 @@ async fn an_unknown_payment_is_settled_by_the_reference_its_error_gives() {
         "{error:?}"
     );
 }
+
+/// What a service returns serializes — and a voucher's code, a bearer
+/// instrument, never leaves with it.
+#[tokio::test]
+async fn answers_serialize_without_the_voucher_code() {
+    let sandbox = JawaliSandbox::start().await.unwrap();
+    let client = client(&sandbox);
+    let voucher = sandbox.create_voucher(yer("1500"), &mobile());
+    let inquired = client.inquire_voucher(&voucher, &mobile()).await.unwrap();
+    let json = serde_json::to_value(&inquired).unwrap();
+    assert_eq!(json["state"], "PENDING");
+    assert_eq!(json["amount"]["amount"], "1500.00");
+    assert!(json.get("code").is_none(), "{json}");
+    assert!(!json.to_string().contains(voucher.as_str()), "{json}");
+    let balance = client.balance().await.unwrap();
+    assert!(serde_json::to_value(&balance).unwrap().is_object());
+}

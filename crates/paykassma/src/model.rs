@@ -75,7 +75,7 @@ impl Lang {
 }
 
 /// The user label: Paykassma's id of the paying user, 1–190 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Label(String);
 
 /// The longest label Paykassma accepts.
@@ -115,7 +115,7 @@ impl fmt::Display for Label {
 }
 
 /// The transaction number the user got from their wallet app (`key1`): 1–11 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct TransactionNumber(pub(crate) String);
 
 /// The longest `key1` Paykassma accepts.

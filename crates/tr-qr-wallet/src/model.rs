@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 /// The wallet's own id of a begun payment (`tx_correlation_id`): a string of
 /// digits of any length, kept exactly as received. Never a number type: the
 /// document's example has 22 digits, more than a `u64` holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct CorrelationId(pub(crate) String);
 
 impl CorrelationId {
@@ -41,7 +41,7 @@ impl fmt::Display for CorrelationId {
 }
 
 /// A wallet number: 1–32 ASCII letters or digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct WalletNumber(String);
 
 impl WalletNumber {
@@ -78,7 +78,7 @@ impl fmt::Display for WalletNumber {
 
 /// The content of a scanned QR code (or its short code): 1–512 characters,
 /// no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct QrCode(pub(crate) String);
 
 impl QrCode {
@@ -123,6 +123,22 @@ impl QrCodeType {
             QrCodeType::Default => 1,
             QrCodeType::Short => 2,
         }
+    }
+}
+
+impl fmt::Display for QrCodeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            QrCodeType::Default => "default",
+            QrCodeType::Short => "short",
+        })
+    }
+}
+
+/// Serialized as its name (`default`, `short`).
+impl serde::Serialize for QrCodeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -202,7 +218,7 @@ pub struct Sale {
 }
 
 /// A begun payment: what Complete needs, and the sale to show the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct QrSession {
     /// The wallet paying.
@@ -214,7 +230,7 @@ pub struct QrSession {
 }
 
 /// `ext_order_id`, decoded: the sale reference and the approval number.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExtOrder {
     /// `saleRefCode`.
@@ -224,7 +240,7 @@ pub struct ExtOrder {
 }
 
 /// An available / unavailable balance pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Balance {
     /// Usable now.
@@ -234,7 +250,7 @@ pub struct Balance {
 }
 
 /// The wallet's limits (`transaction_limits`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Limits {
     /// `max_balance`.
@@ -252,7 +268,7 @@ pub struct Limits {
 }
 
 /// The paying wallet after the payment (`sender_wallet_info`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SenderWallet {
     /// `id`.
@@ -292,7 +308,7 @@ pub struct SenderWallet {
 }
 
 /// The receipt of a completed payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct QrReceipt {
     /// `transaction_id`: the wallet's transaction id.
@@ -320,7 +336,7 @@ pub struct QrReceipt {
 }
 
 /// How an unknown Complete outcome ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum Settlement {
     /// The repeat completed the payment now: the first attempt had not.
@@ -334,7 +350,7 @@ pub enum Settlement {
 }
 
 /// A QR code made for a test sale (`Create3rdPartyQrCode`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedQrCode {
     /// The QR code's content.
@@ -391,5 +407,42 @@ impl WalletCode {
     /// The code of a decline this crate produced.
     pub fn of(decline: &Decline) -> Self {
         Self::from_code(&decline.code)
+    }
+}
+
+impl WalletCode {
+    /// The wallet's code (`100`, `300`, `301`, `310`, `311`, or another as
+    /// received).
+    pub fn code(&self) -> &str {
+        match self {
+            WalletCode::Success => "100",
+            WalletCode::WalletNotFound => "300",
+            WalletCode::Duplicate => "301",
+            WalletCode::LimitInsufficient => "310",
+            WalletCode::InsufficientBalance => "311",
+            WalletCode::Other(code) => code,
+        }
+    }
+}
+
+/// The code and its meaning: `311 insufficient balance`.
+impl fmt::Display for WalletCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let meaning = match self {
+            WalletCode::Success => "success",
+            WalletCode::WalletNotFound => "wallet not found",
+            WalletCode::Duplicate => "duplicate",
+            WalletCode::LimitInsufficient => "limit insufficient",
+            WalletCode::InsufficientBalance => "insufficient balance",
+            WalletCode::Other(_) => "other",
+        };
+        write!(f, "{} {meaning}", self.code())
+    }
+}
+
+/// Serialized as its code (`"311"`).
+impl serde::Serialize for WalletCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
     }
 }

@@ -359,3 +359,15 @@ async fn an_unknown_payment_is_settled_by_the_reference_its_error_gives() {
     assert_eq!(w.client.settle(&reference).await.unwrap(), outcome);
     assert_eq!(w.sandbox.debits().len(), 1, "debited once");
 }
+
+/// A session and a receipt serialize as a service returns them.
+#[tokio::test]
+async fn sessions_and_receipts_serialize() {
+    let w = world("100", "1000").await;
+    let session = w.begun("12.50").await;
+    let json = serde_json::to_value(&session).unwrap();
+    assert_eq!(json["correlation_id"], session.correlation_id.as_str());
+    let receipt = w.client.complete(&session).await.unwrap();
+    let json = serde_json::to_value(&receipt).unwrap();
+    assert_eq!(json["charged"]["amount"], "12.50");
+}
