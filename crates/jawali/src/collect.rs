@@ -19,7 +19,9 @@ impl JawaliClient {
     ///    (amount and currency) — otherwise a typed error and **no cash-out
     ///    is sent**: [`DeclineKind::Expired`](payments_core::DeclineKind::Expired),
     ///    [`AlreadyUsed`](payments_core::DeclineKind::AlreadyUsed),
-    ///    [`Cancelled`](payments_core::DeclineKind::Cancelled), or
+    ///    [`Cancelled`](payments_core::DeclineKind::Cancelled) — declines the
+    ///    SDK makes from the voucher's state, which is their code
+    ///    (`EXPIRED`, `ACCEPTED`, `CANCELED`, …) — or
     ///    [`Error::TermsMismatch`] on `amount`/`currency`;
     /// 2. one cash-out with a fresh `refId`;
     /// 3. if its outcome is unknown (timeout, dropped connection, gateway
@@ -91,8 +93,9 @@ impl JawaliClient {
         payments_core::gateway::commit_and_settle(self, checked).await
     }
 
-    /// Settles a payment this client committed — the reference as
-    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
+    /// Settles a payment this client committed — by the reference
+    /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`], or by the
+    /// merchant's order id it was paid for —
     /// by status lookups of every `refId` its cash-out was sent under,
     /// never by a second cash-out. A payment that ended answers how it
     /// ended again.
@@ -111,10 +114,11 @@ impl JawaliClient {
     /// # Ok(()) }
     /// ```
     ///
-    /// It knows the payments this client (and its clones) committed in this
-    /// process — those whose future was dropped mid-commit included. A
-    /// payment made by another process is settled through the journal
-    /// that made it (`payments_journal::Journaled`).
+    /// It knows the last 10,000 payments this client (and its clones)
+    /// committed in this process — those whose future was dropped
+    /// mid-commit included (settle those by the order id: the reference
+    /// went with the future). A payment made by another process is settled
+    /// through the journal that made it (`payments_journal::Journaled`).
     ///
     /// # Errors
     ///

@@ -124,8 +124,10 @@ impl JawaliClientBuilder {
         self
     }
 
-    /// How [`JawaliClient::collect`] looks up a cash-out whose outcome is
-    /// unknown (default: 8 lookups, from 250 ms to 5 s apart).
+    /// How a cash-out whose outcome is unknown is looked up — by `pay`,
+    /// [`JawaliClient::collect`], [`JawaliClient::redeem`] and
+    /// [`JawaliClient::settle`] alike (default: 8 lookups, from 250 ms to
+    /// 5 s apart).
     #[must_use]
     pub fn settle_policy(mut self, policy: RetryPolicy) -> Self {
         self.settle = policy;

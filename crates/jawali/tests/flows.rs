@@ -604,15 +604,17 @@ async fn an_unknown_payment_is_settled_by_the_reference_its_error_gives() {
     sandbox
         .faults()
         .inject_times(Some("check_status".into()), Fault::Status(503), 100);
-    let error = jawali::pay(&client, order(&voucher, "900"))
-        .await
-        .unwrap_err();
+    let order = order(&voucher, "900");
+    let order_id = order.order_id.as_str().to_owned();
+    let error = jawali::pay(&client, order).await.unwrap_err();
     assert_eq!(error.code(), "outcome_unknown", "{error}");
     assert_eq!(error.operation().unwrap().to_string(), "jawali.cash_out");
     let reference = error.reference().unwrap().to_owned();
     sandbox.faults().clear();
 
-    let outcome = client.settle(&reference).await.unwrap();
+    // By the order id (what a handler whose future was dropped still
+    // knows), then by the reference the error gave: one payment.
+    let outcome = client.settle(&order_id).await.unwrap();
     assert_eq!(outcome.status, PaymentStatus::Completed);
     assert_eq!(outcome.amount, Some(yer("900")));
     assert_eq!(outcome.reference.as_str(), reference);

@@ -15,7 +15,8 @@
 //!
 //! To credit on arrival, write the handler around [`PostbackInbox::receive`]
 //! and read [`InboxReply::applied`]: a new success names the deposit and
-//! its amount. Crediting once per deposit is the store's rule (a
+//! its amount. Cap its body as [`router`] does
+//! (`.layer(axum::extract::DefaultBodyLimit::max(MAX_POSTBACK_BYTES))`). Crediting once per deposit is the store's rule (a
 //! repeat is not `new`).
 
 use std::sync::Arc;

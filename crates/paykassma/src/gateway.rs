@@ -145,9 +145,17 @@ pub struct PaykassmaGateway {
 
 impl PaykassmaGateway {
     /// A gateway that waits up to `wait` for a postback after a pending
-    /// activation, and reconciles on
-    /// [`default_reconcile_policy`](payments_core::gateway::default_reconcile_policy),
+    /// activation, and then reconciles on
+    /// [`default_reconcile_policy`](payments_core::gateway::default_reconcile_policy)
+    /// ([`with_settle_policy`](Self::with_settle_policy) sets another),
     /// each attempt waiting up to `wait` divided among the attempts.
+    ///
+    /// `wait` is not a bound on the whole payment: the reconciliation's
+    /// attempts and their backoff come after it (with the default policy,
+    /// up to about 20 s more). Bound a request handler with
+    /// [`pay_within`](payments_core::gateway::pay_within) (or the journal's
+    /// deadline): past it, the deposit is `OutcomeUnknown`, and
+    /// [`settle`](Self::settle) settles it later.
     pub fn new(client: PaykassmaClient, inbox: Arc<PostbackInbox>, wait: Duration) -> Self {
         PaykassmaGateway {
             client,
@@ -158,9 +166,9 @@ impl PaykassmaGateway {
         }
     }
 
-    /// Settles a deposit this gateway activated — the reference as
-    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`], its
-    /// `custom_transaction_id` — by its postback, activating again under
+    /// Settles a deposit this gateway activated — by the reference
+    /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`] (its
+    /// `custom_transaction_id`), or by the merchant's order id — by its postback, activating again under
     /// the same id while no activation was answered (Paykassma refuses a
     /// reused id, so nothing is credited twice). A deposit that ended
     /// answers how it ended again.
@@ -179,10 +187,11 @@ impl PaykassmaGateway {
     /// # Ok(()) }
     /// ```
     ///
-    /// It knows the deposits this gateway (and its clones) activated in
-    /// this process — those whose future was dropped mid-activation
-    /// included. One activated by another process is settled through the
-    /// journal that made it (`payments_journal::Journaled`).
+    /// It knows the last 10,000 deposits this gateway (and its clones)
+    /// activated in this process — those whose future was dropped
+    /// mid-activation included. One activated by another process is
+    /// settled through the journal that made it
+    /// (`payments_journal::Journaled`).
     ///
     /// # Errors
     ///

@@ -106,8 +106,9 @@ impl QrWalletClient {
         self.send_complete(session, sale).await
     }
 
-    /// Settles a payment this client committed — the reference as
-    /// [`Error::reference`] gives it for an [`Error::OutcomeUnknown`] —
+    /// Settles a payment this client committed — by the reference
+    /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`], or by the
+    /// merchant's order id it was paid for —
     /// by completing its session again (the wallet answers a completed session as a duplicate), never by a second debit. A payment that ended answers how it ended again.
     ///
     /// ```no_run
@@ -124,10 +125,11 @@ impl QrWalletClient {
     /// # Ok(()) }
     /// ```
     ///
-    /// It knows the payments this client (and its clones) committed in this
-    /// process — those whose future was dropped mid-commit included. A
-    /// payment made by another process is settled through the journal that
-    /// made it (`payments_journal::Journaled`).
+    /// It knows the last 10,000 payments this client (and its clones)
+    /// committed in this process — those whose future was dropped
+    /// mid-commit included (settle those by the order id: the reference
+    /// went with the future). A payment made by another process is settled
+    /// through the journal that made it (`payments_journal::Journaled`).
     ///
     /// # Errors
     ///

@@ -45,12 +45,13 @@ mod http;
 mod ledger;
 mod postbacks;
 
+/// The loopback server [`start_with_inbox`] and [`serve_inbox`] return
+/// (keep it as long as the sandbox).
+pub use payments_core::sandbox::SandboxServer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use payments_core::sandbox::{
-    Faults, SandboxHandler, SandboxRequest, SandboxResponse, SandboxServer,
-};
+use payments_core::sandbox::{Faults, SandboxHandler, SandboxRequest, SandboxResponse};
 use payments_core::{BaseUrl, ExposeSecret, Money, SecretString, async_trait};
 use url::Url;
 

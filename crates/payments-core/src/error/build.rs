@@ -1,10 +1,11 @@
 //! How provider crates build and carry errors. These constructors and
-//! transformations are public for the provider crates of this workspace
+//! transformations (but `Error::invalid` and `Error::invalid_money`, which
+//! a merchant uses for its own refused input too) are public for the
+//! provider crates of this workspace
 //! (and for anyone writing another): they are hidden from [`Error`]'s
 //! documentation page, whose surface is what a merchant reads and calls.
 //!
-//! - refused input and configuration: `Error::invalid`,
-//!   `Error::invalid_money`, `Error::configuration`;
+//! - configuration: `Error::configuration`;
 //! - a provider's answer: `Error::declined`, `Error::mismatch` (an
 //!   [`Error::IntegrityMismatch`]), `Error::terms_mismatch` (an
 //!   [`Error::TermsMismatch`]);
@@ -22,8 +23,9 @@ use crate::money::{Money, MoneyError};
 use crate::operation::Operation;
 
 impl Error {
-    /// Refused input: `field` is named as the caller knows it.
-    #[doc(hidden)]
+    /// Refused input, nothing sent: `field` is named as the caller knows
+    /// it. A service uses it for its own refusals (a missing field), so
+    /// that they reach its frontend in the same shape as the SDK's.
     pub fn invalid(field: impl Into<Cow<'static, str>>, reason: impl fmt::Display) -> Self {
         Error::InvalidInput {
             field: field.into(),
@@ -32,7 +34,6 @@ impl Error {
     }
 
     /// Refused money input.
-    #[doc(hidden)]
     pub fn invalid_money(field: impl Into<Cow<'static, str>>, error: &MoneyError) -> Self {
         Self::invalid(field, error)
     }

@@ -798,11 +798,16 @@ fn suffix(diagnostics: &Option<Box<Diagnostics>>) -> String {
     }
 }
 
-/// Money that does not validate is refused input for the field `amount`.
-/// Use [`Error::invalid_money`] to name another field.
+/// Money that does not validate is refused input for the field `amount`
+/// (`currency` for an unknown currency or two that differ). Use
+/// [`Error::invalid_money`] to name another field.
 impl From<MoneyError> for Error {
     fn from(error: MoneyError) -> Self {
-        Error::invalid_money("amount", &error)
+        let field = match error {
+            MoneyError::UnknownCurrency(_) | MoneyError::CurrencyMismatch { .. } => "currency",
+            _ => "amount",
+        };
+        Error::invalid_money(field, &error)
     }
 }
 

@@ -84,8 +84,28 @@ impl fmt::Display for PaymentStatus {
     }
 }
 
-/// The result of a money-moving step, or of reconciling one. Serializable,
-/// for a journal to keep.
+/// The result of a money-moving step, or of reconciling one. Serialized
+/// flat, as a service returns it: the status by name beside the reference
+/// (a failure's `reason`, an unknown status's `detail` beside it too).
+///
+/// ```
+/// use payments_core::{Currency, MerchantReference, Money, PaymentOutcome, PaymentStatus};
+/// use payments_core::reference::{Charset, ReferenceRules};
+///
+/// const RULES: ReferenceRules = ReferenceRules { field: "ref", max_len: 40, charset: Charset::AlphanumericDashUnderscore };
+/// let outcome = PaymentOutcome::new(MerchantReference::new("order-1", &RULES)?, PaymentStatus::Completed)
+///     .with_amount(Money::parse("1500", Currency::YER)?);
+/// assert_eq!(
+///     serde_json::to_value(&outcome)?,
+///     serde_json::json!({
+///         "reference": "order-1",
+///         "provider_reference": null,
+///         "amount": {"amount": "1500.00", "currency": "YER"},
+///         "status": "completed",
+///     })
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PaymentOutcome {
@@ -96,6 +116,7 @@ pub struct PaymentOutcome {
     /// The amount that moved (or was to move), when the provider's answer says.
     pub amount: Option<Money>,
     /// Where it stands.
+    #[serde(flatten)]
     pub status: PaymentStatus,
 }
 
@@ -605,7 +626,11 @@ pub async fn pay_within<G: Gateway + ?Sized>(
         reference = tracing::field::Empty
     );
     async move {
+        let order_id = order.order_id().as_str().to_owned();
         let (prepared, left) = prepare_within(gateway, order, deadline).await?;
+        if let Some(open) = gateway.open_payments() {
+            open.name_order(gateway.reference(&prepared), &order_id);
+        }
         commit_and_settle_within(gateway, &prepared, left).await
     }
     .instrument(span)

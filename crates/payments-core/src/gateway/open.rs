@@ -38,6 +38,9 @@ struct Entries<P> {
     by_reference: HashMap<String, Entry<P>>,
     /// References, oldest first.
     order: VecDeque<String>,
+    /// The merchant's order id of a payment, by reference, when
+    /// [`pay`](super::pay) was given one.
+    order_ids: HashMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -61,6 +64,7 @@ impl<P> OpenPayments<P> {
             entries: Mutex::new(Entries {
                 by_reference: HashMap::new(),
                 order: VecDeque::new(),
+                order_ids: HashMap::new(),
             }),
             capacity: capacity.max(1),
         }
@@ -107,10 +111,19 @@ impl<P> OpenPayments<P> {
             let Some(oldest) = entries.order.pop_front() else {
                 break;
             };
+            entries.order_ids.remove(&oldest);
             if let Some(Entry::Open(_)) = entries.by_reference.remove(&oldest) {
                 tracing::warn!(reference = %oldest, "an open payment was forgotten by this process (over capacity): settle it through a journal");
             }
         }
+    }
+
+    /// Notes that the payment under `reference` is for the merchant's order
+    /// `order_id`, so that it can be settled by either.
+    pub(crate) fn name_order(&self, reference: &MerchantReference, order_id: &str) {
+        self.lock()
+            .order_ids
+            .insert(reference.as_str().to_owned(), order_id.to_owned());
     }
 
     /// Notes how the payment under `reference` ended: an
@@ -130,9 +143,22 @@ impl<P> OpenPayments<P> {
 }
 
 impl<P: Clone> OpenPayments<P> {
-    /// What is known of the payment under `reference`.
-    fn lookup(&self, reference: &str) -> Option<Entry<P>> {
-        Some(match self.lock().by_reference.get(reference)? {
+    /// What is known of the payment under `key`: its reference, or else the
+    /// merchant's order id of its latest attempt.
+    fn lookup(&self, key: &str) -> Option<Entry<P>> {
+        let entries = self.lock();
+        let entry = match entries.by_reference.get(key) {
+            Some(entry) => entry,
+            None => {
+                let reference = entries
+                    .order
+                    .iter()
+                    .rev()
+                    .find(|r| entries.order_ids.get(*r).is_some_and(|id| id == key))?;
+                entries.by_reference.get(reference)?
+            }
+        };
+        Some(match entry {
             Entry::Open(prepared) => Entry::Open(prepared.clone()),
             Entry::Settled(Ok(outcome)) => Entry::Settled(Ok(outcome.clone())),
             Entry::Settled(Err(error)) => Entry::Settled(Err(error.share())),
@@ -172,7 +198,7 @@ where
         None => Err(Error::invalid(
             "reference",
             format_args!(
-                "no {} payment was committed under `{reference}` by this process (or it was forgotten since): a payment made elsewhere is settled through the journal that made it",
+                "no {} payment was committed under `{reference}` (a reference or an order id) by this process, or it was forgotten since: a payment made elsewhere is settled through the journal that made it",
                 gateway.provider()
             ),
         )),
