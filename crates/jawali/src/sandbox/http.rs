@@ -268,14 +268,8 @@ impl Simulator {
         let Ok(call) = serde_json::from_str::<SimWalletCall>(envelope.body.get()) else {
             return fail("-100", "Malformed request body", "طلب غير صالح");
         };
-        if call.agent_wallet != CREDENTIALS.agent_wallet
-            || call.password != CREDENTIALS.wallet_password
-        {
-            return fail(
-                "-103",
-                "Invalid wallet credentials",
-                "بيانات المحفظة غير صحيحة",
-            );
+        if let Some(refused) = super::ledger::wallet_refused(&call.agent_wallet, &call.password) {
+            return refused;
         }
         let wallet_token_ok = self
             .lock()

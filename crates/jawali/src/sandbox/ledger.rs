@@ -81,14 +81,8 @@ impl Simulator {
         let Ok(auth) = serde_json::from_str::<SimWalletAuth>(body) else {
             return fail("-100", "Malformed request body", "طلب غير صالح");
         };
-        if auth.identifier != CREDENTIALS.agent_wallet
-            || auth.password != CREDENTIALS.wallet_password
-        {
-            return fail(
-                "-103",
-                "Invalid wallet credentials",
-                "بيانات المحفظة غير صحيحة",
-            );
+        if let Some(refused) = wallet_refused(&auth.identifier, &auth.password) {
+            return refused;
         }
         let now = self.clock.now();
         let mut state = self.lock();
@@ -365,4 +359,18 @@ impl Simulator {
 fn voucher_for<'a>(state: &'a State, call: &SimWalletCall) -> Option<&'a SimVoucher> {
     let voucher = state.vouchers.get(call.voucher.as_deref()?)?;
     (call.receiver_mobile.as_deref() == Some(voucher.customer_mobile.as_str())).then_some(voucher)
+}
+
+/// The refusal of a call naming another agent wallet or password than the
+/// sandbox's, if it does.
+pub(super) fn wallet_refused(agent_wallet: &str, password: &str) -> Option<SandboxResponse> {
+    (agent_wallet != CREDENTIALS.agent_wallet || password != CREDENTIALS.wallet_password).then(
+        || {
+            fail(
+                "-103",
+                "Invalid wallet credentials",
+                "بيانات المحفظة غير صحيحة",
+            )
+        },
+    )
 }
