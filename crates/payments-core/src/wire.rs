@@ -186,18 +186,13 @@ impl Visitor<'_> for DecimalVisitor {
                 "the number {v:e} is too large to be read exactly"
             )));
         }
-        // `Display` for f64 is the shortest text that round-trips, never in
-        // exponent notation; written on the stack when it fits (any amount).
-        let mut buffer = [0_u8; 64];
-        let mut cursor = std::io::Cursor::new(&mut buffer[..]);
-        let text = match std::io::Write::write_fmt(&mut cursor, format_args!("{v}")) {
-            Ok(()) => {
-                let end = usize::try_from(cursor.position()).unwrap_or(0);
-                std::str::from_utf8(buffer.get(..end).unwrap_or_default())
-                    .map(std::borrow::Cow::Borrowed)
-                    .unwrap_or_default()
-            }
-            Err(_) => std::borrow::Cow::Owned(v.to_string()),
+        // The shortest text that round-trips (ryu's, as serde_json writes
+        // doubles; `Display`'s where ryu chose exponent notation, which
+        // `Display` never does), without an integer's `.0`.
+        let mut shortest = ryu::Buffer::new();
+        let text = match shortest.format_finite(v) {
+            text if text.contains(['e', 'E']) => std::borrow::Cow::Owned(v.to_string()),
+            text => std::borrow::Cow::Borrowed(text.strip_suffix(".0").unwrap_or(text)),
         };
         let decimal = Decimal::from_str_exact(&text).map_err(E::custom)?;
         // Up to 15 significant digits a double stands for one decimal of
@@ -397,4 +392,50 @@ pub fn money_in_answer(
         source: Some(Box::new(e)),
         diagnostics: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::de::Visitor;
+
+    use super::*;
+
+    fn read(v: f64) -> Result<Decimal, serde_json::Error> {
+        DecimalVisitor.visit_f64::<serde_json::Error>(v)
+    }
+
+    /// The decimal read from a double is the one `Display` writes — the
+    /// text the reader used before ryu — for amounts, fractions and the
+    /// doubles ryu writes with an exponent.
+    #[test]
+    fn a_double_reads_as_its_shortest_display_text() {
+        let mut rng = fastrand::Rng::with_seed(20_261_204);
+        let mut doubles: Vec<f64> = vec![
+            0.13,
+            0.1300,
+            796.0,
+            1e-7,
+            1.5e-9,
+            123_456_789.25,
+            5e15,
+            0.0,
+            -2.5,
+        ];
+        doubles.extend((0..20_000).map(|_| {
+            let cents = rng.i64(-10_000_000_000..10_000_000_000);
+            cents as f64 / 100.0
+        }));
+        doubles.extend((0..20_000).map(|_| rng.f64() * 10f64.powi(rng.i32(-12..15))));
+        for v in doubles {
+            let by_display = Decimal::from_str_exact(&v.to_string());
+            match (read(v), by_display) {
+                (Ok(read), Ok(display)) => {
+                    assert_eq!(read, display, "{v:e}");
+                    assert_eq!(read.scale(), display.scale(), "{v:e}");
+                }
+                (Err(_), _) => {}
+                (Ok(read), Err(e)) => panic!("{v:e} read as {read}, Display's text refused: {e}"),
+            }
+        }
+    }
 }
