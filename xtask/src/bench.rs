@@ -64,12 +64,17 @@ const HOSTILE_ALLPAY: &[&str] = &[
 /// The most an Allpay answer at the cap may take to be refused, in ms.
 const HOSTILE_ALLPAY_LIMIT_MS: f64 = 50.0;
 
-/// Loopback throughput, SDK against raw reqwest.
+/// Loopback throughput, SDK against raw reqwest: one call, and (the
+/// `payment` rows) a whole payment through `payments_core::pay` against the
+/// hand-written client's same requests and checks.
 const LOOPBACK: &[&str] = &[
     "payments-core/http",
     "jawali/loopback",
+    "jawali/payment",
     "paykassma/loopback",
+    "paykassma/payment",
     "tr-qr-wallet/loopback",
+    "tr-qr-wallet/payment",
     "allpay/loopback",
 ];
 

@@ -626,12 +626,31 @@ pub async fn pay_within<G: Gateway + ?Sized>(
         reference = tracing::field::Empty
     );
     async move {
-        let order_id = order.order_id().as_str().to_owned();
-        let (prepared, left) = prepare_within(gateway, order, deadline).await?;
-        if let Some(open) = gateway.open_payments() {
-            open.name_order(gateway.reference(&prepared), &order_id);
+        // One timer for the whole payment (a timer per step cost a loaded
+        // service a third of its throughput); what its expiry means depends
+        // on whether the commit may have left.
+        let committing = std::sync::OnceLock::new();
+        let flow = async {
+            let order_id = order.order_id().as_str().to_owned();
+            let prepared = gateway.prepare(order).await?;
+            let reference = gateway.reference(&prepared);
+            if let Some(open) = gateway.open_payments() {
+                open.name_order(reference, &order_id);
+            }
+            tracing::Span::current().record("reference", tracing::field::display(reference));
+            let _ = committing.set(reference.clone());
+            commit_and_settle(gateway, &prepared).await
+        };
+        match tokio::time::timeout(deadline, flow).await {
+            Ok(result) => result,
+            Err(_) => Err(match committing.get() {
+                Some(reference) => deadline_passed(commit_operation(gateway), reference, deadline),
+                None => deadline_before_commit(
+                    crate::Operation::read(gateway.provider(), "prepare"),
+                    deadline,
+                ),
+            }),
         }
-        commit_and_settle_within(gateway, &prepared, left).await
     }
     .instrument(span)
     .await

@@ -1,0 +1,150 @@
+//! A whole payment over loopback — what a merchant pays per order: through
+//! the SDK, `payments_core::pay` (Begin, the sale checked against the
+//! expected amount, Complete, the receipt checked against the sale; the
+//! token cached), against the hand-written client making the same two
+//! requests and the same checks, one in-process server answering both; 1
+//! and 64 payments at a time. `cargo xtask bench` prints the ratio (target:
+//! at least 0.9 of the hand-written throughput).
+
+use bench_support::criterion::{Criterion, criterion_group, criterion_main};
+use bench_support::{answering, compare_throughput, op, raw_client, runtime};
+use serde_json::value::RawValue;
+use tr_qr_wallet::{
+    Currency, Money, OrderId, PaymentStatus, QrCode, QrCodeType, QrPayment, QrWalletClient,
+    QrWalletConfig, SecretString, WalletNumber,
+};
+
+mod baseline;
+
+/// Begin's answer: a sale of 0.13 TRY, its session open until 2099.
+const BEGIN_ANSWER: &str = r#"{"status": 0, "code": "100", "message": null, "payload": {"tx_correlation_id": 7777777777777777777, "payment_data": "{\"MerchantNo\": \"0007777777\", \"TerminalNo\": \"0007777777\", \"MerchantName\": \"Test_58\", \"BrandId\": 0, \"BrandName\": \"\", \"CityName\": \"Antalya\", \"DistrictName\": \"Aksu\", \"RequestAmount\": 0.13, \"BatchNo\": 1, \"TransactionId\": 98598610, \"ProductId\": 2, \"ProductName\": \"RESTO %1\", \"Kdv\": \"1,00\", \"DiscountRatio\": \"0,00\", \"CurrencyId\": \"1\", \"SaleRefCode\": \"7777777777777777777777\", \"SessionExpireDate\": \"2099-04-01T08:38:40.51\", \"ResponseCode\": 0, \"ResponseMessage\": \"ok\", \"ErrorMessage\": null}"}}"#;
+/// Complete's answer for that sale.
+const COMPLETE_ANSWER: &str = r#"{"status": 0, "code": "100", "message": "ok", "payload": {"transaction_id": "55555560555665555555", "transaction_amount": 0.13, "transaction_fee": 0.00, "charged_amount": 0.13, "ext_order_id": "{\"saleRefCode\":\"7777777777777777777777\",\"transactionId\":98598610}", "business_code": "", "business_name": "", "friendly_name": "", "receiver_account_number": "EEEEEEOE00", "receiver_wallet_number": "7777777777", "sender_wallet_info": {"id": "7997777777777777777", "name": "", "account_number": "EEEEEE010", "account_type": "Personal", "number": "777777777", "total_balance": 796.00, "payment_balance": {"available": 796.00, "unavailable": 0.00}, "cash_balance": {"available": 0.00, "unavailable": 0.00}, "currency_code": "TRY"}}}"#;
+
+fn benches(c: &mut Criterion) {
+    let runtime = runtime();
+    let server = answering(&runtime, "application/json", |request| {
+        let body = if request.path.ends_with("/connect/token") {
+            r#"{"access_token":"access-token-0123456789","token_type":"Bearer","expires_in":3600}"#
+        } else if request.path.ends_with("Begin3rdPartyQRCodePayment") {
+            BEGIN_ANSWER
+        } else {
+            COMPLETE_ANSWER
+        };
+        body.as_bytes().into()
+    });
+    let base = server.base_url();
+    let config = QrWalletConfig::new(
+        base.clone(),
+        base.join("connect/token").unwrap(),
+        "client-1",
+        SecretString::from("client-s3cret"),
+        "x-client-9",
+        "provider-7",
+    )
+    .unwrap();
+    let client = QrWalletClient::new(config).unwrap();
+    let wallet = WalletNumber::new("5555555555").unwrap();
+    let qr = QrCode::new("0002010102112654").unwrap();
+    let price = Money::parse("0.13", Currency::TRY).unwrap();
+    let order = move || {
+        QrPayment::new(
+            OrderId::generate(),
+            wallet.clone(),
+            qr.clone(),
+            QrCodeType::Default,
+        )
+        .expecting(price)
+    };
+    // The token fetched once, before measuring.
+    let paid = runtime
+        .block_on(payments_core_pay(&client, order()))
+        .unwrap();
+    assert_eq!(paid.status, PaymentStatus::Completed);
+
+    let begin_url = base
+        .join("v1/Transaction/Begin3rdPartyQRCodePayment")
+        .unwrap();
+    let complete_url = base
+        .join("v1/Transaction/Complete3rdPartyQRCodePayment")
+        .unwrap();
+    let raw = raw_client();
+
+    let sdk = op(move || {
+        let (client, order) = (client.clone(), order());
+        async move {
+            let outcome = payments_core_pay(&client, order).await.unwrap();
+            assert_eq!(outcome.status, PaymentStatus::Completed);
+        }
+    });
+    let baseline = op(move || {
+        let (raw, begin_url, complete_url) = (raw.clone(), begin_url.clone(), complete_url.clone());
+        async move {
+            let begin = baseline::post(
+                &raw,
+                &begin_url,
+                &baseline::Begin {
+                    wallet_number: "5555555555",
+                    provider_id: "provider-7",
+                    qr_code: "0002010102112654",
+                    qr_code_type: 1,
+                },
+            );
+            let bytes = raw.execute(begin).await.unwrap().bytes().await.unwrap();
+            let begun: baseline::Envelope<baseline::BeginPayload> =
+                serde_json::from_slice(&bytes).unwrap();
+            assert!(begun.status == 0 && begun.code == "100");
+            let sale: baseline::PaymentData =
+                serde_json::from_str(&begun.payload.payment_data).unwrap();
+            let amount = baseline::try_money(sale.request_amount);
+            assert_eq!(amount, price, "the sale is for the order's amount");
+            let expires = baseline::local_time(&sale.session_expire_date);
+            assert!(expires > tr_qr_wallet::time::OffsetDateTime::now_utc());
+
+            let correlation: &RawValue = &begun.payload.tx_correlation_id;
+            let complete = baseline::post(
+                &raw,
+                &complete_url,
+                &baseline::Complete {
+                    wallet_number: "5555555555",
+                    provider_id: "provider-7",
+                    tx_correlation_id: correlation,
+                },
+            );
+            let bytes = raw.execute(complete).await.unwrap().bytes().await.unwrap();
+            let done: baseline::Envelope<baseline::CompletePayload> =
+                serde_json::from_slice(&bytes).unwrap();
+            assert!(done.status == 0 && done.code == "100");
+            let order: baseline::ExtOrder =
+                serde_json::from_str(&done.payload.ext_order_id).unwrap();
+            assert_eq!(order.sale_ref_code, sale.sale_ref_code);
+            assert_eq!(baseline::try_money(done.payload.charged_amount), amount);
+        }
+    });
+    for concurrency in [1, 64] {
+        compare_throughput(
+            c,
+            &runtime,
+            "tr-qr-wallet/payment",
+            concurrency,
+            &sdk,
+            &baseline,
+        );
+    }
+    drop(server);
+}
+
+/// `payments_core::pay`, as the crate re-exports it.
+async fn payments_core_pay(
+    client: &QrWalletClient,
+    order: QrPayment,
+) -> tr_qr_wallet::Result<tr_qr_wallet::PaymentOutcome> {
+    tr_qr_wallet::pay(client, order).await
+}
+
+criterion_group! {
+    name = payment_benches;
+    config = bench_support::config();
+    targets = benches
+}
+criterion_main!(payment_benches);
