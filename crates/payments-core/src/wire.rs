@@ -186,10 +186,10 @@ impl Visitor<'_> for DecimalVisitor {
                 "the number {v:e} is too large to be read exactly"
             )));
         }
-        // The shortest text that round-trips (ryu's, as serde_json writes
-        // doubles; `Display`'s where ryu chose exponent notation, which
+        // The shortest text that round-trips (zmij's, as serde_json writes
+        // doubles; `Display`'s where zmij chose exponent notation, which
         // `Display` never does), without an integer's `.0`.
-        let mut shortest = ryu::Buffer::new();
+        let mut shortest = zmij::Buffer::new();
         let text = match shortest.format_finite(v) {
             text if text.contains(['e', 'E']) => std::borrow::Cow::Owned(v.to_string()),
             text => std::borrow::Cow::Borrowed(text.strip_suffix(".0").unwrap_or(text)),
@@ -405,8 +405,8 @@ mod tests {
     }
 
     /// The decimal read from a double is the one `Display` writes — the
-    /// text the reader used before ryu — for amounts, fractions and the
-    /// doubles ryu writes with an exponent.
+    /// text the reader used before zmij — for amounts, fractions and the
+    /// doubles zmij writes with an exponent.
     #[test]
     fn a_double_reads_as_its_shortest_display_text() {
         let mut rng = fastrand::Rng::with_seed(20_261_204);
