@@ -76,6 +76,7 @@ const LOOPBACK: &[&str] = &[
     "tr-qr-wallet/loopback",
     "tr-qr-wallet/payment",
     "allpay/loopback",
+    "allpay/payment",
 ];
 
 fn criterion_dir(root: &Path) -> PathBuf {

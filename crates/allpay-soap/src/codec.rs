@@ -13,7 +13,7 @@ use payments_core::{MerchantReference, Result};
 
 use crate::AllpayClient;
 use crate::generated::{cash_in, transaction_management as tm};
-use crate::model::{Transaction, UserInfo, UserName};
+use crate::model::{CashIn, Transaction, UserInfo, UserName};
 use crate::session::{self, soap_request};
 use crate::transaction::read_action;
 use crate::users::read_check_user;
@@ -50,6 +50,26 @@ impl Prepared {
 /// As [`AllpayClient::check_user`] before it sends.
 pub fn check_user_request(client: &AllpayClient, user: &UserName) -> Result<Prepared> {
     client.prepare_check_user(user).map(Prepared)
+}
+
+/// `checkUserAndValidateCashIn`'s request for `user` (what a payment's
+/// prepare sends).
+///
+/// # Errors
+///
+/// As [`AllpayClient::check_user_for_cash_in`] before it sends.
+pub fn check_user_for_cash_in_request(client: &AllpayClient, user: &UserName) -> Result<Prepared> {
+    client.prepare_check_user_for_cash_in(user).map(Prepared)
+}
+
+/// `createCashInPayment`'s request for `payment` (what a payment's commit
+/// sends, and repeats until final).
+///
+/// # Errors
+///
+/// As [`AllpayClient::create_cash_in_payment`] before it sends.
+pub fn cash_in_payment_request(client: &AllpayClient, payment: &CashIn) -> Result<Prepared> {
+    client.prepare_cash_in_payment(payment).map(Prepared)
 }
 
 /// Reads the answer to a `checkUser` request.

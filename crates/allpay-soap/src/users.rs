@@ -66,6 +66,19 @@ impl AllpayClient {
     ///
     /// As [`check_user`](Self::check_user).
     pub async fn check_user_for_cash_in(&self, user: &UserName) -> Result<Option<UserInfo>> {
+        let prepared = self.prepare_check_user_for_cash_in(user)?;
+        self.send::<cash_in::CheckUserAndValidateCashInResponseBody, _>(&prepared, |answer| {
+            let answer = answer.result;
+            header_ok(CHECK_USER_CASH_IN, &answer.header)?;
+            Ok(answer.basic_user_info.map(user_info))
+        })
+        .await
+    }
+}
+
+impl AllpayClient {
+    /// `checkUserAndValidateCashIn`'s request for `user`, signed.
+    pub(crate) fn prepare_check_user_for_cash_in(&self, user: &UserName) -> Result<Prepared> {
         let body = cash_in::CheckUserAndValidateCashInBody {
             operation: cash_in::CheckUserAndValidateCashIn {
                 request: g::CheckUserRequest {
@@ -74,19 +87,13 @@ impl AllpayClient {
                 },
             },
         };
-        let prepared = self.prepare(
+        self.prepare(
             CHECK_USER_CASH_IN,
             false,
             "checkUserAndValidateCashIn",
             body,
             None,
-        )?;
-        self.send::<cash_in::CheckUserAndValidateCashInResponseBody, _>(&prepared, |answer| {
-            let answer = answer.result;
-            header_ok(CHECK_USER_CASH_IN, &answer.header)?;
-            Ok(answer.basic_user_info.map(user_info))
-        })
-        .await
+        )
     }
 }
 
