@@ -55,12 +55,11 @@ impl PaykassmaClient {
         wallet_type: &WalletType,
     ) -> Result<Request> {
         wallet_type.validate()?;
-        let path = format!("api/v1/transaction/create/{}", wallet_type.as_str());
         let body = wire::CreateBody {
             currency: currency.code(),
             label: label.as_str(),
         };
-        self.post_request(&path, &body)
+        self.post_request(self.create_url(wallet_type)?, &body)
     }
 
     /// What a create answer says.
@@ -149,10 +148,7 @@ impl PaykassmaClient {
             key1: activation.key1.as_str(),
             custom_transaction_id: activation.custom_transaction_id.as_str(),
         };
-        Ok((
-            self.post_request("api/v1/transaction/activate", &body)?,
-            requested,
-        ))
+        Ok((self.post_request(self.activate_url(), &body)?, requested))
     }
 
     /// What an activate answer says about the deposit of `requested` under `reference`.

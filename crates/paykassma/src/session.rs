@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::config::PaykassmaConfig;
 use crate::link::PaymentLink;
-use crate::model::{CUSTOM_TRANSACTION_ID_RULES, Label};
+use crate::model::{CUSTOM_TRANSACTION_ID_RULES, Label, WalletType};
 use crate::postback::PostbackVerifier;
 
 /// A Paykassma API client. Cheap to clone, `Send + Sync`.
@@ -32,6 +32,11 @@ struct Inner {
     config: PaykassmaConfig,
     http: HttpClient,
     references: Arc<dyn ReferenceGenerator>,
+    /// The activation's URL, `secret` and all, joined once.
+    activate_url: url::Url,
+    /// The create URL for the configuration's wallet type, joined once
+    /// (`None` when that wallet type is not valid: each call refuses it).
+    default_create_url: Option<url::Url>,
 }
 
 /// Builds a [`PaykassmaClient`] with non-default parts.
@@ -71,11 +76,18 @@ impl PaykassmaClientBuilder {
         }
         let user_agent = payments_core::user_agent!();
         let http = HttpClient::build(self.http_client, user_agent, config.http.clone(), scrubber)?;
+        let activate_url = api_url(&config, ACTIVATE_PATH)?;
+        let default_create_url = match config.default_wallet_type.validate() {
+            Ok(()) => Some(api_url(&config, &create_path(&config.default_wallet_type))?),
+            Err(_) => None,
+        };
         Ok(PaykassmaClient {
             inner: Arc::new(Inner {
                 config,
                 http,
                 references: self.references,
+                activate_url,
+                default_create_url,
             }),
         })
     }
@@ -133,11 +145,17 @@ impl PaykassmaClient {
         )
     }
 
-    fn url(&self, path: &str) -> Result<url::Url> {
-        let mut url = self.inner.config.api_url.join(path)?;
-        url.query_pairs_mut()
-            .append_pair("secret", self.inner.config.secret.expose_secret());
-        Ok(url)
+    /// The URL of a create request for `wallet_type` (validated).
+    pub(crate) fn create_url(&self, wallet_type: &WalletType) -> Result<url::Url> {
+        match &self.inner.default_create_url {
+            Some(url) if *wallet_type == self.inner.config.default_wallet_type => Ok(url.clone()),
+            _ => api_url(&self.inner.config, &create_path(wallet_type)),
+        }
+    }
+
+    /// The activation's URL.
+    pub(crate) fn activate_url(&self) -> url::Url {
+        self.inner.activate_url.clone()
     }
 
     /// The HTTP client, for the operations' readers.
@@ -145,9 +163,9 @@ impl PaykassmaClient {
         &self.inner.http
     }
 
-    /// A JSON `POST` of `body` to `path`.
-    pub(crate) fn post_request<B: Serialize>(&self, path: &str, body: &B) -> Result<Request> {
-        Request::post(self.url(path)?).json(body)
+    /// A JSON `POST` of `body` to `url`.
+    pub(crate) fn post_request<B: Serialize>(&self, url: url::Url, body: &B) -> Result<Request> {
+        Request::post(url).json(body)
     }
 
     /// Sends `request` and reads the answer with `read`. Every error,
@@ -202,4 +220,21 @@ impl fmt::Debug for PaykassmaClient {
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
     }
+}
+
+/// Where activations go, below the API's base URL.
+const ACTIVATE_PATH: &str = "api/v1/transaction/activate";
+
+/// Where a create for `wallet_type` goes, below the API's base URL.
+fn create_path(wallet_type: &WalletType) -> String {
+    format!("api/v1/transaction/create/{}", wallet_type.as_str())
+}
+
+/// `path` below the configuration's API URL, with the `secret` query
+/// parameter.
+fn api_url(config: &PaykassmaConfig, path: &str) -> Result<url::Url> {
+    let mut url = config.api_url.join(path)?;
+    url.query_pairs_mut()
+        .append_pair("secret", config.secret.expose_secret());
+    Ok(url)
 }
