@@ -143,14 +143,7 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
     let ledger_file = state.0.join("ledger.json");
     let sandbox = start_sandbox_with("jawali", &["--state", ledger_file.to_str().unwrap()]);
     let voucher = jawali_voucher(&sandbox).await;
-    let pay = [
-        "--voucher",
-        &voucher,
-        "--mobile",
-        "771234567",
-        "--amount",
-        "1500",
-    ];
+    let pay = voucher_args(&voucher);
     let dir = Scratch::new();
     crash_after_commit(
         &sandbox,
@@ -180,20 +173,25 @@ async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once() {
     }
 }
 
+/// The Jawali example's arguments for paying `voucher`.
+fn voucher_args(voucher: &str) -> [&str; 6] {
+    [
+        "--voucher",
+        voucher,
+        "--mobile",
+        "771234567",
+        "--amount",
+        "1500",
+    ]
+}
+
 /// The same crash, left to the journal's sweep (`--settle`) rather than to
 /// a repeat of the order.
 #[tokio::test]
 async fn a_jawali_payment_killed_after_its_cash_out_left_is_settled_once_by_the_sweep() {
     let sandbox = start_sandbox("jawali");
     let voucher = jawali_voucher(&sandbox).await;
-    let pay = [
-        "--voucher",
-        &voucher,
-        "--mobile",
-        "771234567",
-        "--amount",
-        "1500",
-    ];
+    let pay = voucher_args(&voucher);
     let dir = Scratch::new();
     crash_after_commit(
         &sandbox,

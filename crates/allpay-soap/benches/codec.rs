@@ -16,13 +16,14 @@ use allpay_soap::sandbox::{
     allpay_private_key, allpay_public_key, merchant_private_key, merchant_public_key,
 };
 use allpay_soap::{AllpayClient, AllpayConfig, BaseUrl, UserName, codec};
-use base64::Engine;
 use bench_support::criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use bench_support::{INSTRUMENTED_SYSTEM, StatsAlloc, compare, record_bytes};
 use rsa::pkcs1v15;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use sha1::Sha1;
+
+mod baseline;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -53,26 +54,6 @@ fn signed_answer(digest: &str) -> String {
     .xml
 }
 
-/// The canonical `SignedInfo` (the bytes the signature covers, computed
-/// once) and the signature value in `xml`.
-fn signed_info(xml: &str) -> (String, Vec<u8>) {
-    let start = xml.find("<SignedInfo").unwrap();
-    let end = xml.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
-    // It inherits the signature's default namespace.
-    let standalone = xml[start..end].replacen(
-        "<SignedInfo",
-        r#"<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#""#,
-        1,
-    );
-    let canonical = canonicalize(&standalone, Canonicalization::Exclusive, true).unwrap();
-    let value_start = xml.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
-    let value_end = xml.find("</SignatureValue>").unwrap();
-    let signature = base64::engine::general_purpose::STANDARD
-        .decode(&xml[value_start..value_end])
-        .unwrap();
-    (canonical, signature)
-}
-
 /// A large answer-like document (about 100 KB): nested namespaces, Cyrillic
 /// text, attributes, for canonicalization throughput.
 fn large_document() -> String {
@@ -98,7 +79,7 @@ fn benches(c: &mut Criterion) {
     // --- build + sign a request
     let prepared = codec::check_user_request(&client, &user).unwrap();
     let request_xml = prepared.xml().to_owned();
-    let (request_signed_info, request_signature) = signed_info(&request_xml);
+    let (request_signed_info, request_signature) = baseline::signed_info(&request_xml);
     // The bare signature is the same bytes the crate signed.
     let bare = merchant.sign(request_signed_info.as_bytes()).to_vec();
     assert_eq!(
@@ -137,7 +118,7 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     assert!(user_info.identified);
     assert_eq!(user_info.last_name.as_deref(), Some("Сапарова"));
-    let (answer_signed_info, answer_signature) = signed_info(&answer);
+    let (answer_signed_info, answer_signature) = baseline::signed_info(&answer);
     let answer_signature = rsa::pkcs1v15::Signature::try_from(answer_signature.as_slice()).unwrap();
     allpay
         .verify(answer_signed_info.as_bytes(), &answer_signature)

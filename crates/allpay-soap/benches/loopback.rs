@@ -16,17 +16,18 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use allpay_soap::dsig::{Canonicalization, SigningKey, VerifyingKey, canonicalize, sign_envelope};
+use allpay_soap::dsig::{SigningKey, sign_envelope};
 use allpay_soap::payments_core::clock::ManualClock;
 use allpay_soap::sandbox::{allpay_private_key, allpay_public_key, merchant_private_key};
-use allpay_soap::{AllpayClient, AllpayConfig, UserName, codec, reqwest};
-use base64::Engine;
+use allpay_soap::{UserName, codec, reqwest};
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use rsa::pkcs1v15;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::signature::{Signer, Verifier};
+use rsa::signature::Verifier;
 use sha1::Sha1;
+
+mod baseline;
 
 const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
 
@@ -34,19 +35,7 @@ fn benches(c: &mut Criterion) {
     let runtime = runtime();
     let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800));
     let user = UserName::new("77011234567").unwrap();
-    let client_for = |base| {
-        let config = AllpayConfig::new(
-            base,
-            "agent-7",
-            "1001",
-            SigningKey::from_pem(merchant_private_key()).unwrap(),
-            VerifyingKey::from_pem(allpay_public_key()).unwrap(),
-        );
-        AllpayClient::builder(config)
-            .clock(Arc::new(clock.clone()))
-            .build()
-            .unwrap()
-    };
+    let client_for = |base| baseline::sdk_client(base, &clock);
     // The request every call sends, and the one answer to it.
     let probe = client_for(allpay_soap::BaseUrl::parse("http://127.0.0.1:9").unwrap());
     let prepared = codec::check_user_request(&probe, &user).unwrap();
@@ -61,27 +50,8 @@ fn benches(c: &mut Criterion) {
     .unwrap()
     .xml;
     // What the bare verification covers: the canonical SignedInfo.
-    let start = answer.find("<SignedInfo").unwrap();
-    let end = answer.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
-    let signed_info = canonicalize(
-        &answer[start..end].replacen(
-            "<SignedInfo",
-            r#"<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#""#,
-            1,
-        ),
-        Canonicalization::Exclusive,
-        true,
-    )
-    .unwrap();
-    let value_start = answer.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
-    let value_end = answer.find("</SignatureValue>").unwrap();
-    let signature = pkcs1v15::Signature::try_from(
-        base64::engine::general_purpose::STANDARD
-            .decode(&answer[value_start..value_end])
-            .unwrap()
-            .as_slice(),
-    )
-    .unwrap();
+    let (signed_info, signature) = baseline::signed_info(&answer);
+    let signature = pkcs1v15::Signature::try_from(signature.as_slice()).unwrap();
     let allpay = pkcs1v15::VerifyingKey::<Sha1>::from_public_key_pem(allpay_public_key()).unwrap();
     allpay.verify(signed_info.as_bytes(), &signature).unwrap();
 
@@ -107,26 +77,10 @@ fn benches(c: &mut Criterion) {
         }
     });
     let merchant = pkcs1v15::SigningKey::<Sha1>::from_pkcs8_pem(merchant_private_key()).unwrap();
-    let request_signed_info = {
-        let xml = prepared.xml();
-        let start = xml.find("<SignedInfo").unwrap();
-        let end = xml.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
-        Arc::new(
-            canonicalize(
-                &xml[start..end].replacen(
-                    "<SignedInfo",
-                    r#"<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#""#,
-                    1,
-                ),
-                Canonicalization::Exclusive,
-                true,
-            )
-            .unwrap(),
-        )
-    };
+    let request_signed_info = Arc::new(baseline::signed_info(prepared.xml()).0);
     let (signed_info, signature) = (Arc::new(signed_info), Arc::new(signature));
     // The request as it is before its signature: what its digest covers.
-    let unsigned_request: Arc<str> = without_signature(prepared.xml()).into();
+    let unsigned_request: Arc<str> = baseline::without_signature(prepared.xml()).into();
     let baseline = op(move || {
         let (raw, url, body) = (raw.clone(), url.clone(), body.clone());
         let (allpay, signed_info, signature) = (
@@ -138,13 +92,7 @@ fn benches(c: &mut Criterion) {
         let unsigned_request = Arc::clone(&unsigned_request);
         async move {
             // Each request digested and signed, as the SDK does.
-            let digest = sha1_base64(
-                &canonicalize(&unsigned_request, Canonicalization::Exclusive, false).unwrap(),
-            );
-            drop(std::hint::black_box(digest));
-            drop(std::hint::black_box(
-                merchant.sign(request_signed_info.as_bytes()),
-            ));
+            baseline::sign_request(&merchant, &unsigned_request, &request_signed_info);
             let response = raw
                 .post(url)
                 .header("soapaction", "\"checkUser\"")
@@ -155,14 +103,7 @@ fn benches(c: &mut Criterion) {
                 .unwrap();
             let bytes = response.bytes().await.unwrap();
             let text = std::str::from_utf8(&bytes).unwrap();
-            let document = roxmltree::Document::parse(text).unwrap();
-            // The answer's digest: the document without its Signature.
-            let digest = sha1_base64(
-                &canonicalize(&without_signature(text), Canonicalization::Exclusive, false)
-                    .unwrap(),
-            );
-            assert_eq!(digest, element_text(text, "DigestValue"));
-            allpay.verify(signed_info.as_bytes(), &signature).unwrap();
+            let document = baseline::verify_answer(text, &allpay, &signed_info, &signature);
             assert!(document.descendants().any(|n| n.has_tag_name("identified")));
         }
     });
@@ -170,27 +111,6 @@ fn benches(c: &mut Criterion) {
         compare_throughput(c, &runtime, "allpay/loopback", concurrency, &sdk, &baseline);
     }
     drop(server);
-}
-
-/// `xml` without its `Signature` element (the enveloped-signature
-/// transform, as a raw client writes it).
-fn without_signature(xml: &str) -> String {
-    let start = xml.find("<Signature").unwrap();
-    let end = xml.find("</Signature>").unwrap() + "</Signature>".len();
-    format!("{}{}", &xml[..start], &xml[end..])
-}
-
-/// The text of the first `name` element of `xml`.
-fn element_text<'a>(xml: &'a str, name: &str) -> &'a str {
-    let open = format!("<{name}>");
-    let start = xml.find(&open).unwrap() + open.len();
-    let end = start + xml[start..].find('<').unwrap();
-    &xml[start..end]
-}
-
-fn sha1_base64(text: &str) -> String {
-    use sha1::Digest;
-    base64::engine::general_purpose::STANDARD.encode(Sha1::digest(text.as_bytes()))
 }
 
 criterion_group! {

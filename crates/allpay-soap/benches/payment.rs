@@ -15,20 +15,19 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use allpay_soap::dsig::{Canonicalization, SigningKey, VerifyingKey, canonicalize, sign_envelope};
+use allpay_soap::dsig::{SigningKey, sign_envelope};
 use allpay_soap::payments_core::clock::ManualClock;
 use allpay_soap::sandbox::{allpay_private_key, allpay_public_key, merchant_private_key};
 use allpay_soap::{
-    AllpayClient, AllpayConfig, CashIn, CashInOrder, Currency, Money, OrderId, PaymentStatus,
-    UserName, codec, reqwest,
+    CashIn, CashInOrder, Currency, Money, OrderId, PaymentStatus, UserName, codec, reqwest,
 };
-use base64::Engine;
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{Bytes, answering, compare_throughput, op, raw_client, runtime};
 use rsa::pkcs1v15;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::signature::{Signer, Verifier};
 use sha1::Sha1;
+
+mod baseline;
 
 const CI_NS: &str = "http://www.allpay.kz/mfs/soap/CashInTransactionManagement/1.1";
 const HEADER: &str = "<header><userMessage>Операция выполнена</userMessage><developerMessage>OK</developerMessage><status>0</status><timestamp>2026-11-23T10:00:00+05:00</timestamp></header>";
@@ -62,43 +61,20 @@ fn answer(prepared: &codec::Prepared, operation: &str, result: &str) -> String {
     .xml
 }
 
-/// The canonical `SignedInfo` of a signed document: what its signature covers.
-fn signed_info(xml: &str) -> String {
-    let start = xml.find("<SignedInfo").unwrap();
-    let end = xml.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
-    canonicalize(
-        &xml[start..end].replacen(
-            "<SignedInfo",
-            r#"<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#""#,
-            1,
-        ),
-        Canonicalization::Exclusive,
-        true,
-    )
-    .unwrap()
-}
-
 fn leg(
     prepared: &codec::Prepared,
     action: &'static str,
     answer: &str,
     expect: &'static str,
 ) -> Leg {
-    let value_start = answer.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
-    let value_end = answer.find("</SignatureValue>").unwrap();
-    let signature = pkcs1v15::Signature::try_from(
-        base64::engine::general_purpose::STANDARD
-            .decode(&answer[value_start..value_end])
-            .unwrap()
-            .as_slice(),
-    )
-    .unwrap();
+    let (answer_signed_info, signature) = baseline::signed_info(answer);
+    let signature = pkcs1v15::Signature::try_from(signature.as_slice()).unwrap();
     Leg {
         action,
         body: Bytes::from(prepared.xml().to_owned()),
-        unsigned_request: without_signature(prepared.xml()),
-        request_signed_info: signed_info(prepared.xml()),
-        answer_signed_info: signed_info(answer),
+        unsigned_request: baseline::without_signature(prepared.xml()),
+        request_signed_info: baseline::signed_info(prepared.xml()).0,
+        answer_signed_info,
         answer_signature: signature,
         expect,
     }
@@ -110,19 +86,7 @@ fn benches(c: &mut Criterion) {
     let user = UserName::new("77011234567").unwrap();
     let amount = Money::parse("1500", Currency::KZT).unwrap();
     let order_id = OrderId::new("order-1001").unwrap();
-    let client_for = |base| {
-        let config = AllpayConfig::new(
-            base,
-            "agent-7",
-            "1001",
-            SigningKey::from_pem(merchant_private_key()).unwrap(),
-            VerifyingKey::from_pem(allpay_public_key()).unwrap(),
-        );
-        AllpayClient::builder(config)
-            .clock(Arc::new(clock.clone()))
-            .build()
-            .unwrap()
-    };
+    let client_for = |base| baseline::sdk_client(base, &clock);
     // The two requests every payment sends, and the answers to them.
     let probe = client_for(allpay_soap::BaseUrl::parse("http://127.0.0.1:9").unwrap());
     let check = codec::check_user_for_cash_in_request(&probe, &user).unwrap();
@@ -197,14 +161,7 @@ fn benches(c: &mut Criterion) {
         async move {
             for leg in legs.iter() {
                 // The request digested and signed, as the SDK does.
-                let digest = sha1_base64(
-                    &canonicalize(&leg.unsigned_request, Canonicalization::Exclusive, false)
-                        .unwrap(),
-                );
-                drop(std::hint::black_box(digest));
-                drop(std::hint::black_box(
-                    merchant.sign(leg.request_signed_info.as_bytes()),
-                ));
+                baseline::sign_request(&merchant, &leg.unsigned_request, &leg.request_signed_info);
                 let response = raw
                     .post(url.clone())
                     .header("soapaction", leg.action)
@@ -215,16 +172,12 @@ fn benches(c: &mut Criterion) {
                     .unwrap();
                 let bytes = response.bytes().await.unwrap();
                 let text = std::str::from_utf8(&bytes).unwrap();
-                let document = roxmltree::Document::parse(text).unwrap();
-                // The answer's digest: the document without its Signature.
-                let digest = sha1_base64(
-                    &canonicalize(&without_signature(text), Canonicalization::Exclusive, false)
-                        .unwrap(),
+                let document = baseline::verify_answer(
+                    text,
+                    &allpay,
+                    &leg.answer_signed_info,
+                    &leg.answer_signature,
                 );
-                assert_eq!(digest, element_text(text, "DigestValue"));
-                allpay
-                    .verify(leg.answer_signed_info.as_bytes(), &leg.answer_signature)
-                    .unwrap();
                 assert!(document.descendants().any(|n| n.has_tag_name(leg.expect)));
             }
         }
@@ -233,27 +186,6 @@ fn benches(c: &mut Criterion) {
         compare_throughput(c, &runtime, "allpay/payment", concurrency, &sdk, &baseline);
     }
     drop(server);
-}
-
-/// `xml` without its `Signature` element (the enveloped-signature
-/// transform, as a raw client writes it).
-fn without_signature(xml: &str) -> String {
-    let start = xml.find("<Signature").unwrap();
-    let end = xml.find("</Signature>").unwrap() + "</Signature>".len();
-    format!("{}{}", &xml[..start], &xml[end..])
-}
-
-/// The text of the first `name` element of `xml`.
-fn element_text<'a>(xml: &'a str, name: &str) -> &'a str {
-    let open = format!("<{name}>");
-    let start = xml.find(&open).unwrap() + open.len();
-    let end = start + xml[start..].find('<').unwrap();
-    &xml[start..end]
-}
-
-fn sha1_base64(text: &str) -> String {
-    use sha1::Digest;
-    base64::engine::general_purpose::STANDARD.encode(Sha1::digest(text.as_bytes()))
 }
 
 criterion_group! {

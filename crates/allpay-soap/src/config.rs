@@ -265,14 +265,11 @@ impl AllpayConfigBuilder {
         let number = fields.take("certificate_number", self.certificate_number);
         let signing_key = fields.take("signing_key", self.signing_key);
         let allpay_key = fields.take("allpay_key", self.allpay_key);
-        fields.finish()?;
         match (base_url, requester, number, signing_key, allpay_key) {
             (Some(base_url), Some(requester), Some(number), Some(signing), Some(allpay)) => Ok(
                 AllpayConfig::new(base_url, requester, number, signing, allpay),
             ),
-            _ => Err(payments_core::Error::configuration(
-                "AllpayConfig: a field is missing",
-            )),
+            _ => Err(fields.error()),
         }
     }
 }

@@ -478,7 +478,7 @@ fn signature_error(operation: Operation, error: &SignatureError) -> Error {
     Error::mismatch(
         operation,
         "signature",
-        "a valid signature by Allpay's key".to_owned(),
+        "a valid signature by Allpay's key",
         error.to_string(),
     )
 }

@@ -537,5 +537,11 @@ async fn payments_and_balances_serialize() {
     let json = serde_json::to_value(&done).unwrap();
     assert_eq!(json["status"], "COMPLETED", "{json}");
     let balance = client.available_balance().await.unwrap();
-    assert!(serde_json::to_value(&balance).unwrap().is_object());
+    let json = serde_json::to_value(&balance).unwrap();
+    assert_eq!(json["text"], balance.text.as_str());
+    assert_eq!(
+        json["amount"],
+        serde_json::to_value(balance.amount).unwrap()
+    );
+    assert!(balance.amount.is_some(), "{json}");
 }

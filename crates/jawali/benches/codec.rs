@@ -13,8 +13,8 @@ use bench_support::{INSTRUMENTED_SYSTEM, StatsAlloc, compare};
 use jawali::payments_core::http::RawResponse;
 use jawali::reqwest;
 use jawali::{
-    BaseUrl, CashOut, Currency, Environment, JawaliClient, JawaliConfig, MerchantReference,
-    MobileNumber, Money, SecretString, VoucherCode, codec,
+    BaseUrl, CashOut, Currency, JawaliClient, MerchantReference, MobileNumber, Money, SecretString,
+    VoucherCode, codec,
 };
 use serde_json::value::RawValue;
 
@@ -30,16 +30,7 @@ const STATEMENT_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemS
 const BALANCE_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"balance":125000.25,"currency":"YER"}}"#;
 
 fn client() -> JawaliClient {
-    let config = JawaliConfig::new(
-        Environment::Custom(BaseUrl::parse("https://jawali.example/paygate").unwrap()),
-        "merchant",
-        SecretString::from("login-pw"),
-        "1234",
-        "777000111",
-        SecretString::from("wallet-pw"),
-    )
-    .external_user("shop");
-    JawaliClient::new(config).unwrap()
+    baseline::sdk_client(BaseUrl::parse("https://jawali.example/paygate").unwrap())
 }
 
 fn benches(c: &mut Criterion) {

@@ -6,13 +6,12 @@
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
-use jawali::{Currency, Environment, JawaliClient, JawaliConfig, Money, SecretString, codec};
+use jawali::{Currency, Money, SecretString, codec};
 use serde::Deserialize;
 
 mod baseline;
 
 const BALANCE_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"balance":125000.25,"currency":"YER"}}"#;
-const WALLET_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token-0123456789","expires_in":3600}}"#;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,29 +36,12 @@ fn benches(c: &mut Criterion) {
     let runtime = runtime();
     // The token endpoints, then the balance, always the same bytes.
     let server = answering(&runtime, "application/json", |request| {
-        let body = if request.path.ends_with("/oauth/token") {
-            r#"{"access_token":"access-token-0123456789","token_type":"bearer","expires_in":3600}"#
-        } else if request
-            .body
-            .windows(20)
-            .any(|w| w == b"WALLETAUTHENTICATION")
-        {
-            WALLET_ANSWER
-        } else {
-            BALANCE_ANSWER
-        };
-        body.as_bytes().into()
+        baseline::token_answer(&request.path, &request.body)
+            .unwrap_or(BALANCE_ANSWER)
+            .as_bytes()
+            .into()
     });
-    let config = JawaliConfig::new(
-        Environment::Custom(server.base_url()),
-        "merchant",
-        SecretString::from("login-pw"),
-        "1234",
-        "777000111",
-        SecretString::from("wallet-pw"),
-    )
-    .external_user("shop");
-    let client = JawaliClient::new(config).unwrap();
+    let client = baseline::sdk_client(server.base_url());
     let expected = Money::parse("125000.25", Currency::YER).unwrap();
     // Tokens fetched once, before measuring.
     assert_eq!(

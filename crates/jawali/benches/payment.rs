@@ -8,16 +8,12 @@
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
-use jawali::{
-    Currency, Environment, JawaliClient, JawaliConfig, Money, OrderId, PaymentStatus, SecretString,
-    VoucherPayment,
-};
+use jawali::{Currency, Money, OrderId, PaymentStatus, VoucherPayment};
 use serde_json::value::RawValue;
 
 mod baseline;
 
 const INQUIRY_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"txnamount":1500,"txncurrency":"YER","state":"PENDING","issuerTrxRef":"ISS-77","receiverMobile":"771234567","senderMobile":"733000001","trxDate":"2026-11-23 10:00:00"}}"#;
-const WALLET_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token-0123456789","expires_in":3600}}"#;
 
 /// The inquiry's body (and the cash-out's, with the amount) under `ref_id`.
 fn inquiry(ref_id: &str) -> baseline::Inquiry<'_> {
@@ -44,29 +40,15 @@ fn cash_out_answer(request_body: &[u8]) -> String {
 fn benches(c: &mut Criterion) {
     let runtime = runtime();
     let server = answering(&runtime, "application/json", |request| {
-        let has = |service: &[u8]| request.body.windows(service.len()).any(|w| w == service);
-        if request.path.ends_with("/oauth/token") {
-            r#"{"access_token":"access-token-0123456789","token_type":"bearer","expires_in":3600}"#
-                .as_bytes()
-                .into()
-        } else if has(b"WALLETAUTHENTICATION") {
-            WALLET_ANSWER.as_bytes().into()
-        } else if has(b"ECOMMERCEINQUIRY") {
+        if let Some(token) = baseline::token_answer(&request.path, &request.body) {
+            token.as_bytes().into()
+        } else if request.body.windows(16).any(|w| w == b"ECOMMERCEINQUIRY") {
             INQUIRY_ANSWER.as_bytes().into()
         } else {
             cash_out_answer(&request.body).into_bytes().into()
         }
     });
-    let config = JawaliConfig::new(
-        Environment::Custom(server.base_url()),
-        "merchant",
-        SecretString::from("login-pw"),
-        "1234",
-        "777000111",
-        SecretString::from("wallet-pw"),
-    )
-    .external_user("shop");
-    let client = JawaliClient::new(config).unwrap();
+    let client = baseline::sdk_client(server.base_url());
     let price = Money::parse("1500", Currency::YER).unwrap();
     let order =
         move || VoucherPayment::new(OrderId::generate(), "483920", "771234567", price).unwrap();

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use payments_core::gateway::{Attempt, commit_and_settle_within, prepare_within, settle_by};
 use payments_core::order::OrderId;
-use payments_core::{Error, Money, PaymentOutcome, Result};
+use payments_core::{Error, Mismatched, Money, PaymentOutcome, Result};
 use tracing::Instrument;
 
 use crate::JawaliClient;
@@ -283,17 +283,21 @@ impl JawaliClient {
         {
             // A lookup proves the amount only by naming it.
             if landed.amount != Some(cash_out.amount) {
-                return Attempt::Settled(Err(match landed.amount {
-                    Some(amount) => Error::mismatch(operation, "amount", cash_out.amount, amount),
-                    None => Error::mismatch(operation, "amount", cash_out.amount, "no amount"),
-                }));
+                let landed_amount = landed
+                    .amount
+                    .map_or_else(|| Mismatched::from("no amount"), Mismatched::from);
+                return Attempt::Settled(Err(Error::mismatch(
+                    operation,
+                    "amount",
+                    cash_out.amount,
+                    landed_amount,
+                )));
             }
             return Attempt::Settled(Ok(CashOutReceipt {
                 amount: cash_out.amount,
                 reference: landed.reference.clone(),
                 issuer_reference: landed.issuer_reference.clone(),
                 balance: None,
-                settled_by_lookup: true,
             }));
         }
         if let Some(open) = statuses.iter().find(|s| {

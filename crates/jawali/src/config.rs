@@ -308,7 +308,6 @@ impl JawaliConfigBuilder {
         let org_id = fields.take("org_id", self.org_id);
         let wallet = fields.take("agent_wallet", self.agent_wallet);
         let wallet_password = fields.take("wallet_password", self.wallet_password);
-        fields.finish()?;
         match (username, password, org_id, wallet, wallet_password) {
             (Some(username), Some(password), Some(org_id), Some(wallet), Some(wallet_password)) => {
                 Ok(JawaliConfig::new(
@@ -320,9 +319,7 @@ impl JawaliConfigBuilder {
                     wallet_password,
                 ))
             }
-            _ => Err(payments_core::Error::configuration(
-                "JawaliConfig: a required field is missing",
-            )),
+            _ => Err(fields.error()),
         }
     }
 }

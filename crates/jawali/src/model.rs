@@ -242,11 +242,9 @@ pub struct CashOutReceipt {
     pub reference: MerchantReference,
     /// The issuer's reference (`issuerRef`), when given.
     pub issuer_reference: Option<ProviderReference>,
-    /// The merchant wallet's balance after the cash-out, when given.
+    /// The merchant wallet's balance after the cash-out, when given (not
+    /// after a status lookup).
     pub balance: Option<Money>,
-    /// Whether the receipt comes from a status lookup after an unknown
-    /// outcome (then `balance` is `None`) rather than from the cash-out's answer.
-    pub settled_by_lookup: bool,
 }
 
 /// A cash-out's receipt is the payment's outcome: completed, for its
@@ -514,12 +512,10 @@ mod tests {
             reference: MerchantReference::new("123456", &REF_ID_RULES).unwrap(),
             issuer_reference: Some(ProviderReference::new("ISS-1")),
             balance: None,
-            settled_by_lookup: false,
         };
         let json = serde_json::to_value(&receipt).unwrap();
         assert_eq!(json["reference"], "123456");
         assert_eq!(json["issuer_reference"], "ISS-1");
-        assert_eq!(json["settled_by_lookup"], false);
         assert_eq!(
             json["amount"],
             serde_json::to_value(receipt.amount).unwrap()

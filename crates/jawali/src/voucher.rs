@@ -266,7 +266,6 @@ impl JawaliClient {
             reference: landed,
             issuer_reference: answer.issuer_ref.map(ProviderReference::new),
             balance,
-            settled_by_lookup: false,
         })
     }
 }

@@ -243,9 +243,8 @@ impl PaykassmaConfigBuilder {
             },
         );
         let secret = fields.take("secret", self.secret);
-        fields.finish()?;
         let (Some(place), Some(secret)) = (place, secret) else {
-            return Err(Error::configuration("PaykassmaConfig: a field is missing"));
+            return Err(fields.error());
         };
         let mut config = match place {
             Err(server) => PaykassmaConfig::for_server(&server, secret)?,

@@ -71,7 +71,8 @@ impl EnvReader {
 }
 
 /// The fields a configuration builder was given, for its `build()`: each
-/// required one taken by name, every missing one named at once.
+/// required one taken by name; when any is missing, one error names them
+/// all.
 ///
 /// ```
 /// use payments_core::env_config::Required;
@@ -79,9 +80,12 @@ impl EnvReader {
 /// let mut fields = Required::new("ExampleConfig");
 /// let user = fields.take("username", Some("merchant"));
 /// let secret = fields.take::<String>("secret", None);
-/// let error = fields.finish().unwrap_err();
-/// assert_eq!(error.to_string(), "configuration: ExampleConfig needs secret");
-/// # let _ = (user, secret);
+/// let (Some(_user), Some(_secret)) = (user, secret) else {
+///     let error = fields.error();
+///     assert_eq!(error.to_string(), "configuration: ExampleConfig needs secret");
+///     return;
+/// };
+/// # unreachable!();
 /// ```
 #[derive(Debug)]
 pub struct Required {
@@ -106,20 +110,13 @@ impl Required {
         value
     }
 
-    /// `Ok` when every field was given.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Configuration`] naming every missing field.
-    pub fn finish(self) -> Result<(), Error> {
-        if self.missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::configuration(format_args!(
-                "{} needs {}",
-                self.config,
-                self.missing.join(", ")
-            )))
-        }
+    /// [`Error::Configuration`] naming every field taken as missing — for
+    /// the branch where one of the taken values is `None`.
+    pub fn error(self) -> Error {
+        Error::configuration(format_args!(
+            "{} needs {}",
+            self.config,
+            self.missing.join(", ")
+        ))
     }
 }

@@ -8,9 +8,7 @@
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use serde::Deserialize;
-use tr_qr_wallet::{
-    QrCode, QrCodeType, QrWalletClient, QrWalletConfig, SecretString, WalletNumber, codec,
-};
+use tr_qr_wallet::{QrCode, QrCodeType, SecretString, WalletNumber, codec};
 
 mod baseline;
 
@@ -41,23 +39,14 @@ fn benches(c: &mut Criterion) {
     // The identity server and Begin, always the same bytes.
     let server = answering(&runtime, "application/json", |request| {
         let body = if request.path.ends_with("/connect/token") {
-            r#"{"access_token":"access-token-0123456789","token_type":"Bearer","expires_in":3600}"#
+            baseline::TOKEN_ANSWER
         } else {
             BEGIN_ANSWER
         };
         body.as_bytes().into()
     });
     let base = server.base_url();
-    let config = QrWalletConfig::new(
-        base.clone(),
-        base.join("connect/token").unwrap(),
-        "client-1",
-        SecretString::from("client-s3cret"),
-        "x-client-9",
-        "provider-7",
-    )
-    .unwrap();
-    let client = QrWalletClient::new(config).unwrap();
+    let client = baseline::sdk_client(&base);
     let wallet = WalletNumber::new("5555555555").unwrap();
     let qr = QrCode::new("0002010102112654").unwrap();
     // The token fetched once, before measuring.

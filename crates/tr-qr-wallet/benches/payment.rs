@@ -10,8 +10,7 @@ use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use serde_json::value::RawValue;
 use tr_qr_wallet::{
-    Currency, Money, OrderId, PaymentStatus, QrCode, QrCodeType, QrPayment, QrWalletClient,
-    QrWalletConfig, SecretString, WalletNumber,
+    Currency, Money, OrderId, PaymentStatus, QrCode, QrCodeType, QrPayment, WalletNumber,
 };
 
 mod baseline;
@@ -25,7 +24,7 @@ fn benches(c: &mut Criterion) {
     let runtime = runtime();
     let server = answering(&runtime, "application/json", |request| {
         let body = if request.path.ends_with("/connect/token") {
-            r#"{"access_token":"access-token-0123456789","token_type":"Bearer","expires_in":3600}"#
+            baseline::TOKEN_ANSWER
         } else if request.path.ends_with("Begin3rdPartyQRCodePayment") {
             BEGIN_ANSWER
         } else {
@@ -34,16 +33,7 @@ fn benches(c: &mut Criterion) {
         body.as_bytes().into()
     });
     let base = server.base_url();
-    let config = QrWalletConfig::new(
-        base.clone(),
-        base.join("connect/token").unwrap(),
-        "client-1",
-        SecretString::from("client-s3cret"),
-        "x-client-9",
-        "provider-7",
-    )
-    .unwrap();
-    let client = QrWalletClient::new(config).unwrap();
+    let client = baseline::sdk_client(&base);
     let wallet = WalletNumber::new("5555555555").unwrap();
     let qr = QrCode::new("0002010102112654").unwrap();
     let price = Money::parse("0.13", Currency::TRY).unwrap();
@@ -58,7 +48,7 @@ fn benches(c: &mut Criterion) {
     };
     // The token fetched once, before measuring.
     let paid = runtime
-        .block_on(payments_core_pay(&client, order()))
+        .block_on(tr_qr_wallet::pay(&client, order()))
         .unwrap();
     assert_eq!(paid.status, PaymentStatus::Completed);
 
@@ -73,7 +63,7 @@ fn benches(c: &mut Criterion) {
     let sdk = op(move || {
         let (client, order) = (client.clone(), order());
         async move {
-            let outcome = payments_core_pay(&client, order).await.unwrap();
+            let outcome = tr_qr_wallet::pay(&client, order).await.unwrap();
             assert_eq!(outcome.status, PaymentStatus::Completed);
         }
     });
@@ -132,14 +122,6 @@ fn benches(c: &mut Criterion) {
         );
     }
     drop(server);
-}
-
-/// `payments_core::pay`, as the crate re-exports it.
-async fn payments_core_pay(
-    client: &QrWalletClient,
-    order: QrPayment,
-) -> tr_qr_wallet::Result<tr_qr_wallet::PaymentOutcome> {
-    tr_qr_wallet::pay(client, order).await
 }
 
 criterion_group! {

@@ -302,7 +302,6 @@ impl QrWalletConfigBuilder {
         let client_secret = fields.take("client_secret", self.client_secret);
         let x_client_id = fields.take("x_client_id", self.x_client_id);
         let provider_id = fields.take("provider_id", self.provider_id);
-        fields.finish()?;
         let (
             Some(api_url),
             Some(token_url),
@@ -319,7 +318,7 @@ impl QrWalletConfigBuilder {
             provider_id,
         )
         else {
-            return Err(Error::configuration("QrWalletConfig: a field is missing"));
+            return Err(fields.error());
         };
         let config = QrWalletConfig::new(
             BaseUrl::parse(&api_url)?,

@@ -7,6 +7,37 @@ use jawali::{Currency, Decimal, Money, reqwest};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+/// The SDK client the benchmarks measure, at `base`: the credentials and
+/// wallet the hand-written client sends too.
+pub(super) fn sdk_client(base: jawali::BaseUrl) -> jawali::JawaliClient {
+    let config = jawali::JawaliConfig::new(
+        jawali::Environment::Custom(base),
+        "merchant",
+        jawali::SecretString::from("login-pw"),
+        "1234",
+        "777000111",
+        jawali::SecretString::from("wallet-pw"),
+    )
+    .external_user("shop");
+    jawali::JawaliClient::new(config).unwrap()
+}
+
+/// The login's and the wallet authentication's answers (both sides hold
+/// these tokens, fetched once before measuring); `None` for any other call.
+pub(super) fn token_answer(path: &str, body: &[u8]) -> Option<&'static str> {
+    if path.ends_with("/oauth/token") {
+        Some(
+            r#"{"access_token":"access-token-0123456789","token_type":"bearer","expires_in":3600}"#,
+        )
+    } else if body.windows(20).any(|w| w == b"WALLETAUTHENTICATION") {
+        Some(
+            r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success"},"responseBody":{"access_token":"wallet-token-0123456789","expires_in":3600}}"#,
+        )
+    } else {
+        None
+    }
+}
+
 #[derive(Serialize)]
 pub(super) struct Call<'a, B> {
     pub(super) header: Header<'a>,

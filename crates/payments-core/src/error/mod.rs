@@ -287,16 +287,12 @@ impl From<&String> for Mismatched {
     }
 }
 
-macro_rules! mismatched_from_integers {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Mismatched {
-            fn from(value: $t) -> Self {
-                Mismatched::Text(value.to_string())
-            }
-        }
-    )*};
+/// An integer field (Allpay's `transactionId`), as its digits.
+impl From<i64> for Mismatched {
+    fn from(value: i64) -> Self {
+        Mismatched::Text(value.to_string())
+    }
 }
-mismatched_from_integers!(i32, i64, u32, u64, u16);
 
 impl From<crate::Currency> for Mismatched {
     fn from(currency: crate::Currency) -> Self {

@@ -9,6 +9,27 @@ use tr_qr_wallet::time::macros::{format_description, offset};
 use tr_qr_wallet::time::{OffsetDateTime, PrimitiveDateTime};
 use tr_qr_wallet::{Currency, Decimal, Money, reqwest};
 
+/// The identity server's answer both sides' token comes from (fetched once,
+/// before measuring).
+pub(super) const TOKEN_ANSWER: &str =
+    r#"{"access_token":"access-token-0123456789","token_type":"Bearer","expires_in":3600}"#;
+
+/// The SDK client the loopback benchmarks measure, at `base` (its token
+/// endpoint `connect/token` below it): the credentials and headers the
+/// hand-written client sends too.
+pub(super) fn sdk_client(base: &tr_qr_wallet::BaseUrl) -> tr_qr_wallet::QrWalletClient {
+    let config = tr_qr_wallet::QrWalletConfig::new(
+        base.clone(),
+        base.join("connect/token").unwrap(),
+        "client-1",
+        tr_qr_wallet::SecretString::from("client-s3cret"),
+        "x-client-9",
+        "provider-7",
+    )
+    .unwrap();
+    tr_qr_wallet::QrWalletClient::new(config).unwrap()
+}
+
 #[derive(Serialize)]
 pub(super) struct Begin<'a> {
     pub(super) wallet_number: &'a str,
