@@ -354,7 +354,7 @@ pub(crate) fn session_from_wire(
     }))
 }
 
-fn sale_from_wire(data: wire::PaymentData) -> std::result::Result<Sale, String> {
+fn sale_from_wire(data: Box<wire::PaymentData>) -> std::result::Result<Sale, String> {
     let ratio =
         |field: &str, text: Option<String>| -> std::result::Result<Option<Decimal>, String> {
             text.filter(|t| !t.trim().is_empty())
@@ -424,7 +424,7 @@ pub(crate) fn receipt_from_wire(
     })
 }
 
-fn sender_from_wire(wire: wire::SenderWire) -> std::result::Result<SenderWallet, String> {
+fn sender_from_wire(wire: Box<wire::SenderWire>) -> std::result::Result<SenderWallet, String> {
     let currency = match wire.currency_code.as_deref() {
         Some(code) => {
             Currency::from_code(code.trim()).ok_or_else(|| format!("unknown currency `{code}`"))?

@@ -91,7 +91,7 @@ pub(crate) struct BeginPayload {
     #[serde(alias = " tx_correlation_id ")]
     pub(crate) tx_correlation_id: Box<RawValue>,
     #[serde_as(as = "JsonStringOrRaw")]
-    pub(crate) payment_data: Embedded<PaymentData>,
+    pub(crate) payment_data: Embedded<Box<PaymentData>>,
 }
 
 #[derive(Deserialize)]
@@ -188,7 +188,7 @@ pub(crate) struct CompletePayload {
     #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) receiver_wallet_number: Option<String>,
     #[serde(default)]
-    pub(crate) sender_wallet_info: Option<SenderWire>,
+    pub(crate) sender_wallet_info: Option<Box<SenderWire>>,
 }
 
 fn missing_order() -> Embedded<ExtOrderWire> {
@@ -262,7 +262,7 @@ pub(crate) struct SenderWire {
     #[serde(default)]
     pub(crate) cash_balance: Option<BalanceWire>,
     #[serde(default)]
-    pub(crate) transaction_limits: Option<LimitsWire>,
+    pub(crate) transaction_limits: Option<Box<LimitsWire>>,
     #[serde(default, deserialize_with = "optional_string_from_string_or_number")]
     pub(crate) kyc_level_status: Option<String>,
     #[serde(default)]

@@ -654,7 +654,13 @@ impl HttpClient {
         response: &'a RawResponse,
     ) -> Result<T> {
         self.check_json(operation, response)?;
-        serde_json::from_slice(&response.body).map_err(|e| {
+        // The same reading either way; from text that is known to be UTF-8
+        // serde_json skips checking each string again.
+        let decoded = match std::str::from_utf8(&response.body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(&response.body),
+        };
+        decoded.map_err(|e| {
             let detail = describe_json_failure(&response.body, &e);
             self.undecodable(operation, detail, response, Some(Box::new(e)))
         })
