@@ -8,7 +8,6 @@ use payments_core::{Error, MerchantReference, ProviderReference, Result};
 use crate::JawaliClient;
 use crate::model::{Balance, StatementEntry, TransactionState, TransactionStatus};
 use crate::session::{decline, iso_date, parse_currency};
-use crate::spelling::SpelledValue;
 use crate::wire::{self, ResponseEnvelope, Service};
 
 impl JawaliClient {
@@ -114,7 +113,7 @@ impl JawaliClient {
         answer
             .transactions
             .into_iter()
-            .map(|SpelledValue(line)| {
+            .map(|line| {
                 let currency = parse_currency(operation, &line.currency)?;
                 Ok(StatementEntry {
                     reference: line.ref_id,

@@ -1,22 +1,30 @@
-//! Answers whose fields arrive under more than one spelling: the decoder
-//! that reads one spelling per field, from the raw text.
+//! Answers whose fields arrive under more than one spelling, and the
+//! one-pass reader [`spelled_answer!`] writes for each of them.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::value::MapDeserializer;
-use serde_json::value::RawValue;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 
 /// An answer body whose fields arrive under more than one spelling.
 /// Integrations show `status` and `state`, `amount` and `txnamount`,
 /// `balance` and `availableBalance`, `IssuerRef` and `issuerRef` — sometimes
 /// two of them in one answer, which serde's `alias` refuses as a duplicate.
-/// So each field lists its accepted spellings in precedence order: the first
-/// one present (and not `null`) is read, under the first (canonical) name;
-/// the others are ignored. Values are read from the raw text, so amounts
-/// never pass through a binary float.
+/// So each field lists its accepted spellings in precedence order: the best
+/// one present (and not `null`) is read, wherever it lies in the object; the
+/// others are skipped unread. Amounts are read by
+/// [`decimal_from_number_or_string`](payments_core::wire::decimal_from_number_or_string),
+/// which the strict pass every answer gets first keeps exact.
 pub(crate) trait Spelled {
-    /// Per field: its spellings, the canonical one first, in precedence order.
+    /// Per field: its spellings, the canonical one first, in precedence
+    /// order (what [`spelled_answer!`]'s reader matches; the tests check
+    /// that no spelling names two fields).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the reader matches the spellings inline")
+    )]
     const SPELLINGS: &'static [&'static [&'static str]];
 }
 
@@ -25,126 +33,249 @@ pub(crate) trait Spelled {
 #[derive(Deserialize)]
 pub(crate) struct Name<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
 
-/// An answer object's fields in their order, names and values borrowed from
-/// its text; a repeated name keeps its last value, as a map would.
-struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Fields<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Object;
-
-        impl<'de> serde::de::Visitor<'de> for Object {
-            type Value = Fields<'de>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Fields<'de>, A::Error> {
-                let mut fields: Vec<(Cow<'de, str>, &'de RawValue)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((Name(name), value)) =
-                    map.next_entry::<Name<'de>, &'de RawValue>()?
-                {
-                    match fields.iter_mut().find(|(seen, _)| *seen == name) {
-                        Some(field) => field.1 = value,
-                        None => fields.push((name, value)),
-                    }
-                }
-                Ok(Fields(fields))
-            }
-        }
-
-        deserializer.deserialize_map(Object)
-    }
-}
-
 /// Decodes `raw` (a JSON object) as `T`, one spelling per field.
 pub(crate) fn decode<'a, T: Spelled + Deserialize<'a>>(
     raw: &'a str,
 ) -> Result<T, serde_json::Error> {
-    let fields: Fields<'a> = serde_json::from_str(raw)?;
-    from_fields(&fields)
+    serde_json::from_str(raw)
 }
 
-/// A `T` read where it lies (an element of a list, say), one spelling per
-/// field, without capturing its text first.
-pub(crate) struct SpelledValue<T>(pub(crate) T);
+/// How one field's value is read, once its spelling is chosen.
+pub(crate) trait Reader {
+    /// What the field holds.
+    type Value;
 
-impl<'de, T: Spelled + Deserialize<'de>> Deserialize<'de> for SpelledValue<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fields = Fields::deserialize(deserializer)?;
-        from_fields(&fields)
-            .map(SpelledValue)
-            .map_err(serde::de::Error::custom)
+    /// Reads the value (never `null`: that spelling is then not present).
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error>;
+}
+
+/// A decimal, from a JSON number or a string holding one.
+pub(crate) struct DecimalReader;
+
+impl Reader for DecimalReader {
+    type Value = payments_core::Decimal;
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        payments_core::wire::decimal_from_number_or_string(deserializer)
     }
 }
 
-/// More spelling groups than any answer type has (a test checks every type).
-pub(crate) const MAX_GROUPS: usize = 16;
+/// Text, from a string or a number (an identifier sent either way).
+pub(crate) struct TextReader;
 
-/// `T` from an object's `fields`, one spelling per field.
-fn from_fields<'a, T: Spelled + Deserialize<'a>>(
-    fields: &Fields<'a>,
-) -> Result<T, serde_json::Error> {
-    // One pass over the fields: each group's best spelling present (the
-    // lowest rank, not `null`), and the fields no group names, in order.
-    let mut chosen: [Option<(usize, &'a RawValue)>; MAX_GROUPS] = [None; MAX_GROUPS];
-    let mut others = Vec::new();
-    for (name, value) in &fields.0 {
-        let spelled = T::SPELLINGS.iter().enumerate().find_map(|(group, names)| {
-            names
-                .iter()
-                .position(|spelling| *spelling == name.as_ref())
-                .map(|rank| (group, rank))
-        });
-        match spelled {
-            Some((group, rank)) => {
-                if let Some(slot) = chosen.get_mut(group)
-                    && slot.is_none_or(|(best, _)| rank < best)
-                    && value.get().trim() != "null"
-                {
-                    *slot = Some((rank, *value));
-                }
-            }
-            None => others.push((name.as_ref(), *value)),
+impl Reader for TextReader {
+    type Value = String;
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        payments_core::wire::string_from_string_or_number(deserializer)
+    }
+}
+
+/// `T` as serde reads it.
+pub(crate) struct PlainReader<T>(PhantomData<T>);
+
+impl<T: DeserializeOwned> Reader for PlainReader<T> {
+    type Value = T;
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+/// Reads one member's value with `R`; `None` for `null`.
+pub(crate) struct NullOr<R>(PhantomData<R>);
+
+impl<R> NullOr<R> {
+    pub(crate) const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, R: Reader> DeserializeSeed<'de> for NullOr<R> {
+    type Value = Option<R::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, R: Reader> Visitor<'de> for NullOr<R> {
+    type Value = Option<R::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        R::read(deserializer).map(Some)
+    }
+}
+
+/// Where `name` stands in `spellings` (its precedence rank), if it is one.
+pub(crate) fn rank(spellings: &[&str], name: &str) -> Option<usize> {
+    spellings.iter().position(|spelling| *spelling == name)
+}
+
+/// Declares an answer struct and its one-pass [`Deserialize`]: each field
+/// lists its spellings in precedence order and its [`Reader`]; `required`
+/// fields must be present, `optional` ones are `Option`s. Each member's value
+/// is read once, where it lies, when its spelling beats the field's best so
+/// far (an equal one, a repeated name, replaces it); a `null` never counts as
+/// present; members no field spells are skipped.
+macro_rules! spelled_answer {
+    (
+        $(#[$meta:meta])*
+        pub(crate) struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $kind:ident $field:ident: $ty:ty = [$($spelling:literal),+ $(,)?] => $reader:ty
+            ),+ $(,)?
         }
-    }
-    // Under each group's canonical name, then the others, where they lie.
-    let chosen = T::SPELLINGS
-        .iter()
-        .zip(chosen)
-        .filter_map(|(names, best)| Some((*names.first()?, best?.1)));
-    T::deserialize(MapDeserializer::<_, serde_json::Error>::new(
-        chosen.chain(others),
-    ))
+    ) => {
+        $(#[$meta])*
+        pub(crate) struct $name {
+            $(
+                $(#[$field_meta])*
+                pub(crate) $field: spelled_answer!(@type $kind $ty),
+            )+
+        }
+
+        impl $crate::spelling::Spelled for $name {
+            const SPELLINGS: &'static [&'static [&'static str]] = &[$(&[$($spelling),+]),+];
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Object;
+
+                impl<'de> serde::de::Visitor<'de> for Object {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " object"))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        $(let mut $field: Option<(usize, $ty)> = None;)+
+                        while let Some($crate::spelling::Name(name)) =
+                            map.next_key::<$crate::spelling::Name<'de>>()?
+                        {
+                            $(
+                                if let Some(rank) =
+                                    $crate::spelling::rank(&[$($spelling),+], name.as_ref())
+                                {
+                                    if $field.as_ref().is_none_or(|(best, _)| rank <= *best) {
+                                        if let Some(value) = map.next_value_seed(
+                                            $crate::spelling::NullOr::<$reader>::new(),
+                                        )? {
+                                            $field = Some((rank, value));
+                                        }
+                                    } else {
+                                        map.next_value::<serde::de::IgnoredAny>()?;
+                                    }
+                                    continue;
+                                }
+                            )+
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                        Ok($name {
+                            $($field: spelled_answer!(@take $kind $field [$($spelling),+]),)+
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Object)
+            }
+        }
+    };
+    (@type required $ty:ty) => { $ty };
+    (@type optional $ty:ty) => { Option<$ty> };
+    (@take required $field:ident [$first:literal $(, $rest:literal)*]) => {
+        match $field {
+            Some((_, value)) => value,
+            None => return Err(serde::de::Error::missing_field($first)),
+        }
+    };
+    (@take optional $field:ident [$($spelling:literal),+]) => {
+        $field.map(|(_, value)| value)
+    };
 }
+
+pub(crate) use spelled_answer;
 
 #[cfg(test)]
 mod tests {
     use payments_core::Decimal;
 
     use super::*;
-    use crate::wire::CashOutAnswer;
+    use crate::wire::{CashOutAnswer, StatusAnswer};
 
-    /// The spellings decoder: an escaped name is read like its plain form,
-    /// a repeated name keeps its last value, a `null` spelling gives way to
-    /// the next, and a later spelling never overrides an earlier one.
+    /// An escaped name is read like its plain form, a repeated name keeps its
+    /// last value, a `null` spelling gives way to the next, a later spelling
+    /// never overrides an earlier one, and a better one read later wins.
     #[test]
     fn spelled_fields_are_chosen_by_precedence_from_the_raw_text() {
         let answer: CashOutAnswer = decode(
             r#"{"\u0061mount": 10.5, "Currency": null, "currency": "YER", "txncurrency": "USD",
-                "refId": "a", "refId": "b", "balance": "1.10", "unknown": {"x": [1, 2]}}"#,
+                "refId": "a", "refId": "b", "balance": "1.10", "unknown": {"x": [1, 2]},
+                "state": "PENDING", "Status": "FAILED", "status": "ACCEPTED", "Status": "X"}"#,
         )
         .unwrap();
         assert_eq!(answer.amount, Some(Decimal::new(105, 1)));
         assert_eq!(answer.currency.as_deref(), Some("YER"));
         assert_eq!(answer.ref_id.as_deref(), Some("b"));
         assert_eq!(answer.balance, Some(Decimal::new(110, 2)));
+        assert_eq!(answer.status.as_deref(), Some("ACCEPTED"));
+        assert_eq!(answer.issuer_ref, None);
         assert!(decode::<CashOutAnswer>("[1]").is_err());
         assert!(decode::<CashOutAnswer>(r#"{"amount": "ten"}"#).is_err());
+        // A value of the wrong shape under a spelling that loses is never read.
+        let answer: CashOutAnswer = decode(r#"{"amount": 1, "txnamount": {"x": 1}}"#).unwrap();
+        assert_eq!(answer.amount, Some(Decimal::ONE));
+    }
+
+    /// A required field is missing when no spelling of it is present, or
+    /// only `null` ones are; the error names its canonical spelling.
+    #[test]
+    fn a_required_field_needs_a_spelling_that_is_not_null() {
+        let error = decode::<StatusAnswer>(r#"{"state": null, "amount": 1}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("missing field `status`"), "{error}");
+        let answer: StatusAnswer = decode(r#"{"txnStatus": "OK", "trxStatus": null}"#).unwrap();
+        assert_eq!(answer.status, "OK");
+    }
+
+    /// No spelling belongs to two fields of one answer: which field a member
+    /// fills is never a matter of declaration order.
+    #[test]
+    fn no_spelling_names_two_fields() {
+        use crate::wire::{BalanceAnswer, InquiryAnswer, StatementLine, WalletAuthAnswer};
+        for groups in [
+            WalletAuthAnswer::SPELLINGS,
+            InquiryAnswer::SPELLINGS,
+            CashOutAnswer::SPELLINGS,
+            StatusAnswer::SPELLINGS,
+            StatementLine::SPELLINGS,
+            BalanceAnswer::SPELLINGS,
+        ] {
+            let mut all: Vec<&str> = groups.iter().flat_map(|g| g.iter().copied()).collect();
+            let count = all.len();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all.len(), count, "{groups:?}");
+        }
     }
 }

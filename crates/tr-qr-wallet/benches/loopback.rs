@@ -76,6 +76,8 @@ fn benches(c: &mut Criterion) {
     };
     bench_support::same_request(&request, &build());
 
+    // Shared, as the baseline's constants are: a call clones no string.
+    let (wallet, qr) = (std::sync::Arc::new(wallet), std::sync::Arc::new(qr));
     let sdk = op(move || {
         let (client, wallet, qr) = (client.clone(), wallet.clone(), qr.clone());
         async move {

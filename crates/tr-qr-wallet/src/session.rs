@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub(crate) begin_url: url::Url,
     pub(crate) complete_url: url::Url,
     pub(crate) create_qr_url: url::Url,
+    /// The `x-client-id` header, checked and made once.
+    pub(crate) x_client_id: http::HeaderValue,
     pub(crate) http: HttpClient,
     pub(crate) tokens: TokenCache<SecretString>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -88,6 +90,13 @@ impl QrWalletClientBuilder {
                 begin_url: config.api_url.join(BEGIN_PATH)?,
                 complete_url: config.api_url.join(COMPLETE_PATH)?,
                 create_qr_url: config.api_url.join(CREATE_QR_PATH)?,
+                x_client_id: http::HeaderValue::try_from(config.x_client_id.as_str()).map_err(
+                    |_| {
+                        Error::configuration(
+                            "x_client_id has characters an HTTP header cannot carry",
+                        )
+                    },
+                )?,
                 config,
                 http,
                 clock,
@@ -244,13 +253,12 @@ impl QrWalletClient {
         token: &SecretString,
         body: &B,
     ) -> Result<Request> {
-        let x_client_id = http::HeaderValue::try_from(self.inner.config.x_client_id.as_str())
-            .map_err(|_| {
-                Error::configuration("x_client_id has characters an HTTP header cannot carry")
-            })?;
         Request::post(url.clone())
             .bearer(token)?
-            .header(http::HeaderName::from_static("x-client-id"), x_client_id)
+            .header(
+                http::HeaderName::from_static("x-client-id"),
+                self.inner.x_client_id.clone(),
+            )
             .json(body)
     }
 

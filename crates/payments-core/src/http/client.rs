@@ -433,17 +433,23 @@ impl HttpClient {
         request: &Request,
     ) -> Result<RawResponse> {
         let started = Instant::now();
-        let mut builder = self
+        // Built whole rather than through reqwest's builder, which merges
+        // the headers into its own map one by one.
+        let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
+        let headers = outgoing.headers_mut();
+        headers.reserve(request.headers.len() + 1);
+        headers.extend(
+            request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        *outgoing.timeout_mut() = Some(self.config.timeouts.total);
+        *outgoing.body_mut() = request.body.clone().map(reqwest::Body::from);
+        let mut response = self
             .client
-            .request(request.method.clone(), request.url.clone())
-            .timeout(self.config.timeouts.total)
-            .headers(request.headers.clone())
-            .header(USER_AGENT, self.user_agent.clone());
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        let mut response = builder
-            .send()
+            .execute(outgoing)
             .await
             .map_err(|e| self.transport_error(operation, reference, e))?;
         if response.url() != &request.url {

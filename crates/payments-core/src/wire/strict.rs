@@ -97,8 +97,10 @@ pub enum StrictJsonError {
 /// [`StrictJsonError`], naming what was refused.
 pub fn check_json(text: &[u8]) -> Result<(), StrictJsonError> {
     Checker {
-        open: Vec::with_capacity(16),
-        names: Vec::with_capacity(32),
+        // Small: an allocation past about a kilobyte takes glibc's slower
+        // path, and most answers are a few levels and a few dozen names.
+        open: Vec::with_capacity(8),
+        names: Vec::with_capacity(16),
     }
     .run(text)
 }
@@ -107,6 +109,9 @@ pub fn check_json(text: &[u8]) -> Result<(), StrictJsonError> {
 /// names as a set once there are many.
 struct Object<'a> {
     first_name: usize,
+    /// One bit per [`name_bit`] of the names so far: a name whose bit is
+    /// not set is new without comparing it to any other.
+    seen: u128,
     set: Option<HashSet<Cow<'a, [u8]>>>,
     wants_name: bool,
 }
@@ -130,6 +135,7 @@ impl<'a> Checker<'a> {
                     self.value_starts();
                     self.open.push((byte == b'{').then(|| Object {
                         first_name: self.names.len(),
+                        seen: 0,
                         set: None,
                         wants_name: true,
                     }));
@@ -208,10 +214,12 @@ impl<'a> Checker<'a> {
             set.insert(name);
             return Ok(());
         }
+        let bit = name_bit(&name);
         let own = self.names.get(object.first_name..).unwrap_or_default();
-        if own.contains(&name) {
+        if object.seen & bit != 0 && own.contains(&name) {
             return Err(duplicate());
         }
+        object.seen |= bit;
         if own.len() >= LINEAR_NAMES {
             let mut set: HashSet<Cow<'a, [u8]>> = self.names.drain(object.first_name..).collect();
             set.insert(name);
@@ -221,6 +229,19 @@ impl<'a> Checker<'a> {
         }
         Ok(())
     }
+}
+
+/// One of 128 bits for `name`, from its length and three of its bytes:
+/// equal names share it, and an object's names mostly differ in it.
+fn name_bit(name: &[u8]) -> u128 {
+    let byte = |at: usize| usize::from(name.get(at).copied().unwrap_or_default());
+    let len = name.len();
+    let mix = len
+        .wrapping_mul(31)
+        .wrapping_add(byte(0))
+        .wrapping_add(byte(len / 2).wrapping_mul(7))
+        .wrapping_add(byte(len.wrapping_sub(1)).wrapping_mul(13));
+    1 << (mix % 128)
 }
 
 /// The offset of the quote closing the string that starts at `start`,
