@@ -199,12 +199,10 @@ impl Visitor<'_> for DecimalVisitor {
         // that length. From 16 on, two texts of the same length can read as
         // one double (`718033974354117.2` and `…117.3`): which was written
         // is lost, so the amount is not read.
-        let mut mantissa = decimal.normalize().mantissa().unsigned_abs();
-        let mut significant = 0;
-        while mantissa > 0 {
-            mantissa /= 10;
-            significant += 1;
-        }
+        let significant = u64::try_from(decimal.normalize().mantissa().unsigned_abs())
+            .map_or(u32::MAX, |mantissa| {
+                mantissa.checked_ilog10().map_or(0, |log| log + 1)
+            });
         if significant > 15 {
             return Err(E::custom(format_args!(
                 "the number {text} has more than 15 significant digits, which a double cannot carry exactly: send it as a string"
