@@ -66,15 +66,18 @@ const HOSTILE_ALLPAY_LIMIT_MS: f64 = 50.0;
 
 /// Loopback throughput, SDK against raw reqwest: one call, and (the
 /// `payment` rows) a whole payment through `payments_core::pay` against the
-/// hand-written client's same requests and checks.
+/// hand-written client's same requests and checks (`payment-cold`: each
+/// payment renewing its tokens first).
 const LOOPBACK: &[&str] = &[
     "payments-core/http",
     "jawali/loopback",
     "jawali/payment",
+    "jawali/payment-cold",
     "paykassma/loopback",
     "paykassma/payment",
     "tr-qr-wallet/loopback",
     "tr-qr-wallet/payment",
+    "tr-qr-wallet/payment-cold",
     "allpay/loopback",
     "allpay/payment",
 ];

@@ -10,7 +10,13 @@ use serde_json::value::RawValue;
 /// The SDK client the benchmarks measure, at `base`: the credentials and
 /// wallet the hand-written client sends too.
 pub(super) fn sdk_client(base: jawali::BaseUrl) -> jawali::JawaliClient {
-    let config = jawali::JawaliConfig::new(
+    jawali::JawaliClient::new(sdk_config(base)).unwrap()
+}
+
+/// The SDK client's configuration: the credentials the hand-written client
+/// sends too.
+pub(super) fn sdk_config(base: jawali::BaseUrl) -> jawali::JawaliConfig {
+    jawali::JawaliConfig::new(
         jawali::Environment::Custom(base),
         "merchant",
         jawali::SecretString::from("login-pw"),
@@ -18,8 +24,7 @@ pub(super) fn sdk_client(base: jawali::BaseUrl) -> jawali::JawaliClient {
         "777000111",
         jawali::SecretString::from("wallet-pw"),
     )
-    .external_user("shop");
-    jawali::JawaliClient::new(config).unwrap()
+    .external_user("shop")
 }
 
 /// The login's and the wallet authentication's answers (both sides hold
@@ -136,6 +141,18 @@ pub(super) fn call<B: Serialize>(
     service: &str,
     body: B,
 ) -> reqwest::Request {
+    call_in(http, url, "MerchantDomain", service, body)
+}
+
+/// [`call`] to a service of `domain` (`WalletDomain` for the wallet's
+/// authentication).
+pub(super) fn call_in<B: Serialize>(
+    http: &reqwest::Client,
+    url: &reqwest::Url,
+    domain: &str,
+    service: &str,
+    body: B,
+) -> reqwest::Request {
     let corr_id = uuid::Uuid::new_v4().to_string();
     let client_date = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -146,7 +163,7 @@ pub(super) fn call<B: Serialize>(
         header: Header {
             service_detail: ServiceDetail {
                 corr_id: &corr_id,
-                domain_name: "MerchantDomain",
+                domain_name: domain,
                 service_name: service,
             },
             signon_detail: SignonDetail {

@@ -18,7 +18,12 @@ pub(super) const TOKEN_ANSWER: &str =
 /// endpoint `connect/token` below it): the credentials and headers the
 /// hand-written client sends too.
 pub(super) fn sdk_client(base: &tr_qr_wallet::BaseUrl) -> tr_qr_wallet::QrWalletClient {
-    let config = tr_qr_wallet::QrWalletConfig::new(
+    tr_qr_wallet::QrWalletClient::new(sdk_config(base)).unwrap()
+}
+
+/// The SDK client's configuration at `base`.
+pub(super) fn sdk_config(base: &tr_qr_wallet::BaseUrl) -> tr_qr_wallet::QrWalletConfig {
+    tr_qr_wallet::QrWalletConfig::new(
         base.clone(),
         base.join("connect/token").unwrap(),
         "client-1",
@@ -26,8 +31,7 @@ pub(super) fn sdk_client(base: &tr_qr_wallet::BaseUrl) -> tr_qr_wallet::QrWallet
         "x-client-9",
         "provider-7",
     )
-    .unwrap();
-    tr_qr_wallet::QrWalletClient::new(config).unwrap()
+    .unwrap()
 }
 
 #[derive(Serialize)]
