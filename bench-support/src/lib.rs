@@ -310,6 +310,60 @@ pub fn same_request(sdk: &payments_core::http::Request, baseline: &reqwest::Requ
     );
 }
 
+/// A hand-written client's token request, as the cold whole-payment
+/// benchmarks make it: `form` (already encoded) posted to `url`, the
+/// answer's `access_token` read and returned.
+///
+/// # Panics
+///
+/// When the request fails or the answer holds no `access_token`: a
+/// benchmark that cannot log in is broken.
+pub async fn fetch_token(http: &reqwest::Client, url: reqwest::Url, form: &'static str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Token {
+        access_token: String,
+    }
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    let bytes = http
+        .post(url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(form)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("the token request")
+        .bytes()
+        .await
+        .expect("the token answer");
+    #[allow(clippy::expect_used)]
+    let token: Token = serde_json::from_slice(&bytes).expect("an access_token");
+    token.access_token
+}
+
+/// Asserts that one call of each of `cold` makes `expected` token requests,
+/// as `count` (the benchmark server's counter of them) sees: a cold
+/// benchmark that found its tokens still cached would measure nothing.
+///
+/// # Panics
+///
+/// When a call makes another number of token requests.
+pub fn assert_renews(
+    runtime: &tokio::runtime::Runtime,
+    cold: [&Op; 2],
+    count: &std::sync::atomic::AtomicU64,
+    expected: u64,
+) {
+    for op in cold {
+        let before = count.load(Ordering::Relaxed);
+        runtime.block_on(op());
+        let made = count.load(Ordering::Relaxed) - before;
+        assert_eq!(made, expected, "a cold payment renews its token(s)");
+    }
+}
+
 /// Raw `reqwest` with the SDK's transport policy (connect and total
 /// timeouts, no redirects): the loopback baselines' client.
 pub fn raw_client() -> reqwest::Client {

@@ -51,7 +51,7 @@ fn cash_out_answer(request_body: &[u8]) -> String {
 /// write it.
 const LOGIN_FORM: &str = "grant_type=password&client_id=restapp&client_secret=restapp&scope=read&username=merchant&password=login-pw";
 
-/// A token in the login's answer and in the wallet authentication's body.
+/// The wallet token in the wallet authentication's body.
 #[derive(Deserialize)]
 struct Token {
     access_token: String,
@@ -153,18 +153,8 @@ fn benches(c: &mut Criterion) {
     let baseline_cold = op(move || {
         let (raw, url, login_url) = (raw.clone(), url.clone(), login_url.clone());
         async move {
-            let login = raw
-                .post(login_url)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(LOGIN_FORM)
-                .build()
-                .unwrap();
-            let bytes = raw.execute(login).await.unwrap().bytes().await.unwrap();
-            let access: Token = serde_json::from_slice(&bytes).unwrap();
-            assert_eq!(access.access_token, "access-token-0123456789");
+            let access = bench_support::fetch_token(&raw, login_url, LOGIN_FORM).await;
+            assert_eq!(access, "access-token-0123456789");
             let request = baseline::call_in(
                 &raw,
                 &url,
@@ -181,13 +171,8 @@ fn benches(c: &mut Criterion) {
             hand_written_payment(&raw, &url, price).await;
         }
     });
-    // One cold payment on each side renews its token(s): 2 request(s).
-    for cold in [&sdk_cold, &baseline_cold] {
-        let before = token_requests.load(std::sync::atomic::Ordering::Relaxed);
-        runtime.block_on(cold());
-        let made = token_requests.load(std::sync::atomic::Ordering::Relaxed) - before;
-        assert_eq!(made, 2, "a cold payment renews its token(s)");
-    }
+    // A cold payment logs in and authenticates the wallet, on each side.
+    bench_support::assert_renews(&runtime, [&sdk_cold, &baseline_cold], &token_requests, 2);
     for concurrency in [1, 64] {
         compare_throughput(c, &runtime, "jawali/payment", concurrency, &sdk, &baseline);
         compare_throughput(

@@ -80,12 +80,6 @@ async fn hand_written_payment(
 const TOKEN_FORM: &str =
     "grant_type=client_credentials&client_id=client-1&client_secret=client-s3cret&scope=api";
 
-/// The identity server's answer.
-#[derive(serde::Deserialize)]
-struct Token {
-    access_token: String,
-}
-
 /// Where the SDK client of [`baseline::sdk_client`] asks for tokens.
 fn token_url(base: &BaseUrl) -> reqwest::Url {
     reqwest::Url::parse(base.join("connect/token").unwrap().as_str()).unwrap()
@@ -177,28 +171,13 @@ fn benches(c: &mut Criterion) {
             token_url.clone(),
         );
         async move {
-            let request = raw
-                .post(token_url)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(TOKEN_FORM)
-                .build()
-                .unwrap();
-            let bytes = raw.execute(request).await.unwrap().bytes().await.unwrap();
-            let token: Token = serde_json::from_slice(&bytes).unwrap();
-            assert_eq!(token.access_token, "access-token-0123456789");
+            let token = bench_support::fetch_token(&raw, token_url, TOKEN_FORM).await;
+            assert_eq!(token, "access-token-0123456789");
             hand_written_payment(&raw, &begin_url, &complete_url, price).await;
         }
     });
-    // One cold payment on each side renews its token(s): 1 request(s).
-    for cold in [&sdk_cold, &baseline_cold] {
-        let before = token_requests.load(std::sync::atomic::Ordering::Relaxed);
-        runtime.block_on(cold());
-        let made = token_requests.load(std::sync::atomic::Ordering::Relaxed) - before;
-        assert_eq!(made, 1, "a cold payment renews its token(s)");
-    }
+    // A cold payment fetches a token, on each side.
+    bench_support::assert_renews(&runtime, [&sdk_cold, &baseline_cold], &token_requests, 1);
     for concurrency in [1, 64] {
         compare_throughput(
             c,
