@@ -45,8 +45,10 @@ pub(crate) trait Reader {
     /// What the field holds.
     type Value;
 
-    /// Reads the value (never `null`: that spelling is then not present).
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error>;
+    /// Reads the value (never `null`: that spelling is then not present);
+    /// `None` for a value that is present but says nothing (an empty
+    /// optional text).
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self::Value>, D::Error>;
 }
 
 /// A decimal, from a JSON number or a string holding one.
@@ -55,8 +57,8 @@ pub(crate) struct DecimalReader;
 impl Reader for DecimalReader {
     type Value = payments_core::Decimal;
 
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
-        payments_core::wire::decimal_from_number_or_string(deserializer)
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self::Value>, D::Error> {
+        payments_core::wire::decimal_from_number_or_string(deserializer).map(Some)
     }
 }
 
@@ -66,8 +68,20 @@ pub(crate) struct TextReader;
 impl Reader for TextReader {
     type Value = String;
 
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
-        payments_core::wire::string_from_string_or_number(deserializer)
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self::Value>, D::Error> {
+        payments_core::wire::string_from_string_or_number(deserializer).map(Some)
+    }
+}
+
+/// Optional text, from a string or a number; the empty string says nothing
+/// ([`optional_string_from_string_or_number`](payments_core::wire::optional_string_from_string_or_number)).
+pub(crate) struct OptionalTextReader;
+
+impl Reader for OptionalTextReader {
+    type Value = String;
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self::Value>, D::Error> {
+        payments_core::wire::optional_string_from_string_or_number(deserializer)
     }
 }
 
@@ -77,8 +91,8 @@ pub(crate) struct PlainReader<T>(PhantomData<T>);
 impl<T: DeserializeOwned> Reader for PlainReader<T> {
     type Value = T;
 
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
-        T::deserialize(deserializer)
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self::Value>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
 }
 
@@ -92,7 +106,7 @@ impl<R> NullOr<R> {
 }
 
 impl<'de, R: Reader> DeserializeSeed<'de> for NullOr<R> {
-    type Value = Option<R::Value>;
+    type Value = Option<Option<R::Value>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_option(self)
@@ -100,7 +114,7 @@ impl<'de, R: Reader> DeserializeSeed<'de> for NullOr<R> {
 }
 
 impl<'de, R: Reader> Visitor<'de> for NullOr<R> {
-    type Value = Option<R::Value>;
+    type Value = Option<Option<R::Value>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a value or null")
@@ -119,6 +133,27 @@ impl<'de, R: Reader> Visitor<'de> for NullOr<R> {
     }
 }
 
+/// A field's best spelling so far: read where it lay (the first spelling,
+/// which nothing can beat), or kept as text until the object ends, read
+/// only if no better spelling came (so that a losing spelling's value is
+/// never read, as a field list chosen before reading never read it).
+pub(crate) enum Best<'de, V> {
+    Read(Option<V>),
+    Later(&'de serde_json::value::RawValue),
+}
+
+impl<'de, V> Best<'de, V> {
+    /// The field's value: read now if it was kept.
+    pub(crate) fn value<R: Reader<Value = V>, E: serde::de::Error>(self) -> Result<Option<V>, E> {
+        match self {
+            Best::Read(value) => Ok(value),
+            Best::Later(raw) => {
+                R::read(&mut serde_json::Deserializer::from_str(raw.get())).map_err(E::custom)
+            }
+        }
+    }
+}
+
 /// Where `name` stands in `spellings` (its precedence rank), if it is one.
 pub(crate) fn rank(spellings: &[&str], name: &str) -> Option<usize> {
     spellings.iter().position(|spelling| *spelling == name)
@@ -126,10 +161,11 @@ pub(crate) fn rank(spellings: &[&str], name: &str) -> Option<usize> {
 
 /// Declares an answer struct and its one-pass [`Deserialize`]: each field
 /// lists its spellings in precedence order and its [`Reader`]; `required`
-/// fields must be present, `optional` ones are `Option`s. Each member's value
-/// is read once, where it lies, when its spelling beats the field's best so
-/// far (an equal one, a repeated name, replaces it); a `null` never counts as
-/// present; members no field spells are skipped.
+/// fields must be present, `optional` ones are `Option`s. A field's first
+/// spelling is read where it lies; another is kept as text while it is the
+/// best so far (an equal one, a repeated name, replaces it) and read once
+/// the object ends. A `null` never counts as present; members no field
+/// spells are skipped unread.
 macro_rules! spelled_answer {
     (
         $(#[$meta:meta])*
@@ -167,7 +203,7 @@ macro_rules! spelled_answer {
                         self,
                         mut map: A,
                     ) -> Result<$name, A::Error> {
-                        $(let mut $field: Option<(usize, $ty)> = None;)+
+                        $(let mut $field: Option<(usize, $crate::spelling::Best<'de, $ty>)> = None;)+
                         while let Some($crate::spelling::Name(name)) =
                             map.next_key::<$crate::spelling::Name<'de>>()?
                         {
@@ -176,10 +212,18 @@ macro_rules! spelled_answer {
                                     $crate::spelling::rank(&[$($spelling),+], name.as_ref())
                                 {
                                     if $field.as_ref().is_none_or(|(best, _)| rank <= *best) {
-                                        if let Some(value) = map.next_value_seed(
-                                            $crate::spelling::NullOr::<$reader>::new(),
-                                        )? {
-                                            $field = Some((rank, value));
+                                        if rank == 0 {
+                                            if let Some(value) = map.next_value_seed(
+                                                $crate::spelling::NullOr::<$reader>::new(),
+                                            )? {
+                                                $field = Some((rank, $crate::spelling::Best::Read(value)));
+                                            }
+                                        } else {
+                                            let raw: &'de serde_json::value::RawValue =
+                                                map.next_value()?;
+                                            if raw.get().trim() != "null" {
+                                                $field = Some((rank, $crate::spelling::Best::Later(raw)));
+                                            }
                                         }
                                     } else {
                                         map.next_value::<serde::de::IgnoredAny>()?;
@@ -189,6 +233,12 @@ macro_rules! spelled_answer {
                             )+
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
+                        $(
+                            let $field: Option<Option<$ty>> = match $field {
+                                Some((_, best)) => Some(best.value::<$reader, A::Error>()?),
+                                None => None,
+                            };
+                        )+
                         Ok($name {
                             $($field: spelled_answer!(@take $kind $field [$($spelling),+]),)+
                         })
@@ -203,12 +253,12 @@ macro_rules! spelled_answer {
     (@type optional $ty:ty) => { Option<$ty> };
     (@take required $field:ident [$first:literal $(, $rest:literal)*]) => {
         match $field {
-            Some((_, value)) => value,
-            None => return Err(serde::de::Error::missing_field($first)),
+            Some(Some(value)) => value,
+            _ => return Err(serde::de::Error::missing_field($first)),
         }
     };
     (@take optional $field:ident [$($spelling:literal),+]) => {
-        $field.map(|(_, value)| value)
+        $field.flatten()
     };
 }
 
@@ -243,6 +293,37 @@ mod tests {
         // A value of the wrong shape under a spelling that loses is never read.
         let answer: CashOutAnswer = decode(r#"{"amount": 1, "txnamount": {"x": 1}}"#).unwrap();
         assert_eq!(answer.amount, Some(Decimal::ONE));
+    }
+
+    /// An empty optional text says nothing, as before a field took its
+    /// value from the spelling that won: it is `None`, not `Some("")`, and
+    /// it still holds its field against a later, worse spelling.
+    #[test]
+    fn an_empty_optional_text_is_none() {
+        let answer: CashOutAnswer =
+            decode(r#"{"currency": "", "Currency": "YER", "refId": "", "status": ""}"#).unwrap();
+        assert_eq!(
+            (answer.currency, answer.ref_id, answer.status),
+            (None, None, None)
+        );
+    }
+
+    /// A spelling that a better one beats is never read, wherever it lies:
+    /// its value may be of any shape.
+    #[test]
+    fn a_beaten_spelling_is_never_read_before_or_after_the_better_one() {
+        for text in [
+            r#"{"txncurrency": {"x": 1}, "currency": "YER", "state": [1], "status": "OK"}"#,
+            r#"{"currency": "YER", "txncurrency": {"x": 1}, "status": "OK", "state": [1]}"#,
+            r#"{"Amount": "n/a", "amount": 10, "txnamount": 718033974354117.2}"#,
+        ] {
+            let answer: CashOutAnswer = decode(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(answer.currency.is_none_or(|c| c == "YER"), "{text}");
+        }
+        // The best spelling present is read, late, and refused if it is bad.
+        let answer: CashOutAnswer = decode(r#"{"txnamount": 5, "Amount": 7}"#).unwrap();
+        assert_eq!(answer.amount, Some(Decimal::new(7, 0)));
+        assert!(decode::<CashOutAnswer>(r#"{"txnamount": 5, "Amount": "n/a"}"#).is_err());
     }
 
     /// A required field is missing when no spelling of it is present, or

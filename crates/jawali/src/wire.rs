@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
-use crate::spelling::{DecimalReader, Name, PlainReader, TextReader, spelled_answer};
+use crate::spelling::{
+    DecimalReader, Name, OptionalTextReader, PlainReader, TextReader, spelled_answer,
+};
 
 /// The `callWS` services, with their wire names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,22 +328,22 @@ spelled_answer! {
         required txnamount: Decimal = ["txnamount", "txnAmount"] => DecimalReader,
         required txncurrency: String = ["txncurrency", "txnCurrency"] => TextReader,
         required state: String = ["state", "State"] => PlainReader<String>,
-        optional issuer_trx_ref: String = ["issuerTrxRef", "IssuerTrxRef"] => TextReader,
-        optional receiver_mobile: String = ["receiverMobile"] => TextReader,
-        optional sender_mobile: String = ["senderMobile"] => TextReader,
-        optional trx_date: String = ["trxDate"] => TextReader,
+        optional issuer_trx_ref: String = ["issuerTrxRef", "IssuerTrxRef"] => OptionalTextReader,
+        optional receiver_mobile: String = ["receiverMobile"] => OptionalTextReader,
+        optional sender_mobile: String = ["senderMobile"] => OptionalTextReader,
+        optional trx_date: String = ["trxDate"] => OptionalTextReader,
     }
 }
 
 spelled_answer! {
     pub(crate) struct CashOutAnswer {
         optional amount: Decimal = ["amount", "Amount", "txnamount"] => DecimalReader,
-        optional currency: String = ["currency", "Currency", "txncurrency"] => TextReader,
-        optional ref_id: String = ["refId", "RefId"] => TextReader,
-        optional issuer_ref: String = ["issuerRef", "IssuerRef", "issuerTrxRef"] => TextReader,
+        optional currency: String = ["currency", "Currency", "txncurrency"] => OptionalTextReader,
+        optional ref_id: String = ["refId", "RefId"] => OptionalTextReader,
+        optional issuer_ref: String = ["issuerRef", "IssuerRef", "issuerTrxRef"] => OptionalTextReader,
         optional balance: Decimal = ["balance", "Balance", "availableBalance"] => DecimalReader,
         /// The operation's own state (`ACCEPTED`, `PENDING`, `FAILED`, …), when sent.
-        optional status: String = ["status", "Status", "state"] => TextReader,
+        optional status: String = ["status", "Status", "state"] => OptionalTextReader,
     }
 }
 
@@ -350,8 +352,8 @@ spelled_answer! {
         required status: String =
             ["status", "state", "Status", "trxStatus", "txnStatus"] => PlainReader<String>,
         optional amount: Decimal = ["amount", "Amount", "txnamount"] => DecimalReader,
-        optional currency: String = ["currency", "Currency", "txncurrency"] => TextReader,
-        optional issuer_ref: String = ["issuerRef", "IssuerRef", "issuerTrxRef"] => TextReader,
+        optional currency: String = ["currency", "Currency", "txncurrency"] => OptionalTextReader,
+        optional issuer_ref: String = ["issuerRef", "IssuerRef", "issuerTrxRef"] => OptionalTextReader,
     }
 }
 
@@ -410,12 +412,12 @@ impl<'de> Deserialize<'de> for StatementAnswer {
 
 spelled_answer! {
     pub(crate) struct StatementLine {
-        optional ref_id: String = ["refId", "RefId"] => TextReader,
-        optional issuer_ref: String = ["issuerRef", "IssuerRef"] => TextReader,
+        optional ref_id: String = ["refId", "RefId"] => OptionalTextReader,
+        optional issuer_ref: String = ["issuerRef", "IssuerRef"] => OptionalTextReader,
         required amount: Decimal = ["amount", "Amount", "txnamount"] => DecimalReader,
         required currency: String = ["currency", "Currency", "txncurrency"] => TextReader,
         optional description: String = ["description", "type", "trxType"] => PlainReader<String>,
-        optional trx_date: String = ["trxDate", "date"] => TextReader,
+        optional trx_date: String = ["trxDate", "date"] => OptionalTextReader,
         optional balance: Decimal = ["balance", "balanceAfter"] => DecimalReader,
     }
 }
