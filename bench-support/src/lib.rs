@@ -256,10 +256,10 @@ async fn run(op: &Op, total: u64, concurrency: u64) -> Duration {
     started.elapsed()
 }
 
-/// Throughput of `sdk` against `baseline` (`<group>/c<concurrency>`, functions
-/// `sdk` and `baseline`): criterion's time per call is the inverse of the
-/// throughput, so `baseline / sdk` is the SDK's share of the raw client's
-/// throughput.
+/// Throughput of `sdk` against `baseline`, 1 and then 64 calls at a time
+/// (`<group>/c1` and `<group>/c64`, functions `sdk` and `baseline`):
+/// criterion's time per call is the inverse of the throughput, so
+/// `baseline / sdk` is the SDK's share of the raw client's throughput.
 ///
 /// Loopback timings drift on a shared machine by more than the difference
 /// measured (two runs of the same code differ by up to 10 %), so the ratio
@@ -267,6 +267,19 @@ async fn run(op: &Op, total: u64, concurrency: u64) -> Duration {
 /// rounds, each timing a batch of both in alternating order; the median of
 /// the rounds' ratios is recorded (`criterion/<group dir>/c<n>/ratio`).
 pub fn compare_throughput(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    group: &str,
+    sdk: &Op,
+    baseline: &Op,
+) {
+    for concurrency in [1, 64] {
+        compare_throughput_at(c, runtime, group, concurrency, sdk, baseline);
+    }
+}
+
+/// [`compare_throughput`] at one concurrency.
+fn compare_throughput_at(
     c: &mut Criterion,
     runtime: &tokio::runtime::Runtime,
     group: &str,
@@ -308,6 +321,24 @@ pub fn same_request(sdk: &payments_core::http::Request, baseline: &reqwest::Requ
         baseline.body().and_then(reqwest::Body::as_bytes),
         "the baseline writes other bytes than the SDK"
     );
+}
+
+/// Whole payments through [`payments_core::pay`] on `gateway`: each call
+/// pays the next order `order` makes and asserts that it completed. (A
+/// cold benchmark moves its client's clock on in `order`.)
+pub fn payments<G>(gateway: G, order: impl Fn() -> G::Order + Send + Sync + 'static) -> Op
+where
+    G: payments_core::Gateway + Clone + Send + Sync + 'static,
+    G::Order: Send,
+{
+    op(move || {
+        let (gateway, order) = (gateway.clone(), order());
+        async move {
+            #[allow(clippy::unwrap_used)]
+            let outcome = payments_core::pay(&gateway, order).await.unwrap();
+            assert_eq!(outcome.status, payments_core::PaymentStatus::Completed);
+        }
+    })
 }
 
 /// A hand-written client's token request, as the cold whole-payment

@@ -69,15 +69,7 @@ fn benches(c: &mut Criterion) {
             &http,
             &url,
             "PAYAG.ECOMMERCEINQUIRY",
-            baseline::Inquiry {
-                agent_wallet: "777000111",
-                password: "wallet-pw",
-                access_token: "wallet-token-0123456789",
-                voucher: "483920",
-                receiver_mobile: "771234567",
-                ref_id: "order-1",
-                purpose: "Online purchase",
-            },
+            baseline::inquiry("order-1"),
         );
         let answer: baseline::InquiryAnswer = baseline::read(INQUIRY_ANSWER.as_bytes());
         let amount = baseline::money(answer.txnamount, &answer.txncurrency);
@@ -128,15 +120,7 @@ fn benches(c: &mut Criterion) {
             &url,
             "PAYAG.ECOMMCASHOUT",
             baseline::CashOut {
-                inquiry: baseline::Inquiry {
-                    agent_wallet: "777000111",
-                    password: "wallet-pw",
-                    access_token: "wallet-token-0123456789",
-                    voucher: "483920",
-                    receiver_mobile: "771234567",
-                    ref_id: "order-1",
-                    purpose: "Online purchase",
-                },
+                inquiry: baseline::inquiry("order-1"),
                 amount: &amount_raw,
                 currency: "YER",
             },

@@ -97,9 +97,7 @@ fn benches(c: &mut Criterion) {
             assert!(answer.response_body.balance > 0.0);
         }
     });
-    for concurrency in [1, 64] {
-        compare_throughput(c, &runtime, "jawali/loopback", concurrency, &sdk, &baseline);
-    }
+    compare_throughput(c, &runtime, "jawali/loopback", &sdk, &baseline);
     drop(server);
 }
 

@@ -25,19 +25,6 @@ mod baseline;
 
 const INQUIRY_ANSWER: &str = r#"{"responseStatus":{"systemStatus":"0","systemStatusDesc":"Success","systemStatusDescNative":"تمت العملية بنجاح"},"responseBody":{"txnamount":1500,"txncurrency":"YER","state":"PENDING","issuerTrxRef":"ISS-77","receiverMobile":"771234567","senderMobile":"733000001","trxDate":"2026-11-23 10:00:00"}}"#;
 
-/// The inquiry's body (and the cash-out's, with the amount) under `ref_id`.
-fn inquiry(ref_id: &str) -> baseline::Inquiry<'_> {
-    baseline::Inquiry {
-        agent_wallet: "777000111",
-        password: "wallet-pw",
-        access_token: "wallet-token-0123456789",
-        voucher: "483920",
-        receiver_mobile: "771234567",
-        ref_id,
-        purpose: "Online purchase",
-    }
-}
-
 /// The cash-out's answer, echoing the request's `refId` as Jawali does.
 fn cash_out_answer(request_body: &[u8]) -> String {
     let request: serde_json::Value = serde_json::from_slice(request_body).unwrap_or_default();
@@ -68,7 +55,12 @@ struct WalletAuth<'a> {
 /// checks, under the tokens it holds.
 async fn hand_written_payment(raw: &reqwest::Client, url: &reqwest::Url, price: Money) {
     let ref_id = uuid::Uuid::new_v4().to_string();
-    let request = baseline::call(raw, url, "PAYAG.ECOMMERCEINQUIRY", inquiry(&ref_id));
+    let request = baseline::call(
+        raw,
+        url,
+        "PAYAG.ECOMMERCEINQUIRY",
+        baseline::inquiry(&ref_id),
+    );
     let bytes = raw.execute(request).await.unwrap().bytes().await.unwrap();
     let voucher: baseline::InquiryAnswer = baseline::read(&bytes);
     assert_eq!(voucher.state, "PENDING");
@@ -84,7 +76,7 @@ async fn hand_written_payment(raw: &reqwest::Client, url: &reqwest::Url, price: 
         url,
         "PAYAG.ECOMMCASHOUT",
         baseline::CashOut {
-            inquiry: inquiry(&cash_out_ref),
+            inquiry: baseline::inquiry(&cash_out_ref),
             amount: &amount,
             currency: "YER",
         },
@@ -120,13 +112,7 @@ fn benches(c: &mut Criterion) {
     let url = server.base_url().join("paygate/v1/ws/callWS").unwrap();
     let raw = raw_client();
 
-    let sdk = op(move || {
-        let (client, order) = (client.clone(), order());
-        async move {
-            let outcome = jawali::pay(&client, order).await.unwrap();
-            assert_eq!(outcome.status, PaymentStatus::Completed);
-        }
-    });
+    let sdk = bench_support::payments(client, order);
     let baseline = {
         let (raw, url) = (raw.clone(), url.clone());
         op(move || {
@@ -141,13 +127,9 @@ fn benches(c: &mut Criterion) {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let sdk_cold = op(move || {
-        let (client, order) = (cold_client.clone(), order());
+    let sdk_cold = bench_support::payments(cold_client, move || {
         clock.advance(Duration::from_secs(3600));
-        async move {
-            let outcome = jawali::pay(&client, order).await.unwrap();
-            assert_eq!(outcome.status, PaymentStatus::Completed);
-        }
+        order()
     });
     let login_url = server.base_url().join("paygate/oauth/token").unwrap();
     let baseline_cold = op(move || {
@@ -173,17 +155,14 @@ fn benches(c: &mut Criterion) {
     });
     // A cold payment logs in and authenticates the wallet, on each side.
     bench_support::assert_renews(&runtime, [&sdk_cold, &baseline_cold], &token_requests, 2);
-    for concurrency in [1, 64] {
-        compare_throughput(c, &runtime, "jawali/payment", concurrency, &sdk, &baseline);
-        compare_throughput(
-            c,
-            &runtime,
-            "jawali/payment-cold",
-            concurrency,
-            &sdk_cold,
-            &baseline_cold,
-        );
-    }
+    compare_throughput(c, &runtime, "jawali/payment", &sdk, &baseline);
+    compare_throughput(
+        c,
+        &runtime,
+        "jawali/payment-cold",
+        &sdk_cold,
+        &baseline_cold,
+    );
     drop(server);
 }
 

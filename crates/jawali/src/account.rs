@@ -108,8 +108,7 @@ impl JawaliClient {
             return Err(decline(operation, &envelope.status));
         }
         // Read in one pass, each line where it lies (see `StatementAnswer`).
-        let answer: wire::StatementAnswer =
-            self.parse_body_with(operation, envelope, serde_json::from_str)?;
+        let answer: wire::StatementAnswer = self.parse_body(operation, envelope)?;
         answer
             .transactions
             .into_iter()

@@ -22,7 +22,6 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::config::{ClientDateFormat, JawaliConfig, TEST_BASE_URL};
 use crate::model::REF_ID_RULES;
-use crate::spelling::{self, Spelled};
 use crate::wire::{self, ResponseEnvelope, Service, Signon};
 
 mod token;
@@ -371,26 +370,17 @@ impl JawaliClient {
         }
     }
 
-    /// The answer's `responseBody` read with its spellings ([`spelling::decode`]).
-    pub(crate) fn parse_body<'a, T: Spelled + serde::Deserialize<'a>>(
+    /// The answer's `responseBody` read as `T` (an answer with spellings
+    /// reads them itself: see [`spelled_answer!`](crate::spelling)).
+    pub(crate) fn parse_body<'a, T: serde::Deserialize<'a>>(
         &self,
         operation: payments_core::Operation,
         envelope: &ResponseEnvelope<'a>,
-    ) -> Result<T> {
-        self.parse_body_with(operation, envelope, spelling::decode)
-    }
-
-    /// The answer's `responseBody` read by `decode`.
-    pub(crate) fn parse_body_with<'a, T>(
-        &self,
-        operation: payments_core::Operation,
-        envelope: &ResponseEnvelope<'a>,
-        decode: impl FnOnce(&'a str) -> serde_json::Result<T>,
     ) -> Result<T> {
         let raw = envelope
             .body
             .map_or("null", serde_json::value::RawValue::get);
-        decode(raw).map_err(|e| Error::UndecodableResponse {
+        serde_json::from_str(raw).map_err(|e| Error::UndecodableResponse {
             operation,
             detail: format!("responseBody is not the expected shape: {e}"),
             raw: self.inner.http.scrubber().excerpt(raw.as_bytes()),

@@ -17,14 +17,13 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 /// others are skipped unread. Amounts are read by
 /// [`decimal_from_number_or_string`](payments_core::wire::decimal_from_number_or_string),
 /// which the strict pass every answer gets first keeps exact.
+///
+/// The reader matches the spellings inline; the trait lists them for the
+/// tests, which check that no spelling names two fields.
+#[cfg(test)]
 pub(crate) trait Spelled {
     /// Per field: its spellings, the canonical one first, in precedence
-    /// order (what [`spelled_answer!`]'s reader matches; the tests check
-    /// that no spelling names two fields).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the reader matches the spellings inline")
-    )]
+    /// order (what [`spelled_answer!`]'s reader matches).
     const SPELLINGS: &'static [&'static [&'static str]];
 }
 
@@ -32,13 +31,6 @@ pub(crate) trait Spelled {
 /// name with escapes is copied).
 #[derive(Deserialize)]
 pub(crate) struct Name<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
-
-/// Decodes `raw` (a JSON object) as `T`, one spelling per field.
-pub(crate) fn decode<'a, T: Spelled + Deserialize<'a>>(
-    raw: &'a str,
-) -> Result<T, serde_json::Error> {
-    serde_json::from_str(raw)
-}
 
 /// How one field's value is read, once its spelling is chosen.
 pub(crate) trait Reader {
@@ -184,6 +176,7 @@ macro_rules! spelled_answer {
             )+
         }
 
+        #[cfg(test)]
         impl $crate::spelling::Spelled for $name {
             const SPELLINGS: &'static [&'static [&'static str]] = &[$(&[$($spelling),+]),+];
         }
@@ -267,6 +260,7 @@ pub(crate) use spelled_answer;
 #[cfg(test)]
 mod tests {
     use payments_core::Decimal;
+    use serde_json::from_str as decode;
 
     use super::*;
     use crate::wire::{CashOutAnswer, StatusAnswer};

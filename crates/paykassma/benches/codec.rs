@@ -111,14 +111,7 @@ fn benches(c: &mut Criterion) {
             &http,
             &base,
             "api/v1/transaction/activate",
-            &baseline::Activate {
-                currency_code: "MMK",
-                wallet_type: "wavepay",
-                label: "user-55",
-                amount: &amount,
-                key1: "1394646476",
-                custom_transaction_id: "123465477897",
-            },
+            &baseline::activate(&amount, "123465477897"),
         );
         let answer: baseline::ActivateAnswer = serde_json::from_str(ACTIVATE_ANSWER).unwrap();
         assert!(answer.status == "ok" && answer.deposit);

@@ -75,16 +75,7 @@ fn benches(c: &mut Criterion) {
             assert_eq!(answer.params["identifier"], "324342342");
         }
     });
-    for concurrency in [1, 64] {
-        compare_throughput(
-            c,
-            &runtime,
-            "paykassma/loopback",
-            concurrency,
-            &sdk,
-            &baseline,
-        );
-    }
+    compare_throughput(c, &runtime, "paykassma/loopback", &sdk, &baseline);
     drop(server);
 }
 

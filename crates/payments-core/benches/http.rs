@@ -44,16 +44,7 @@ fn benches(c: &mut Criterion) {
             assert_eq!(response.bytes().await.unwrap().len(), ANSWER.len());
         }
     });
-    for concurrency in [1, 64] {
-        compare_throughput(
-            c,
-            &runtime,
-            "payments-core/http",
-            concurrency,
-            &sdk,
-            &baseline,
-        );
-    }
+    compare_throughput(c, &runtime, "payments-core/http", &sdk, &baseline);
     drop(server);
 }
 

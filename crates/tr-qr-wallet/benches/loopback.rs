@@ -101,16 +101,7 @@ fn benches(c: &mut Criterion) {
             assert!(data.request_amount > 0.0 && !data.sale_ref_code.is_empty());
         }
     });
-    for concurrency in [1, 64] {
-        compare_throughput(
-            c,
-            &runtime,
-            "tr-qr-wallet/loopback",
-            concurrency,
-            &sdk,
-            &baseline,
-        );
-    }
+    compare_throughput(c, &runtime, "tr-qr-wallet/loopback", &sdk, &baseline);
     drop(server);
 }
 

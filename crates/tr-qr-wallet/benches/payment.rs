@@ -129,15 +129,9 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     let raw = raw_client();
 
-    let sdk = op({
+    let sdk = bench_support::payments(client, {
         let order = Arc::clone(&order);
-        move || {
-            let (client, order) = (client.clone(), order());
-            async move {
-                let outcome = tr_qr_wallet::pay(&client, order).await.unwrap();
-                assert_eq!(outcome.status, PaymentStatus::Completed);
-            }
-        }
+        move || order()
     });
     let baseline = {
         let (raw, begin_url, complete_url) = (raw.clone(), begin_url.clone(), complete_url.clone());
@@ -154,13 +148,9 @@ fn benches(c: &mut Criterion) {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let sdk_cold = op(move || {
-        let (client, order) = (cold_client.clone(), order());
+    let sdk_cold = bench_support::payments(cold_client, move || {
         clock.advance(Duration::from_secs(3600));
-        async move {
-            let outcome = tr_qr_wallet::pay(&client, order).await.unwrap();
-            assert_eq!(outcome.status, PaymentStatus::Completed);
-        }
+        order()
     });
     let token_url = token_url(&base);
     let baseline_cold = op(move || {
@@ -178,24 +168,14 @@ fn benches(c: &mut Criterion) {
     });
     // A cold payment fetches a token, on each side.
     bench_support::assert_renews(&runtime, [&sdk_cold, &baseline_cold], &token_requests, 1);
-    for concurrency in [1, 64] {
-        compare_throughput(
-            c,
-            &runtime,
-            "tr-qr-wallet/payment",
-            concurrency,
-            &sdk,
-            &baseline,
-        );
-        compare_throughput(
-            c,
-            &runtime,
-            "tr-qr-wallet/payment-cold",
-            concurrency,
-            &sdk_cold,
-            &baseline_cold,
-        );
-    }
+    compare_throughput(c, &runtime, "tr-qr-wallet/payment", &sdk, &baseline);
+    compare_throughput(
+        c,
+        &runtime,
+        "tr-qr-wallet/payment-cold",
+        &sdk_cold,
+        &baseline_cold,
+    );
     drop(server);
 }
 

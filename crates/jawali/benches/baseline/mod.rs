@@ -97,6 +97,19 @@ pub(super) struct Inquiry<'a> {
     pub(super) purpose: &'a str,
 }
 
+/// The inquiry's body (and the cash-out's, with the amount) under `ref_id`.
+pub(super) fn inquiry(ref_id: &str) -> Inquiry<'_> {
+    Inquiry {
+        agent_wallet: "777000111",
+        password: "wallet-pw",
+        access_token: "wallet-token-0123456789",
+        voucher: "483920",
+        receiver_mobile: "771234567",
+        ref_id,
+        purpose: "Online purchase",
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct CashOut<'a> {

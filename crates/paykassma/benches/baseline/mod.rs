@@ -26,6 +26,19 @@ pub(super) struct Activate<'a> {
     pub(super) custom_transaction_id: &'a str,
 }
 
+/// The activation's body: the fixed Wavepay deposit for `amount` under the
+/// merchant's `custom_transaction_id`.
+pub(super) fn activate<'a>(amount: &'a RawValue, custom_transaction_id: &'a str) -> Activate<'a> {
+    Activate {
+        currency_code: "MMK",
+        wallet_type: "wavepay",
+        label: "user-55",
+        amount,
+        key1: "1394646476",
+        custom_transaction_id,
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct CreateAnswer {
     pub(super) status: String,
