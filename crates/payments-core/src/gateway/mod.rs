@@ -16,6 +16,7 @@
 //! never string maps. The results share one [`PaymentStatus`] model.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -632,14 +633,19 @@ pub async fn pay_within<G: Gateway + ?Sized>(
         let committing = std::sync::OnceLock::new();
         let flow = async {
             let order_id = order.order_id().as_str().to_owned();
-            let prepared = gateway.prepare(order).await?;
+            // Shared with the open payments, which remember it by
+            // reference and order id without copying it.
+            let prepared = Arc::new(gateway.prepare(order).await?);
             let reference = gateway.reference(&prepared);
-            if let Some(open) = gateway.open_payments() {
-                open.name_order(reference, &order_id);
-            }
             tracing::Span::current().record("reference", tracing::field::display(reference));
             let _ = committing.set(reference.clone());
-            commit_and_settle(gateway, &prepared).await
+            commit_and_settle_remembered(
+                gateway,
+                &prepared,
+                || Arc::clone(&prepared),
+                Some(&order_id),
+            )
+            .await
         };
         match tokio::time::timeout(deadline, flow).await {
             Ok(result) => result,
@@ -731,10 +737,22 @@ pub async fn commit_and_settle<G: Gateway + ?Sized>(
     gateway: &G,
     prepared: &G::Prepared,
 ) -> Result<PaymentOutcome> {
+    commit_and_settle_remembered(gateway, prepared, || Arc::new(prepared.clone()), None).await
+}
+
+/// [`commit_and_settle`], the payment remembered in the gateway's
+/// [`OpenPayments`] as `remembered` makes it (for `order_id`, when known)
+/// before the commit may leave.
+async fn commit_and_settle_remembered<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+    remembered: impl FnOnce() -> Arc<G::Prepared>,
+    order_id: Option<&str>,
+) -> Result<PaymentOutcome> {
     let reference = gateway.reference(prepared);
     let open = gateway.open_payments();
     if let Some(open) = open {
-        open.committing(reference, prepared.clone());
+        open.committing(reference, remembered(), order_id);
     }
     let result = commit_and_settle_once(gateway, prepared).await;
     if let Some(open) = open {

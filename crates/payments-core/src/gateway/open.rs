@@ -3,7 +3,7 @@
 //! [`Error::OutcomeUnknown`] with nothing but the reference the error gives.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{DEFAULT_PAY_DEADLINE, Gateway, PaymentOutcome, settle_within};
 use crate::error::{Error, Result};
@@ -35,18 +35,25 @@ pub struct OpenPayments<P> {
 
 #[derive(Debug)]
 struct Entries<P> {
-    by_reference: HashMap<String, Entry<P>>,
+    /// Each payment by reference; the key is shared with [`Self::order`].
+    by_reference: HashMap<Arc<str>, Slot<P>>,
     /// References, oldest first.
-    order: VecDeque<String>,
-    /// The merchant's order id of a payment, by reference, when
-    /// [`pay`](super::pay) was given one.
-    order_ids: HashMap<String, String>,
+    order: VecDeque<Arc<str>>,
+}
+
+/// One payment: how far it got, and the merchant's order id when
+/// [`pay`](super::pay) was given one.
+#[derive(Debug)]
+struct Slot<P> {
+    order_id: Option<Box<str>>,
+    entry: Entry<P>,
 }
 
 #[derive(Debug)]
 enum Entry<P> {
-    /// The commit may have left; its outcome is not known yet.
-    Open(P),
+    /// The commit may have left; its outcome is not known yet. Shared with
+    /// the payment in flight, so that remembering it copies nothing.
+    Open(Arc<P>),
     /// Final: the outcome, or the error that proved how it ended.
     Settled(std::result::Result<PaymentOutcome, Error>),
 }
@@ -64,7 +71,6 @@ impl<P> OpenPayments<P> {
             entries: Mutex::new(Entries {
                 by_reference: HashMap::new(),
                 order: VecDeque::new(),
-                order_ids: HashMap::new(),
             }),
             capacity: capacity.max(1),
         }
@@ -85,7 +91,7 @@ impl<P> OpenPayments<P> {
         self.lock()
             .by_reference
             .values()
-            .filter(|entry| matches!(entry, Entry::Open(_)))
+            .filter(|slot| matches!(slot.entry, Entry::Open(_)))
             .count()
     }
 
@@ -96,34 +102,58 @@ impl<P> OpenPayments<P> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Notes that the commit of `prepared` under `reference` may leave now.
-    pub(crate) fn committing(&self, reference: &MerchantReference, prepared: P) {
+    /// Notes that the commit of `prepared` under `reference` may leave now,
+    /// for the merchant's order `order_id` when there is one (so that it
+    /// can be settled by either).
+    pub(crate) fn committing(
+        &self,
+        reference: &MerchantReference,
+        prepared: Arc<P>,
+        order_id: Option<&str>,
+    ) {
+        // What is made or dropped here is made or dropped outside the
+        // lock: payments in flight on other threads wait for it.
+        let order_id = order_id.map(Box::from);
+        let key: Arc<str> = Arc::from(reference.as_str());
         let mut entries = self.lock();
-        let key = reference.as_str().to_owned();
-        if entries
-            .by_reference
-            .insert(key.clone(), Entry::Open(prepared))
-            .is_none()
-        {
-            entries.order.push_back(key);
-        }
-        while entries.by_reference.len() > self.capacity {
-            let Some(oldest) = entries.order.pop_front() else {
-                break;
-            };
-            entries.order_ids.remove(&oldest);
-            if let Some(Entry::Open(_)) = entries.by_reference.remove(&oldest) {
-                tracing::warn!(reference = %oldest, "an open payment was forgotten by this process (over capacity): settle it through a journal");
+        let replaced = if let Some(slot) = entries.by_reference.get_mut(&key) {
+            // Committed again under the same reference (a repeat).
+            if order_id.is_some() {
+                slot.order_id = order_id;
             }
+            Some(std::mem::replace(&mut slot.entry, Entry::Open(prepared)))
+        } else {
+            entries.order.push_back(Arc::clone(&key));
+            entries.by_reference.insert(
+                key,
+                Slot {
+                    order_id,
+                    entry: Entry::Open(prepared),
+                },
+            );
+            None
+        };
+        // One payment in, at most one out: the capacity holds.
+        let forgotten = if entries.by_reference.len() > self.capacity {
+            entries
+                .order
+                .pop_front()
+                .and_then(|oldest| entries.by_reference.remove_entry(&oldest))
+        } else {
+            None
+        };
+        drop(entries);
+        drop(replaced);
+        if let Some((
+            oldest,
+            Slot {
+                entry: Entry::Open(_),
+                ..
+            },
+        )) = &forgotten
+        {
+            tracing::warn!(reference = %oldest, "an open payment was forgotten by this process (over capacity): settle it through a journal");
         }
-    }
-
-    /// Notes that the payment under `reference` is for the merchant's order
-    /// `order_id`, so that it can be settled by either.
-    pub(crate) fn name_order(&self, reference: &MerchantReference, order_id: &str) {
-        self.lock()
-            .order_ids
-            .insert(reference.as_str().to_owned(), order_id.to_owned());
     }
 
     /// Notes how the payment under `reference` ended: an
@@ -132,34 +162,36 @@ impl<P> OpenPayments<P> {
         if matches!(result, Err(Error::OutcomeUnknown { .. })) {
             return;
         }
+        let settled = Entry::Settled(match result {
+            Ok(outcome) => Ok(outcome.clone()),
+            Err(error) => Err(error.share()),
+        });
         let mut entries = self.lock();
-        if let Some(entry) = entries.by_reference.get_mut(reference.as_str()) {
-            *entry = Entry::Settled(match result {
-                Ok(outcome) => Ok(outcome.clone()),
-                Err(error) => Err(error.share()),
-            });
-        }
+        let previous = entries
+            .by_reference
+            .get_mut(reference.as_str())
+            .map(|slot| std::mem::replace(&mut slot.entry, settled));
+        drop(entries);
+        drop(previous);
     }
 }
 
-impl<P: Clone> OpenPayments<P> {
+impl<P> OpenPayments<P> {
     /// What is known of the payment under `key`: its reference, or else the
     /// merchant's order id of its latest attempt.
     fn lookup(&self, key: &str) -> Option<Entry<P>> {
         let entries = self.lock();
-        let entry = match entries.by_reference.get(key) {
-            Some(entry) => entry,
-            None => {
-                let reference = entries
-                    .order
-                    .iter()
-                    .rev()
-                    .find(|r| entries.order_ids.get(*r).is_some_and(|id| id == key))?;
-                entries.by_reference.get(reference)?
-            }
+        let slot = match entries.by_reference.get(key) {
+            Some(slot) => slot,
+            None => entries.order.iter().rev().find_map(|reference| {
+                entries
+                    .by_reference
+                    .get(reference)
+                    .filter(|slot| slot.order_id.as_deref() == Some(key))
+            })?,
         };
-        Some(match entry {
-            Entry::Open(prepared) => Entry::Open(prepared.clone()),
+        Some(match &slot.entry {
+            Entry::Open(prepared) => Entry::Open(Arc::clone(prepared)),
             Entry::Settled(Ok(outcome)) => Entry::Settled(Ok(outcome.clone())),
             Entry::Settled(Err(error)) => Entry::Settled(Err(error.share())),
         })
@@ -225,18 +257,43 @@ mod tests {
     fn the_oldest_payment_is_forgotten_past_the_capacity() {
         let open = OpenPayments::new(2);
         for name in ["a", "b", "c"] {
-            open.committing(&reference(name), name.to_owned());
+            open.committing(&reference(name), Arc::new(name.to_owned()), None);
         }
         assert_eq!(open.len(), 2);
         assert!(open.lookup("a").is_none());
-        assert!(matches!(open.lookup("c"), Some(Entry::Open(p)) if p == "c"));
+        assert!(matches!(open.lookup("c"), Some(Entry::Open(p)) if *p == "c"));
+    }
+
+    /// An order id finds its latest attempt; a repeat of a reference keeps
+    /// the order id it was given; the payment is shared, not copied.
+    #[test]
+    fn an_order_id_finds_its_latest_attempt() {
+        let open = OpenPayments::new(4);
+        let first = Arc::new("first".to_owned());
+        open.committing(&reference("a"), Arc::clone(&first), Some("order-1"));
+        open.committing(
+            &reference("b"),
+            Arc::new("second".to_owned()),
+            Some("order-1"),
+        );
+        open.committing(
+            &reference("c"),
+            Arc::new("other".to_owned()),
+            Some("order-2"),
+        );
+        assert!(matches!(open.lookup("order-1"), Some(Entry::Open(p)) if *p == "second"));
+        assert!(matches!(open.lookup("a"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &first)));
+        open.committing(&reference("c"), Arc::new("again".to_owned()), None);
+        assert!(matches!(open.lookup("order-2"), Some(Entry::Open(p)) if *p == "again"));
+        assert!(open.lookup("order-3").is_none());
+        assert_eq!((open.len(), open.open()), (3, 3));
     }
 
     #[test]
     fn an_unknown_outcome_stays_open_and_a_final_one_is_kept() {
         let open = OpenPayments::new(4);
         let a = reference("a");
-        open.committing(&a, ());
+        open.committing(&a, Arc::new(()), None);
         open.ended(
             &a,
             &Err(Error::OutcomeUnknown {
@@ -254,7 +311,7 @@ mod tests {
         assert!(matches!(open.lookup("a"), Some(Entry::Settled(Ok(o))) if o == done));
         // Committed again under the same reference (a repeat): open again,
         // counted once.
-        open.committing(&a, ());
+        open.committing(&a, Arc::new(()), None);
         assert_eq!((open.len(), open.open()), (1, 1));
     }
 }
