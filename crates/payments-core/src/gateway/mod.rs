@@ -632,25 +632,29 @@ pub async fn pay_within<G: Gateway + ?Sized>(
         // on whether the commit may have left.
         let committing = std::sync::OnceLock::new();
         let flow = async {
-            let order_id = order.order_id().as_str().to_owned();
+            let order_id = Box::<str>::from(order.order_id().as_str());
             // Shared with the open payments, which remember it by
             // reference and order id without copying it.
             let prepared = Arc::new(gateway.prepare(order).await?);
             let reference = gateway.reference(&prepared);
             tracing::Span::current().record("reference", tracing::field::display(reference));
-            let _ = committing.set(reference.clone());
+            let _ = committing.set(Arc::clone(&prepared));
             commit_and_settle_remembered(
                 gateway,
                 &prepared,
                 || Arc::clone(&prepared),
-                Some(&order_id),
+                Some(order_id),
             )
             .await
         };
         match tokio::time::timeout(deadline, flow).await {
             Ok(result) => result,
             Err(_) => Err(match committing.get() {
-                Some(reference) => deadline_passed(commit_operation(gateway), reference, deadline),
+                Some(prepared) => deadline_passed(
+                    commit_operation(gateway),
+                    gateway.reference(prepared),
+                    deadline,
+                ),
                 None => deadline_before_commit(
                     crate::Operation::read(gateway.provider(), "prepare"),
                     deadline,
@@ -747,7 +751,7 @@ async fn commit_and_settle_remembered<G: Gateway + ?Sized>(
     gateway: &G,
     prepared: &G::Prepared,
     remembered: impl FnOnce() -> Arc<G::Prepared>,
-    order_id: Option<&str>,
+    order_id: Option<Box<str>>,
 ) -> Result<PaymentOutcome> {
     let reference = gateway.reference(prepared);
     let open = gateway.open_payments();

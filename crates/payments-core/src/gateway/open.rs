@@ -109,11 +109,10 @@ impl<P> OpenPayments<P> {
         &self,
         reference: &MerchantReference,
         prepared: Arc<P>,
-        order_id: Option<&str>,
+        order_id: Option<Box<str>>,
     ) {
         // What is made or dropped here is made or dropped outside the
         // lock: payments in flight on other threads wait for it.
-        let order_id = order_id.map(Box::from);
         let key: Arc<str> = Arc::from(reference.as_str());
         let mut entries = self.lock();
         let replaced = if let Some(slot) = entries.by_reference.get_mut(&key) {
@@ -270,16 +269,16 @@ mod tests {
     fn an_order_id_finds_its_latest_attempt() {
         let open = OpenPayments::new(4);
         let first = Arc::new("first".to_owned());
-        open.committing(&reference("a"), Arc::clone(&first), Some("order-1"));
+        open.committing(&reference("a"), Arc::clone(&first), Some("order-1".into()));
         open.committing(
             &reference("b"),
             Arc::new("second".to_owned()),
-            Some("order-1"),
+            Some("order-1".into()),
         );
         open.committing(
             &reference("c"),
             Arc::new("other".to_owned()),
-            Some("order-2"),
+            Some("order-2".into()),
         );
         assert!(matches!(open.lookup("order-1"), Some(Entry::Open(p)) if *p == "second"));
         assert!(matches!(open.lookup("a"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &first)));
