@@ -754,13 +754,14 @@ async fn commit_and_settle_remembered<G: Gateway + ?Sized>(
     order_id: Option<Box<str>>,
 ) -> Result<PaymentOutcome> {
     let reference = gateway.reference(prepared);
-    let open = gateway.open_payments();
-    if let Some(open) = open {
-        open.committing(reference, remembered(), order_id);
-    }
+    let open = gateway.open_payments().map(|open| {
+        let attempt = remembered();
+        open.committing(reference, Arc::clone(&attempt), order_id);
+        (open, attempt)
+    });
     let result = commit_and_settle_once(gateway, prepared).await;
-    if let Some(open) = open {
-        open.ended(reference, &result);
+    if let Some((open, attempt)) = open {
+        open.ended(reference, Some(&attempt), &result);
     }
     result
 }
@@ -807,7 +808,7 @@ pub async fn settle<G: Gateway + ?Sized>(
 ) -> Result<PaymentOutcome> {
     let result = settle_with_cause(gateway, prepared, None).await;
     if let Some(open) = gateway.open_payments() {
-        open.ended(gateway.reference(prepared), &result);
+        open.ended(gateway.reference(prepared), None, &result);
     }
     result
 }

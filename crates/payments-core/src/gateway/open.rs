@@ -141,6 +141,7 @@ impl<P> OpenPayments<P> {
         } else {
             None
         };
+        debug_assert_eq!(entries.order.len(), entries.by_reference.len());
         drop(entries);
         drop(replaced);
         if let Some((
@@ -156,8 +157,15 @@ impl<P> OpenPayments<P> {
     }
 
     /// Notes how the payment under `reference` ended: an
-    /// [`Error::OutcomeUnknown`] keeps it open.
-    pub(crate) fn ended(&self, reference: &MerchantReference, result: &Result<PaymentOutcome>) {
+    /// [`Error::OutcomeUnknown`] keeps it open. With `attempt` (the commit
+    /// that ended), only while that attempt is the one remembered: a repeat
+    /// of the reference committed since stays open until its own end.
+    pub(crate) fn ended(
+        &self,
+        reference: &MerchantReference,
+        attempt: Option<&Arc<P>>,
+        result: &Result<PaymentOutcome>,
+    ) {
         if matches!(result, Err(Error::OutcomeUnknown { .. })) {
             return;
         }
@@ -166,12 +174,21 @@ impl<P> OpenPayments<P> {
             Err(error) => Err(error.share()),
         });
         let mut entries = self.lock();
-        let previous = entries
+        let slot = entries
             .by_reference
             .get_mut(reference.as_str())
-            .map(|slot| std::mem::replace(&mut slot.entry, settled));
+            .filter(|slot| match (attempt, &slot.entry) {
+                (None, _) => true,
+                (Some(attempt), Entry::Open(open)) => Arc::ptr_eq(attempt, open),
+                (Some(_), Entry::Settled(_)) => false,
+            });
+        // Whichever of the two is not kept is dropped after the lock.
+        let unused = match slot {
+            Some(slot) => std::mem::replace(&mut slot.entry, settled),
+            None => settled,
+        };
         drop(entries);
-        drop(previous);
+        drop(unused);
     }
 }
 
@@ -288,6 +305,26 @@ mod tests {
         assert_eq!((open.len(), open.open()), (3, 3));
     }
 
+    /// A commit that ends after a repeat of its reference was committed
+    /// does not close the repeat: the repeat may still move money.
+    #[test]
+    fn an_attempt_ends_only_its_own_entry() {
+        let open = OpenPayments::new(4);
+        let a = reference("a");
+        let (first, repeat) = (Arc::new(1), Arc::new(2));
+        open.committing(&a, Arc::clone(&first), None);
+        open.committing(&a, Arc::clone(&repeat), None);
+        let nothing_sent = Err(Error::invalid("amount", "refused before sending"));
+        open.ended(&a, Some(&first), &nothing_sent);
+        assert!(matches!(open.lookup("a"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &repeat)));
+        let done = PaymentOutcome::new(a.clone(), PaymentStatus::Completed);
+        open.ended(&a, Some(&repeat), &Ok(done.clone()));
+        assert!(matches!(open.lookup("a"), Some(Entry::Settled(Ok(o))) if o == done));
+        // Settled: a late end of any attempt changes nothing.
+        open.ended(&a, Some(&first), &nothing_sent);
+        assert!(matches!(open.lookup("a"), Some(Entry::Settled(Ok(o))) if o == done));
+    }
+
     #[test]
     fn an_unknown_outcome_stays_open_and_a_final_one_is_kept() {
         let open = OpenPayments::new(4);
@@ -295,6 +332,7 @@ mod tests {
         open.committing(&a, Arc::new(()), None);
         open.ended(
             &a,
+            None,
             &Err(Error::OutcomeUnknown {
                 operation: crate::Operation::money_moving("fake", "commit"),
                 reference: Some("a".into()),
@@ -305,7 +343,7 @@ mod tests {
         );
         assert_eq!(open.open(), 1);
         let done = PaymentOutcome::new(a.clone(), PaymentStatus::Completed);
-        open.ended(&a, &Ok(done.clone()));
+        open.ended(&a, None, &Ok(done.clone()));
         assert_eq!(open.open(), 0);
         assert!(matches!(open.lookup("a"), Some(Entry::Settled(Ok(o))) if o == done));
         // Committed again under the same reference (a repeat): open again,
