@@ -323,6 +323,18 @@ pub fn same_request(sdk: &payments_core::http::Request, baseline: &reqwest::Requ
     );
 }
 
+/// The merchant's next order id, as a shop's database hands them out: a
+/// counter, unique in the process (`order-0`, `order-1`, …). The payment
+/// benchmarks' orders carry it, as the hand-written clients' do, so that
+/// neither side pays for making an id up (`OrderId::generate` reads the
+/// system's random source, a system call per order).
+pub fn order_id() -> payments_core::OrderId {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let next = NEXT.fetch_add(1, Ordering::Relaxed);
+    #[allow(clippy::unwrap_used)]
+    payments_core::OrderId::new(format!("order-{next}")).unwrap()
+}
+
 /// Whole payments through [`payments_core::pay`] on `gateway`: each call
 /// pays the next order `order` makes and asserts that it completed. (A
 /// cold benchmark moves its client's clock on in `order`.)

@@ -17,7 +17,7 @@ use std::time::Duration;
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use jawali::payments_core::clock::ManualClock;
-use jawali::{Currency, JawaliClient, Money, OrderId, PaymentStatus, VoucherPayment};
+use jawali::{Currency, JawaliClient, Money, PaymentStatus, VoucherPayment};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -104,8 +104,9 @@ fn benches(c: &mut Criterion) {
     });
     let client = baseline::sdk_client(server.base_url());
     let price = Money::parse("1500", Currency::YER).unwrap();
-    let order =
-        move || VoucherPayment::new(OrderId::generate(), "483920", "771234567", price).unwrap();
+    let order = move || {
+        VoucherPayment::new(bench_support::order_id(), "483920", "771234567", price).unwrap()
+    };
     // Tokens fetched once, before measuring.
     let paid = runtime.block_on(jawali::pay(&client, order())).unwrap();
     assert_eq!(paid.status, PaymentStatus::Completed);

@@ -15,8 +15,8 @@ use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use paykassma::postback::{PostbackKeys, PostbackVerifier};
 use paykassma::{
-    Currency, DepositOrder, Label, Money, OrderId, PaykassmaClient, PaykassmaConfig,
-    PaykassmaGateway, PaymentStatus, PostbackInbox, SecretString, TransactionNumber, WalletType,
+    Currency, DepositOrder, Label, Money, PaykassmaClient, PaykassmaConfig, PaykassmaGateway,
+    PaymentStatus, PostbackInbox, SecretString, TransactionNumber, WalletType,
 };
 use serde_json::value::RawValue;
 
@@ -42,7 +42,7 @@ fn benches(c: &mut Criterion) {
     let price = Money::parse("500.5", Currency::MMK).unwrap();
     let order = move || {
         DepositOrder::new(
-            OrderId::generate(),
+            bench_support::order_id(),
             Label::new("user-55").unwrap(),
             WalletType::WAVEPAY,
             TransactionNumber::new("1394646476").unwrap(),

@@ -19,8 +19,8 @@ use bench_support::{answering, compare_throughput, op, raw_client, runtime};
 use serde_json::value::RawValue;
 use tr_qr_wallet::payments_core::clock::ManualClock;
 use tr_qr_wallet::{
-    BaseUrl, Currency, Money, OrderId, PaymentStatus, QrCode, QrCodeType, QrPayment,
-    QrWalletClient, WalletNumber,
+    BaseUrl, Currency, Money, PaymentStatus, QrCode, QrCodeType, QrPayment, QrWalletClient,
+    WalletNumber,
 };
 
 mod baseline;
@@ -108,7 +108,7 @@ fn benches(c: &mut Criterion) {
     let price = Money::parse("0.13", Currency::TRY).unwrap();
     let order = Arc::new(move || {
         QrPayment::new(
-            OrderId::generate(),
+            bench_support::order_id(),
             wallet.clone(),
             qr.clone(),
             QrCodeType::Default,
