@@ -336,8 +336,7 @@ pub fn order_id() -> payments_core::OrderId {
 }
 
 /// Whole payments through [`payments_core::pay`] on `gateway`: each call
-/// pays the next order `order` makes and asserts that it completed. (A
-/// cold benchmark moves its client's clock on in `order`.)
+/// pays the next order `order` makes and asserts that it completed.
 pub fn payments<G>(gateway: G, order: impl Fn() -> G::Order + Send + Sync + 'static) -> Op
 where
     G: payments_core::Gateway + Clone + Send + Sync + 'static,
@@ -350,6 +349,24 @@ where
             let outcome = payments_core::pay(&gateway, order).await.unwrap();
             assert_eq!(outcome.status, payments_core::PaymentStatus::Completed);
         }
+    })
+}
+
+/// [`payments`] with every token expired: `clock` (the one the gateway's
+/// client reads, set through its builder) moves an hour on, past any
+/// token's lifetime, before each order.
+pub fn cold_payments<G>(
+    gateway: G,
+    clock: Arc<payments_core::clock::ManualClock>,
+    order: impl Fn() -> G::Order + Send + Sync + 'static,
+) -> Op
+where
+    G: payments_core::Gateway + Clone + Send + Sync + 'static,
+    G::Order: Send,
+{
+    payments(gateway, move || {
+        clock.advance(Duration::from_secs(3600));
+        order()
     })
 }
 

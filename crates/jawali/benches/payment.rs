@@ -12,7 +12,6 @@
 //! of the hand-written throughput).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
@@ -128,10 +127,7 @@ fn benches(c: &mut Criterion) {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let sdk_cold = bench_support::payments(cold_client, move || {
-        clock.advance(Duration::from_secs(3600));
-        order()
-    });
+    let sdk_cold = bench_support::cold_payments(cold_client, clock, order);
     let login_url = server.base_url().join("paygate/oauth/token").unwrap();
     let baseline_cold = op(move || {
         let (raw, url, login_url) = (raw.clone(), url.clone(), login_url.clone());

@@ -306,13 +306,27 @@ mod tests {
     /// its value may be of any shape.
     #[test]
     fn a_beaten_spelling_is_never_read_before_or_after_the_better_one() {
-        for text in [
-            r#"{"txncurrency": {"x": 1}, "currency": "YER", "state": [1], "status": "OK"}"#,
-            r#"{"currency": "YER", "txncurrency": {"x": 1}, "status": "OK", "state": [1]}"#,
-            r#"{"Amount": "n/a", "amount": 10, "txnamount": 718033974354117.2}"#,
+        let yer_ok = (Some("YER".to_owned()), Some("OK".to_owned()), None);
+        for (text, chosen) in [
+            (
+                r#"{"txncurrency": {"x": 1}, "currency": "YER", "state": [1], "status": "OK"}"#,
+                yer_ok.clone(),
+            ),
+            (
+                r#"{"currency": "YER", "txncurrency": {"x": 1}, "status": "OK", "state": [1]}"#,
+                yer_ok,
+            ),
+            (
+                r#"{"Amount": "n/a", "amount": 10, "txnamount": 718033974354117.2}"#,
+                (None, None, Some(Decimal::TEN)),
+            ),
         ] {
             let answer: CashOutAnswer = decode(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert!(answer.currency.is_none_or(|c| c == "YER"), "{text}");
+            assert_eq!(
+                (answer.currency, answer.status, answer.amount),
+                chosen,
+                "{text}"
+            );
         }
         // The best spelling present is read, late, and refused if it is bad.
         let answer: CashOutAnswer = decode(r#"{"txnamount": 5, "Amount": 7}"#).unwrap();

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 use crate::spelling::{
-    DecimalReader, Name, OptionalTextReader, PlainReader, TextReader, spelled_answer,
+    DecimalReader, Name, OptionalTextReader, PlainReader, TextReader, rank, spelled_answer,
 };
 
 /// The `callWS` services, with their wire names.
@@ -387,10 +387,7 @@ impl<'de> Deserialize<'de> for StatementAnswer {
             ) -> Result<StatementAnswer, A::Error> {
                 let mut best: Option<(usize, Vec<StatementLine>)> = None;
                 while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
-                    let rank = StatementAnswer::SPELLINGS
-                        .iter()
-                        .position(|spelling| *spelling == name.as_ref());
-                    match rank {
+                    match rank(StatementAnswer::SPELLINGS, name.as_ref()) {
                         Some(rank) if best.as_ref().is_none_or(|(seen, _)| rank <= *seen) => {
                             if let Some(lines) = map.next_value()? {
                                 best = Some((rank, lines));

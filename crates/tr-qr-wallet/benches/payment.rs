@@ -12,7 +12,6 @@
 //! throughput).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bench_support::criterion::{Criterion, criterion_group, criterion_main};
 use bench_support::{answering, compare_throughput, op, raw_client, runtime};
@@ -106,7 +105,7 @@ fn benches(c: &mut Criterion) {
     let wallet = WalletNumber::new("5555555555").unwrap();
     let qr = QrCode::new("0002010102112654").unwrap();
     let price = Money::parse("0.13", Currency::TRY).unwrap();
-    let order = Arc::new(move || {
+    let order = move || {
         QrPayment::new(
             bench_support::order_id(),
             wallet.clone(),
@@ -114,7 +113,7 @@ fn benches(c: &mut Criterion) {
             QrCodeType::Default,
         )
         .expecting(price)
-    });
+    };
     // The token fetched once, before measuring.
     let paid = runtime
         .block_on(tr_qr_wallet::pay(&client, order()))
@@ -129,10 +128,7 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     let raw = raw_client();
 
-    let sdk = bench_support::payments(client, {
-        let order = Arc::clone(&order);
-        move || order()
-    });
+    let sdk = bench_support::payments(client, order.clone());
     let baseline = {
         let (raw, begin_url, complete_url) = (raw.clone(), begin_url.clone(), complete_url.clone());
         op(move || {
@@ -148,10 +144,7 @@ fn benches(c: &mut Criterion) {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let sdk_cold = bench_support::payments(cold_client, move || {
-        clock.advance(Duration::from_secs(3600));
-        order()
-    });
+    let sdk_cold = bench_support::cold_payments(cold_client, clock, order);
     let token_url = token_url(&base);
     let baseline_cold = op(move || {
         let (raw, begin_url, complete_url, token_url) = (

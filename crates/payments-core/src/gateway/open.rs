@@ -190,9 +190,7 @@ impl<P> OpenPayments<P> {
         drop(entries);
         drop(unused);
     }
-}
 
-impl<P> OpenPayments<P> {
     /// What is known of the payment under `key`: its reference, or else the
     /// merchant's order id of its latest attempt.
     fn lookup(&self, key: &str) -> Option<Entry<P>> {
@@ -227,11 +225,10 @@ impl<P> OpenPayments<P> {
 /// [`Error::InvalidInput`] naming `reference` when this process committed
 /// no payment under it (another process did, or it was forgotten: a
 /// journal settles those), or the gateway keeps no [`OpenPayments`].
-pub async fn settle_reference<G>(gateway: &G, reference: &str) -> Result<PaymentOutcome>
-where
-    G: Gateway + ?Sized,
-    G::Prepared: Clone,
-{
+pub async fn settle_reference<G: Gateway + ?Sized>(
+    gateway: &G,
+    reference: &str,
+) -> Result<PaymentOutcome> {
     let Some(open) = gateway.open_payments() else {
         return Err(Error::invalid(
             "reference",
