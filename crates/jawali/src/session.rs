@@ -380,7 +380,7 @@ impl JawaliClient {
         let raw = envelope
             .body
             .map_or("null", serde_json::value::RawValue::get);
-        serde_json::from_str(raw).map_err(|e| Error::UndecodableResponse {
+        payments_core::wire::from_json_str(raw).map_err(|e| Error::UndecodableResponse {
             operation,
             detail: format!("responseBody is not the expected shape: {e}"),
             raw: self.inner.http.scrubber().excerpt(raw.as_bytes()),

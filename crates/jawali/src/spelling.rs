@@ -16,7 +16,9 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 /// one present (and not `null`) is read, wherever it lies in the object; the
 /// others are skipped unread. Amounts are read by
 /// [`decimal_from_number_or_string`](payments_core::wire::decimal_from_number_or_string),
-/// which the strict pass every answer gets first keeps exact.
+/// from the number's text; the answer is read strictly
+/// ([`from_json`](payments_core::wire::from_json)): a name twice in one
+/// object refuses it.
 ///
 /// The reader matches the spellings inline; the trait lists them for the
 /// tests, which check that no spelling names two fields.
@@ -88,6 +90,23 @@ impl<T: DeserializeOwned> Reader for PlainReader<T> {
     }
 }
 
+/// Reads a value with `R` (never `null`).
+pub(crate) struct ReadWith<R>(PhantomData<R>);
+
+impl<R> ReadWith<R> {
+    const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, R: Reader> DeserializeSeed<'de> for ReadWith<R> {
+    type Value = Option<R::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        R::read(deserializer)
+    }
+}
+
 /// Reads one member's value with `R`; `None` for `null`.
 pub(crate) struct NullOr<R>(PhantomData<R>);
 
@@ -139,8 +158,10 @@ impl<'de, V> Best<'de, V> {
     pub(crate) fn value<R: Reader<Value = V>, E: serde::de::Error>(self) -> Result<Option<V>, E> {
         match self {
             Best::Read(value) => Ok(value),
+            // Read as strictly as the answer it lay in.
             Best::Later(raw) => {
-                R::read(&mut serde_json::Deserializer::from_str(raw.get())).map_err(E::custom)
+                payments_core::wire::from_json_str_seed(raw.get(), ReadWith::<R>::new())
+                    .map_err(E::custom)
             }
         }
     }

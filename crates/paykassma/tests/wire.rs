@@ -414,10 +414,11 @@ fn payment_links_encode_every_parameter() {
 
 /// `500.0000000000000001` reached serde as the double 500 and the deposit
 /// read as credited with exactly 500; an integer past `u64` as a rounded
-/// double. Neither is rounded now: the answer is refused, and the
+/// double. Amounts are read from their text now: each is the amount as
+/// written (named in the error), neither is a credit of 500, and the
 /// activation's outcome stays unknown.
 #[tokio::test]
-async fn an_activation_amount_no_double_carries_is_refused_not_rounded() {
+async fn an_activation_amount_no_double_carries_is_read_as_written_not_rounded() {
     for amount in ["500.0000000000000001", "100000000000000000500"] {
         let (outcome, calls) = activate_answering(
             200,
@@ -429,8 +430,8 @@ async fn an_activation_amount_no_double_carries_is_refused_not_rounded() {
         assert_eq!(calls, 1);
         let error = outcome.unwrap_err();
         assert!(
-            error.to_string().contains("read exactly"),
-            "{amount}: {error}"
+            format!("{error:?}").contains(amount),
+            "{amount} is named as written: {error:?}"
         );
         assert!(!error.outcome_known(), "{amount}: {error:?}");
     }

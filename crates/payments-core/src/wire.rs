@@ -18,8 +18,11 @@ use serde_json::value::RawValue;
 
 use crate::money::Money;
 
+mod one_pass;
 mod strict;
 
+use one_pass::raw_text;
+pub use one_pass::{from_json, from_json_str, from_json_str_seed};
 pub use strict::{MAX_DEPTH, StrictJsonError, check_json};
 
 /// How a decimal is written.
@@ -122,17 +125,29 @@ impl Serialize for JsonNumber {
 
 /// `deserialize_with` helper: a decimal from a JSON number or a string.
 ///
-/// Strings and integers up to `u64` are read exactly; a number that
-/// reaches serde as an `f64` of 2^53 or more, or with more than 15
-/// significant digits, is refused (a double stands for many such numbers).
-/// A JSON number with a fraction reaches serde as an `f64`; it is turned
-/// back into the shortest decimal that reads as the same `f64`. That is the
-/// number as written exactly when
-/// [`check_json`] passed the text it came from — which every answer the
-/// SDKs read goes through first ([`HttpClient::decode_json`](crate::http::HttpClient::decode_json)
-/// and the providers' own readers): a number no `f64` carries exactly
-/// (`500.0000000000000001`) refuses the whole answer instead of being
-/// rounded here.
+/// Read from the text as written, never through an `f64`: a JSON number's
+/// digits (an exponent applied exactly), or a string's decimal. A number
+/// no [`Decimal`] holds exactly (more than 28 significant digits) is refused,
+/// never rounded. Where there is no text as written (a `serde_json::Value`,
+/// whose numbers are doubles already; serde's in-memory deserializers), a
+/// number with a fraction arrives as an `f64` and is read only when the
+/// double stands for one decimal of at most 15 significant digits, and an
+/// integer past 2^53 is refused.
+///
+/// ```
+/// use payments_core::Decimal;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Answer {
+///     #[serde(deserialize_with = "payments_core::wire::decimal_from_number_or_string")]
+///     amount: Decimal,
+/// }
+/// let read = |text: &str| payments_core::wire::from_json_str::<Answer>(text).map(|a| a.amount);
+/// assert_eq!(read(r#"{"amount":0.10000000000000000555}"#).unwrap().to_string(), "0.10000000000000000555");
+/// assert_eq!(read(r#"{"amount":"500.50"}"#).unwrap().to_string(), "500.50");
+/// assert_eq!(read(r#"{"amount":125e-2}"#).unwrap().to_string(), "1.25");
+/// assert!(read(r#"{"amount":1.00000000000000000000000000001}"#).is_err());
+/// ```
 ///
 /// # Errors
 ///
@@ -140,7 +155,50 @@ impl Serialize for JsonNumber {
 pub fn decimal_from_number_or_string<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Decimal, D::Error> {
-    deserializer.deserialize_any(DecimalVisitor)
+    raw_text(deserializer, decimal_from_json_text, DecimalVisitor)
+}
+
+/// A decimal from the JSON text of a number, or of a string holding one.
+fn decimal_from_json_text(text: &str) -> Result<Decimal, String> {
+    if text.starts_with('"') {
+        let inner: std::borrow::Cow<'_, str> =
+            serde_json::from_str(text).map_err(|e| e.to_string())?;
+        return DecimalVisitor
+            .visit_str::<serde_json::Error>(&inner)
+            .map_err(|e| e.to_string());
+    }
+    let too_long = || {
+        format!(
+            "the number {} has more digits than a decimal holds exactly: not read",
+            Excerpt(text)
+        )
+    };
+    let not_a_decimal = || format!("`{}` is not a decimal", Excerpt(text));
+    let Some(e) = text.find(['e', 'E']) else {
+        if !text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+            return Err(not_a_decimal());
+        }
+        return Decimal::from_str_exact(text).map_err(|_| too_long());
+    };
+    // `digits × 10^exponent`, scaled exactly or refused.
+    let (digits, exponent) = (
+        text.get(..e).unwrap_or_default(),
+        text.get(e + 1..).unwrap_or_default(),
+    );
+    let digits = Decimal::from_str_exact(digits).map_err(|_| too_long())?;
+    let exponent: i32 = exponent.parse().map_err(|_| too_long())?;
+    let scale = i64::from(digits.scale()) - i64::from(exponent);
+    if scale >= 0 {
+        let scale = u32::try_from(scale).map_err(|_| too_long())?;
+        Decimal::try_from_i128_with_scale(digits.mantissa(), scale).map_err(|_| too_long())
+    } else {
+        let power = u32::try_from(-scale).map_err(|_| too_long())?;
+        10_i128
+            .checked_pow(power)
+            .and_then(|power| digits.mantissa().checked_mul(power))
+            .and_then(|mantissa| Decimal::try_from_i128_with_scale(mantissa, 0).ok())
+            .ok_or_else(too_long)
+    }
 }
 
 /// `deserialize_with` helper for an optional decimal (`null` or absent is `None`).

@@ -159,12 +159,8 @@ impl QrWalletClient {
         if !response.is_success() {
             return Err(self.inner.http.unexpected_status(TOKEN, None, &response));
         }
-        let answer: wire::TokenAnswer = payments_core::wire::check_json(&response.body)
-            .map_err(|e| format!("refused JSON: {e}"))
-            .and_then(|()| {
-                serde_json::from_slice(&response.body)
-                    .map_err(|e| payments_core::http::describe_json_failure(&response.body, &e))
-            })
+        let answer: wire::TokenAnswer = payments_core::wire::from_json(&response.body)
+            .map_err(|e| payments_core::http::describe_json_failure(&response.body, &e))
             .map_err(|detail| Error::UndecodableResponse {
                 operation: TOKEN,
                 detail,

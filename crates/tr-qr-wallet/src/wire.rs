@@ -1,11 +1,15 @@
 //! The wallet API's wire format, exactly as Sipay spells it. Private.
 
+use std::marker::PhantomData;
+
 use payments_core::wire::{
-    JsonNumber, check_json, decimal_from_number_or_string, optional_decimal_from_number_or_string,
-    optional_string_from_string_or_number, string_from_string_or_number,
+    JsonNumber, decimal_from_number_or_string, from_json_str,
+    optional_decimal_from_number_or_string, optional_string_from_string_or_number,
+    string_from_string_or_number,
 };
 use payments_core::{Decimal, Operation};
-use serde::de::{DeserializeOwned, Deserializer};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_with::{DeserializeAs, serde_as};
@@ -21,34 +25,41 @@ pub(crate) const COMPLETE: Operation = Operation::money_moving(PROVIDER, "comple
 pub(crate) const CREATE_QR: Operation = Operation::read(PROVIDER, "create_qr_code");
 
 /// `serde_with` adapter: JSON carried in a string, decoded into `T`, or
-/// kept as raw text when it is not JSON of that shape. An object in place
-/// of the string is accepted too. The string's JSON is read as strictly as
-/// the answer around it ([`check_json`]): a member named twice (two
-/// `RequestAmount`s) or an inexact number keeps it raw, never one reading.
+/// kept as raw text when it is not JSON of that shape. The string's JSON is
+/// read as strictly as the answer around it ([`from_json_str`]): a member
+/// named twice (two `RequestAmount`s) keeps it raw, never one reading;
+/// amounts are read from their text. An object in place of the string is
+/// read as `T` too, as part of the answer: one that is not `T` refuses the
+/// answer.
 pub(crate) struct JsonStringOrRaw;
 
 impl<'de, T: DeserializeOwned> DeserializeAs<'de, Embedded<T>> for JsonStringOrRaw {
     fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<Embedded<T>, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        Ok(match value {
-            serde_json::Value::String(text) => match check_json(text.as_bytes())
-                .map_err(|e| e.to_string())
-                .and_then(|()| serde_json::from_str::<T>(&text).map_err(|e| e.to_string()))
-            {
-                Ok(decoded) => Embedded::Decoded(decoded),
-                Err(error) => Embedded::Raw { text, error },
+        deserializer.deserialize_any(EmbeddedVisitor(PhantomData))
+    }
+}
+
+struct EmbeddedVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for EmbeddedVisitor<T> {
+    type Value = Embedded<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON in a string, or an object")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Embedded<T>, E> {
+        Ok(match from_json_str::<T>(text) {
+            Ok(decoded) => Embedded::Decoded(decoded),
+            Err(error) => Embedded::Raw {
+                text: text.to_owned(),
+                error: error.to_string(),
             },
-            other => {
-                let text = other.to_string();
-                match serde_json::from_value::<T>(other) {
-                    Ok(decoded) => Embedded::Decoded(decoded),
-                    Err(error) => Embedded::Raw {
-                        text,
-                        error: error.to_string(),
-                    },
-                }
-            }
         })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Embedded<T>, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Embedded::Decoded)
     }
 }
 

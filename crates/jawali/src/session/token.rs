@@ -65,9 +65,7 @@ impl JawaliClient {
         if !response.is_success() {
             return Err(self.inner.http.unexpected_status(LOGIN, None, &response));
         }
-        payments_core::wire::check_json(&response.body)
-            .map_err(|e| credential_undecodable_detail(LOGIN, &format!("refused JSON: {e}")))?;
-        let token: wire::OAuthToken = serde_json::from_slice(&response.body)
+        let token: wire::OAuthToken = payments_core::wire::from_json(&response.body)
             .map_err(|e| credential_undecodable(LOGIN, &response, &e))?;
         if token.access_token.is_empty() {
             return Err(credential_undecodable_detail(LOGIN, "empty access_token"));

@@ -647,9 +647,11 @@ impl HttpClient {
 
     /// Decodes a JSON answer. HTML pages, empty and truncated bodies and
     /// mismatched shapes become [`Error::UndecodableResponse`] naming what was
-    /// wrong. The body is read strictly first ([`check_json`]): a member named
-    /// twice in one object, a number an `f64` cannot carry exactly, or
-    /// nesting past [`MAX_DEPTH`](crate::wire::MAX_DEPTH) refuse the answer.
+    /// wrong. The body is read strictly in the same pass
+    /// ([`from_json`](crate::wire::from_json)): a member named twice in one
+    /// object (read or skipped) or nesting past
+    /// [`MAX_DEPTH`](crate::wire::MAX_DEPTH) refuse the answer, and amounts
+    /// are read from their text.
     ///
     /// # Errors
     ///
@@ -659,21 +661,16 @@ impl HttpClient {
         operation: Operation,
         response: &'a RawResponse,
     ) -> Result<T> {
-        self.check_json(operation, response)?;
-        // The same reading either way; from text that is known to be UTF-8
-        // serde_json skips checking each string again.
-        let decoded = match std::str::from_utf8(&response.body) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(&response.body),
-        };
-        decoded.map_err(|e| {
+        crate::wire::from_json(&response.body).map_err(|e| {
             let detail = describe_json_failure(&response.body, &e);
             self.undecodable(operation, detail, response, Some(Box::new(e)))
         })
     }
 
-    /// Reads `response`'s body strictly ([`check_json`]), for a provider
-    /// crate that decodes a JSON answer in its own way.
+    /// Reads `response`'s body strictly ([`check_json`]) before anything
+    /// else reads it, for a provider crate that reads its bytes in its own
+    /// way first ([`decode_json`](Self::decode_json) reads strictly as it
+    /// decodes).
     ///
     /// # Errors
     ///
@@ -703,6 +700,14 @@ pub fn describe_json_failure(body: &[u8], error: &serde_json::Error) -> String {
     }
     if trimmed.first() == Some(&b'<') {
         return "an HTML or XML page instead of JSON".to_owned();
+    }
+    // serde_json's own words for nesting past its limit, which every strict
+    // read keeps (a skipped value's included).
+    if error.to_string().starts_with("recursion limit exceeded") {
+        return format!(
+            "nested deeper than {} levels ({error})",
+            crate::wire::MAX_DEPTH
+        );
     }
     match error.classify() {
         serde_json::error::Category::Eof => format!("truncated JSON ({error})"),

@@ -1,5 +1,7 @@
-//! The strict reading every provider answer and postback gets before serde
-//! sees it.
+//! A strict reading of JSON bytes before anything else reads them: what a
+//! postback gets, whose bytes are re-encoded (PHP's form) for its signature
+//! before they are decoded. An answer is read strictly in the pass that
+//! decodes it instead ([`from_json`](super::from_json)).
 //!
 //! serde_json accepts things a payment SDK must not believe:
 //!
@@ -8,21 +10,18 @@
 //!   visitor each keep a different one (serde's derive refuses duplicates of
 //!   the fields it knows, `Value` keeps the last, `flatten` passes both on);
 //! - **a fraction an `f64` cannot carry exactly** — `500.0000000000000001`
-//!   — which reaches serde as the nearest double, so an amount would be
-//!   silently rounded (integers are left alone: past `u64` they are
-//!   identifiers that a reader keeps from the raw text, and the decimal
-//!   readers refuse a double past 2^53 themselves);
+//!   — which reaches serde as the nearest double, so an amount read from a
+//!   `Value` would be silently rounded (integers are left alone: past `u64`
+//!   they are identifiers that a reader keeps from the raw text, and the
+//!   decimal readers refuse a double past 2^53 themselves);
 //! - **nesting without limit** where it skips a value (`IgnoredAny`,
 //!   `RawValue`): a hand-written reader after it would recurse once per level.
 //!
 //! [`check_json`] refuses all three in one pass over the bytes, with no
 //! recursion and no allocation for the common answer, before any other
 //! reading. After it, every number with a fraction or an exponent that serde
-//! hands over as an `f64` is exactly the number as written (so a decimal read
-//! from it is the written decimal, see
-//! [`decimal_from_number_or_string`](super::decimal_from_number_or_string)),
-//! every object has one value per name, and no reader meets more than
-//! [`MAX_DEPTH`] levels.
+//! hands over as an `f64` is exactly the number as written, every object has
+//! one value per name, and no reader meets more than [`MAX_DEPTH`] levels.
 //!
 //! It is not a JSON validator: text that is not JSON is left to serde_json,
 //! which refuses it with a better message. Whatever serde_json accepts, this
@@ -41,7 +40,7 @@ pub const MAX_DEPTH: usize = 128;
 /// with a keyed hasher (Sipay's 20-member `payment_data` took twice as long
 /// through the set), and stays bounded for a hostile object: past this, the
 /// keyed set takes over.
-const LINEAR_NAMES: usize = 64;
+pub(super) const LINEAR_NAMES: usize = 64;
 
 /// Why a JSON text was refused by [`check_json`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -233,7 +232,7 @@ impl<'a> Checker<'a> {
 
 /// One of 128 bits for `name`, from its length and three of its bytes:
 /// equal names share it, and an object's names mostly differ in it.
-fn name_bit(name: &[u8]) -> u128 {
+pub(super) fn name_bit(name: &[u8]) -> u128 {
     let byte = |at: usize| usize::from(name.get(at).copied().unwrap_or_default());
     let len = name.len();
     let mix = len
@@ -425,7 +424,7 @@ fn is_exact(token: &[u8]) -> bool {
 }
 
 /// At most 40 characters of `text`.
-fn excerpt(text: &str) -> String {
+pub(super) fn excerpt(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = chars.by_ref().take(40).collect();
     if chars.next().is_some() {

@@ -1,0 +1,898 @@
+//! Reading a provider's JSON strictly in the one pass that decodes it.
+//!
+//! [`from_json`] runs serde_json's typed parse through a thin wrapper that
+//! sees every object's member names as serde_json reads them — the members a
+//! type reads and the ones it skips, at every depth — and refuses the text
+//! when one object names a member twice. Members a type skips are walked
+//! (not jumped over), so serde_json's nesting limit ([`MAX_DEPTH`](super::MAX_DEPTH)) holds for
+//! them too, and every object in them is checked the same way. Amounts are
+//! exact by construction: the decimal readers
+//! ([`decimal_from_number_or_string`](super::decimal_from_number_or_string))
+//! read a number from its text, never through an `f64`.
+//!
+//! That is what [`check_json`](super::check_json) guarantees, without a
+//! second pass over the bytes: one parser per answer.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+
+use super::strict::{LINEAR_NAMES, StrictJsonError, excerpt, name_bit};
+
+/// The name under which serde_json hands over a value's raw text
+/// (`serde_json::value::RawValue`'s protocol): a raw value passes through
+/// the wrapper untouched (whoever reads its text reads it strictly again),
+/// and [`raw_text`] asks for it.
+pub(super) const RAW_VALUE: &str = "$serde_json::private::RawValue";
+
+/// Decodes `T` from the JSON `text`, refusing in the same pass an object that
+/// names a member twice (read or skipped, at any depth) and nesting past
+/// [`MAX_DEPTH`](super::MAX_DEPTH). Trailing text after the value is refused, as by
+/// `serde_json::from_slice`.
+///
+/// ```
+/// use payments_core::wire::from_json;
+///
+/// #[derive(serde::Deserialize, Debug)]
+/// struct Answer { status: String }
+///
+/// let answer: Answer = from_json(br#"{"status":"ok","extra":{"a":1}}"#).unwrap();
+/// assert_eq!(answer.status, "ok");
+/// let twice = from_json::<Answer>(br#"{"status":"FAILED","status":"ok"}"#).unwrap_err();
+/// assert!(twice.to_string().contains("`status` appears twice"));
+/// // Members the type skips are read as strictly as the ones it keeps.
+/// assert!(from_json::<Answer>(br#"{"status":"ok","extra":{"a":1,"a":2}}"#).is_err());
+/// ```
+///
+/// # Errors
+///
+/// serde_json's error: the text is not JSON of `T`'s shape, or names a
+/// member twice in one object, or nests too deep.
+pub fn from_json<'de, T: de::Deserialize<'de>>(text: &'de [u8]) -> serde_json::Result<T> {
+    // From text known to be UTF-8, serde_json skips checking each string.
+    match std::str::from_utf8(text) {
+        Ok(text) => read(&mut serde_json::Deserializer::from_str(text)),
+        Err(_) => read(&mut serde_json::Deserializer::from_slice(text)),
+    }
+}
+
+/// [`from_json`] for text.
+///
+/// # Errors
+///
+/// As [`from_json`].
+pub fn from_json_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> serde_json::Result<T> {
+    read(&mut serde_json::Deserializer::from_str(text))
+}
+
+/// [`from_json_str`] with a seed: for a reader that is not a type's
+/// `Deserialize` (a field read in its own way).
+///
+/// # Errors
+///
+/// As [`from_json`].
+pub fn from_json_str_seed<'de, S: DeserializeSeed<'de>>(
+    text: &'de str,
+    seed: S,
+) -> serde_json::Result<S::Value> {
+    read_seed(&mut serde_json::Deserializer::from_str(text), seed)
+}
+
+fn read<'de, R: serde_json::de::Read<'de>, T: de::Deserialize<'de>>(
+    deserializer: &mut serde_json::Deserializer<R>,
+) -> serde_json::Result<T> {
+    read_seed(deserializer, std::marker::PhantomData::<T>)
+}
+
+fn read_seed<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
+    deserializer: &mut serde_json::Deserializer<R>,
+    seed: S,
+) -> serde_json::Result<S::Value> {
+    // Most answers are a few levels and a few dozen names (Sipay's sale has
+    // 20); small enough for glibc's fast path.
+    let mut names = Vec::with_capacity(32);
+    let value = seed.deserialize(Strict {
+        inner: &mut *deserializer,
+        names: &mut names,
+    })?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Reads the value `deserializer` stands at from its JSON text as written
+/// (a number's digits, a string with its quotes and escapes) with `read`,
+/// when the deserializer is serde_json's reading borrowed input. Anywhere
+/// else — a `Value` (whose numbers are doubles already: its text is the
+/// double's), serde's in-memory deserializers — the value is read with
+/// `fallback`, as `deserialize_any` hands it over.
+pub(crate) fn raw_text<'de, D, T, F, V>(
+    deserializer: D,
+    read: F,
+    fallback: V,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    F: FnOnce(&str) -> Result<T, String>,
+    V: for<'any> Visitor<'any, Value = T>,
+{
+    deserializer.deserialize_newtype_struct(RAW_VALUE, RawText { read, fallback })
+}
+
+struct RawText<F, V> {
+    read: F,
+    fallback: V,
+}
+
+impl<'de, T, F, V> Visitor<'de> for RawText<F, V>
+where
+    F: FnOnce(&str) -> Result<T, String>,
+    V: for<'any> Visitor<'any, Value = T>,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fallback.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        // serde_json's raw value: one member, named `RAW_VALUE`, whose value
+        // is the text.
+        if map.next_key::<de::IgnoredAny>()?.is_none() {
+            return Err(de::Error::custom("a JSON value"));
+        }
+        match map.next_value::<Text<'de>>()?.0 {
+            // The input's own text: the value as written.
+            Cow::Borrowed(text) => (self.read)(text).map_err(de::Error::custom),
+            // Text made for the occasion (a `Value`'s): read as it would
+            // have been handed over.
+            Cow::Owned(text) => serde_json::Deserializer::from_str(&text)
+                .deserialize_any(self.fallback)
+                .map_err(de::Error::custom),
+        }
+    }
+
+    // A deserializer without raw text hands the value over as it is.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self.fallback)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        self.fallback.visit_str(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        self.fallback.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        self.fallback.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        self.fallback.visit_f64(v)
+    }
+}
+
+/// A string, borrowed where the deserializer lends it.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("text")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// The names of every open object's members so far, innermost last (an
+/// object's own start where its [`StrictMap`] says).
+type Names<'de> = Vec<Cow<'de, str>>;
+
+/// A deserializer whose objects refuse a member named twice.
+struct Strict<'n, 'de, D> {
+    inner: D,
+    names: &'n mut Names<'de>,
+}
+
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                self.inner.$method($($arg,)* Wrap { visitor, names: self.names })
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, 'de, D> {
+    type Error = D::Error;
+
+    forward! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+        deserialize_i32(), deserialize_i64(), deserialize_i128(), deserialize_u8(),
+        deserialize_u16(), deserialize_u32(), deserialize_u64(), deserialize_u128(),
+        deserialize_f32(), deserialize_f64(), deserialize_char(), deserialize_str(),
+        deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
+        deserialize_option(), deserialize_unit(), deserialize_seq(), deserialize_map(),
+        deserialize_identifier(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        if name == RAW_VALUE {
+            // Kept as text, unread: whoever reads it reads it strictly.
+            return self.inner.deserialize_newtype_struct(name, visitor);
+        }
+        self.inner.deserialize_newtype_struct(
+            name,
+            Wrap {
+                visitor,
+                names: self.names,
+            },
+        )
+    }
+
+    /// A skipped value is walked, not jumped over: its objects are checked
+    /// and its nesting counted like any other's.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_any(Wrap {
+            visitor,
+            names: self.names,
+        })
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+/// A visitor whose maps, sequences and nested values are read strictly.
+struct Wrap<'n, 'de, V> {
+    visitor: V,
+    names: &'n mut Names<'de>,
+}
+
+macro_rules! pass {
+    ($($method:ident($ty:ty)),* $(,)?) => {
+        $(
+            fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
+                self.visitor.$method(v)
+            }
+        )*
+    };
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, 'de, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    pass! {
+        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64),
+        visit_i128(i128), visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64),
+        visit_u128(u128), visit_f32(f32), visit_f64(f64), visit_char(char), visit_str(&str),
+        visit_borrowed_str(&'de str), visit_string(String), visit_bytes(&[u8]),
+        visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_some(Strict {
+            inner,
+            names: self.names,
+        })
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_newtype_struct(Strict {
+            inner,
+            names: self.names,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_seq(StrictSeq {
+            inner: seq,
+            names: self.names,
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        let first = self.names.len();
+        self.visitor.visit_map(StrictMap {
+            inner: map,
+            names: self.names,
+            first,
+            seen: 0,
+            set: None,
+        })
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_enum(StrictEnum {
+            inner: data,
+            names: self.names,
+        })
+    }
+}
+
+/// A seed whose value is read strictly.
+struct StrictSeed<'n, 'de, S> {
+    seed: S,
+    names: &'n mut Names<'de>,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for StrictSeed<'_, 'de, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Strict {
+            inner,
+            names: self.names,
+        })
+    }
+}
+
+struct StrictSeq<'n, 'de, A> {
+    inner: A,
+    names: &'n mut Names<'de>,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for StrictSeq<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.inner.next_element_seed(StrictSeed {
+            seed,
+            names: &mut *self.names,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// One object: its names are `names[first..]` (in a list while they are
+/// few; past [`LINEAR_NAMES`], in `set`), dropped when it ends.
+struct StrictMap<'n, 'de, A> {
+    inner: A,
+    names: &'n mut Names<'de>,
+    first: usize,
+    /// One bit per [`name_bit`] of the names so far: a name whose bit is
+    /// not set is new without comparing it to any other.
+    seen: u128,
+    set: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de, A> StrictMap<'_, 'de, A> {
+    /// Notes `name`; an error if this object named it before.
+    fn add(&mut self, name: Cow<'de, str>) -> Result<(), StrictJsonError> {
+        let duplicate = |name: &str| StrictJsonError::DuplicateMember {
+            name: excerpt(name),
+        };
+        if let Some(set) = &mut self.set {
+            if set.contains(&name) {
+                return Err(duplicate(&name));
+            }
+            set.insert(name);
+            return Ok(());
+        }
+        let bit = name_bit(name.as_bytes());
+        let own = self.names.get(self.first..).unwrap_or_default();
+        if self.seen & bit != 0 && own.contains(&name) {
+            return Err(duplicate(&name));
+        }
+        self.seen |= bit;
+        if own.len() >= LINEAR_NAMES {
+            let mut set: HashSet<Cow<'de, str>> = self.names.drain(self.first..).collect();
+            set.insert(name);
+            self.set = Some(set);
+        } else {
+            self.names.push(name);
+        }
+        Ok(())
+    }
+}
+
+impl<A> Drop for StrictMap<'_, '_, A> {
+    fn drop(&mut self) {
+        self.names.truncate(self.first);
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let mut name = None;
+        let key = self.inner.next_key_seed(KeySeed {
+            seed,
+            name: &mut name,
+        })?;
+        if let Some(name) = name {
+            self.add(name).map_err(de::Error::custom)?;
+        }
+        Ok(key)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.inner.next_value_seed(StrictSeed {
+            seed,
+            names: &mut *self.names,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// A member name's seed: the name is noted as it passes to `seed`.
+struct KeySeed<'k, 'de, S> {
+    seed: S,
+    name: &'k mut Option<Cow<'de, str>>,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(KeyDeserializer {
+            inner,
+            name: self.name,
+        })
+    }
+}
+
+struct KeyDeserializer<'k, 'de, D> {
+    inner: D,
+    name: &'k mut Option<Cow<'de, str>>,
+}
+
+macro_rules! forward_key {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                self.inner.$method($($arg,)* KeyVisitor { visitor, name: self.name })
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, 'de, D> {
+    type Error = D::Error;
+
+    forward_key! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+        deserialize_i32(), deserialize_i64(), deserialize_i128(), deserialize_u8(),
+        deserialize_u16(), deserialize_u32(), deserialize_u64(), deserialize_u128(),
+        deserialize_f32(), deserialize_f64(), deserialize_char(), deserialize_str(),
+        deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
+        deserialize_option(), deserialize_unit(), deserialize_seq(), deserialize_map(),
+        deserialize_identifier(), deserialize_ignored_any(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+/// Notes the name a member-name visitor is given (JSON names are strings).
+struct KeyVisitor<'k, 'de, V> {
+    visitor: V,
+    name: &'k mut Option<Cow<'de, str>>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        *self.name = Some(Cow::Borrowed(v));
+        self.visitor.visit_borrowed_str(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        *self.name = Some(Cow::Owned(v.to_owned()));
+        self.visitor.visit_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        *self.name = Some(Cow::Owned(v.clone()));
+        self.visitor.visit_string(v)
+    }
+
+    pass! {
+        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64),
+        visit_i128(i128), visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64),
+        visit_u128(u128), visit_f32(f32), visit_f64(f64), visit_char(char),
+        visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    // A name read into a newtype (`struct Name<'a>(Cow<'a, str>)`).
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_newtype_struct(KeyDeserializer {
+            inner,
+            name: self.name,
+        })
+    }
+}
+
+/// An enum (`{"Variant": value}`): its value is read strictly.
+struct StrictEnum<'n, 'de, A> {
+    inner: A,
+    names: &'n mut Names<'de>,
+}
+
+impl<'n, 'de, A: EnumAccess<'de>> EnumAccess<'de> for StrictEnum<'n, 'de, A> {
+    type Error = A::Error;
+    type Variant = StrictVariant<'n, 'de, A::Variant>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), A::Error> {
+        let (value, inner) = self.inner.variant_seed(seed)?;
+        Ok((
+            value,
+            StrictVariant {
+                inner,
+                names: self.names,
+            },
+        ))
+    }
+}
+
+struct StrictVariant<'n, 'de, A> {
+    inner: A,
+    names: &'n mut Names<'de>,
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for StrictVariant<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
+        self.inner.newtype_variant_seed(StrictSeed {
+            seed,
+            names: self.names,
+        })
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        self.inner.tuple_variant(
+            len,
+            Wrap {
+                visitor,
+                names: self.names,
+            },
+        )
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.struct_variant(
+            fields,
+            Wrap {
+                visitor,
+                names: self.names,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rust_decimal::Decimal;
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+    use serde_json::value::RawValue;
+
+    use super::*;
+
+    /// A typed answer that reads one member and skips the rest.
+    #[derive(Deserialize, Debug)]
+    struct Status {
+        status: String,
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Nested {
+        inner: Option<Status>,
+        list: Option<Vec<Status>>,
+        value: Option<serde_json::Value>,
+        names: Option<BTreeMap<Name, IgnoredAny>>,
+    }
+
+    /// A member name read into a newtype, as the Jawali reader reads them.
+    #[derive(Deserialize, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    struct Name(String);
+
+    fn twice<'a, T: Deserialize<'a> + fmt::Debug>(text: &'a str) -> String {
+        let error = from_json_str::<T>(text).expect_err(text).to_string();
+        assert!(
+            error.contains("appears twice in one object"),
+            "{text}: {error}"
+        );
+        error
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused_whether_read_or_skipped() {
+        for text in [
+            r#"{"status":"FAILED","x":1,"status":"ACCEPTED"}"#,
+            r#"{"status":"ok","x":1,"x":2}"#,
+            r#"{"status":"ok","skipped":{"a":{"s":1,"s":2}}}"#,
+            r#"{"status":"ok","skipped":[0,[{"k":[],"k":{}}]]}"#,
+            r#"{"status":"a","st\u0061tus":"b"}"#,
+            r#"{"status":"ok","\/":1,"/":2}"#,
+        ] {
+            twice::<Status>(text);
+        }
+        for text in [
+            r#"{"inner":{"status":"a","status":"b"}}"#,
+            r#"{"list":[{"status":"a"},{"status":"a","status":"b"}]}"#,
+            r#"{"value":{"a":1,"a":2}}"#,
+            r#"{"names":{"a":1,"a":2}}"#,
+            r#"{"inner":null,"inner":null}"#,
+        ] {
+            twice::<Nested>(text);
+        }
+        let error = twice::<Status>(r#"{"status":"FAILED","status":"ACCEPTED"}"#);
+        assert!(error.contains("`status`"), "{error}");
+    }
+
+    #[test]
+    fn names_in_sibling_and_nested_objects_are_their_own() {
+        let text = r#"{"status":"ok","a":{"a":{"a":1}},"b":{"a":2},"c":[{"a":3},{"a":4}]}"#;
+        assert_eq!(from_json_str::<Status>(text).unwrap().status, "ok");
+        from_json_str::<IgnoredAny>(text).unwrap();
+        let nested: Nested = from_json_str(
+            r#"{"inner":{"status":"a"},"list":[{"status":"a"},{"status":"b"}],"names":{"a":1,"b":2}}"#,
+        )
+        .unwrap();
+        assert_eq!(nested.list.unwrap().len(), 2);
+        assert_eq!(
+            nested.names.unwrap().keys().collect::<Vec<_>>(),
+            [&Name("a".into()), &Name("b".into())]
+        );
+    }
+
+    #[test]
+    fn large_objects_are_checked_through_a_set() {
+        let members: Vec<String> = (0..5_000).map(|i| format!("\"k{i}\":{i}")).collect();
+        let unique = format!("{{{}}}", members.join(","));
+        from_json_str::<IgnoredAny>(&unique).unwrap();
+        let with_k17 = format!("{{{},\"k17\":0}}", members.join(","));
+        let error = twice::<IgnoredAny>(&with_k17);
+        assert!(error.contains("`k17`"), "{error}");
+        // Below the set's threshold, compared one by one: the same answer.
+        let few = members.get(..LINEAR_NAMES - 1).unwrap().join(",");
+        from_json_str::<IgnoredAny>(&format!("{{{few}}}")).unwrap();
+        let with_k3 = format!("{{{few},\"k3\":0}}");
+        let error = twice::<IgnoredAny>(&with_k3);
+        assert!(error.contains("`k3`"), "{error}");
+    }
+
+    /// A skipped member is walked under serde_json's nesting limit, never
+    /// recursed into without one (the limit refuses it long before the
+    /// stack could run out).
+    #[test]
+    fn nesting_is_limited_in_skipped_members_too() {
+        for deep in [
+            format!(
+                r#"{{"status":"ok","x":{}1{}}}"#,
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            format!(
+                r#"{{"status":"ok","x":{}1{}}}"#,
+                r#"{"a":"#.repeat(100_000),
+                "}".repeat(100_000)
+            ),
+        ] {
+            let error = from_json_str::<Status>(&deep).unwrap_err().to_string();
+            assert!(error.contains("recursion limit exceeded"), "{error}");
+        }
+        let fine = format!(
+            r#"{{"status":"ok","x":{}1{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert_eq!(from_json_str::<Status>(&fine).unwrap().status, "ok");
+    }
+
+    #[test]
+    fn what_is_inside_strings_is_not_structure() {
+        let status: Status =
+            from_json_str(r#"{"status":"{\"a\":1,\"a\":2} [[[[ 1.00000000000000000001","b":"\\"}"#)
+                .unwrap();
+        assert_eq!(
+            status.status,
+            r#"{"a":1,"a":2} [[[[ 1.00000000000000000001"#
+        );
+    }
+
+    /// A raw value is kept unread: whoever reads it reads it strictly.
+    #[test]
+    fn raw_values_are_kept_as_written_for_a_strict_read_later() {
+        #[derive(Deserialize, Debug)]
+        struct Envelope<'a> {
+            #[serde(borrow)]
+            body: Option<&'a RawValue>,
+        }
+        let text = r#"{"body":{"status":"a","status":"b"}}"#;
+        let envelope: Envelope<'_> = from_json_str(text).unwrap();
+        let body = envelope.body.unwrap().get();
+        assert_eq!(body, r#"{"status":"a","status":"b"}"#);
+        twice::<Status>(body);
+        assert!(from_json_str_seed(body, std::marker::PhantomData::<Status>).is_err());
+        twice::<Envelope<'_>>(r#"{"body":1,"body":2}"#);
+    }
+
+    #[test]
+    fn trailing_text_and_non_json_are_refused() {
+        for text in [
+            r#"{"status":"ok"} x"#,
+            r#"{"status":"ok"}{}"#,
+            "",
+            "<html>",
+            r#"{"status":"#,
+        ] {
+            assert!(from_json_str::<Status>(text).is_err(), "{text}");
+        }
+        assert!(from_json::<Status>(b"{\"status\":\"\xff\"}").is_err());
+        assert_eq!(
+            from_json::<Status>(br#" {"status":"ok"} "#).unwrap().status,
+            "ok"
+        );
+    }
+
+    #[derive(Deserialize)]
+    struct Amount {
+        #[serde(deserialize_with = "crate::wire::decimal_from_number_or_string")]
+        amount: Decimal,
+    }
+
+    fn amount(text: &str) -> Result<String, String> {
+        from_json_str::<Amount>(&format!(r#"{{"amount":{text}}}"#))
+            .map(|a| a.amount.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Amounts are read from their text: the number as written, whatever a
+    /// double would have made of it.
+    #[test]
+    fn amounts_are_read_from_their_text() {
+        for (text, read) in [
+            ("500.0000000000000001", "500.0000000000000001"),
+            ("0.30000000000000001", "0.30000000000000001"),
+            ("2244424340127481.25", "2244424340127481.25"),
+            ("100000000000000000001", "100000000000000000001"),
+            ("-0.13", "-0.13"),
+            ("12345.678900000000000000", "12345.678900000000000000"),
+            ("125e-2", "1.25"),
+            ("1.5E2", "150"),
+            ("1e+2", "100"),
+            (r#""0.13""#, "0.13"),
+            (r#"" 1500.00 ""#, "1500.00"),
+            (r#""\u0031\u0035""#, "15"),
+        ] {
+            assert_eq!(amount(text).as_deref(), Ok(read), "{text}");
+        }
+        for text in [
+            "1234567890123456789012345678.901",
+            "1e-400",
+            "1e40",
+            "null",
+            "true",
+            "[1]",
+            r#"{"a":1}"#,
+            r#""1,5""#,
+            r#""""#,
+        ] {
+            assert!(amount(text).is_err(), "{text}: {:?}", amount(text));
+        }
+    }
+
+    /// The decimal readers keep working where there is no text: a `Value`
+    /// (its own text of the number) and serde's in-memory deserializers.
+    #[test]
+    fn amounts_are_read_from_deserializers_without_text() {
+        let value = serde_json::json!({"amount": 0.13});
+        assert_eq!(
+            serde_json::from_value::<Amount>(value)
+                .unwrap()
+                .amount
+                .to_string(),
+            "0.13"
+        );
+        let value = serde_json::json!({"amount": "0.13"});
+        assert_eq!(
+            serde_json::from_value::<Amount>(value)
+                .unwrap()
+                .amount
+                .to_string(),
+            "0.13"
+        );
+        // A `Value`'s numbers are doubles: read as a double is, not from the
+        // double's text (`1e+20` is not what was written).
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"amount":100000000000000000001}"#).unwrap();
+        assert!(serde_json::from_value::<Amount>(value).is_err());
+        let read = |d: serde::de::value::StrDeserializer<'_, serde::de::value::Error>| {
+            crate::wire::decimal_from_number_or_string(d).map(|d| d.to_string())
+        };
+        use serde::de::IntoDeserializer;
+        assert_eq!(read("2.50".into_deserializer()).unwrap(), "2.50");
+        let f64_read =
+            crate::wire::decimal_from_number_or_string(
+                IntoDeserializer::<serde::de::value::Error>::into_deserializer(0.5_f64),
+            );
+        assert_eq!(f64_read.unwrap().to_string(), "0.5");
+    }
+}
