@@ -167,6 +167,22 @@ impl<'de, V> Best<'de, V> {
     }
 }
 
+/// Makes `best` (of precedence `rank`) a field's best spelling so far. A
+/// beaten spelling kept as text is never read as the field, but is read
+/// strictly as it is dropped: a member named twice or nesting too deep
+/// inside it refuses the answer, as anywhere else in it.
+pub(crate) fn replace<'de, V, E: serde::de::Error>(
+    slot: &mut Option<(usize, Best<'de, V>)>,
+    rank: usize,
+    best: Best<'de, V>,
+) -> Result<(), E> {
+    if let Some((_, Best::Later(raw))) = slot.replace((rank, best)) {
+        payments_core::wire::from_json_str::<serde::de::IgnoredAny>(raw.get())
+            .map_err(E::custom)?;
+    }
+    Ok(())
+}
+
 /// Where `name` stands in `spellings` (its precedence rank), if it is one.
 pub(crate) fn rank(spellings: &[&str], name: &str) -> Option<usize> {
     spellings.iter().position(|spelling| *spelling == name)
@@ -230,13 +246,21 @@ macro_rules! spelled_answer {
                                             if let Some(value) = map.next_value_seed(
                                                 $crate::spelling::NullOr::<$reader>::new(),
                                             )? {
-                                                $field = Some((rank, $crate::spelling::Best::Read(value)));
+                                                $crate::spelling::replace::<_, A::Error>(
+                                                    &mut $field,
+                                                    rank,
+                                                    $crate::spelling::Best::Read(value),
+                                                )?;
                                             }
                                         } else {
                                             let raw: &'de serde_json::value::RawValue =
                                                 map.next_value()?;
                                             if raw.get().trim() != "null" {
-                                                $field = Some((rank, $crate::spelling::Best::Later(raw)));
+                                                $crate::spelling::replace::<_, A::Error>(
+                                                    &mut $field,
+                                                    rank,
+                                                    $crate::spelling::Best::Later(raw),
+                                                )?;
                                             }
                                         }
                                     } else {
@@ -353,6 +377,34 @@ mod tests {
         let answer: CashOutAnswer = decode(r#"{"txnamount": 5, "Amount": 7}"#).unwrap();
         assert_eq!(answer.amount, Some(Decimal::new(7, 0)));
         assert!(decode::<CashOutAnswer>(r#"{"txnamount": 5, "Amount": "n/a"}"#).is_err());
+    }
+
+    /// Read strictly, as every answer is: a beaten spelling kept as text is
+    /// never believed, but a member named twice or nesting past the limit
+    /// inside it refuses the answer, as anywhere else.
+    #[test]
+    fn a_beaten_spelling_is_read_strictly_as_it_is_dropped() {
+        use payments_core::wire::from_json_str;
+        let deep = format!(
+            r#"{{"Amount": {}1{}, "amount": 10}}"#,
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        for text in [
+            r#"{"Status": {"status": "FAILED", "status": "OK"}, "status": "OK"}"#,
+            r#"{"Status": [{"a": 1, "a": 2}], "Status": "X", "status": "OK"}"#,
+            deep.as_str(),
+        ] {
+            assert!(
+                from_json_str::<CashOutAnswer>(text).is_err(),
+                "{}",
+                &text[..60.min(text.len())]
+            );
+        }
+        let answer: CashOutAnswer =
+            from_json_str(r#"{"Status": {"x": [1, {"y": 2}]}, "status": "OK", "amount": 1}"#)
+                .unwrap();
+        assert_eq!(answer.status.as_deref(), Some("OK"));
     }
 
     /// A required field is missing when no spelling of it is present, or

@@ -1,8 +1,10 @@
 //! The API's wire format, exactly as Paykassma spells it. Private.
 
-use payments_core::wire::{JsonNumber, optional_decimal_from_number_or_string};
+use payments_core::wire::{JsonNumber, check_json, optional_decimal_from_number_or_string};
 use payments_core::{Decimal, Operation};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 pub(crate) const PROVIDER: &str = "paykassma";
 /// Create only hands out wallet details; repeating it moves no money.
@@ -29,10 +31,23 @@ pub(crate) struct ActivateBody<'a> {
 #[derive(Deserialize)]
 pub(crate) struct CreateAnswer {
     pub(crate) status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "checked_params")]
     pub(crate) params: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     pub(crate) message: Option<String>,
+}
+
+/// `params` reach the merchant as `serde_json::Value`s, whose numbers are
+/// doubles: their text is read strictly first ([`check_json`]), so a number
+/// no double carries exactly refuses the answer instead of being rounded.
+fn checked_params<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, D::Error> {
+    let Some(raw) = Option::<&'de RawValue>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    check_json(raw.get().as_bytes()).map_err(de::Error::custom)?;
+    serde_json::from_str(raw.get()).map_err(de::Error::custom)
 }
 
 #[derive(Deserialize)]

@@ -95,6 +95,41 @@ async fn create_keeps_other_wallet_types_parameters() {
     assert_eq!(details.wallet_type.as_str(), "upi_s");
 }
 
+/// The wallet's parameters reach the merchant as `serde_json::Value`s,
+/// whose numbers are doubles: a number no double carries exactly (an
+/// amount of `500.0000000000000001` would read as 500) or a parameter named
+/// twice refuses the answer instead.
+#[tokio::test]
+async fn create_parameters_a_double_would_round_or_named_twice_are_refused() {
+    for (params, why) in [
+        (
+            r#"{"identifier":"1","amount":500.0000000000000001}"#,
+            "cannot be read exactly",
+        ),
+        (
+            r#"{"identifier":"1","identifier":"2"}"#,
+            "`identifier` appears twice",
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.path("/api/v1/transaction/create/wavepay");
+                then.status(200)
+                    .body(format!(r#"{{"status":"ok","params":{params}}}"#));
+            })
+            .await;
+        let error = client(&server)
+            .create_deposit(&Label::new("eligendi").unwrap(), Currency::MMK)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::UndecodableResponse { detail, .. } if detail.contains(why)),
+            "{params}: {error:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn create_fail_is_a_decline_with_the_message() {
     let server = MockServer::start_async().await;

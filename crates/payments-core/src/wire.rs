@@ -314,11 +314,14 @@ impl fmt::Display for Excerpt<'_> {
 
 /// `deserialize_with` helper: an identifier that arrives as a string or as
 /// an integer, kept as text. Integers are read exactly up to `u64`/`i64`;
-/// longer digit strings must arrive as strings to be kept exactly.
+/// longer digit strings must arrive as strings to be kept exactly. A number
+/// with a fraction or an exponent is refused: serde_json hands it over as a
+/// double, not as written.
 ///
 /// # Errors
 ///
-/// A deserialization error for anything but a string or a number.
+/// A deserialization error for anything but a string, a boolean or an
+/// integer up to 64 bits.
 pub fn string_from_string_or_number<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<String, D::Error> {
@@ -412,15 +415,13 @@ impl Visitor<'_> for IdVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-        // Past 2^53 the double is not the integer that was written (serde_json
-        // reads an integer past `u64` as a double): such an id must come as a
-        // string, or be read from the raw text.
-        if v.abs() >= EXACT_INTEGERS {
-            return Err(E::custom(format_args!(
-                "the identifier {v:e} is too large to be kept exactly; expected a string"
-            )));
-        }
-        Ok(v.to_string())
+        // serde_json hands over a number with a fraction or an exponent, and
+        // an integer past `u64`, as a double: not the text that was written
+        // (`9.0000000000000001` would be `9`, `1e-400` `0`), so not an
+        // identifier or a status code to believe.
+        Err(E::custom(format_args!(
+            "the identifier {v:e} is not an integer up to 64 bits; expected a string or an integer"
+        )))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {

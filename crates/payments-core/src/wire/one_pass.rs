@@ -11,7 +11,12 @@
 //! read a number from its text, never through an `f64`.
 //!
 //! That is what [`check_json`](super::check_json) guarantees, without a
-//! second pass over the bytes: one parser per answer.
+//! second pass over the bytes: one parser per answer. Two differences: a
+//! value captured as raw text (`serde_json::value::RawValue`) is kept as
+//! written and checked only when it is read (the provider crates read every
+//! raw value they keep with [`from_json_str`], a beaten one included); and
+//! skipped members are decoded as they are walked, so a string in one that
+//! is not valid JSON text (a lone surrogate escape) refuses the answer.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -105,10 +110,12 @@ fn read_seed<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
 
 /// Reads the value `deserializer` stands at from its JSON text as written
 /// (a number's digits, a string with its quotes and escapes) with `read`,
-/// when the deserializer is serde_json's reading borrowed input. Anywhere
-/// else — a `Value` (whose numbers are doubles already: its text is the
-/// double's), serde's in-memory deserializers — the value is read with
-/// `fallback`, as `deserialize_any` hands it over.
+/// when the deserializer is serde_json's reading borrowed input. From a
+/// `serde_json::Value` (whose numbers are doubles already: its text is the
+/// double's) the value is read with `fallback` as the double is handed over.
+/// Anywhere else — a value serde buffered (`flatten`, `untagged`), serde's
+/// in-memory deserializers — strings and integers go to `fallback`, and a
+/// number with a fraction or an exponent is refused: its text is lost.
 pub(crate) fn raw_text<'de, D, T, F, V>(
     deserializer: D,
     read: F,
@@ -140,15 +147,20 @@ where
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         // serde_json's raw value: one member, named `RAW_VALUE`, whose value
-        // is the text.
-        if map.next_key::<de::IgnoredAny>()?.is_none() {
-            return Err(de::Error::custom("a JSON value"));
+        // is the text. Any other map is not a value this reads.
+        let invalid = || de::Error::invalid_type(de::Unexpected::Map, &self);
+        match map.next_key::<Text<'de>>()? {
+            Some(Text(name)) if name == RAW_VALUE => {}
+            _ => return Err(invalid()),
         }
-        match map.next_value::<Text<'de>>()?.0 {
+        let text = map.next_value::<Text<'de>>()?.0;
+        if map.next_key::<de::IgnoredAny>()?.is_some() {
+            return Err(invalid());
+        }
+        match text {
             // The input's own text: the value as written.
             Cow::Borrowed(text) => (self.read)(text).map_err(de::Error::custom),
-            // Text made for the occasion (a `Value`'s): read as it would
-            // have been handed over.
+            // A `Value`'s text of its double: read as the double is.
             Cow::Owned(text) => serde_json::Deserializer::from_str(&text)
                 .deserialize_any(self.fallback)
                 .map_err(de::Error::custom),
@@ -157,7 +169,7 @@ where
 
     // A deserializer without raw text hands the value over as it is.
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
-        d.deserialize_any(self.fallback)
+        d.deserialize_any(self)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
         self.fallback.visit_str(v)
@@ -169,7 +181,9 @@ where
         self.fallback.visit_u64(v)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        self.fallback.visit_f64(v)
+        Err(E::custom(format_args!(
+            "the number {v} was handed over without its text (a buffered or in-memory value): a fraction is read only as written"
+        )))
     }
 }
 
@@ -447,8 +461,16 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, 'de, A> {
             seed,
             name: &mut name,
         })?;
-        if let Some(name) = name {
-            self.add(name).map_err(de::Error::custom)?;
+        match name {
+            Some(name) => self.add(name).map_err(de::Error::custom)?,
+            // A name read in a way that never showed it: it cannot be
+            // checked, so it is not read.
+            None if key.is_some() => {
+                return Err(de::Error::custom(
+                    "a member name read without its text cannot be checked for a duplicate",
+                ));
+            }
+            None => {}
         }
         Ok(key)
     }
@@ -521,10 +543,23 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, 'de, D
     }
 }
 
-/// Notes the name a member-name visitor is given (JSON names are strings).
+/// Notes the name a member-name visitor is given: JSON names are strings,
+/// handed over as text, or as the number or `true`/`false` they spell when
+/// the key is read as one.
 struct KeyVisitor<'k, 'de, V> {
     visitor: V,
     name: &'k mut Option<Cow<'de, str>>,
+}
+
+macro_rules! note {
+    ($($method:ident($ty:ty)),* $(,)?) => {
+        $(
+            fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
+                *self.name = Some(Cow::Owned(v.to_string()));
+                self.visitor.$method(v)
+            }
+        )*
+    };
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
@@ -549,25 +584,60 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
         self.visitor.visit_string(v)
     }
 
-    pass! {
+    note! {
         visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64),
         visit_i128(i128), visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64),
         visit_u128(u128), visit_f32(f32), visit_f64(f64), visit_char(char),
-        visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
-        self.visitor.visit_none()
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
+        *self.name = Some(Cow::Owned(String::from_utf8_lossy(v).into_owned()));
+        self.visitor.visit_bytes(v)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-        self.visitor.visit_unit()
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
+        *self.name = Some(Cow::Owned(String::from_utf8_lossy(v).into_owned()));
+        self.visitor.visit_borrowed_bytes(v)
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
+        *self.name = Some(Cow::Owned(String::from_utf8_lossy(&v).into_owned()));
+        self.visitor.visit_byte_buf(v)
     }
 
     // A name read into a newtype (`struct Name<'a>(Cow<'a, str>)`).
     fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
         self.visitor.visit_newtype_struct(KeyDeserializer {
             inner,
+            name: self.name,
+        })
+    }
+
+    // A name read as an enum's variant: the variant's name is the name.
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_enum(KeyEnum {
+            inner: data,
+            name: self.name,
+        })
+    }
+}
+
+/// A member name read as an enum: its variant is noted as it is read.
+struct KeyEnum<'k, 'de, A> {
+    inner: A,
+    name: &'k mut Option<Cow<'de, str>>,
+}
+
+impl<'k, 'de, A: EnumAccess<'de>> EnumAccess<'de> for KeyEnum<'k, 'de, A> {
+    type Error = A::Error;
+    type Variant = A::Variant;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, A::Variant), A::Error> {
+        self.inner.variant_seed(KeySeed {
+            seed,
             name: self.name,
         })
     }
@@ -859,8 +929,9 @@ mod tests {
         }
     }
 
-    /// The decimal readers keep working where there is no text: a `Value`
-    /// (its own text of the number) and serde's in-memory deserializers.
+    /// Where there is no text as written: a `Value` is read as its doubles
+    /// are (the old rules), serde's in-memory and buffering deserializers
+    /// give strings and integers, and a fraction without its text is refused.
     #[test]
     fn amounts_are_read_from_deserializers_without_text() {
         let value = serde_json::json!({"amount": 0.13});
@@ -884,15 +955,98 @@ mod tests {
         let value: serde_json::Value =
             serde_json::from_str(r#"{"amount":100000000000000000001}"#).unwrap();
         assert!(serde_json::from_value::<Amount>(value).is_err());
-        let read = |d: serde::de::value::StrDeserializer<'_, serde::de::value::Error>| {
+
+        use serde::de::IntoDeserializer;
+        type InMemory = serde::de::value::Error;
+        let read = |d: serde::de::value::StrDeserializer<'_, InMemory>| {
             crate::wire::decimal_from_number_or_string(d).map(|d| d.to_string())
         };
-        use serde::de::IntoDeserializer;
         assert_eq!(read("2.50".into_deserializer()).unwrap(), "2.50");
-        let f64_read =
-            crate::wire::decimal_from_number_or_string(
-                IntoDeserializer::<serde::de::value::Error>::into_deserializer(0.5_f64),
+        let whole = crate::wire::decimal_from_number_or_string(
+            IntoDeserializer::<InMemory>::into_deserializer(7_u64),
+        );
+        assert_eq!(whole.unwrap().to_string(), "7");
+        let fraction = crate::wire::decimal_from_number_or_string(
+            IntoDeserializer::<InMemory>::into_deserializer(0.5_f64),
+        );
+        assert!(fraction.is_err());
+        // A one-member map is not a raw value unless serde_json made it.
+        let map = serde::de::value::MapDeserializer::<_, InMemory>::new(
+            [("anything", "1e2")].into_iter(),
+        );
+        assert!(crate::wire::decimal_from_number_or_string(map).is_err());
+
+        // Buffered by serde (`flatten`, `untagged`): the text is lost, so a
+        // fraction is refused rather than read from its double.
+        #[derive(Deserialize)]
+        struct Flattened {
+            #[serde(flatten)]
+            inner: Amount,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Untagged {
+            Amount(Amount),
+        }
+        for text in [r#"{"amount":500.0000000000000001}"#, r#"{"amount":0.5}"#] {
+            assert!(from_json_str::<Flattened>(text).is_err(), "{text}");
+            assert!(from_json_str::<Untagged>(text).is_err(), "{text}");
+        }
+        let whole = from_json_str::<Flattened>(r#"{"amount":500}"#).unwrap();
+        assert_eq!(whole.inner.amount.to_string(), "500");
+        let text = from_json_str::<Untagged>(r#"{"amount":"0.5"}"#).unwrap();
+        let Untagged::Amount(text) = text;
+        assert_eq!(text.amount.to_string(), "0.5");
+    }
+
+    /// An identifier or a status code with a fraction or an exponent is
+    /// refused: its double (`9`, `0`) is not what was written.
+    #[test]
+    fn identifiers_are_integers_or_strings() {
+        #[derive(Deserialize, Debug)]
+        struct Code {
+            #[serde(deserialize_with = "crate::wire::string_from_string_or_number")]
+            code: String,
+        }
+        for text in [
+            "1e-400",
+            "9.0000000000000001",
+            "0.0",
+            "1.5",
+            "18446744073709551616",
+        ] {
+            assert!(
+                from_json_str::<Code>(&format!(r#"{{"code":{text}}}"#)).is_err(),
+                "{text}"
             );
-        assert_eq!(f64_read.unwrap().to_string(), "0.5");
+        }
+        for (text, read) in [
+            ("0", "0"),
+            ("-7", "-7"),
+            (r#""0.0""#, "0.0"),
+            ("18446744073709551615", "18446744073709551615"),
+        ] {
+            let code: Code = from_json_str(&format!(r#"{{"code":{text}}}"#)).unwrap();
+            assert_eq!(code.code, read);
+        }
+    }
+
+    /// Names read as numbers, booleans or enum variants are checked too.
+    #[test]
+    fn names_read_as_other_types_are_checked() {
+        use std::collections::HashMap;
+        twice::<HashMap<u32, String>>(r#"{"1":"FAILED","1":"OK"}"#);
+        twice::<HashMap<i64, String>>(r#"{"-7":"a","-7":"b"}"#);
+        twice::<HashMap<bool, u8>>(r#"{"true":1,"true":2}"#);
+        #[derive(Deserialize, Debug, PartialEq, Eq, Hash)]
+        enum Key {
+            A,
+            B,
+        }
+        twice::<HashMap<Key, u8>>(r#"{"A":1,"B":2,"A":3}"#);
+        let keys: HashMap<Key, u8> = from_json_str(r#"{"A":1,"B":2}"#).unwrap();
+        assert_eq!(keys.get(&Key::B), Some(&2));
+        let numbers: HashMap<u32, String> = from_json_str(r#"{"1":"a","2":"b"}"#).unwrap();
+        assert_eq!(numbers.len(), 2);
     }
 }
