@@ -26,7 +26,7 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
-use super::strict::{LINEAR_NAMES, StrictJsonError, excerpt, name_bit};
+use super::strict::{LINEAR_NAMES, StrictJsonError, excerpt};
 
 /// The name under which serde_json hands over a value's raw text
 /// (`serde_json::value::RawValue`'s protocol): a raw value passes through
@@ -343,13 +343,15 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, 'de, V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        let first = self.names.len();
         self.visitor.visit_map(StrictMap {
             inner: map,
-            names: self.names,
-            first,
-            seen: 0,
-            set: None,
+            object: Object {
+                first: self.names.len(),
+                names: self.names,
+                seen: 0,
+                set: None,
+                added: 0,
+            },
         })
     }
 
@@ -401,21 +403,48 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for StrictSeq<'_, 'de, A> {
     }
 }
 
-/// One object: its names are `names[first..]` (in a list while they are
-/// few; past [`LINEAR_NAMES`], in `set`), dropped when it ends.
+/// One object being read.
 struct StrictMap<'n, 'de, A> {
     inner: A,
+    object: Object<'n, 'de>,
+}
+
+/// One object's names: `names[first..]` (in a list while they are few; past
+/// [`LINEAR_NAMES`], in `set`), dropped when it ends.
+struct Object<'n, 'de> {
     names: &'n mut Names<'de>,
     first: usize,
     /// One bit per [`name_bit`] of the names so far: a name whose bit is
     /// not set is new without comparing it to any other.
-    seen: u128,
+    seen: u64,
     set: Option<HashSet<Cow<'de, str>>>,
+    /// How many names were noted: a key read without one is refused.
+    added: usize,
 }
 
-impl<'de, A> StrictMap<'_, 'de, A> {
+/// One of 64 bits for `name`, from its length and its first and last
+/// bytes: equal names share it, and an object's names mostly differ in it
+/// (cheaper than [`check_json`](super::check_json)'s three bytes and 128
+/// bits, for the typed read pays it on every name).
+#[inline]
+fn name_bit(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let (first, last) = match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => (u32::from(*first), u32::from(*last)),
+        _ => (0, 0),
+    };
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    1 << (len
+        .wrapping_mul(5)
+        .wrapping_add(first.wrapping_mul(3))
+        .wrapping_add(last)
+        & 63)
+}
+
+impl<'de> Object<'_, 'de> {
     /// Notes `name`; an error if this object named it before.
     fn add(&mut self, name: Cow<'de, str>) -> Result<(), StrictJsonError> {
+        self.added += 1;
         let duplicate = |name: &str| StrictJsonError::DuplicateMember {
             name: excerpt(name),
         };
@@ -426,7 +455,7 @@ impl<'de, A> StrictMap<'_, 'de, A> {
             set.insert(name);
             return Ok(());
         }
-        let bit = name_bit(name.as_bytes());
+        let bit = name_bit(&name);
         let own = self.names.get(self.first..).unwrap_or_default();
         if self.seen & bit != 0 && own.contains(&name) {
             return Err(duplicate(&name));
@@ -443,7 +472,7 @@ impl<'de, A> StrictMap<'_, 'de, A> {
     }
 }
 
-impl<A> Drop for StrictMap<'_, '_, A> {
+impl Drop for Object<'_, '_> {
     fn drop(&mut self) {
         self.names.truncate(self.first);
     }
@@ -456,21 +485,17 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, 'de, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let mut name = None;
+        let before = self.object.added;
         let key = self.inner.next_key_seed(KeySeed {
             seed,
-            name: &mut name,
+            object: &mut self.object,
         })?;
-        match name {
-            Some(name) => self.add(name).map_err(de::Error::custom)?,
-            // A name read in a way that never showed it: it cannot be
-            // checked, so it is not read.
-            None if key.is_some() => {
-                return Err(de::Error::custom(
-                    "a member name read without its text cannot be checked for a duplicate",
-                ));
-            }
-            None => {}
+        // A name read in a way that never showed it cannot be checked: it
+        // is not read.
+        if key.is_some() && self.object.added == before {
+            return Err(de::Error::custom(
+                "a member name read without its text cannot be checked for a duplicate",
+            ));
         }
         Ok(key)
     }
@@ -478,7 +503,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, 'de, A> {
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
         self.inner.next_value_seed(StrictSeed {
             seed,
-            names: &mut *self.names,
+            names: &mut *self.object.names,
         })
     }
 
@@ -488,38 +513,38 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, 'de, A> {
 }
 
 /// A member name's seed: the name is noted as it passes to `seed`.
-struct KeySeed<'k, 'de, S> {
+struct KeySeed<'k, 'n, 'de, S> {
     seed: S,
-    name: &'k mut Option<Cow<'de, str>>,
+    object: &'k mut Object<'n, 'de>,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, S> {
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, '_, 'de, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
         self.seed.deserialize(KeyDeserializer {
             inner,
-            name: self.name,
+            object: self.object,
         })
     }
 }
 
-struct KeyDeserializer<'k, 'de, D> {
+struct KeyDeserializer<'k, 'n, 'de, D> {
     inner: D,
-    name: &'k mut Option<Cow<'de, str>>,
+    object: &'k mut Object<'n, 'de>,
 }
 
 macro_rules! forward_key {
     ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
         $(
             fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-                self.inner.$method($($arg,)* KeyVisitor { visitor, name: self.name })
+                self.inner.$method($($arg,)* KeyVisitor { visitor, object: self.object })
             }
         )*
     };
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, 'de, D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, '_, 'de, D> {
     type Error = D::Error;
 
     forward_key! {
@@ -546,23 +571,23 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, 'de, D
 /// Notes the name a member-name visitor is given: JSON names are strings,
 /// handed over as text, or as the number or `true`/`false` they spell when
 /// the key is read as one.
-struct KeyVisitor<'k, 'de, V> {
+struct KeyVisitor<'k, 'n, 'de, V> {
     visitor: V,
-    name: &'k mut Option<Cow<'de, str>>,
+    object: &'k mut Object<'n, 'de>,
 }
 
 macro_rules! note {
     ($($method:ident($ty:ty)),* $(,)?) => {
         $(
             fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
-                *self.name = Some(Cow::Owned(v.to_string()));
+                self.object.add(Cow::Owned(v.to_string())).map_err(E::custom)?;
                 self.visitor.$method(v)
             }
         )*
     };
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, 'de, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -570,17 +595,19 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        *self.name = Some(Cow::Borrowed(v));
+        self.object.add(Cow::Borrowed(v)).map_err(E::custom)?;
         self.visitor.visit_borrowed_str(v)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        *self.name = Some(Cow::Owned(v.to_owned()));
+        self.object
+            .add(Cow::Owned(v.to_owned()))
+            .map_err(E::custom)?;
         self.visitor.visit_str(v)
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
-        *self.name = Some(Cow::Owned(v.clone()));
+        self.object.add(Cow::Owned(v.clone())).map_err(E::custom)?;
         self.visitor.visit_string(v)
     }
 
@@ -591,17 +618,23 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
-        *self.name = Some(Cow::Owned(String::from_utf8_lossy(v).into_owned()));
+        self.object
+            .add(Cow::Owned(String::from_utf8_lossy(v).into_owned()))
+            .map_err(E::custom)?;
         self.visitor.visit_bytes(v)
     }
 
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
-        *self.name = Some(Cow::Owned(String::from_utf8_lossy(v).into_owned()));
+        self.object
+            .add(Cow::Owned(String::from_utf8_lossy(v).into_owned()))
+            .map_err(E::custom)?;
         self.visitor.visit_borrowed_bytes(v)
     }
 
     fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
-        *self.name = Some(Cow::Owned(String::from_utf8_lossy(&v).into_owned()));
+        self.object
+            .add(Cow::Owned(String::from_utf8_lossy(&v).into_owned()))
+            .map_err(E::custom)?;
         self.visitor.visit_byte_buf(v)
     }
 
@@ -609,7 +642,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
     fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
         self.visitor.visit_newtype_struct(KeyDeserializer {
             inner,
-            name: self.name,
+            object: self.object,
         })
     }
 
@@ -617,18 +650,18 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
         self.visitor.visit_enum(KeyEnum {
             inner: data,
-            name: self.name,
+            object: self.object,
         })
     }
 }
 
 /// A member name read as an enum: its variant is noted as it is read.
-struct KeyEnum<'k, 'de, A> {
+struct KeyEnum<'k, 'n, 'de, A> {
     inner: A,
-    name: &'k mut Option<Cow<'de, str>>,
+    object: &'k mut Object<'n, 'de>,
 }
 
-impl<'k, 'de, A: EnumAccess<'de>> EnumAccess<'de> for KeyEnum<'k, 'de, A> {
+impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for KeyEnum<'_, '_, 'de, A> {
     type Error = A::Error;
     type Variant = A::Variant;
 
@@ -638,7 +671,7 @@ impl<'k, 'de, A: EnumAccess<'de>> EnumAccess<'de> for KeyEnum<'k, 'de, A> {
     ) -> Result<(S::Value, A::Variant), A::Error> {
         self.inner.variant_seed(KeySeed {
             seed,
-            name: self.name,
+            object: self.object,
         })
     }
 }

@@ -232,7 +232,7 @@ impl<'a> Checker<'a> {
 
 /// One of 128 bits for `name`, from its length and three of its bytes:
 /// equal names share it, and an object's names mostly differ in it.
-pub(super) fn name_bit(name: &[u8]) -> u128 {
+fn name_bit(name: &[u8]) -> u128 {
     let byte = |at: usize| usize::from(name.get(at).copied().unwrap_or_default());
     let len = name.len();
     let mix = len
