@@ -167,17 +167,16 @@ fn decimal_from_json_text(text: &str) -> Result<Decimal, String> {
             .visit_str::<serde_json::Error>(&inner)
             .map_err(|e| e.to_string());
     }
+    if !text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+        return Err(format!("`{}` is not a decimal", Excerpt(text)));
+    }
     let too_long = || {
         format!(
             "the number {} has more digits than a decimal holds exactly: not read",
             Excerpt(text)
         )
     };
-    let not_a_decimal = || format!("`{}` is not a decimal", Excerpt(text));
     let Some(e) = text.find(['e', 'E']) else {
-        if !text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-            return Err(not_a_decimal());
-        }
         return Decimal::from_str_exact(text).map_err(|_| too_long());
     };
     // `digits × 10^exponent`, scaled exactly or refused.
@@ -186,16 +185,26 @@ fn decimal_from_json_text(text: &str) -> Result<Decimal, String> {
         text.get(e + 1..).unwrap_or_default(),
     );
     let digits = Decimal::from_str_exact(digits).map_err(|_| too_long())?;
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    if digits.is_zero() && !exponent.is_empty() {
+        return Ok(Decimal::ZERO);
+    }
     let exponent: i32 = exponent.parse().map_err(|_| too_long())?;
-    let scale = i64::from(digits.scale()) - i64::from(exponent);
+    let mut mantissa = digits.mantissa();
+    let mut scale = i64::from(digits.scale()) - i64::from(exponent);
+    // Trailing zeros give way before the scale is refused (`100e-30`).
+    while scale > 28 && mantissa != 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
     if scale >= 0 {
         let scale = u32::try_from(scale).map_err(|_| too_long())?;
-        Decimal::try_from_i128_with_scale(digits.mantissa(), scale).map_err(|_| too_long())
+        Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| too_long())
     } else {
         let power = u32::try_from(-scale).map_err(|_| too_long())?;
         10_i128
             .checked_pow(power)
-            .and_then(|power| digits.mantissa().checked_mul(power))
+            .and_then(|power| mantissa.checked_mul(power))
             .and_then(|mantissa| Decimal::try_from_i128_with_scale(mantissa, 0).ok())
             .ok_or_else(too_long)
     }

@@ -13,8 +13,9 @@
 //! That is what [`check_json`](super::check_json) guarantees, without a
 //! second pass over the bytes: one parser per answer. Two differences: a
 //! value captured as raw text (`serde_json::value::RawValue`) is kept as
-//! written and checked only when it is read (the provider crates read every
-//! raw value they keep with [`from_json_str`], a beaten one included); and
+//! written and checked only when it is read (Jawali reads its answer bodies
+//! and its beaten spellings with [`from_json_str`], Paykassma its `params`
+//! with `check_json`, Sipay's correlation id must be digits); and
 //! skipped members are decoded as they are walked, so a string in one that
 //! is not valid JSON text (a lone surrogate escape) refuses the answer.
 
@@ -110,12 +111,14 @@ fn read_seed<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
 
 /// Reads the value `deserializer` stands at from its JSON text as written
 /// (a number's digits, a string with its quotes and escapes) with `read`,
-/// when the deserializer is serde_json's reading borrowed input. From a
-/// `serde_json::Value` (whose numbers are doubles already: its text is the
-/// double's) the value is read with `fallback` as the double is handed over.
-/// Anywhere else — a value serde buffered (`flatten`, `untagged`), serde's
-/// in-memory deserializers — strings and integers go to `fallback`, and a
-/// number with a fraction or an exponent is refused: its text is lost.
+/// when the deserializer is serde_json's reading borrowed input. Where
+/// serde_json hands over text of its own (a `serde_json::Value`, whose
+/// numbers are doubles already and whose text is the double's; a reader's
+/// copy), the value is read both with `read` and as `fallback` reads the
+/// double, and only when the two agree. Anywhere else — a value serde
+/// buffered (`flatten`, `untagged`), serde's in-memory deserializers —
+/// strings and integers go to `fallback`, and a number with a fraction or
+/// an exponent is refused: its text is lost.
 pub(crate) fn raw_text<'de, D, T, F, V>(
     deserializer: D,
     read: F,
@@ -123,19 +126,30 @@ pub(crate) fn raw_text<'de, D, T, F, V>(
 ) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
+    T: PartialEq,
     F: FnOnce(&str) -> Result<T, String>,
     V: for<'any> Visitor<'any, Value = T>,
 {
-    deserializer.deserialize_newtype_struct(RAW_VALUE, RawText { read, fallback })
+    deserializer.deserialize_newtype_struct(
+        RAW_VALUE,
+        RawText {
+            read,
+            fallback,
+            buffered: false,
+        },
+    )
 }
 
 struct RawText<F, V> {
     read: F,
     fallback: V,
+    /// Handed over as a newtype's content: not serde_json's raw value.
+    buffered: bool,
 }
 
 impl<'de, T, F, V> Visitor<'de> for RawText<F, V>
 where
+    T: PartialEq,
     F: FnOnce(&str) -> Result<T, String>,
     V: for<'any> Visitor<'any, Value = T>,
 {
@@ -147,8 +161,13 @@ where
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         // serde_json's raw value: one member, named `RAW_VALUE`, whose value
-        // is the text. Any other map is not a value this reads.
+        // is the text, handed to this visitor directly. Any other map — one
+        // spelling that name in a buffered value included — is not a value
+        // this reads.
         let invalid = || de::Error::invalid_type(de::Unexpected::Map, &self);
+        if self.buffered {
+            return Err(invalid());
+        }
         match map.next_key::<Text<'de>>()? {
             Some(Text(name)) if name == RAW_VALUE => {}
             _ => return Err(invalid()),
@@ -158,17 +177,29 @@ where
             return Err(invalid());
         }
         match text {
-            // The input's own text: the value as written.
+            // The input's own text, its grammar checked by serde_json: the
+            // value as written.
             Cow::Borrowed(text) => (self.read)(text).map_err(de::Error::custom),
-            // A `Value`'s text of its double: read as the double is.
-            Cow::Owned(text) => serde_json::Deserializer::from_str(&text)
-                .deserialize_any(self.fallback)
-                .map_err(de::Error::custom),
+            // Text serde_json made or copied: believed only where the text
+            // and its double say the same.
+            Cow::Owned(text) => {
+                let double = serde_json::Deserializer::from_str(&text)
+                    .deserialize_any(self.fallback)
+                    .map_err(de::Error::custom)?;
+                match (self.read)(&text) {
+                    Ok(exact) if exact == double => Ok(exact),
+                    _ => Err(de::Error::custom(format_args!(
+                        "the number {} is not read exactly by a double: not read",
+                        Text(Cow::Borrowed(&text)).excerpt()
+                    ))),
+                }
+            }
         }
     }
 
     // A deserializer without raw text hands the value over as it is.
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+    fn visit_newtype_struct<D: Deserializer<'de>>(mut self, d: D) -> Result<T, D::Error> {
+        self.buffered = true;
         d.deserialize_any(self)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
@@ -189,6 +220,13 @@ where
 
 /// A string, borrowed where the deserializer lends it.
 struct Text<'de>(Cow<'de, str>);
+
+impl Text<'_> {
+    /// At most 40 characters of it, for an error.
+    fn excerpt(&self) -> String {
+        excerpt(&self.0)
+    }
+}
 
 impl<'de> de::Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -351,6 +389,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, 'de, V> {
                 seen: 0,
                 set: None,
                 added: 0,
+                duplicate: None,
             },
         })
     }
@@ -420,6 +459,9 @@ struct Object<'n, 'de> {
     set: Option<HashSet<Cow<'de, str>>>,
     /// How many names were noted: a key read without one is refused.
     added: usize,
+    /// A name found twice: the object is refused even if the key's reader
+    /// swallowed the error.
+    duplicate: Option<StrictJsonError>,
 }
 
 /// One of 64 bits for `name`, from its length and its first and last
@@ -444,24 +486,31 @@ fn name_bit(name: &str) -> u64 {
 impl<'de> Object<'_, 'de> {
     /// Notes `name`; an error if this object named it before.
     fn add(&mut self, name: Cow<'de, str>) -> Result<(), StrictJsonError> {
-        self.added += 1;
-        let duplicate = |name: &str| StrictJsonError::DuplicateMember {
-            name: excerpt(name),
-        };
-        if let Some(set) = &mut self.set {
-            if set.contains(&name) {
-                return Err(duplicate(&name));
+        let twice = match &self.set {
+            Some(set) => set.contains(&name),
+            None => {
+                let bit = name_bit(&name);
+                let twice = self.seen & bit != 0
+                    && self
+                        .names
+                        .get(self.first..)
+                        .unwrap_or_default()
+                        .contains(&name);
+                self.seen |= bit;
+                twice
             }
+        };
+        if twice {
+            let error = StrictJsonError::DuplicateMember {
+                name: excerpt(&name),
+            };
+            self.duplicate = Some(error.clone());
+            return Err(error);
+        }
+        self.added += 1;
+        if let Some(set) = &mut self.set {
             set.insert(name);
-            return Ok(());
-        }
-        let bit = name_bit(&name);
-        let own = self.names.get(self.first..).unwrap_or_default();
-        if self.seen & bit != 0 && own.contains(&name) {
-            return Err(duplicate(&name));
-        }
-        self.seen |= bit;
-        if own.len() >= LINEAR_NAMES {
+        } else if self.names.len() - self.first >= LINEAR_NAMES {
             let mut set: HashSet<Cow<'de, str>> = self.names.drain(self.first..).collect();
             set.insert(name);
             self.set = Some(set);
@@ -489,7 +538,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, 'de, A> {
         let key = self.inner.next_key_seed(KeySeed {
             seed,
             object: &mut self.object,
-        })?;
+        });
+        // Refused even where the key's reader turned the error into a value.
+        if let Some(duplicate) = self.object.duplicate.take() {
+            return Err(de::Error::custom(duplicate));
+        }
+        let key = key?;
         // A name read in a way that never showed it cannot be checked: it
         // is not read.
         if key.is_some() && self.object.added == before {
@@ -619,21 +673,21 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, 'de, V> {
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
         self.object
-            .add(Cow::Owned(String::from_utf8_lossy(v).into_owned()))
+            .add(Cow::Owned(bytes_name(v)))
             .map_err(E::custom)?;
         self.visitor.visit_bytes(v)
     }
 
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
         self.object
-            .add(Cow::Owned(String::from_utf8_lossy(v).into_owned()))
+            .add(Cow::Owned(bytes_name(v)))
             .map_err(E::custom)?;
         self.visitor.visit_borrowed_bytes(v)
     }
 
     fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
         self.object
-            .add(Cow::Owned(String::from_utf8_lossy(&v).into_owned()))
+            .add(Cow::Owned(bytes_name(&v)))
             .map_err(E::custom)?;
         self.visitor.visit_byte_buf(v)
     }
@@ -646,6 +700,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, 'de, V> {
         })
     }
 
+    // A name read as an `Option` (serde_json's keys are never `null`).
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_some(KeyDeserializer {
+            inner,
+            object: self.object,
+        })
+    }
+
     // A name read as an enum's variant: the variant's name is the name.
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
         self.visitor.visit_enum(KeyEnum {
@@ -653,6 +715,19 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, 'de, V> {
             object: self.object,
         })
     }
+}
+
+/// A name handed over as bytes, noted exactly (as hex, after a NUL that no
+/// name read as text in the same map starts with: one map's names are all
+/// read one way).
+fn bytes_name(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut name = String::with_capacity(1 + 2 * bytes.len());
+    name.push('\0');
+    for byte in bytes {
+        let _ = write!(name, "{byte:02x}");
+    }
+    name
 }
 
 /// A member name read as an enum: its variant is noted as it is read.
@@ -1030,6 +1105,88 @@ mod tests {
         let text = from_json_str::<Untagged>(r#"{"amount":"0.5"}"#).unwrap();
         let Untagged::Amount(text) = text;
         assert_eq!(text.amount.to_string(), "0.5");
+    }
+
+    /// Text serde_json made or copied (a reader's) is believed only where
+    /// it and its double agree; a buffered map spelling serde_json's
+    /// raw-value name is not a raw value.
+    #[test]
+    fn amounts_without_borrowed_text_are_read_only_where_exact() {
+        let reader = |text: &str| {
+            serde_json::from_reader::<_, Amount>(format!(r#"{{"amount":{text}}}"#).as_bytes())
+                .map(|a| a.amount.to_string())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(reader("0.25").as_deref(), Ok("0.25"));
+        assert_eq!(
+            reader(r#""0.30000000000000001""#).as_deref(),
+            Ok("0.30000000000000001")
+        );
+        assert!(reader("0.30000000000000001").is_err());
+        assert!(reader("100000000000000000001").is_err());
+
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct Flattened {
+            #[serde(flatten)]
+            inner: Amount,
+        }
+        for text in [
+            r#"{"amount":{"$serde_json::private::RawValue":"1e2"}}"#,
+            r#"{"amount":{"$serde_json::private::RawValue":"+1"}}"#,
+        ] {
+            assert!(from_json_str::<Flattened>(text).is_err(), "{text}");
+            assert!(serde_json::from_str::<Flattened>(text).is_err(), "{text}");
+        }
+        for (text, read) in [
+            ("0e-400", "0"),
+            ("-0E+99999999999", "0"),
+            ("100e-30", "0.0000000000000000000000000001"),
+        ] {
+            assert_eq!(amount(text).as_deref(), Ok(read), "{text}");
+        }
+        let refused = amount("true").unwrap_err();
+        assert!(refused.contains("not a decimal"), "{refused}");
+    }
+
+    /// Names read as `Option`s or as bytes are checked too, bytes exactly;
+    /// a key whose reader swallows the error does not hide a duplicate.
+    #[test]
+    fn names_read_as_options_bytes_or_leniently_are_checked() {
+        use std::collections::HashMap;
+        twice::<HashMap<Option<String>, u8>>(r#"{"a":1,"a":2}"#);
+        let options: HashMap<Option<String>, u8> = from_json_str(r#"{"a":1,"b":2}"#).unwrap();
+        assert_eq!(options.len(), 2);
+
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        struct Bytes(Vec<u8>);
+        impl<'de> Deserialize<'de> for Bytes {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = Bytes;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("bytes")
+                    }
+                    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+                        Ok(Bytes(v.to_vec()))
+                    }
+                }
+                d.deserialize_bytes(V)
+            }
+        }
+        twice::<HashMap<Bytes, u8>>(r#"{"a":1,"a":2}"#);
+        let distinct: HashMap<Bytes, u8> = from_json(b"{\"\xff\":1,\"\xfe\":2}").unwrap();
+        assert_eq!(distinct.len(), 2);
+
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        struct Lenient(String);
+        impl<'de> Deserialize<'de> for Lenient {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(Lenient(String::deserialize(d).unwrap_or_default()))
+            }
+        }
+        twice::<HashMap<Lenient, u8>>(r#"{"a":1,"b":2,"a":3}"#);
     }
 
     /// An identifier or a status code with a fraction or an exponent is
