@@ -589,6 +589,16 @@ async fn complete_success_is_code_100_or_0() {
     }
 }
 
+/// A client whose Begin is answered with the sale `data`, and that answer.
+async fn begun_with(data: &str) -> (QrWalletClient, Result<QrSession, Error>) {
+    let server = MockServer::start_async().await;
+    token(&server).await;
+    begin_mock(&server, data).await;
+    let client = client_with(config(&server), &clock());
+    let session = client.begin(&wallet(), &qr(), QrCodeType::Default).await;
+    (client, session)
+}
+
 /// The sale inside `payment_data` (JSON in a string) is read as strictly as
 /// the answer around it: two `RequestAmount`s (the last one was kept) keep
 /// the sale raw, and it is never paid; an amount no double carries exactly
@@ -600,14 +610,8 @@ async fn a_sale_naming_its_amount_twice_or_inexactly_is_never_paid() {
         r#""RequestAmount":0.13"#,
         r#""RequestAmount":900.00,"RequestAmount":0.13"#,
     );
-    let server = MockServer::start_async().await;
-    token(&server).await;
-    begin_mock(&server, &data).await;
-    let client = client_with(config(&server), &clock());
-    let session = client
-        .begin(&wallet(), &qr(), QrCodeType::Default)
-        .await
-        .unwrap();
+    let (client, session) = begun_with(&data).await;
+    let session = session.unwrap();
     assert!(
         matches!(&session.sale, Embedded::Raw { error, .. } if error.contains("`RequestAmount` appears twice")),
         "{:?}",
@@ -619,18 +623,12 @@ async fn a_sale_naming_its_amount_twice_or_inexactly_is_never_paid() {
         "{error:?}"
     );
 
-    let server = MockServer::start_async().await;
-    token(&server).await;
-    begin_mock(
-        &server,
-        &payment_data("0.13000000000000000001", "2021-04-01T08:38:40.51"),
-    )
+    let (_, session) = begun_with(&payment_data(
+        "0.13000000000000000001",
+        "2021-04-01T08:38:40.51",
+    ))
     .await;
-    let client = client_with(config(&server), &clock());
-    let error = client
-        .begin(&wallet(), &qr(), QrCodeType::Default)
-        .await
-        .unwrap_err();
+    let error = session.unwrap_err();
     assert!(
         matches!(&error, Error::UndecodableResponse { detail, .. }
             if detail.contains("RequestAmount") && detail.contains("0.13000000000000000001")),
