@@ -90,23 +90,6 @@ impl<T: DeserializeOwned> Reader for PlainReader<T> {
     }
 }
 
-/// Reads a value with `R` (never `null`).
-pub(crate) struct ReadWith<R>(PhantomData<R>);
-
-impl<R> ReadWith<R> {
-    const fn new() -> Self {
-        Self(PhantomData)
-    }
-}
-
-impl<'de, R: Reader> DeserializeSeed<'de> for ReadWith<R> {
-    type Value = Option<R::Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        R::read(deserializer)
-    }
-}
-
 /// Reads one member's value with `R`; `None` for `null`.
 pub(crate) struct NullOr<R>(PhantomData<R>);
 
@@ -158,9 +141,11 @@ impl<'de, V> Best<'de, V> {
     pub(crate) fn value<R: Reader<Value = V>, E: serde::de::Error>(self) -> Result<Option<V>, E> {
         match self {
             Best::Read(value) => Ok(value),
-            // Read as strictly as the answer it lay in.
+            // Read as strictly as the answer it lay in (never `null`: a
+            // `null` spelling is not kept).
             Best::Later(raw) => {
-                payments_core::wire::from_json_str_seed(raw.get(), ReadWith::<R>::new())
+                payments_core::wire::from_json_str_seed(raw.get(), NullOr::<R>::new())
+                    .map(Option::flatten)
                     .map_err(E::custom)
             }
         }
@@ -392,7 +377,7 @@ mod tests {
         );
         for text in [
             r#"{"Status": {"status": "FAILED", "status": "OK"}, "status": "OK"}"#,
-            r#"{"Status": [{"a": 1, "a": 2}], "Status": "X", "status": "OK"}"#,
+            r#"{"state": [{"a": 1, "a": 2}], "Status": "X", "status": "OK"}"#,
             deep.as_str(),
         ] {
             assert!(

@@ -128,11 +128,12 @@ impl Serialize for JsonNumber {
 /// Read from the text as written, never through an `f64`: a JSON number's
 /// digits (an exponent applied exactly), or a string's decimal. A number
 /// no [`Decimal`] holds exactly (more than 28 significant digits) is refused,
-/// never rounded. Where there is no text as written (a `serde_json::Value`,
-/// whose numbers are doubles already; serde's in-memory deserializers), a
-/// number with a fraction arrives as an `f64` and is read only when the
-/// double stands for one decimal of at most 15 significant digits, and an
-/// integer past 2^53 is refused.
+/// never rounded. From a `serde_json::Value` (whose numbers are doubles
+/// already) or a reader's copy of the text, a number is read only where its
+/// text and its double agree: at most 15 significant digits, no integer
+/// past 2^53. From a value serde buffered (`flatten`, `untagged`) or one of
+/// serde's in-memory deserializers, whose text is lost, strings and
+/// integers are read and a number with a fraction is refused.
 ///
 /// ```
 /// use payments_core::Decimal;

@@ -13,7 +13,6 @@ use super::retry::RetryPolicy;
 use crate::error::{Diagnostics, Error, Result, is_transient_status};
 use crate::operation::{Operation, OperationKind};
 use crate::secret::{ExposeSecret, Scrubber, SecretString};
-use crate::wire::check_json;
 
 /// Connect and total time limits for one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -663,21 +662,6 @@ impl HttpClient {
     ) -> Result<T> {
         crate::wire::from_json(&response.body).map_err(|e| {
             let detail = describe_json_failure(&response.body, &e);
-            self.undecodable(operation, detail, response, Some(Box::new(e)))
-        })
-    }
-
-    /// Reads `response`'s body strictly ([`check_json`]) before anything
-    /// else reads it, for a provider crate that reads its bytes in its own
-    /// way first ([`decode_json`](Self::decode_json) reads strictly as it
-    /// decodes).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UndecodableResponse`] naming what [`check_json`] refused.
-    pub fn check_json(&self, operation: Operation, response: &RawResponse) -> Result<()> {
-        check_json(&response.body).map_err(|e| {
-            let detail = format!("refused JSON: {e}");
             self.undecodable(operation, detail, response, Some(Box::new(e)))
         })
     }

@@ -22,6 +22,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -61,8 +62,11 @@ pub(super) const RAW_VALUE: &str = "$serde_json::private::RawValue";
 pub fn from_json<'de, T: de::Deserialize<'de>>(text: &'de [u8]) -> serde_json::Result<T> {
     // From text known to be UTF-8, serde_json skips checking each string.
     match std::str::from_utf8(text) {
-        Ok(text) => read(&mut serde_json::Deserializer::from_str(text)),
-        Err(_) => read(&mut serde_json::Deserializer::from_slice(text)),
+        Ok(text) => from_json_str(text),
+        Err(_) => read_seed(
+            &mut serde_json::Deserializer::from_slice(text),
+            PhantomData::<T>,
+        ),
     }
 }
 
@@ -72,7 +76,7 @@ pub fn from_json<'de, T: de::Deserialize<'de>>(text: &'de [u8]) -> serde_json::R
 ///
 /// As [`from_json`].
 pub fn from_json_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> serde_json::Result<T> {
-    read(&mut serde_json::Deserializer::from_str(text))
+    from_json_str_seed(text, PhantomData::<T>)
 }
 
 /// [`from_json_str`] with a seed: for a reader that is not a type's
@@ -86,12 +90,6 @@ pub fn from_json_str_seed<'de, S: DeserializeSeed<'de>>(
     seed: S,
 ) -> serde_json::Result<S::Value> {
     read_seed(&mut serde_json::Deserializer::from_str(text), seed)
-}
-
-fn read<'de, R: serde_json::de::Read<'de>, T: de::Deserialize<'de>>(
-    deserializer: &mut serde_json::Deserializer<R>,
-) -> serde_json::Result<T> {
-    read_seed(deserializer, std::marker::PhantomData::<T>)
 }
 
 fn read_seed<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
@@ -190,7 +188,7 @@ where
                     Ok(exact) if exact == double => Ok(exact),
                     _ => Err(de::Error::custom(format_args!(
                         "the number {} is not read exactly by a double: not read",
-                        Text(Cow::Borrowed(&text)).excerpt()
+                        excerpt(&text)
                     ))),
                 }
             }
@@ -221,13 +219,6 @@ where
 /// A string, borrowed where the deserializer lends it.
 struct Text<'de>(Cow<'de, str>);
 
-impl Text<'_> {
-    /// At most 40 characters of it, for an error.
-    fn excerpt(&self) -> String {
-        excerpt(&self.0)
-    }
-}
-
 impl<'de> de::Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct TextVisitor;
@@ -251,7 +242,7 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
 }
 
 /// The names of every open object's members so far, innermost last (an
-/// object's own start where its [`StrictMap`] says).
+/// object's own start where its [`Object`] says).
 type Names<'de> = Vec<Cow<'de, str>>;
 
 /// A deserializer whose objects refuse a member named twice.
