@@ -1,4 +1,4 @@
-//! Secrets stay out of `tracing` output. Alone in its test binary: tracing
+//! Secrets stay out of `tracing` output, and the call span says what came back. Alone in its test binary: tracing
 //! caches per-callsite interest process-wide, so a test on another thread
 //! without a subscriber could hide this test's spans.
 #![cfg(feature = "testkit")]
@@ -52,4 +52,38 @@ async fn tracing_output_names_the_operation_but_never_the_secret() {
     let mut texts = error_texts(&error);
     texts.push(text);
     assert_no_secret(&texts, &["Plug1n"]);
+}
+
+/// The call's span carries the answer's HTTP status, so that the
+/// "provider answered" line says what came back.
+#[tokio::test]
+async fn the_call_span_records_the_answers_status() {
+    let logs = CapturedLogs::start();
+    let server = httpmock::MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/status");
+            then.status(202).body("{}");
+        })
+        .await;
+    let client = HttpClient::new("test/1", HttpConfig::default(), Scrubber::new()).unwrap();
+    let url = url::Url::parse(&server.url("/v1/status")).unwrap();
+    let answer = client
+        .execute(
+            Operation::read("paykassma", "status"),
+            None,
+            &Request::get(url),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 202);
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|line| line.contains("provider answered"))
+        .unwrap_or_else(|| panic!("no answer line in {text}"));
+    assert!(
+        line.contains("provider_call{provider=\"paykassma\" operation=\"status\" attempt=1 reference=\"\" status=202}"),
+        "{line}"
+    );
 }

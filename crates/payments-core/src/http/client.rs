@@ -257,6 +257,9 @@ pub struct HttpClient {
     config: Arc<HttpConfig>,
     scrubber: Scrubber,
     rng: Arc<Mutex<fastrand::Rng>>,
+    /// The client is the caller's ([`with_client`](Self::with_client)):
+    /// the total timeout is set on every request, not trusted to its builder.
+    foreign: bool,
 }
 
 impl HttpClient {
@@ -275,7 +278,8 @@ impl HttpClient {
         let client = super::tls::configure(builder)?
             .build()
             .map_err(|e| Error::configuration(format_args!("HTTP client: {e}")))?;
-        Self::with_client(client, user_agent, config, scrubber)
+        // Built with the total timeout: no request needs to carry it.
+        Self::over(client, false, user_agent, config, scrubber)
     }
 
     /// Over the caller's `reqwest::Client` when one is given
@@ -317,6 +321,17 @@ impl HttpClient {
         config: HttpConfig,
         scrubber: Scrubber,
     ) -> Result<Self> {
+        Self::over(client, true, user_agent, config, scrubber)
+    }
+
+    /// A client over `client`, the caller's one when `foreign`.
+    fn over(
+        client: reqwest::Client,
+        foreign: bool,
+        user_agent: &str,
+        config: HttpConfig,
+        scrubber: Scrubber,
+    ) -> Result<Self> {
         let user_agent = HeaderValue::try_from(user_agent)
             .map_err(|_| Error::configuration("the user agent is not a valid header value"))?;
         Ok(HttpClient {
@@ -325,6 +340,7 @@ impl HttpClient {
             config: Arc::new(config),
             scrubber,
             rng: Arc::new(Mutex::new(fastrand::Rng::new())),
+            foreign,
         })
     }
 
@@ -367,8 +383,8 @@ impl HttpClient {
                 status = tracing::field::Empty
             );
             let outcome = self
-                .attempt(operation, reference, request)
-                .instrument(span)
+                .attempt(operation, reference, request, &span)
+                .instrument(span.clone())
                 .await
                 .map_err(|error| error.with_diagnostics(&exchange(reference, None)));
             let retry = match &outcome {
@@ -430,21 +446,21 @@ impl HttpClient {
         operation: Operation,
         reference: Option<&str>,
         request: &Request,
+        span: &tracing::Span,
     ) -> Result<RawResponse> {
         let started = Instant::now();
         // Built whole rather than through reqwest's builder, which merges
-        // the headers into its own map one by one.
+        // the headers into its own map one by one: the map is copied as it
+        // is (no name hashed again).
         let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
-        let headers = outgoing.headers_mut();
-        headers.reserve(request.headers.len() + 1);
-        headers.extend(
-            request
-                .headers
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone())),
-        );
-        headers.insert(USER_AGENT, self.user_agent.clone());
-        *outgoing.timeout_mut() = Some(self.config.timeouts.total);
+        *outgoing.headers_mut() = request.headers.clone();
+        outgoing
+            .headers_mut()
+            .insert(USER_AGENT, self.user_agent.clone());
+        if self.foreign {
+            // The caller's client may have no total timeout, or another.
+            *outgoing.timeout_mut() = Some(self.config.timeouts.total);
+        }
         *outgoing.body_mut() = request.body.clone().map(reqwest::Body::from);
         let mut response = self
             .client
@@ -455,7 +471,7 @@ impl HttpClient {
             return Err(self.redirected(operation, reference, response.url()));
         }
         let status = response.status().as_u16();
-        tracing::Span::current().record("status", status);
+        span.record("status", status);
         let cap = self.config.max_response_bytes;
         if response
             .content_length()
