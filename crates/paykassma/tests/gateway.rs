@@ -537,3 +537,41 @@ async fn an_unreachable_postback_store_is_an_error_not_a_missing_postback() {
     assert_eq!(error.code(), "outcome_unknown", "{error}");
     assert!(error.to_string().contains("postback store"), "{error}");
 }
+
+/// An order whose first attempt was declined and which was paid again (a
+/// journal's `pay_again`: attempt 2, its own `custom_transaction_id`) is
+/// settled by its order id as its latest attempt — never answered by the
+/// declined first one, whose reference is the order id itself.
+#[tokio::test]
+async fn an_order_paid_again_is_settled_by_its_order_id_as_its_latest_attempt() {
+    use payments_core::MerchantOrder;
+
+    let w = world().await;
+    // The customer's transaction number, credited to another order first:
+    // the order's first attempt, made with it, is declined.
+    let used = w.order("500", "500", false, PostbackQuirks::NONE).await;
+    assert_eq!(
+        pay(&w.gateway, used.clone()).await.unwrap().status,
+        PaymentStatus::Completed
+    );
+    let fresh = w.order("500", "500", false, PostbackQuirks::NONE).await;
+    let mut first = fresh.clone();
+    first.key1 = used.key1.clone();
+    let declined = pay(&w.gateway, first).await.unwrap_err();
+    assert!(declined.decline().is_some(), "{declined:?}");
+    assert_eq!(
+        declined.reference(),
+        Some(fresh.order_id.as_str()),
+        "the first attempt's reference is the order id"
+    );
+
+    let mut again = fresh.clone();
+    again.set_attempt(2);
+    let paid = pay(&w.gateway, again).await.unwrap();
+    assert_eq!(paid.status, PaymentStatus::Completed);
+    assert_eq!(
+        w.gateway.settle(fresh.order_id.as_str()).await.unwrap(),
+        paid
+    );
+    assert_eq!(w.sandbox.credited().len(), 2, "one credit per order");
+}

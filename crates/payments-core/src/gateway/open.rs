@@ -191,19 +191,28 @@ impl<P> OpenPayments<P> {
         drop(unused);
     }
 
-    /// What is known of the payment under `key`: its reference, or else the
-    /// merchant's order id of its latest attempt.
+    /// What is known of the payment under `key`: the latest attempt of the
+    /// merchant's order `key`, or else the payment under the reference
+    /// `key`. The order comes first: an order's first attempt may carry the
+    /// order id as its reference ([`OrderId::attempt_key`]), and an order
+    /// paid again after a proven failure is answered by its latest attempt,
+    /// never by the failed first one. (A scan of the remembered payments:
+    /// settling by key is a reconciliation, not a payment's hot path.)
+    ///
+    /// [`OrderId::attempt_key`]: crate::OrderId::attempt_key
     fn lookup(&self, key: &str) -> Option<Entry<P>> {
         let entries = self.lock();
-        let slot = match entries.by_reference.get(key) {
-            Some(slot) => slot,
-            None => entries.order.iter().rev().find_map(|reference| {
+        let slot = entries
+            .order
+            .iter()
+            .rev()
+            .find_map(|reference| {
                 entries
                     .by_reference
                     .get(reference)
                     .filter(|slot| slot.order_id.as_deref() == Some(key))
-            })?,
-        };
+            })
+            .or_else(|| entries.by_reference.get(key))?;
         Some(match &slot.entry {
             Entry::Open(prepared) => Entry::Open(Arc::clone(prepared)),
             Entry::Settled(Ok(outcome)) => Entry::Settled(Ok(outcome.clone())),
@@ -213,10 +222,12 @@ impl<P> OpenPayments<P> {
 }
 
 /// Settles the payment `gateway` committed under `reference` in this
-/// process — the reference exactly as [`Error::reference`] gives it — the
-/// way [`settle`](super::settle) does, within [`DEFAULT_PAY_DEADLINE`]. A
-/// payment that ended already answers how it ended again; nothing is ever
-/// committed again.
+/// process — the reference exactly as [`Error::reference`] gives it, or the
+/// merchant's order id, which answers for the order's latest attempt (an
+/// order id names its order first, even where its first attempt's
+/// reference is the order id itself) — the way [`settle`](super::settle)
+/// does, within [`DEFAULT_PAY_DEADLINE`]. A payment that ended already
+/// answers how it ended again; nothing is ever committed again.
 ///
 /// # Errors
 ///
@@ -300,6 +311,28 @@ mod tests {
         assert!(matches!(open.lookup("order-2"), Some(Entry::Open(p)) if *p == "again"));
         assert!(open.lookup("order-3").is_none());
         assert_eq!((open.len(), open.open()), (3, 3));
+    }
+
+    /// An order's first attempt may carry the order id as its reference
+    /// (`OrderId::attempt_key`): once the order is paid again, the order id
+    /// answers for the new attempt, not for the failed first one.
+    #[test]
+    fn an_order_id_that_is_also_its_first_attempts_reference_finds_the_latest() {
+        let open = OpenPayments::new(4);
+        // The order `o1`: its first attempt under the reference `o1`, its
+        // second (after a proven decline) under `o1-2`.
+        let first = reference("o1");
+        open.committing(&first, Arc::new("first".to_owned()), Some("o1".into()));
+        let declined = Err(Error::invalid("amount", "declined"));
+        open.ended(&first, None, &declined);
+        assert!(matches!(open.lookup("o1"), Some(Entry::Settled(Err(_)))));
+        open.committing(
+            &reference("o1-2"),
+            Arc::new("again".to_owned()),
+            Some("o1".into()),
+        );
+        assert!(matches!(open.lookup("o1"), Some(Entry::Open(p)) if *p == "again"));
+        assert!(matches!(open.lookup("o1-2"), Some(Entry::Open(p)) if *p == "again"));
     }
 
     /// A commit that ends after a repeat of its reference was committed
