@@ -36,7 +36,7 @@ pub fn inquiry_request(
 ) -> Result<Request> {
     let fields = client.inquiry_fields(voucher, customer_mobile, reference);
     Ok(client
-        .wallet_request(Service::Inquiry, access, wallet, &fields)?
+        .wallet_request(Service::Inquiry, |r| r.bearer(access), wallet, &fields)?
         .0)
 }
 
@@ -72,7 +72,7 @@ pub fn cash_out_request(
         .unwrap_or(&client.config().default_purpose);
     let fields = cash_out_fields(request, &request.reference, purpose);
     Ok(client
-        .wallet_request(Service::CashOut, access, wallet, &fields)?
+        .wallet_request(Service::CashOut, |r| r.bearer(access), wallet, &fields)?
         .0)
 }
 
@@ -108,7 +108,7 @@ pub fn status_request(
         ref_id: reference.as_str(),
     };
     Ok(client
-        .wallet_request(Service::CheckStatus, access, wallet, &fields)?
+        .wallet_request(Service::CheckStatus, |r| r.bearer(access), wallet, &fields)?
         .0)
 }
 
@@ -147,7 +147,7 @@ pub fn statement_request(
         to_date: &to,
     };
     Ok(client
-        .wallet_request(Service::Statement, access, wallet, &fields)?
+        .wallet_request(Service::Statement, |r| r.bearer(access), wallet, &fields)?
         .0)
 }
 
@@ -176,7 +176,12 @@ pub fn balance_request(
     wallet: &SecretString,
 ) -> Result<Request> {
     Ok(client
-        .wallet_request(Service::Balance, access, wallet, &wire::NoFields {})?
+        .wallet_request(
+            Service::Balance,
+            |r| r.bearer(access),
+            wallet,
+            &wire::NoFields {},
+        )?
         .0)
 }
 

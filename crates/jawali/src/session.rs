@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
 
 use payments_core::clock::{Clock, SystemClock};
-use payments_core::http::{HttpClient, RawResponse, Request, RetryPolicy};
+use payments_core::http::{BearerToken, HttpClient, RawResponse, Request, RetryPolicy};
 use payments_core::reference::{ReferenceGenerator, UuidReferences};
 use payments_core::secret::Scrubber;
 use payments_core::token::TokenCache;
@@ -50,8 +50,8 @@ pub(crate) struct Inner {
     token_url: url::Url,
     ws_url: url::Url,
     http: HttpClient,
-    access: TokenCache<SecretString>,
-    wallet: TokenCache<SecretString>,
+    access: TokenCache<BearerToken>,
+    wallet: TokenCache<Arc<SecretString>>,
     references: Arc<dyn ReferenceGenerator>,
     correlation: Arc<dyn ReferenceGenerator>,
     clock: Arc<dyn Clock>,
@@ -244,7 +244,7 @@ impl JawaliClient {
     pub(crate) fn wallet_request<F: Serialize>(
         &self,
         service: Service,
-        access: &SecretString,
+        authorize: impl FnOnce(Request) -> Result<Request>,
         wallet: &SecretString,
         fields: &F,
     ) -> Result<(Request, String)> {
@@ -257,14 +257,14 @@ impl JawaliClient {
             },
             fields,
         };
-        self.ws_request(service, access, &body)
+        self.ws_request(service, authorize, &body)
     }
 
     /// A `callWS` request and its fresh `corrID`.
     fn ws_request<B: Serialize>(
         &self,
         service: Service,
-        access: &SecretString,
+        authorize: impl FnOnce(Request) -> Result<Request>,
         body: &B,
     ) -> Result<(Request, String)> {
         let config = &self.inner.config;
@@ -278,9 +278,7 @@ impl JawaliClient {
         // The provider's correlation id of this request, for its support desk.
         tracing::info!(provider = wire::PROVIDER, service = service.operation().name, corr_id = %corr_id, "callWS request");
         let envelope = wire::envelope(service, &corr_id, &client_date, &signon, body);
-        let request = Request::post(self.inner.ws_url.clone())
-            .bearer(access)?
-            .json(&envelope)?;
+        let request = authorize(Request::post(self.inner.ws_url.clone()))?.json(&envelope)?;
         Ok((request, corr_id))
     }
 
@@ -323,7 +321,8 @@ impl JawaliClient {
             let wallet = self.wallet_token().await?;
             let (fields, reference) = fields()?;
             let reference = reference.as_deref();
-            let (request, corr_id) = self.wallet_request(service, &access, &wallet, &fields)?;
+            let (request, corr_id) =
+                self.wallet_request(service, |r| Ok(r.bearer_token(&access)), &wallet, &fields)?;
             let mut diagnostics = Diagnostics::new().with_correlation_id(corr_id);
             let response = self
                 .inner

@@ -628,6 +628,37 @@ async fn refused_login_credentials_are_an_authentication_error_without_the_passw
     assert!(!text.contains("login-pw"), "{text}");
 }
 
+/// An access token no HTTP header can carry is refused when LOGIN issues
+/// it (the token kept out of the error) and never cached: the next call
+/// logs in again, and nothing is sent under it.
+#[tokio::test]
+async fn an_access_token_no_header_can_carry_is_refused_at_login_and_not_kept() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.path("/paygate/oauth/token");
+            then.status(200).json_body(
+                json!({"access_token": "AT1\r\nX-Injected: 1", "token_type": "bearer", "expires_in": 3600}),
+            );
+        })
+        .await;
+    let client = client(&server);
+    for calls in 1..=2 {
+        let error = client.balance().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::UndecodableResponse { operation, detail, .. }
+                if operation.name == "login" && detail.contains("cannot carry")),
+            "{error:?}"
+        );
+        let text = format!("{error} {error:?}");
+        assert!(
+            !text.contains("AT1") && !text.contains("X-Injected"),
+            "{text}"
+        );
+        assert_eq!(login.calls_async().await, calls);
+    }
+}
+
 async fn collect_refused(
     state: &str,
     amount: Value,

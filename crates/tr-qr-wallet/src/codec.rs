@@ -28,7 +28,7 @@ pub fn begin_request(
 ) -> Result<Request> {
     client.api_request(
         client.begin_url(),
-        token,
+        |r| r.bearer(token),
         &client.begin_body(wallet, qr_code, kind),
     )
 }
@@ -60,7 +60,7 @@ pub fn complete_request(
 ) -> Result<Request> {
     client.api_request(
         client.complete_url(),
-        token,
+        |r| r.bearer(token),
         &client.complete_body(session)?,
     )
 }

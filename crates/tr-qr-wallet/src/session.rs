@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payments_core::clock::{Clock, SystemClock};
-use payments_core::http::{HttpClient, RawResponse, Request};
+use payments_core::http::{BearerToken, HttpClient, RawResponse, Request};
 use payments_core::secret::Scrubber;
 use payments_core::token::{FreshToken, Lease, TokenCache};
 use payments_core::{
@@ -39,7 +39,7 @@ pub(crate) struct Inner {
     /// The `x-client-id` header, checked and made once.
     pub(crate) x_client_id: http::HeaderValue,
     pub(crate) http: HttpClient,
-    pub(crate) tokens: TokenCache<SecretString>,
+    pub(crate) tokens: TokenCache<BearerToken>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) open: payments_core::gateway::OpenPayments<crate::BegunPayment>,
 }
@@ -129,11 +129,11 @@ impl QrWalletClient {
         &self.inner.config
     }
 
-    async fn token(&self) -> Result<Lease<SecretString>> {
+    async fn token(&self) -> Result<Lease<BearerToken>> {
         self.inner.tokens.get(|| self.fetch_token()).await
     }
 
-    async fn fetch_token(&self) -> Result<FreshToken<SecretString>> {
+    async fn fetch_token(&self) -> Result<FreshToken<BearerToken>> {
         let config = &self.inner.config;
         let request = Request::post(config.token_url.clone()).form([
             ("grant_type", "client_credentials"),
@@ -172,7 +172,7 @@ impl QrWalletClient {
             })?;
         self.inner.http.scrubber().learn(&answer.access_token);
         Ok(FreshToken {
-            value: SecretString::from(answer.access_token),
+            value: BearerToken::new(TOKEN, SecretString::from(answer.access_token))?,
             expires_in: Duration::from_secs(answer.expires_in.unwrap_or(3600)),
         })
     }
@@ -219,7 +219,7 @@ impl QrWalletClient {
         let mut renewed = false;
         loop {
             let token = self.token().await?;
-            let request = self.api_request(url, &token, body)?;
+            let request = self.api_request(url, |r| Ok(r.bearer_token(&token)), body)?;
             let response = self
                 .inner
                 .http
@@ -242,15 +242,16 @@ impl QrWalletClient {
         }
     }
 
-    /// A `POST` of `body` to `url` with the bearer `token` and `x-client-id`.
+    /// A `POST` of `body` to `url` with `x-client-id`, the bearer token set
+    /// by `authorize` (from the token cache's ready header, or from a token's
+    /// text).
     pub(crate) fn api_request<B: Serialize>(
         &self,
         url: &url::Url,
-        token: &SecretString,
+        authorize: impl FnOnce(Request) -> Result<Request>,
         body: &B,
     ) -> Result<Request> {
-        Request::post(url.clone())
-            .bearer(token)?
+        authorize(Request::post(url.clone()))?
             .header(
                 http::HeaderName::from_static("x-client-id"),
                 self.inner.x_client_id.clone(),

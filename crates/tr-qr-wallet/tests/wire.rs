@@ -364,6 +364,42 @@ async fn a_401_renews_the_token_once() {
     );
 }
 
+/// A token no HTTP header can carry is refused when it is issued — an
+/// undecodable token answer that keeps the token out of the error — and is
+/// never cached: nothing is sent under it, and the next call asks again.
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_refused_as_issued_and_not_kept() {
+    let server = MockServer::start_async().await;
+    let issued = server
+        .mock_async(|when, then| {
+            when.path("/connect/token");
+            then.status(200)
+                .json_body(json!({"access_token": "T1\nX-Injected: 1", "expires_in": 3600}));
+        })
+        .await;
+    let begin = server
+        .mock_async(|when, then| {
+            when.path("/v1/Transaction/Begin3rdPartyQRCodePayment");
+            then.status(200);
+        })
+        .await;
+    let client = client_with(config(&server), &clock());
+    for calls in 1..=2 {
+        let error = client
+            .begin(&wallet(), &qr(), QrCodeType::Default)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::UndecodableResponse { operation, detail, .. }
+                if operation.name == "token" && detail.contains("cannot carry")),
+            "{error:?}"
+        );
+        assert_no_secret(&error_texts(&error), &["T1", "X-Injected"]);
+        assert_eq!(issued.calls_async().await, calls);
+    }
+    assert_eq!(begin.calls_async().await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_concurrent_begins_share_one_token_request() {
     let server = MockServer::start_async().await;

@@ -1,9 +1,10 @@
 //! Token life: `LOGIN` (the access token) and `WALLETAUTHENTICATION` (the
 //! wallet token), cached, shared by concurrent calls and renewed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use payments_core::http::{RawResponse, Request};
+use payments_core::http::{BearerToken, RawResponse, Request};
 use payments_core::token::{FreshToken, Lease};
 use payments_core::{Diagnostics, Error, ExposeSecret, Result, SecretString};
 
@@ -36,15 +37,15 @@ impl JawaliClient {
         self.wallet_token().await.map(drop)
     }
 
-    pub(super) async fn access_token(&self) -> Result<Lease<SecretString>> {
+    pub(super) async fn access_token(&self) -> Result<Lease<BearerToken>> {
         self.inner.access.get(|| self.fetch_access_token()).await
     }
 
-    pub(super) async fn wallet_token(&self) -> Result<Lease<SecretString>> {
+    pub(super) async fn wallet_token(&self) -> Result<Lease<Arc<SecretString>>> {
         self.inner.wallet.get(|| self.fetch_wallet_token()).await
     }
 
-    async fn fetch_access_token(&self) -> Result<FreshToken<SecretString>> {
+    async fn fetch_access_token(&self) -> Result<FreshToken<BearerToken>> {
         let config = &self.inner.config;
         let request = login_request(&self.inner.token_url, config);
         let response = self.inner.http.execute(LOGIN, None, &request).await?;
@@ -73,12 +74,12 @@ impl JawaliClient {
         self.inner.http.scrubber().learn(&token.access_token);
         tracing::debug!(provider = wire::PROVIDER, "logged in");
         Ok(FreshToken {
-            value: SecretString::from(token.access_token),
+            value: BearerToken::new(LOGIN, SecretString::from(token.access_token))?,
             expires_in: Duration::from_secs(token.expires_in.unwrap_or(3600)),
         })
     }
 
-    async fn fetch_wallet_token(&self) -> Result<FreshToken<SecretString>> {
+    async fn fetch_wallet_token(&self) -> Result<FreshToken<Arc<SecretString>>> {
         let service = Service::WalletAuthentication;
         let operation = service.operation();
         let config = &self.inner.config;
@@ -89,7 +90,8 @@ impl JawaliClient {
                 identifier: &config.agent_wallet,
                 password: config.wallet_password.expose_secret(),
             };
-            let (request, corr_id) = self.ws_request(service, &access, &body)?;
+            let (request, corr_id) =
+                self.ws_request(service, |r| Ok(r.bearer_token(&access)), &body)?;
             let mut diagnostics = Diagnostics::new().with_correlation_id(corr_id);
             let response = self
                 .inner
@@ -112,7 +114,7 @@ impl JawaliClient {
         &self,
         operation: payments_core::Operation,
         response: &RawResponse,
-    ) -> Result<FreshToken<SecretString>> {
+    ) -> Result<FreshToken<Arc<SecretString>>> {
         // A garbled answer may still hold the wallet token: withhold it.
         let envelope = self
             .envelope(operation, None, response)
@@ -141,7 +143,7 @@ impl JawaliClient {
         self.inner.http.scrubber().learn(&answer.access_token);
         tracing::debug!(provider = wire::PROVIDER, "wallet authenticated");
         Ok(FreshToken {
-            value: SecretString::from(answer.access_token),
+            value: Arc::new(SecretString::from(answer.access_token)),
             expires_in: answer
                 .expires_in
                 .map_or(self.inner.config.wallet_token_lifetime, Duration::from_secs),

@@ -82,6 +82,67 @@ macro_rules! user_agent {
     };
 }
 
+/// An access token and the `Authorization: Bearer <token>` value that
+/// carries it, made once when the token is issued rather than for every
+/// request (the value is marked sensitive). Cheap to clone: what a token
+/// cache hands each call. Never printed.
+///
+/// ```
+/// use payments_core::http::{BearerToken, Request};
+/// use payments_core::{Operation, SecretString};
+///
+/// const LOGIN: Operation = Operation::authentication("demo", "login");
+/// let token = BearerToken::new(LOGIN, SecretString::from("t0k3n")).unwrap();
+/// let request = Request::get("https://api.example/v1/balance".parse().unwrap())
+///     .bearer_token(&token);
+/// assert_eq!(request.headers()["authorization"], "Bearer t0k3n");
+/// assert_eq!(format!("{token:?}"), "BearerToken([REDACTED])");
+/// // A token no header can carry is refused when it is issued.
+/// assert!(BearerToken::new(LOGIN, SecretString::from("t0k\n3n")).is_err());
+/// ```
+#[derive(Clone)]
+pub struct BearerToken(Arc<Bearer>);
+
+struct Bearer {
+    token: SecretString,
+    header: HeaderValue,
+}
+
+impl BearerToken {
+    /// The bearer `token` issued by `operation`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UndecodableResponse`] for `operation` if the token has
+    /// characters an HTTP header cannot carry (the answer that issued it is
+    /// withheld: it holds the token).
+    pub fn new(operation: Operation, token: SecretString) -> Result<Self> {
+        let mut header = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| Error::UndecodableResponse {
+                operation,
+                detail: "the access token has characters an HTTP header cannot carry".to_owned(),
+                raw: crate::secret::RedactedText::from_static(
+                    "[withheld: a token answer holds a token]",
+                ),
+                source: None,
+                diagnostics: None,
+            })?;
+        header.set_sensitive(true);
+        Ok(BearerToken(Arc::new(Bearer { token, header })))
+    }
+
+    /// The token.
+    pub fn secret(&self) -> &SecretString {
+        &self.0.token
+    }
+}
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerToken([REDACTED])")
+    }
+}
+
 /// A request, built by a pure function before anything is sent, so that
 /// provider crates can snapshot-test their bodies without a network.
 #[derive(Clone)]
@@ -132,6 +193,13 @@ impl Request {
             })?;
         value.set_sensitive(true);
         Ok(self.header(AUTHORIZATION, value))
+    }
+
+    /// Sets `Authorization: Bearer <token>` from a token made ready when it
+    /// was issued ([`BearerToken`]), marked sensitive.
+    #[must_use]
+    pub fn bearer_token(self, token: &BearerToken) -> Self {
+        self.header(AUTHORIZATION, token.0.header.clone())
     }
 
     /// A JSON body, with `Content-Type: application/json`.

@@ -11,5 +11,7 @@ mod retry;
 pub mod tls;
 
 pub use base_url::{BaseUrl, Environment};
-pub use client::{HttpClient, HttpConfig, RawResponse, Request, Timeouts, describe_json_failure};
+pub use client::{
+    BearerToken, HttpClient, HttpConfig, RawResponse, Request, Timeouts, describe_json_failure,
+};
 pub use retry::RetryPolicy;
