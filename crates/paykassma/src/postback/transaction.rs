@@ -164,9 +164,11 @@ struct WireTransaction {
 pub(super) fn transaction(
     fields: serde_json::Map<String, serde_json::Value>,
 ) -> Result<PostbackTransaction, PostbackError> {
-    let wire: WireTransaction =
-        serde_json::from_value(serde_json::Value::Object(canonical(&fields)))
-            .map_err(|e| PostbackError::Malformed(format!("transaction fields: {e}")))?;
+    let wire =
+        WireTransaction::deserialize(
+            serde::de::value::MapDeserializer::<'_, _, serde_json::Error>::new(canonical(&fields)),
+        )
+        .map_err(|e| PostbackError::Malformed(format!("transaction fields: {e}")))?;
     let status = wire
         .status
         .as_deref()
@@ -202,27 +204,31 @@ pub(super) fn transaction(
 /// layouts have been seen with `transaction_id` or `id`, and `currency_code`
 /// or `currency` — sometimes both in one postback. The first present and not
 /// `null` is read; the signature covers the whole object either way.
-const SPELLINGS: &[&[&str]] = &[&["transaction_id", "id"], &["currency_code", "currency"]];
+const SPELLINGS: [&[&str]; 2] = [&["transaction_id", "id"], &["currency_code", "currency"]];
 
-/// `fields` with one spelling per field, under the preferred name.
+/// `fields` with one spelling per field, under the preferred name: each
+/// field as it is, but of a field that has two spellings only the one
+/// chosen, renamed (nothing is copied).
 fn canonical(
     fields: &serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut out = fields.clone();
-    for group in SPELLINGS {
-        let chosen = group
+) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+    let chosen = |group: &[&'static str]| {
+        group
             .iter()
-            .filter_map(|name| fields.get(*name))
-            .find(|value| !value.is_null())
-            .cloned();
-        for name in *group {
-            out.remove(*name);
+            .copied()
+            .find(|name| fields.get(*name).is_some_and(|value| !value.is_null()))
+    };
+    let choices = SPELLINGS.map(|group| (group, chosen(group)));
+    fields.iter().filter_map(move |(name, value)| {
+        match choices
+            .iter()
+            .find(|(group, _)| group.contains(&name.as_str()))
+        {
+            None => Some((name.as_str(), value)),
+            Some((group, Some(chosen))) if *chosen == name => Some((group[0], value)),
+            Some(_) => None,
         }
-        if let (Some(name), Some(value)) = (group.first(), chosen) {
-            out.insert((*name).to_owned(), value);
-        }
-    }
-    out
+    })
 }
 
 /// `2021-05-01 12:00:00` (+08:00), `2021-05-01T12:00:00`, or RFC 3339 with an offset.
