@@ -204,7 +204,7 @@ pub(super) fn transaction(
 /// layouts have been seen with `transaction_id` or `id`, and `currency_code`
 /// or `currency` — sometimes both in one postback. The first present and not
 /// `null` is read; the signature covers the whole object either way.
-const SPELLINGS: [&[&str]; 2] = [&["transaction_id", "id"], &["currency_code", "currency"]];
+const SPELLINGS: [(&str, &str); 2] = [("transaction_id", "id"), ("currency_code", "currency")];
 
 /// `fields` with one spelling per field, under the preferred name: each
 /// field as it is, but of a field that has two spellings only the one
@@ -212,20 +212,19 @@ const SPELLINGS: [&[&str]; 2] = [&["transaction_id", "id"], &["currency_code", "
 fn canonical(
     fields: &serde_json::Map<String, serde_json::Value>,
 ) -> impl Iterator<Item = (&str, &serde_json::Value)> {
-    let chosen = |group: &[&'static str]| {
-        group
-            .iter()
-            .copied()
-            .find(|name| fields.get(*name).is_some_and(|value| !value.is_null()))
-    };
-    let choices = SPELLINGS.map(|group| (group, chosen(group)));
+    let present = |name: &str| fields.get(name).is_some_and(|value| !value.is_null());
+    let choices = SPELLINGS.map(|(preferred, other)| {
+        let chosen = [preferred, other].into_iter().find(|name| present(name));
+        (preferred, other, chosen)
+    });
     fields.iter().filter_map(move |(name, value)| {
+        let name = name.as_str();
         match choices
             .iter()
-            .find(|(group, _)| group.contains(&name.as_str()))
+            .find(|(preferred, other, _)| name == *preferred || name == *other)
         {
-            None => Some((name.as_str(), value)),
-            Some((group, Some(chosen))) if *chosen == name => Some((group[0], value)),
+            None => Some((name, value)),
+            Some((preferred, _, Some(chosen))) if *chosen == name => Some((*preferred, value)),
             Some(_) => None,
         }
     })
