@@ -217,6 +217,16 @@ impl Money {
             return Err(MoneyError::Negative(amount));
         }
         let exponent = currency.exponent;
+        // Already at the currency's scale (what answers mostly carry): as it
+        // is, a zero made positive.
+        if amount.scale() == u32::from(exponent) {
+            let amount = if amount.is_zero() {
+                amount.abs()
+            } else {
+                amount
+            };
+            return Ok(Money { amount, currency });
+        }
         let normalized = amount.normalize();
         if normalized.scale() > u32::from(exponent) {
             return Err(MoneyError::TooPrecise {

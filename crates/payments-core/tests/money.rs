@@ -70,6 +70,14 @@ fn negative_amounts_are_refused_and_zero_is_not_positive() {
         Err(MoneyError::Negative(_))
     ));
     assert!(Money::parse("-0", Currency::YER).unwrap().is_zero());
+    // A negative zero, at the currency's scale or another, is a plain zero.
+    for scale in [0, 2, 3] {
+        let mut negative_zero = Decimal::new(0, scale);
+        negative_zero.set_sign_negative(true);
+        let zero = Money::new(negative_zero, Currency::YER).unwrap();
+        assert_eq!(zero.to_string(), "0.00 YER", "scale {scale}");
+        assert!(!zero.amount().is_sign_negative(), "scale {scale}");
+    }
     assert_eq!(
         Money::zero(Currency::YER).require_positive(),
         Err(MoneyError::NotPositive)
