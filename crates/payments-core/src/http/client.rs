@@ -517,14 +517,20 @@ impl HttpClient {
         span: &tracing::Span,
     ) -> Result<RawResponse> {
         let started = Instant::now();
-        // Built whole rather than through reqwest's builder, which merges
-        // the headers into its own map one by one: the map is copied as it
-        // is (no name hashed again).
+        // Built whole rather than through reqwest's builder. The map is
+        // sized for the request's headers, the user agent and the defaults
+        // reqwest adds (`accept`): nothing grows it on the way out (a copy
+        // of the request's own map would have no room left).
         let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
-        *outgoing.headers_mut() = request.headers.clone();
-        outgoing
-            .headers_mut()
-            .insert(USER_AGENT, self.user_agent.clone());
+        let headers = outgoing.headers_mut();
+        headers.reserve(request.headers.len() + 2);
+        headers.extend(
+            request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
+        headers.insert(USER_AGENT, self.user_agent.clone());
         if self.foreign {
             // The caller's client may have no total timeout, or another.
             *outgoing.timeout_mut() = Some(self.config.timeouts.total);
