@@ -173,6 +173,9 @@ impl AllpayClient {
     /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`], or by the
     /// merchant's order id it was paid for —
     /// by sending the same cash-in under the same GUID again, which Allpay answers with the payment it made, never a second one. A payment that ended answers how it ended again.
+    /// An order id answers for the order's latest attempt (after a proven
+    /// failure, paid again: the new attempt); a reference for its own
+    /// payment.
     ///
     /// ```no_run
     /// # async fn run(client: allpay_soap::AllpayClient, order: allpay_soap::CashInOrder) -> allpay_soap::Result<()> {

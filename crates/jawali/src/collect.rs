@@ -99,6 +99,9 @@ impl JawaliClient {
     /// by status lookups of every `refId` its cash-out was sent under,
     /// never by a second cash-out. A payment that ended answers how it
     /// ended again.
+    /// An order id answers for the order's latest attempt (after a proven
+    /// failure, paid again: the new attempt); a reference for its own
+    /// payment.
     ///
     /// ```no_run
     /// # async fn run(client: jawali::JawaliClient, order: jawali::VoucherPayment) -> jawali::Result<()> {

@@ -240,7 +240,8 @@ impl JawaliClient {
     }
 
     /// A merchant-domain `callWS` request — the wallet credentials and the
-    /// operation's `fields` — and its fresh `corrID`.
+    /// operation's `fields` — and its fresh `corrID`; `authorize` sets its
+    /// bearer access token (the cache's ready header, or a token's text).
     pub(crate) fn wallet_request<F: Serialize>(
         &self,
         service: Service,
@@ -260,7 +261,8 @@ impl JawaliClient {
         self.ws_request(service, authorize, &body)
     }
 
-    /// A `callWS` request and its fresh `corrID`.
+    /// A `callWS` request, its access token set by `authorize`, and its
+    /// fresh `corrID`.
     fn ws_request<B: Serialize>(
         &self,
         service: Service,

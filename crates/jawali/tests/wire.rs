@@ -655,6 +655,11 @@ async fn an_access_token_no_header_can_carry_is_refused_at_login_and_not_kept() 
             !text.contains("AT1") && !text.contains("X-Injected"),
             "{text}"
         );
+        assert_eq!(
+            error.diagnostics().http_status,
+            Some(200),
+            "the issuing answer's status"
+        );
         assert_eq!(login.calls_async().await, calls);
     }
 }

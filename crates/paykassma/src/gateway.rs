@@ -171,7 +171,11 @@ impl PaykassmaGateway {
     /// `custom_transaction_id`), or by the merchant's order id — by its postback, activating again under
     /// the same id while no activation was answered (Paykassma refuses a
     /// reused id, so nothing is credited twice). A deposit that ended
-    /// answers how it ended again.
+    /// answers how it ended again. An order id answers for the order's
+    /// latest attempt: the first attempt's `custom_transaction_id` is the
+    /// order id itself, and once that attempt ended and the order was paid
+    /// again (`payments_journal::Journaled::pay_again`), the order id
+    /// answers for the new attempt.
     ///
     /// ```no_run
     /// # async fn run(gateway: paykassma::PaykassmaGateway, order: paykassma::DepositOrder) -> paykassma::Result<()> {

@@ -1,6 +1,7 @@
-//! Secrets stay out of `tracing` output, and the call span says what came back. Alone in its test binary: tracing
-//! caches per-callsite interest process-wide, so a test on another thread
-//! without a subscriber could hide this test's spans.
+//! Secrets stay out of `tracing` output, and the call span says what came
+//! back. In a test binary of their own: tracing caches per-callsite
+//! interest process-wide, so a test on another thread without a subscriber
+//! could hide these tests' spans (each sets its own subscriber).
 #![cfg(feature = "testkit")]
 
 use std::time::Duration;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payments_core::gateway::{
-    DEFAULT_PAY_DEADLINE, DurableGateway, commit_and_settle_within, commit_operation,
+    DEFAULT_PAY_DEADLINE, DurableGateway, commit_operation, commit_order_and_settle_within,
     deadline_before_commit, prepare_within, settle_within,
 };
 use payments_core::{Error, MerchantOrder, Operation, PaymentOutcome, PaymentStatus, Result};
@@ -404,7 +404,7 @@ impl<G: DurableGateway> Journaled<G> {
                 return FirstPay::Done(Err(error));
             }
         };
-        self.journaled_commit(&prepared, (order_id.as_str(), attempt), left)
+        self.journaled_commit(&prepared, (&order_id, attempt), left)
             .await
     }
 
@@ -413,7 +413,7 @@ impl<G: DurableGateway> Journaled<G> {
     async fn journaled_commit(
         &self,
         prepared: &G::Prepared,
-        order: (&str, u32),
+        order: (&payments_core::OrderId, u32),
         left: Duration,
     ) -> FirstPay {
         let gateway = &self.gateway;
@@ -434,7 +434,13 @@ impl<G: DurableGateway> Journaled<G> {
         let lease = self.deadline.saturating_add(self.sweep_lease);
         match self
             .journal
-            .insert_prepared(scope, &reference, order, &saved, lease)
+            .insert_prepared(
+                scope,
+                &reference,
+                (order.0.as_str(), order.1),
+                &saved,
+                lease,
+            )
             .await
         {
             Ok(true) => {}
@@ -472,7 +478,7 @@ impl<G: DurableGateway> Journaled<G> {
                 ));
             }
         }
-        let result = commit_and_settle_within(gateway, prepared, left).await;
+        let result = commit_order_and_settle_within(gateway, prepared, order.0, left).await;
         self.record(scope, reference.as_str(), &result).await;
         FirstPay::Done(result)
     }

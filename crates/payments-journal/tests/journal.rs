@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use payments_core::gateway::{DurableGateway, restore_state, save_state};
+use payments_core::gateway::{
+    DurableGateway, OpenPayments, restore_state, save_state, settle_reference,
+};
 use payments_core::reference::{Charset, ReferenceRules};
 use payments_core::{
     Capabilities, Currency, Error, Gateway, MerchantReference, Money, PaymentOutcome,
@@ -46,6 +48,8 @@ struct Fake {
     refuse: Option<String>,
     reconciling: Arc<Mutex<std::collections::HashSet<String>>>,
     overlaps: Arc<AtomicUsize>,
+    /// The payments committed in this process, as a provider client keeps them.
+    open: Arc<OpenPayments<MerchantReference>>,
 }
 
 #[async_trait]
@@ -74,6 +78,10 @@ impl Gateway for Fake {
 
     fn reference<'a>(&self, prepared: &'a MerchantReference) -> &'a MerchantReference {
         prepared
+    }
+
+    fn open_payments(&self) -> Option<&OpenPayments<MerchantReference>> {
+        Some(&self.open)
     }
 
     async fn commit(&self, prepared: &MerchantReference) -> Result<PaymentOutcome> {
@@ -519,6 +527,9 @@ mod sqlite {
                 (format!("{order}-2"), Some(2), Stage::Completed)
             ]
         );
+        // Settled in this process by the order's id: its latest attempt,
+        // not the declined first one (whose reference is the order id).
+        assert_eq!(settle_reference(&fake, &order).await.unwrap(), paid);
         // Completed: paid again on purpose, it answers the recorded outcome.
         assert_eq!(payments.pay_again(o(&order)).await.unwrap(), paid);
         assert_eq!(fake.commits.load(Ordering::SeqCst), 2);

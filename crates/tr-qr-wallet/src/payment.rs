@@ -110,6 +110,9 @@ impl QrWalletClient {
     /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`], or by the
     /// merchant's order id it was paid for —
     /// by completing its session again (the wallet answers a completed session as a duplicate), never by a second debit. A payment that ended answers how it ended again.
+    /// An order id answers for the order's latest attempt (after a proven
+    /// failure, paid again: the new attempt); a reference for its own
+    /// payment.
     ///
     /// ```no_run
     /// # async fn run(client: tr_qr_wallet::QrWalletClient, order: tr_qr_wallet::QrPayment) -> tr_qr_wallet::Result<()> {

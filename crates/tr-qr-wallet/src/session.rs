@@ -172,7 +172,9 @@ impl QrWalletClient {
             })?;
         self.inner.http.scrubber().learn(&answer.access_token);
         Ok(FreshToken {
-            value: BearerToken::new(TOKEN, SecretString::from(answer.access_token))?,
+            value: BearerToken::new(TOKEN, &SecretString::from(answer.access_token)).map_err(
+                |e| e.with_diagnostics(&Diagnostics::new().with_http_status(response.status)),
+            )?,
             expires_in: Duration::from_secs(answer.expires_in.unwrap_or(3600)),
         })
     }

@@ -395,6 +395,11 @@ async fn a_token_no_header_can_carry_is_refused_as_issued_and_not_kept() {
             "{error:?}"
         );
         assert_no_secret(&error_texts(&error), &["T1", "X-Injected"]);
+        assert_eq!(
+            error.diagnostics().http_status,
+            Some(200),
+            "the issuing answer's status"
+        );
         assert_eq!(issued.calls_async().await, calls);
     }
     assert_eq!(begin.calls_async().await, 0);

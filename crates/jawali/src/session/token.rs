@@ -72,9 +72,13 @@ impl JawaliClient {
             return Err(credential_undecodable_detail(LOGIN, "empty access_token"));
         }
         self.inner.http.scrubber().learn(&token.access_token);
+        let value =
+            BearerToken::new(LOGIN, &SecretString::from(token.access_token)).map_err(|e| {
+                e.with_diagnostics(&Diagnostics::new().with_http_status(response.status))
+            })?;
         tracing::debug!(provider = wire::PROVIDER, "logged in");
         Ok(FreshToken {
-            value: BearerToken::new(LOGIN, SecretString::from(token.access_token))?,
+            value,
             expires_in: Duration::from_secs(token.expires_in.unwrap_or(3600)),
         })
     }

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use super::{
-    DEFAULT_PAY_DEADLINE, Gateway, PaymentOutcome, commit_and_settle_within, prepare_within,
+    DEFAULT_PAY_DEADLINE, Gateway, PaymentOutcome, commit_order_and_settle_within, prepare_within,
     settle_within,
 };
+use crate::order::MerchantOrder;
 use crate::{Capabilities, Error, Result, async_trait};
 
 /// A payment bound to its gateway, behind an object-safe interface, so that
@@ -113,7 +114,9 @@ where
                 // Preparing moves no money: after a refusal, it may run again.
                 let (prepared, left) =
                     prepare_within(gateway, order.clone(), self.deadline).await?;
-                let result = commit_and_settle_within(gateway, &prepared, left).await;
+                let result =
+                    commit_order_and_settle_within(gateway, &prepared, order.order_id(), left)
+                        .await;
                 (result, Some(prepared))
             }
         };

@@ -723,9 +723,37 @@ pub async fn commit_and_settle_within<G: Gateway + ?Sized>(
     prepared: &G::Prepared,
     deadline: Duration,
 ) -> Result<PaymentOutcome> {
+    commit_for_within(gateway, prepared, None, deadline).await
+}
+
+/// [`commit_and_settle_within`] for the merchant's order `order_id`: the
+/// payment is remembered in the gateway's [`OpenPayments`] under the order
+/// too, so that `settle(order_id)` answers for the order's latest attempt
+/// (what [`pay`], [`Checkout`] and `payments_journal::Journaled` do).
+///
+/// # Errors
+///
+/// As [`commit_and_settle`].
+pub async fn commit_order_and_settle_within<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+    order_id: &crate::OrderId,
+    deadline: Duration,
+) -> Result<PaymentOutcome> {
+    commit_for_within(gateway, prepared, Some(order_id.as_str().into()), deadline).await
+}
+
+async fn commit_for_within<G: Gateway + ?Sized>(
+    gateway: &G,
+    prepared: &G::Prepared,
+    order_id: Option<Box<str>>,
+    deadline: Duration,
+) -> Result<PaymentOutcome> {
     let reference = gateway.reference(prepared);
     tracing::Span::current().record("reference", tracing::field::display(reference));
-    within(deadline, commit_and_settle(gateway, prepared), || {
+    let flow =
+        commit_and_settle_remembered(gateway, prepared, || Arc::new(prepared.clone()), order_id);
+    within(deadline, flow, || {
         deadline_passed(commit_operation(gateway), reference, deadline)
     })
     .await

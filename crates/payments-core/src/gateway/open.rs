@@ -191,28 +191,37 @@ impl<P> OpenPayments<P> {
         drop(unused);
     }
 
-    /// What is known of the payment under `key`: the latest attempt of the
-    /// merchant's order `key`, or else the payment under the reference
-    /// `key`. The order comes first: an order's first attempt may carry the
-    /// order id as its reference ([`OrderId::attempt_key`]), and an order
-    /// paid again after a proven failure is answered by its latest attempt,
-    /// never by the failed first one. (A scan of the remembered payments:
-    /// settling by key is a reconciliation, not a payment's hot path.)
+    /// What is known of the payment under `key`: the payment whose
+    /// reference is `key`, or else the latest attempt of the merchant's
+    /// order `key`. A reference names one payment and always wins, but for
+    /// the one case where a reference is its own order's id (an order's
+    /// first attempt, [`OrderId::attempt_key`]) and that attempt ended:
+    /// then the order was paid again, and its latest attempt answers —
+    /// never the failed first one. An open first attempt answers for
+    /// itself. (Settling by order id scans the remembered payments; a
+    /// reference is one lookup.)
     ///
     /// [`OrderId::attempt_key`]: crate::OrderId::attempt_key
     fn lookup(&self, key: &str) -> Option<Entry<P>> {
         let entries = self.lock();
-        let slot = entries
-            .order
-            .iter()
-            .rev()
-            .find_map(|reference| {
+        let latest_of_order = || {
+            entries.order.iter().rev().find_map(|reference| {
                 entries
                     .by_reference
                     .get(reference)
                     .filter(|slot| slot.order_id.as_deref() == Some(key))
             })
-            .or_else(|| entries.by_reference.get(key))?;
+        };
+        let slot = match entries.by_reference.get(key) {
+            Some(slot)
+                if slot.order_id.as_deref() == Some(key)
+                    && matches!(slot.entry, Entry::Settled(_)) =>
+            {
+                latest_of_order().unwrap_or(slot)
+            }
+            Some(slot) => slot,
+            None => latest_of_order()?,
+        };
         Some(match &slot.entry {
             Entry::Open(prepared) => Entry::Open(Arc::clone(prepared)),
             Entry::Settled(Ok(outcome)) => Entry::Settled(Ok(outcome.clone())),
@@ -223,11 +232,13 @@ impl<P> OpenPayments<P> {
 
 /// Settles the payment `gateway` committed under `reference` in this
 /// process — the reference exactly as [`Error::reference`] gives it, or the
-/// merchant's order id, which answers for the order's latest attempt (an
-/// order id names its order first, even where its first attempt's
-/// reference is the order id itself) — the way [`settle`](super::settle)
-/// does, within [`DEFAULT_PAY_DEADLINE`]. A payment that ended already
-/// answers how it ended again; nothing is ever committed again.
+/// merchant's order id, which answers for the order's latest attempt —
+/// the way [`settle`](super::settle) does, within [`DEFAULT_PAY_DEADLINE`].
+/// A reference answers for its own payment; where it is also its own
+/// order's id (an order's first attempt) and that attempt ended, the
+/// order's latest attempt answers (it may have been paid again since). A
+/// payment that ended
+/// already answers how it ended again; nothing is ever committed again.
 ///
 /// # Errors
 ///
@@ -333,6 +344,33 @@ mod tests {
         );
         assert!(matches!(open.lookup("o1"), Some(Entry::Open(p)) if *p == "again"));
         assert!(matches!(open.lookup("o1-2"), Some(Entry::Open(p)) if *p == "again"));
+    }
+
+    /// A reference names its own payment, even where it is another order's
+    /// id; an open first attempt answers for itself, the order paid again
+    /// notwithstanding.
+    #[test]
+    fn a_reference_is_never_answered_by_another_payment() {
+        let open = OpenPayments::new(8);
+        // The payment `57` is of order `12`; the payment `58` of order `57`.
+        let p57 = Arc::new("payment 57".to_owned());
+        open.committing(&reference("57"), Arc::clone(&p57), Some("12".into()));
+        open.committing(
+            &reference("58"),
+            Arc::new("payment 58".to_owned()),
+            Some("57".into()),
+        );
+        assert!(matches!(open.lookup("57"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &p57)));
+        assert!(matches!(open.lookup("12"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &p57)));
+        // The order `o1`'s first attempt, still open, and a second one.
+        let first = Arc::new("first".to_owned());
+        open.committing(&reference("o1"), Arc::clone(&first), Some("o1".into()));
+        open.committing(
+            &reference("o1-2"),
+            Arc::new("again".to_owned()),
+            Some("o1".into()),
+        );
+        assert!(matches!(open.lookup("o1"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &first)));
     }
 
     /// A commit that ends after a repeat of its reference was committed

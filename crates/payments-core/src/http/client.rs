@@ -82,31 +82,31 @@ macro_rules! user_agent {
     };
 }
 
-/// An access token and the `Authorization: Bearer <token>` value that
-/// carries it, made once when the token is issued rather than for every
-/// request (the value is marked sensitive). Cheap to clone: what a token
-/// cache hands each call. Never printed.
+/// An access token as requests carry it: the `Authorization: Bearer <token>`
+/// value, made once when the token is issued rather than for every request,
+/// and marked sensitive. Cheap to clone: what a token cache hands each call.
+/// Never printed.
+///
+/// Like every header value a request carries (and every request's own copy
+/// did before this type), it is not wiped from memory when dropped: HTTP
+/// clients write headers from plain buffers. The [`SecretString`] it is
+/// made from is.
 ///
 /// ```
 /// use payments_core::http::{BearerToken, Request};
 /// use payments_core::{Operation, SecretString};
 ///
 /// const LOGIN: Operation = Operation::authentication("demo", "login");
-/// let token = BearerToken::new(LOGIN, SecretString::from("t0k3n")).unwrap();
+/// let token = BearerToken::new(LOGIN, &SecretString::from("t0k3n")).unwrap();
 /// let request = Request::get("https://api.example/v1/balance".parse().unwrap())
 ///     .bearer_token(&token);
 /// assert_eq!(request.headers()["authorization"], "Bearer t0k3n");
 /// assert_eq!(format!("{token:?}"), "BearerToken([REDACTED])");
 /// // A token no header can carry is refused when it is issued.
-/// assert!(BearerToken::new(LOGIN, SecretString::from("t0k\n3n")).is_err());
+/// assert!(BearerToken::new(LOGIN, &SecretString::from("t0k\n3n")).is_err());
 /// ```
 #[derive(Clone)]
-pub struct BearerToken(Arc<Bearer>);
-
-struct Bearer {
-    token: SecretString,
-    header: HeaderValue,
-}
+pub struct BearerToken(HeaderValue);
 
 impl BearerToken {
     /// The bearer `token` issued by `operation`.
@@ -116,7 +116,7 @@ impl BearerToken {
     /// [`Error::UndecodableResponse`] for `operation` if the token has
     /// characters an HTTP header cannot carry (the answer that issued it is
     /// withheld: it holds the token).
-    pub fn new(operation: Operation, token: SecretString) -> Result<Self> {
+    pub fn new(operation: Operation, token: &SecretString) -> Result<Self> {
         let mut header = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
             .map_err(|_| Error::UndecodableResponse {
                 operation,
@@ -128,12 +128,7 @@ impl BearerToken {
                 diagnostics: None,
             })?;
         header.set_sensitive(true);
-        Ok(BearerToken(Arc::new(Bearer { token, header })))
-    }
-
-    /// The token.
-    pub fn secret(&self) -> &SecretString {
-        &self.0.token
+        Ok(BearerToken(header))
     }
 }
 
@@ -199,7 +194,7 @@ impl Request {
     /// was issued ([`BearerToken`]), marked sensitive.
     #[must_use]
     pub fn bearer_token(self, token: &BearerToken) -> Self {
-        self.header(AUTHORIZATION, token.0.header.clone())
+        self.header(AUTHORIZATION, token.0.clone())
     }
 
     /// A JSON body, with `Content-Type: application/json`.
