@@ -173,9 +173,9 @@ impl AllpayClient {
     /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`], or by the
     /// merchant's order id it was paid for —
     /// by sending the same cash-in under the same GUID again, which Allpay answers with the payment it made, never a second one. A payment that ended answers how it ended again.
-    /// An order id answers for the order's latest attempt (after a proven
-    /// failure, paid again: the new attempt); a reference for its own
-    /// payment.
+    /// A reference answers for its own payment; an order id (paid through
+    /// `pay`, `Checkout` or `payments_journal::Journaled`) for the order's
+    /// latest attempt.
     ///
     /// ```no_run
     /// # async fn run(client: allpay_soap::AllpayClient, order: allpay_soap::CashInOrder) -> allpay_soap::Result<()> {
@@ -193,8 +193,9 @@ impl AllpayClient {
     ///
     /// It knows the last 10,000 payments this client (and its clones)
     /// committed in this process — those whose future was dropped
-    /// mid-commit included (settle those by the order id: the reference
-    /// went with the future). A payment made by another process is settled
+    /// mid-commit included (settle those by the order id they were paid
+    /// for through `pay`, `Checkout` or a journal: the reference went with
+    /// the future). A payment made by another process is settled
     /// through the journal that made it (`payments_journal::Journaled`).
     ///
     /// # Errors

@@ -50,8 +50,9 @@ impl JawaliClient {
     /// # Cancellation
     ///
     /// Dropped after its cash-out may have left, the payment stays open in
-    /// this client under its `refId` (in the `payment` span of the logs):
-    /// [`settle`](Self::settle) settles it in this process. A service that
+    /// this client under its `refId` (in the `jawali_collect` span of the
+    /// logs): [`settle`](Self::settle) with that `refId` settles it in this
+    /// process (the order id `collect` makes up is not remembered). A service that
     /// must settle it after a restart pays through
     /// `payments_journal::Journaled` with the order's id — a repeat of the
     /// order, or its sweeper, settles what a dropped call left.
@@ -99,9 +100,9 @@ impl JawaliClient {
     /// by status lookups of every `refId` its cash-out was sent under,
     /// never by a second cash-out. A payment that ended answers how it
     /// ended again.
-    /// An order id answers for the order's latest attempt (after a proven
-    /// failure, paid again: the new attempt); a reference for its own
-    /// payment.
+    /// A reference answers for its own payment; an order id (paid through
+    /// `pay`, `Checkout` or `payments_journal::Journaled`) for the order's
+    /// latest attempt.
     ///
     /// ```no_run
     /// # async fn run(client: jawali::JawaliClient, order: jawali::VoucherPayment) -> jawali::Result<()> {
@@ -119,8 +120,9 @@ impl JawaliClient {
     ///
     /// It knows the last 10,000 payments this client (and its clones)
     /// committed in this process — those whose future was dropped
-    /// mid-commit included (settle those by the order id: the reference
-    /// went with the future). A payment made by another process is settled
+    /// mid-commit included (settle those by the order id they were paid
+    /// for through `pay`, `Checkout` or a journal: the reference went with
+    /// the future). A payment made by another process is settled
     /// through the journal that made it (`payments_journal::Journaled`).
     ///
     /// # Errors

@@ -539,9 +539,10 @@ async fn an_unreachable_postback_store_is_an_error_not_a_missing_postback() {
 }
 
 /// An order whose first attempt was declined and which was paid again (a
-/// journal's `pay_again`: attempt 2, its own `custom_transaction_id`) is
-/// settled by its order id as its latest attempt — never answered by the
-/// declined first one, whose reference is the order id itself.
+/// journal's `pay_again`: attempt 2, its own `custom_transaction_id`; here
+/// through a `Checkout`) is settled by its order id as its latest attempt —
+/// never answered by the declined first one, whose reference is the order
+/// id itself.
 #[tokio::test]
 async fn an_order_paid_again_is_settled_by_its_order_id_as_its_latest_attempt() {
     use payments_core::MerchantOrder;
@@ -565,9 +566,11 @@ async fn an_order_paid_again_is_settled_by_its_order_id_as_its_latest_attempt() 
         "the first attempt's reference is the order id"
     );
 
+    // Attempt 2, paid through a `Checkout` (which remembers the order id).
     let mut again = fresh.clone();
     again.set_attempt(2);
-    let paid = pay(&w.gateway, again).await.unwrap();
+    let checkout = payments_core::Checkout::new(std::sync::Arc::new(w.gateway.clone()), again);
+    let paid = payments_core::Payable::pay(&checkout).await.unwrap();
     assert_eq!(paid.status, PaymentStatus::Completed);
     assert_eq!(
         w.gateway.settle(fresh.order_id.as_str()).await.unwrap(),

@@ -110,9 +110,9 @@ impl QrWalletClient {
     /// [`Error::reference`] gives for an [`Error::OutcomeUnknown`], or by the
     /// merchant's order id it was paid for —
     /// by completing its session again (the wallet answers a completed session as a duplicate), never by a second debit. A payment that ended answers how it ended again.
-    /// An order id answers for the order's latest attempt (after a proven
-    /// failure, paid again: the new attempt); a reference for its own
-    /// payment.
+    /// A reference answers for its own payment; an order id (paid through
+    /// `pay`, `Checkout` or `payments_journal::Journaled`) for the order's
+    /// latest attempt.
     ///
     /// ```no_run
     /// # async fn run(client: tr_qr_wallet::QrWalletClient, order: tr_qr_wallet::QrPayment) -> tr_qr_wallet::Result<()> {
@@ -130,8 +130,9 @@ impl QrWalletClient {
     ///
     /// It knows the last 10,000 payments this client (and its clones)
     /// committed in this process — those whose future was dropped
-    /// mid-commit included (settle those by the order id: the reference
-    /// went with the future). A payment made by another process is settled
+    /// mid-commit included (settle those by the order id they were paid
+    /// for through `pay`, `Checkout` or a journal: the reference went with
+    /// the future). A payment made by another process is settled
     /// through the journal that made it (`payments_journal::Journaled`).
     ///
     /// # Errors

@@ -16,9 +16,9 @@ pub const DEFAULT_OPEN_PAYMENTS: usize = 10_000;
 /// process, by merchant reference: the prepared payment while its outcome
 /// is unknown, then the final answer.
 ///
-/// [`commit_and_settle`](super::commit_and_settle) (what
+/// [`commit_and_settle`](super::commit_and_settle) and its forms (what
 /// [`pay`](super::pay), [`Checkout`](super::Checkout) and
-/// `payments_journal::Journaled` run) writes a payment here *before* its
+/// `payments_journal::Journaled` run) write a payment here *before* its
 /// commit may leave, so that a payment whose future was dropped mid-commit
 /// (a request handler whose client went away) can still be settled by
 /// [`settle_reference`] — every provider client's `settle(reference)`.
@@ -41,8 +41,9 @@ struct Entries<P> {
     order: VecDeque<Arc<str>>,
 }
 
-/// One payment: how far it got, and the merchant's order id when
-/// [`pay`](super::pay) was given one.
+/// One payment: how far it got, and the merchant's order id when it was
+/// committed for one ([`pay`](super::pay), [`Checkout`](super::Checkout),
+/// [`commit_order_and_settle_within`](super::commit_order_and_settle_within)).
 #[derive(Debug)]
 struct Slot<P> {
     order_id: Option<Box<str>>,
@@ -116,11 +117,19 @@ impl<P> OpenPayments<P> {
         let key: Arc<str> = Arc::from(reference.as_str());
         let mut entries = self.lock();
         let replaced = if let Some(slot) = entries.by_reference.get_mut(&key) {
-            // Committed again under the same reference (a repeat).
+            // Committed again under the same reference (a repeat): the
+            // newest again, for its order and for the capacity (a scan; a
+            // repeat is rare).
             if order_id.is_some() {
                 slot.order_id = order_id;
             }
-            Some(std::mem::replace(&mut slot.entry, Entry::Open(prepared)))
+            let replaced = std::mem::replace(&mut slot.entry, Entry::Open(prepared));
+            if let Some(at) = entries.order.iter().rposition(|k| *k == key)
+                && let Some(moved) = entries.order.remove(at)
+            {
+                entries.order.push_back(moved);
+            }
+            Some(replaced)
         } else {
             entries.order.push_back(Arc::clone(&key));
             entries.by_reference.insert(
@@ -193,13 +202,13 @@ impl<P> OpenPayments<P> {
 
     /// What is known of the payment under `key`: the payment whose
     /// reference is `key`, or else the latest attempt of the merchant's
-    /// order `key`. A reference names one payment and always wins, but for
-    /// the one case where a reference is its own order's id (an order's
-    /// first attempt, [`OrderId::attempt_key`]) and that attempt ended:
-    /// then the order was paid again, and its latest attempt answers —
-    /// never the failed first one. An open first attempt answers for
-    /// itself. (Settling by order id scans the remembered payments; a
-    /// reference is one lookup.)
+    /// order `key`. A reference names one payment and wins over an order id,
+    /// but where a reference is its own order's id (an order's first
+    /// attempt, [`OrderId::attempt_key`]) the order's latest attempt answers:
+    /// a later attempt is made only after the first one failed (a journal's
+    /// `pay_again`), so the first one, even if still open here, is stale.
+    /// (Settling by order id scans the remembered payments; a reference is
+    /// one lookup.)
     ///
     /// [`OrderId::attempt_key`]: crate::OrderId::attempt_key
     fn lookup(&self, key: &str) -> Option<Entry<P>> {
@@ -213,10 +222,7 @@ impl<P> OpenPayments<P> {
             })
         };
         let slot = match entries.by_reference.get(key) {
-            Some(slot)
-                if slot.order_id.as_deref() == Some(key)
-                    && matches!(slot.entry, Entry::Settled(_)) =>
-            {
+            Some(slot) if slot.order_id.as_deref() == Some(key) => {
                 latest_of_order().unwrap_or(slot)
             }
             Some(slot) => slot,
@@ -234,11 +240,18 @@ impl<P> OpenPayments<P> {
 /// process — the reference exactly as [`Error::reference`] gives it, or the
 /// merchant's order id, which answers for the order's latest attempt —
 /// the way [`settle`](super::settle) does, within [`DEFAULT_PAY_DEADLINE`].
-/// A reference answers for its own payment; where it is also its own
-/// order's id (an order's first attempt) and that attempt ended, the
-/// order's latest attempt answers (it may have been paid again since). A
-/// payment that ended
-/// already answers how it ended again; nothing is ever committed again.
+/// A reference answers for its own payment and wins over an order id,
+/// except where it is its own order's id (an order's first attempt): then
+/// the order's latest attempt answers (a later attempt is made only after
+/// the first one failed). Order ids are remembered for payments made with
+/// [`pay`](super::pay), [`Checkout`](super::Checkout),
+/// `payments_journal::Journaled` and
+/// [`commit_order_and_settle_within`](super::commit_order_and_settle_within),
+/// not for [`commit_and_settle`](super::commit_and_settle) called directly.
+/// Past the capacity the oldest payment is forgotten: its reference then
+/// finds nothing — or, if the same text is the id of an order still
+/// remembered, that order. A payment that ended already answers how it
+/// ended again; nothing is ever committed again.
 ///
 /// # Errors
 ///
@@ -347,8 +360,8 @@ mod tests {
     }
 
     /// A reference names its own payment, even where it is another order's
-    /// id; an open first attempt answers for itself, the order paid again
-    /// notwithstanding.
+    /// id; a reference that is its own order's id answers for the order's
+    /// latest attempt, and a repeat makes an attempt the latest again.
     #[test]
     fn a_reference_is_never_answered_by_another_payment() {
         let open = OpenPayments::new(8);
@@ -362,15 +375,19 @@ mod tests {
         );
         assert!(matches!(open.lookup("57"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &p57)));
         assert!(matches!(open.lookup("12"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &p57)));
-        // The order `o1`'s first attempt, still open, and a second one.
+        // The order `o1`'s first attempt, open here (a sweep elsewhere
+        // proved it failed), and a second one that completed.
         let first = Arc::new("first".to_owned());
         open.committing(&reference("o1"), Arc::clone(&first), Some("o1".into()));
-        open.committing(
-            &reference("o1-2"),
-            Arc::new("again".to_owned()),
-            Some("o1".into()),
-        );
-        assert!(matches!(open.lookup("o1"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &first)));
+        let second = reference("o1-2");
+        open.committing(&second, Arc::new("again".to_owned()), Some("o1".into()));
+        let done = PaymentOutcome::new(second.clone(), PaymentStatus::Completed);
+        open.ended(&second, None, &Ok(done.clone()));
+        assert!(matches!(open.lookup("o1"), Some(Entry::Settled(Ok(o))) if o == done));
+        // The first attempt repeated: the order's latest again.
+        let repeat = Arc::new("repeat".to_owned());
+        open.committing(&reference("o1"), Arc::clone(&repeat), Some("o1".into()));
+        assert!(matches!(open.lookup("o1"), Some(Entry::Open(p)) if Arc::ptr_eq(&p, &repeat)));
     }
 
     /// A commit that ends after a repeat of its reference was committed
