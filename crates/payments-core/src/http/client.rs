@@ -117,19 +117,28 @@ impl BearerToken {
     /// characters an HTTP header cannot carry (the answer that issued it is
     /// withheld: it holds the token).
     pub fn new(operation: Operation, token: &SecretString) -> Result<Self> {
-        let mut header = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| Error::UndecodableResponse {
+        bearer_value(token)
+            .map(BearerToken)
+            .ok_or_else(|| Error::UndecodableResponse {
                 operation,
-                detail: "the access token has characters an HTTP header cannot carry".to_owned(),
+                detail: UNCARRIED_TOKEN.to_owned(),
                 raw: crate::secret::RedactedText::from_static(
                     "[withheld: a token answer holds a token]",
                 ),
                 source: None,
                 diagnostics: None,
-            })?;
-        header.set_sensitive(true);
-        Ok(BearerToken(header))
+            })
     }
+}
+
+/// Why a token makes no `Authorization` value.
+const UNCARRIED_TOKEN: &str = "the access token has characters an HTTP header cannot carry";
+
+/// `Bearer <token>`, marked sensitive; `None` if a header cannot carry it.
+fn bearer_value(token: &SecretString) -> Option<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 impl fmt::Debug for BearerToken {
@@ -182,11 +191,7 @@ impl Request {
     ///
     /// [`Error::Configuration`] if the token has characters a header cannot carry.
     pub fn bearer(self, token: &SecretString) -> Result<Self> {
-        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| {
-                Error::configuration("the access token has characters an HTTP header cannot carry")
-            })?;
-        value.set_sensitive(true);
+        let value = bearer_value(token).ok_or_else(|| Error::configuration(UNCARRIED_TOKEN))?;
         Ok(self.header(AUTHORIZATION, value))
     }
 

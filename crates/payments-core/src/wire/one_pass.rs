@@ -20,7 +20,6 @@
 //! is not valid JSON text (a lone surrogate escape) refuses the answer.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -28,7 +27,7 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
-use super::strict::{LINEAR_NAMES, StrictJsonError, excerpt};
+use super::strict::{ObjectNames, StrictJsonError, excerpt};
 
 /// The name under which serde_json hands over a value's raw text
 /// (`serde_json::value::RawValue`'s protocol): a raw value passes through
@@ -383,10 +382,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, 'de, V> {
         self.visitor.visit_map(StrictMap {
             inner: map,
             object: Object {
-                first: self.names.len(),
+                own: ObjectNames::opening(self.names),
                 names: self.names,
-                seen: 0,
-                set: None,
                 added: 0,
                 duplicate: None,
             },
@@ -447,15 +444,11 @@ struct StrictMap<'n, 'de, A> {
     object: Object<'n, 'de>,
 }
 
-/// One object's names: `names[first..]` (in a list while they are few; past
-/// [`LINEAR_NAMES`], in `set`), dropped when it ends.
+/// One object's names (`own`, on the shared stack `names`), dropped when
+/// it ends.
 struct Object<'n, 'de> {
     names: &'n mut Names<'de>,
-    first: usize,
-    /// One bit per [`name_bit`] of the names so far: a name whose bit is
-    /// not set is new without comparing it to any other.
-    seen: u64,
-    set: Option<HashSet<Cow<'de, str>>>,
+    own: ObjectNames<Cow<'de, str>>,
     /// How many names were noted: a key read without one is refused.
     added: usize,
     /// A name found twice: the object is refused even if the key's reader
@@ -463,43 +456,10 @@ struct Object<'n, 'de> {
     duplicate: Option<StrictJsonError>,
 }
 
-/// One of 64 bits for `name`, from its length and its first and last
-/// bytes: equal names share it, and an object's names mostly differ in it
-/// (cheaper than [`check_json`](super::check_json)'s three bytes and 128
-/// bits, for the typed read pays it on every name).
-#[inline]
-fn name_bit(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    let (first, last) = match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => (u32::from(*first), u32::from(*last)),
-        _ => (0, 0),
-    };
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    1 << (len
-        .wrapping_mul(5)
-        .wrapping_add(first.wrapping_mul(3))
-        .wrapping_add(last)
-        & 63)
-}
-
 impl<'de> Object<'_, 'de> {
     /// Notes `name`; an error if this object named it before.
     fn add(&mut self, name: Cow<'de, str>) -> Result<(), StrictJsonError> {
-        let twice = match &self.set {
-            Some(set) => set.contains(&name),
-            None => {
-                let bit = name_bit(&name);
-                let twice = self.seen & bit != 0
-                    && self
-                        .names
-                        .get(self.first..)
-                        .unwrap_or_default()
-                        .contains(&name);
-                self.seen |= bit;
-                twice
-            }
-        };
-        if twice {
+        if let Err(name) = self.own.add(self.names, name) {
             let error = StrictJsonError::DuplicateMember {
                 name: excerpt(&name),
             };
@@ -507,22 +467,13 @@ impl<'de> Object<'_, 'de> {
             return Err(error);
         }
         self.added += 1;
-        if let Some(set) = &mut self.set {
-            set.insert(name);
-        } else if self.names.len() - self.first >= LINEAR_NAMES {
-            let mut set: HashSet<Cow<'de, str>> = self.names.drain(self.first..).collect();
-            set.insert(name);
-            self.set = Some(set);
-        } else {
-            self.names.push(name);
-        }
         Ok(())
     }
 }
 
 impl Drop for Object<'_, '_> {
     fn drop(&mut self) {
-        self.names.truncate(self.first);
+        self.own.end(self.names);
     }
 }
 
@@ -809,6 +760,7 @@ mod tests {
     use serde_json::value::RawValue;
 
     use super::*;
+    use crate::wire::strict::LINEAR_NAMES;
 
     /// A typed answer that reads one member and skips the rest.
     #[derive(Deserialize, Debug)]

@@ -42,6 +42,97 @@ pub const MAX_DEPTH: usize = 128;
 /// keyed set takes over.
 pub(super) const LINEAR_NAMES: usize = 64;
 
+/// A member name as a strict reader keeps it: [`check_json`] as bytes, the
+/// one-pass reader as text.
+pub(super) trait Name: Eq + std::hash::Hash {
+    /// The name's bytes.
+    fn bytes(&self) -> &[u8];
+}
+
+impl Name for Cow<'_, [u8]> {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Name for Cow<'_, str> {
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+/// The names one open object has given so far, to refuse one given twice:
+/// `names[first..]` of a stack every open object shares (compared only
+/// where a mask of their [`name_bit`]s says one may match), and past
+/// [`LINEAR_NAMES`] a keyed hash set.
+pub(super) struct ObjectNames<N> {
+    first: usize,
+    /// One bit per [`name_bit`] of the names so far: a name whose bit is
+    /// not set is new without comparing it to any other.
+    seen: u64,
+    set: Option<HashSet<N>>,
+}
+
+impl<N: Name> ObjectNames<N> {
+    /// An object opening now, its names to follow those on `names`.
+    #[inline(always)]
+    pub(super) fn opening(names: &[N]) -> Self {
+        ObjectNames {
+            first: names.len(),
+            seen: 0,
+            set: None,
+        }
+    }
+
+    /// Notes `name`; the name back, unnoted, if this object gave it before.
+    #[inline(always)]
+    pub(super) fn add(&mut self, names: &mut Vec<N>, name: N) -> Result<(), N> {
+        if let Some(set) = &mut self.set {
+            if set.contains(&name) {
+                return Err(name);
+            }
+            set.insert(name);
+            return Ok(());
+        }
+        let bit = name_bit(name.bytes());
+        if self.seen & bit != 0 && names.get(self.first..).unwrap_or_default().contains(&name) {
+            return Err(name);
+        }
+        self.seen |= bit;
+        if names.len() - self.first >= LINEAR_NAMES {
+            let mut set: HashSet<N> = names.drain(self.first..).collect();
+            set.insert(name);
+            self.set = Some(set);
+        } else {
+            names.push(name);
+        }
+        Ok(())
+    }
+
+    /// The object ended: its names leave the stack.
+    #[inline(always)]
+    pub(super) fn end(&self, names: &mut Vec<N>) {
+        names.truncate(self.first);
+    }
+}
+
+/// One of 64 bits for `name`, from its length and its first and last
+/// bytes: equal names share it, and an object's names mostly differ in it
+/// (cheap: the one-pass reader pays it on every name it reads).
+#[inline(always)]
+fn name_bit(name: &[u8]) -> u64 {
+    let (first, last) = match (name.first(), name.last()) {
+        (Some(first), Some(last)) => (u32::from(*first), u32::from(*last)),
+        _ => (0, 0),
+    };
+    let len = u32::try_from(name.len()).unwrap_or(u32::MAX);
+    1 << (len
+        .wrapping_mul(5)
+        .wrapping_add(first.wrapping_mul(3))
+        .wrapping_add(last)
+        & 63)
+}
+
 /// Why a JSON text was refused by [`check_json`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -104,14 +195,9 @@ pub fn check_json(text: &[u8]) -> Result<(), StrictJsonError> {
     .run(text)
 }
 
-/// One open object: where its names start in [`Checker::names`], and its
-/// names as a set once there are many.
+/// One open object: its names so far, and whether a name comes next.
 struct Object<'a> {
-    first_name: usize,
-    /// One bit per [`name_bit`] of the names so far: a name whose bit is
-    /// not set is new without comparing it to any other.
-    seen: u128,
-    set: Option<HashSet<Cow<'a, [u8]>>>,
+    names: ObjectNames<Cow<'a, [u8]>>,
     wants_name: bool,
 }
 
@@ -133,16 +219,14 @@ impl<'a> Checker<'a> {
                     }
                     self.value_starts();
                     self.open.push((byte == b'{').then(|| Object {
-                        first_name: self.names.len(),
-                        seen: 0,
-                        set: None,
+                        names: ObjectNames::opening(&self.names),
                         wants_name: true,
                     }));
                     at += 1;
                 }
                 b'}' | b']' => {
                     match self.open.pop() {
-                        Some(Some(object)) => self.names.truncate(object.first_name),
+                        Some(Some(object)) => object.names.end(&mut self.names),
                         Some(None) => {}
                         // Not JSON: serde_json says so.
                         None => return Ok(()),
@@ -203,44 +287,13 @@ impl<'a> Checker<'a> {
         let Some(Some(object)) = self.open.last_mut() else {
             return Ok(());
         };
-        let duplicate = || StrictJsonError::DuplicateMember {
-            name: excerpt(&String::from_utf8_lossy(&name)),
-        };
-        if let Some(set) = &mut object.set {
-            if set.contains(&name) {
-                return Err(duplicate());
-            }
-            set.insert(name);
-            return Ok(());
-        }
-        let bit = name_bit(&name);
-        let own = self.names.get(object.first_name..).unwrap_or_default();
-        if object.seen & bit != 0 && own.contains(&name) {
-            return Err(duplicate());
-        }
-        object.seen |= bit;
-        if own.len() >= LINEAR_NAMES {
-            let mut set: HashSet<Cow<'a, [u8]>> = self.names.drain(object.first_name..).collect();
-            set.insert(name);
-            object.set = Some(set);
-        } else {
-            self.names.push(name);
-        }
-        Ok(())
+        object
+            .names
+            .add(&mut self.names, name)
+            .map_err(|name| StrictJsonError::DuplicateMember {
+                name: excerpt(&String::from_utf8_lossy(&name)),
+            })
     }
-}
-
-/// One of 128 bits for `name`, from its length and three of its bytes:
-/// equal names share it, and an object's names mostly differ in it.
-fn name_bit(name: &[u8]) -> u128 {
-    let byte = |at: usize| usize::from(name.get(at).copied().unwrap_or_default());
-    let len = name.len();
-    let mix = len
-        .wrapping_mul(31)
-        .wrapping_add(byte(0))
-        .wrapping_add(byte(len / 2).wrapping_mul(7))
-        .wrapping_add(byte(len.wrapping_sub(1)).wrapping_mul(13));
-    1 << (mix % 128)
 }
 
 /// The offset of the quote closing the string that starts at `start`,
